@@ -1,0 +1,134 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Orchard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "orchard", targets: ["orchard"]),
+        .library(name: "SalesReports", targets: ["SalesReports"]),
+        .library(name: "AppStoreConnect", targets: ["AppStoreConnect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "OrchardCore", swiftSettings: upcoming),
+        .target(name: "SalesReports", dependencies: ["CZlib"], swiftSettings: upcoming),
+        .target(
+            name: "AppStoreConnect",
+            dependencies: [
+                "SalesReports",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "ConnectSandbox",
+            dependencies: [
+                "SalesReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "OrchardStorage",
+            dependencies: [
+                "OrchardCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "OrchardSync",
+            dependencies: [
+                "OrchardCore", "OrchardStorage", "AppStoreConnect", "SalesReports",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "OrchardWeb",
+            dependencies: [
+                "OrchardCore", "OrchardStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Plot", package: "Plot"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "orchard",
+            dependencies: [
+                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardWeb", "SalesReports", "AppStoreConnect",
+                "ConnectSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "OrchardTestSupport",
+            dependencies: [
+                "OrchardCore", "OrchardStorage",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "OrchardCoreTests", dependencies: ["OrchardCore"], swiftSettings: upcoming),
+        .testTarget(name: "SalesReportsTests", dependencies: ["SalesReports"], swiftSettings: upcoming),
+        .testTarget(name: "AppStoreConnectTests", dependencies: ["AppStoreConnect"], swiftSettings: upcoming),
+        .testTarget(name: "ConnectSandboxTests", dependencies: ["ConnectSandbox"], swiftSettings: upcoming),
+        .testTarget(
+            name: "OrchardStorageTests",
+            dependencies: [
+                "OrchardStorage", "OrchardTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "OrchardSyncTests", dependencies: ["OrchardSync"], swiftSettings: upcoming),
+        .testTarget(
+            name: "OrchardWebTests",
+            dependencies: [
+                "OrchardWeb", "OrchardTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "OrchardCLITests",
+            dependencies: ["orchard", "OrchardCore"],
+            swiftSettings: upcoming
+        ),
+    ]
+)

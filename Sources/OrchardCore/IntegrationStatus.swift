@@ -1,0 +1,37 @@
+/// The status of one dashboard user's integration with one store account (DESIGN.md section 2).
+package enum IntegrationStatus: String, Sendable, Codable, CaseIterable {
+    /// The funnel finished; Orchard waits until its service identity sees the account.
+    case pending
+    /// The service identity sees the account; data is backfilled and synced daily.
+    case active
+    /// The invitation was not seen within the invitation window.
+    case expired
+    /// The service identity lost access to the account; applies to every user of it.
+    case removed
+
+    /// What can move an integration from one status to another.
+    package enum Event: Sendable, Equatable {
+        case serviceSeesAccount
+        case invitationWindowPassed
+        case serviceLostAccess
+    }
+
+    /// The status after `event`, or `nil` when the event does not apply to this status.
+    ///
+    /// Expired and removed are final: the user removes the integration and runs the funnel again.
+    package func applying(_ event: Event) -> IntegrationStatus? {
+        switch (self, event) {
+        case (.pending, .serviceSeesAccount): .active
+        case (.pending, .invitationWindowPassed): .expired
+        case (.active, .serviceLostAccess): .removed
+        default: nil
+        }
+    }
+}
+
+/// Whether Orchard's service identity can read a store account (DESIGN.md section 2).
+package enum StoreAccountAccess: String, Sendable, Codable, CaseIterable {
+    case awaitingAccess = "awaiting_access"
+    case accessible
+    case revoked
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+extension Settings {
+    /// Builds settings from raw text values, looked up by key; `nil` means "not set, use the default".
+    ///
+    /// Collects every malformed value before failing, so one start-up attempt names them all.
+    package init(rawValue lookup: (SettingKey) -> String?) throws(SettingsError) {
+        self.init()
+        var problems: [SettingsError.Problem] = []
+        func value(_ key: SettingKey) -> String? {
+            guard let raw = lookup(key)?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
+                return nil
+            }
+            return raw
+        }
+        func shown(_ key: SettingKey, _ raw: String) -> String {
+            key.isSecret ? "the value" : "'\(raw)'"
+        }
+        func integer(_ key: SettingKey, in range: ClosedRange<Int>, _ what: String) -> Int? {
+            guard let raw = value(key) else { return nil }
+            guard let number = Int(raw), range.contains(number) else {
+                problems.append(
+                    .init(
+                        key: key,
+                        message: "\(shown(key, raw)) is not \(what) (\(range.lowerBound)...\(range.upperBound))"))
+                return nil
+            }
+            return number
+        }
+        func httpURL(_ key: SettingKey) -> URL? {
+            guard let raw = value(key) else { return nil }
+            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
+                scheme == "http" || scheme == "https",
+                url.host?.isEmpty == false
+            else {
+                problems.append(.init(key: key, message: "\(shown(key, raw)) is not an http(s) URL with a host"))
+                return nil
+            }
+            return url
+        }
+
+        if let host = value(.host) {
+            if host.contains(where: \.isWhitespace) || host.contains("/") {
+                problems.append(.init(key: .host, message: "'\(host)' is not a host name or address"))
+            } else {
+                self.host = host
+            }
+        }
+        if let port = integer(.port, in: 0...65535, "a port number") { self.port = port }
+        if let raw = value(.databaseURL) {
+            if let url = DatabaseURL(parsing: raw) {
+                databaseURL = url
+            } else {
+                problems.append(
+                    .init(
+                        key: .databaseURL,
+                        message:
+                            "'\(DatabaseURL.maskingPassword(in: raw))' is not sqlite:///path, sqlite://./path or postgres://user:pass@host:port/db"
+                    ))
+            }
+        }
+        if let directory = value(.dataDirectory) { dataDirectory = directory }
+        if let raw = value(.logLevel) {
+            if let level = LogLevel(rawValue: raw.lowercased()) {
+                logLevel = level
+            } else {
+                let names = LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append(.init(key: .logLevel, message: "'\(raw)' is not one of \(names)"))
+            }
+        }
+        if let raw = value(.runWorkers) {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": runWorkers = true
+            case "0", "false", "no", "off": runWorkers = false
+            default: problems.append(.init(key: .runWorkers, message: "'\(raw)' is not true or false"))
+            }
+        }
+        if let url = httpURL(.reporterURL) { reporterURL = url }
+        if let url = httpURL(.connectAPIURL) { connectAPIURL = url }
+        if let appleID = value(.serviceAppleID) {
+            if appleID.contains("@"), !appleID.hasPrefix("@"), !appleID.hasSuffix("@"),
+                !appleID.contains(where: \.isWhitespace)
+            {
+                serviceAppleID = appleID
+            } else {
+                problems.append(
+                    .init(key: .serviceAppleID, message: "'\(appleID)' is not an Apple ID (an email address)"))
+            }
+        }
+        if let token = value(.serviceAccessToken) {
+            if token.contains(where: \.isWhitespace) {
+                problems.append(.init(key: .serviceAccessToken, message: "the value contains white space"))
+            } else {
+                serviceAccessToken = Secret(token)
+            }
+        }
+        if let key = value(.masterKey) {
+            if let bytes = Data(base64Encoded: key), bytes.count == 32 {
+                masterKey = Secret(key)
+            } else {
+                problems.append(
+                    .init(key: .masterKey, message: "the value is not base64 of exactly 32 bytes (256 bits)"))
+            }
+        }
+        if let seconds = integer(.invitationCheckSeconds, in: 1...86_400, "a number of seconds") {
+            invitationCheckSeconds = seconds
+        }
+        if let hours = integer(.invitationWindowHours, in: 1...8_760, "a number of hours") {
+            invitationWindowHours = hours
+        }
+        if let days = integer(.backfillDays, in: 1...3_650, "a number of days") { backfillDays = days }
+        if let count = integer(.syncConcurrency, in: 1...64, "a number of requests") { syncConcurrency = count }
+        if let minutes = integer(.funnelTokenMinutes, in: 1...1_440, "a number of minutes") {
+            funnelTokenMinutes = minutes
+        }
+        if !problems.isEmpty { throw SettingsError(problems: problems) }
+    }
+}
+
+extension DatabaseURL {
+    /// The text of a database URL with any password replaced, for messages about malformed URLs.
+    package static func maskingPassword(in text: String) -> String {
+        if var components = URLComponents(string: text) {
+            guard components.password != nil else { return text }
+            components.password = "***"
+            return components.string ?? "(unparseable)"
+        }
+        // Not a URL at all: still never echo what sits between the scheme and an `@`.
+        guard let scheme = text.range(of: "://"), let at = text.range(of: "@", options: .backwards),
+            scheme.upperBound <= at.lowerBound
+        else { return text }
+        return text.replacingCharacters(in: scheme.upperBound..<at.lowerBound, with: "***")
+    }
+}

@@ -1,0 +1,49 @@
+package import Foundation
+
+/// Orchard's configuration, read once at start-up into typed values.
+package struct Settings: Sendable, Equatable {
+    package var host: String = "127.0.0.1"
+    package var port: Int = 8080
+    package var databaseURL: DatabaseURL = .default
+    /// Where Orchard keeps files of its own (the generated master key, raw report files).
+    package var dataDirectory: String = "./orchard-data"
+    package var logLevel: LogLevel = .info
+    /// Whether `serve` also runs the background workers.
+    package var runWorkers: Bool = true
+    package var reporterURL: URL = URL(string: "https://reportingitc-reporter.apple.com")!
+    package var connectAPIURL: URL = URL(string: "https://api.appstoreconnect.apple.com")!
+    /// The Apple ID customers invite into their accounts; the funnel cannot finish without it.
+    package var serviceAppleID: String?
+    /// The service Apple ID's Reporter access token.
+    package var serviceAccessToken: Secret?
+    /// The 256-bit key for secrets at rest, base64 in configuration; generated when absent.
+    package var masterKey: Secret?
+    package var invitationCheckSeconds: Int = 300
+    package var invitationWindowHours: Int = 96
+    package var backfillDays: Int = 365
+    package var syncConcurrency: Int = 8
+    package var funnelTokenMinutes: Int = 60
+
+    package init() {}
+
+    /// Log levels, named as swift-log names them.
+    package enum LogLevel: String, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+}
+
+/// Every problem found in the configuration, so the operator can fix them all at once.
+package struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    package struct Problem: Sendable, Equatable {
+        package let key: SettingKey
+        package let message: String
+    }
+
+    package let problems: [Problem]
+
+    package var description: String {
+        let lines = problems.map { "  - \($0.key.displayName): \($0.message)" }
+        return (["invalid configuration (\(problems.count) problem\(problems.count == 1 ? "" : "s")):"] + lines)
+            .joined(separator: "\n")
+    }
+}

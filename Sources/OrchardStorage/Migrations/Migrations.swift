@@ -1,0 +1,6 @@
+/// Every migration, in the order they are applied. Append; never reorder or edit a released one.
+package enum Migrations {
+    package static let all: [any Migration] = [
+        CreateUsersAndSessions()
+    ]
+}

@@ -1,0 +1,42 @@
+import Plot
+
+extension HomePage {
+    static func view(_ model: Model) -> HTMLPage {
+        HTMLPage(
+            title: "Home",
+            content: .group(
+                .h1("App Store metrics from Apple's own reports"),
+                .p(
+                    "Orchard connects your App Store Connect accounts and turns Apple's Sales and Trends ",
+                    "reports into downloads, re-downloads, updates, in-app purchases, proceeds and refunds ",
+                    "per app, country, device and day."
+                ),
+                .h2("This instance"),
+                .dl(
+                    .class("status"),
+                    .dt("Version"), .dd(.text(model.version)),
+                    .dt("Database"), .dd(.text(model.databaseBackend)),
+                    .dt("Schema"),
+                    .dd(
+                        model.isDatabaseReady
+                            ? .span(.class("ok"), .text("up to date (version \(model.expectedSchemaVersion))"))
+                            : .span(
+                                .class("problem"),
+                                .text(
+                                    "at version \(model.schemaVersion.map(String.init) ?? "unknown"), expected "
+                                        + "\(model.expectedSchemaVersion): run orchard migrate"))
+                    ),
+                    .dt("Service Apple ID"),
+                    .dd(
+                        model.serviceAppleID.map { .text($0) }
+                            ?? .span(.class("problem"), .text("not set (ORCHARD_SERVICE_APPLE_ID)"))
+                    )
+                ),
+                .p(
+                    .a(.href(SiteRoute.healthz.path), .text("Health")), .text(" · "),
+                    .a(.href(SiteRoute.readyz.path), .text("Readiness"))
+                )
+            )
+        )
+    }
+}

@@ -1,0 +1,25 @@
+import Testing
+
+@testable import OrchardCore
+
+@Suite("Integration status")
+struct IntegrationStatusTests {
+    @Test("the transitions of DESIGN.md section 2")
+    func transitions() {
+        #expect(IntegrationStatus.pending.applying(.serviceSeesAccount) == .active)
+        #expect(IntegrationStatus.pending.applying(.invitationWindowPassed) == .expired)
+        #expect(IntegrationStatus.active.applying(.serviceLostAccess) == .removed)
+    }
+
+    @Test("expired and removed are final; nothing else moves")
+    func noOtherTransitions() {
+        let events: [IntegrationStatus.Event] = [.serviceSeesAccount, .invitationWindowPassed, .serviceLostAccess]
+        var allowed = 0
+        for status in IntegrationStatus.allCases {
+            for event in events where status.applying(event) != nil { allowed += 1 }
+        }
+        #expect(allowed == 3)
+        #expect(IntegrationStatus.expired.applying(.serviceSeesAccount) == nil)
+        #expect(IntegrationStatus.removed.applying(.serviceSeesAccount) == nil)
+    }
+}
