@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits a byte stream into lines and tab-separated fields without copying them: the current
+/// line's fields are offsets into one reusable buffer, valid until the next ``nextLine()``.
+///
+/// Accepts `\n` and `\r\n` line ends and a UTF-8 byte order mark. Memory is bounded by the
+/// chunk size plus the longest line (at most ``maximumLineLength``).
+final class TSVScanner {
+    /// Longer lines are refused as binary junk rather than buffered without bound.
+    static let maximumLineLength = 4 << 20
+
+    private let source: any ByteSource
+    private var storage: UnsafeMutableRawBufferPointer
+    private var dataStart = 0
+    private var dataEnd = 0
+    private var searchFrom = 0
+    private var sourceEnded = false
+
+    /// The 1-based number of the current line (0 before the first).
+    private(set) var lineNumber = 0
+    /// Offsets of the current line in the buffer.
+    private(set) var lineStart = 0
+    private(set) var lineEnd = 0
+    /// `fieldStarts[i]` is the offset of field `i`; `fieldStarts[fieldCount]` is `lineEnd + 1`.
+    private(set) var fieldStarts: UnsafeMutablePointer<Int>
+    private var fieldCapacity = 64
+    /// The number of fields of the current line.
+    private(set) var fieldCount = 0
+    /// `true` when the current line has only ASCII bytes.
+    private(set) var lineIsASCII = true
+
+    init(source: any ByteSource, chunkSize: Int = 1 << 20) {
+        self.source = source
+        self.storage = .allocate(byteCount: max(chunkSize, 64), alignment: 16)
+        self.fieldStarts = .allocate(capacity: fieldCapacity + 1)
+    }
+
+    deinit {
+        storage.deallocate()
+        fieldStarts.deallocate()
+    }
+
+    /// The buffer's base address; field offsets are relative to it.
+    @inline(__always)
+    var base: UnsafePointer<UInt8> {
+        UnsafePointer(storage.baseAddress!.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The bytes of field `index` of the current line, untrimmed.
+    @inline(__always)
+    func field(_ index: Int) -> UnsafeRawBufferPointer {
+        let start = fieldStarts[index]
+        return UnsafeRawBufferPointer(start: base + start, count: fieldStarts[index + 1] - 1 - start)
+    }
+
+    /// The bytes of the current line (without its line end).
+    var line: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + lineStart, count: lineEnd - lineStart)
+    }
+
+    /// Advances to the next line; `false` at the end of the data.
+    func nextLine() throws(SourceFailure) -> Bool {
+        while true {
+            let raw = storage.baseAddress!
+            if searchFrom < dataEnd, let found = memchr(raw + searchFrom, 0x0A, dataEnd - searchFrom) {
+                lineStart = dataStart
+                lineEnd = raw.distance(to: found)
+                dataStart = lineEnd + 1
+                searchFrom = dataStart
+                break
+            }
+            searchFrom = dataEnd
+            if sourceEnded {
+                guard dataStart < dataEnd else { return false }
+                lineStart = dataStart
+                lineEnd = dataEnd
+                dataStart = dataEnd
+                break
+            }
+            try refill()
+        }
+        lineNumber += 1
+        if lineEnd > lineStart && base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+        if lineNumber == 1 && lineEnd - lineStart >= 3 && base[lineStart] == 0xEF && base[lineStart + 1] == 0xBB
+            && base[lineStart + 2] == 0xBF
+        {
+            lineStart += 3
+        }
+        splitFields()
+        return true
+    }
+
+    private func refill() throws(SourceFailure) {
+        if dataStart > 0 {
+            let pending = dataEnd - dataStart
+            if pending > 0 {
+                storage.baseAddress!.copyMemory(from: storage.baseAddress! + dataStart, byteCount: pending)
+            }
+            dataEnd = pending
+            searchFrom -= dataStart
+            dataStart = 0
+        }
+        if dataEnd == storage.count {
+            guard storage.count < TSVScanner.maximumLineLength else {
+                throw SourceFailure(
+                    reason: .lineTooLong,
+                    message: "line is longer than \(TSVScanner.maximumLineLength >> 20) MiB; not a report file")
+            }
+            let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: storage.count * 2, alignment: 16)
+            larger.baseAddress!.copyMemory(from: storage.baseAddress!, byteCount: dataEnd)
+            storage.deallocate()
+            storage = larger
+        }
+        let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[dataEnd...]))
+        if count == 0 { sourceEnded = true }
+        dataEnd += count
+    }
+
+    @inline(__always)
+    private func splitFields() {
+        let bytes = base
+        var position = lineStart
+        let end = lineEnd
+        var count = 1
+        var starts = fieldStarts
+        starts[0] = position
+        var highBits: UInt8 = 0
+        while position < end {
+            let byte = bytes[position]
+            highBits |= byte
+            position += 1
+            if byte == 0x09 {
+                if count == fieldCapacity {
+                    growFields()
+                    starts = fieldStarts
+                }
+                starts[count] = position
+                count += 1
+            }
+        }
+        starts[count] = end + 1
+        fieldCount = count
+        lineIsASCII = highBits < 0x80
+    }
+
+    private func growFields() {
+        let larger = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity * 2 + 1)
+        larger.update(from: fieldStarts, count: fieldCapacity + 1)
+        fieldStarts.deallocate()
+        fieldStarts = larger
+        fieldCapacity *= 2
+    }
+}
