@@ -49,6 +49,9 @@ let package = Package(
                 "SalesReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Plot", package: "Plot"),
             ],
             swiftSettings: upcoming
         ),
@@ -88,6 +91,7 @@ let package = Package(
                 "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardWeb", "SalesReports", "AppStoreConnect",
                 "ConnectSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +101,9 @@ let package = Package(
         .target(
             name: "OrchardTestSupport",
             dependencies: [
-                "OrchardCore", "OrchardStorage",
+                "OrchardCore", "OrchardStorage", "ConnectSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -105,8 +111,25 @@ let package = Package(
         ),
         .testTarget(name: "OrchardCoreTests", dependencies: ["OrchardCore"], swiftSettings: upcoming),
         .testTarget(name: "SalesReportsTests", dependencies: ["SalesReports"], swiftSettings: upcoming),
-        .testTarget(name: "AppStoreConnectTests", dependencies: ["AppStoreConnect"], swiftSettings: upcoming),
-        .testTarget(name: "ConnectSandboxTests", dependencies: ["ConnectSandbox"], swiftSettings: upcoming),
+        .testTarget(
+            name: "AppStoreConnectTests",
+            dependencies: [
+                "AppStoreConnect", "SalesReports",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ConnectSandboxTests",
+            dependencies: [
+                "ConnectSandbox", "OrchardTestSupport", "SalesReports",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "OrchardStorageTests",
             dependencies: [

@@ -1,0 +1,196 @@
+public import Foundation
+public import SalesReports
+
+/// The Sales and Trends reports Reporter serves, with their Reporter spellings (APPLE.md 1.4).
+public enum SalesReportType: String, Sendable, CaseIterable {
+    case sales = "Sales"
+    case subscription = "Subscription"
+    case subscriptionEvent = "SubscriptionEvent"
+    case subscriber = "Subscriber"
+
+    /// The only subtype Apple offers for the type.
+    public var defaultSubtype: String {
+        self == .subscriber ? "Detailed" : "Summary"
+    }
+
+    /// Subscription reports need an explicit version (else Apple answers 404); Sales takes the latest.
+    public var defaultVersion: String? {
+        self == .sales ? nil : "1_3"
+    }
+
+    /// Reads a Reporter spelling case-insensitively, e.g. `sales`, `SubscriptionEvent`.
+    public init?(reporterName: String) {
+        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == reporterName.lowercased() }) else {
+            return nil
+        }
+        self = match
+    }
+}
+
+/// How much time one report covers.
+public enum ReportFrequency: String, Sendable, CaseIterable {
+    case daily = "Daily"
+    case weekly = "Weekly"
+    case monthly = "Monthly"
+    case yearly = "Yearly"
+
+    /// Reads `Daily`, `weekly`, `MONTHLY` …
+    public init?(reporterName: String) {
+        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == reporterName.lowercased() }) else {
+            return nil
+        }
+        self = match
+    }
+}
+
+/// One `Sales.getReport` request.
+public struct SalesReportRequest: Sendable, Equatable {
+    public var vendor: String
+    public var type: SalesReportType
+    public var subtype: String
+    public var frequency: ReportFrequency
+    /// Any day of the period: weekly reports are asked for by the Sunday that ends the
+    /// Monday-to-Sunday week containing it, monthly and yearly ones by their month and year.
+    public var date: ReportDate
+    public var version: String?
+
+    public init(
+        vendor: String, type: SalesReportType = .sales, subtype: String? = nil, frequency: ReportFrequency = .daily,
+        date: ReportDate, version: String? = nil
+    ) {
+        self.vendor = vendor
+        self.type = type
+        self.subtype = subtype ?? type.defaultSubtype
+        self.frequency = frequency
+        self.date = date
+        self.version = version ?? type.defaultVersion
+    }
+
+    /// The date argument in Reporter's form: `YYYYMMDD` (daily; weekly: the week's Sunday), `YYYYMM`, `YYYY`.
+    public var reporterDate: String {
+        switch frequency {
+        case .daily: Self.compact(date)
+        case .weekly: Self.compact(CalendarMath.sundayEndingWeek(of: date))
+        case .monthly: String(Self.compact(date).prefix(6))
+        case .yearly: String(Self.compact(date).prefix(4))
+        }
+    }
+
+    /// Apple's file name for the report, used when the answer has no `filename` header.
+    public var defaultFileName: String {
+        switch type {
+        case .sales:
+            let letter = String(frequency.rawValue.prefix(1))
+            return "S_\(letter)_\(vendor)_\(reporterDate).txt.gz"
+        default:
+            return "\(type.rawValue)_\(vendor)_\(reporterDate)\(version.map { "_V\($0)" } ?? "").txt.gz"
+        }
+    }
+
+    /// Refuses what Apple would refuse: subscription reports exist only daily.
+    func validate() throws(ReporterError) {
+        guard !vendor.isEmpty, vendor.allSatisfy(\.isNumber) else {
+            throw .invalidParameters(code: nil, message: "the vendor number must be digits, not '\(vendor)'")
+        }
+        if type != .sales, frequency != .daily {
+            throw .invalidParameters(code: nil, message: "\(type.rawValue) reports exist only for Daily")
+        }
+    }
+
+    var arguments: [String] {
+        [vendor, type.rawValue, subtype, frequency.rawValue, reporterDate] + (version.map { [$0] } ?? [])
+    }
+
+    private static func compact(_ date: ReportDate) -> String {
+        date.isoText.replacingOccurrences(of: "-", with: "")
+    }
+}
+
+/// One `Finance.getReport` request (APPLE.md 1.4): Apple's fiscal year and period.
+public struct FinanceReportRequest: Sendable, Equatable {
+    public var vendor: String
+    public var regionCode: String
+    public var reportType: String
+    public var fiscalYear: Int
+    public var fiscalPeriod: Int
+
+    public init(
+        vendor: String, regionCode: String, reportType: String = "Financial", fiscalYear: Int, fiscalPeriod: Int
+    ) {
+        self.vendor = vendor
+        self.regionCode = regionCode
+        self.reportType = reportType
+        self.fiscalYear = fiscalYear
+        self.fiscalPeriod = fiscalPeriod
+    }
+
+    func validate() throws(ReporterError) {
+        guard (1...12).contains(fiscalPeriod), (2000...9999).contains(fiscalYear) else {
+            throw .invalidParameters(code: nil, message: "fiscal period must be 1-12 and the year four digits")
+        }
+    }
+
+    var arguments: [String] {
+        [vendor, regionCode, reportType, String(fiscalYear), String(fiscalPeriod)]
+    }
+
+    var defaultFileName: String {
+        "\(vendor)_\(String(fiscalYear % 100).leftPadded(2))\(String(fiscalPeriod).leftPadded(2))_\(regionCode).txt.gz"
+    }
+}
+
+/// A downloaded report: Apple's file name and the gzip bytes as sent (possibly several gzip members).
+public struct ReportFile: Sendable, Equatable {
+    public var fileName: String
+    public var gzipData: Data
+
+    public init(fileName: String, gzipData: Data) {
+        self.fileName = fileName
+        self.gzipData = gzipData
+    }
+}
+
+/// Day arithmetic on `ReportDate`, without time zones (report days are calendar days).
+enum CalendarMath {
+    /// Days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's `days_from_civil`.
+    static func dayNumber(_ date: ReportDate) -> Int {
+        let y = date.month <= 2 ? date.year - 1 : date.year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (date.month + (date.month > 2 ? -3 : 9)) + 2) / 5 + date.day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func date(dayNumber: Int) -> ReportDate {
+        let z = dayNumber + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return ReportDate(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
+    }
+
+    /// 1 = Monday … 7 = Sunday (ISO 8601).
+    static func isoWeekday(_ date: ReportDate) -> Int {
+        let days = dayNumber(date)  // 1970-01-01 was a Thursday (4)
+        return ((days % 7) + 7 + 3) % 7 + 1
+    }
+
+    static func sundayEndingWeek(of date: ReportDate) -> ReportDate {
+        Self.date(dayNumber: dayNumber(date) + 7 - isoWeekday(date))
+    }
+
+    static func adding(days: Int, to date: ReportDate) -> ReportDate {
+        Self.date(dayNumber: dayNumber(date) + days)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}

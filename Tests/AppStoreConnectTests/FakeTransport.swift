@@ -1,0 +1,111 @@
+import AppStoreConnect
+import Foundation
+import Logging
+import Synchronization
+
+/// A transport that answers from a script and records what was sent.
+final class FakeTransport: Sendable {
+    private let state: Mutex<(answers: [Result<TransportResponse, TransportError>], sent: [TransportRequest])>
+
+    init(_ answers: [Result<TransportResponse, TransportError>]) {
+        state = Mutex((answers, []))
+    }
+
+    convenience init(_ responses: TransportResponse...) {
+        self.init(responses.map { .success($0) })
+    }
+
+    var sent: [TransportRequest] { state.withLock { $0.sent } }
+
+    var transport: HTTPTransport {
+        HTTPTransport { request throws(TransportError) in
+            let answer = self.state.withLock { state in
+                state.sent.append(request)
+                return state.answers.isEmpty ? nil : state.answers.removeFirst()
+            }
+            guard let answer else { throw .connectionFailed("the fake transport has no more answers") }
+            return try answer.get()
+        }
+    }
+}
+
+/// Records the waits a retry policy asks for instead of sleeping.
+final class RecordedSleeps: Sendable {
+    private let waits = Mutex<[Duration]>([])
+    var all: [Duration] { waits.withLock { $0 } }
+
+    var policy: RetryPolicy {
+        RetryPolicy(maxAttempts: 4, baseDelay: .seconds(1), maxDelay: .seconds(60), random: { 0.5 }) { duration in
+            self.waits.withLock { $0.append(duration) }
+        }
+    }
+}
+
+/// Collects every log line, to prove secrets never reach one.
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[String]>([])
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    var logger: Logger {
+        Logger(label: "test") { label in Handler(label: label, sink: self) }
+    }
+
+    fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    private struct Handler: LogHandler {
+        let label: String
+        let sink: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            sink.append("\(event.level) \(event.message) \(merged)")
+        }
+    }
+}
+
+extension TransportResponse {
+    static func xml(_ status: Int, _ body: String, headers: [(name: String, value: String)] = []) -> TransportResponse {
+        TransportResponse(status: status, headers: [("Content-Type", "text/xml")] + headers, body: Data(body.utf8))
+    }
+
+    static func robotError(_ status: Int, code: Int, _ message: String, headers: [(name: String, value: String)] = [])
+        -> TransportResponse
+    {
+        .xml(
+            status,
+            #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Error><Code>\#(code)</Code><Message>\#(message)</Message></Error>"#,
+            headers: headers)
+    }
+}
+
+extension TransportRequest {
+    /// The decoded `jsonRequest` of a Reporter request.
+    var reporterJSON: [String: String]? {
+        guard let body, let text = String(data: body, encoding: .utf8), text.hasPrefix("jsonRequest=") else {
+            return nil
+        }
+        let encoded = String(text.dropFirst("jsonRequest=".count))
+        guard let json = encoded.removingPercentEncoding?.data(using: .utf8) else { return nil }
+        return try? JSONDecoder().decode([String: String].self, from: json)
+    }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+/// Paths of the public sample files in ../shared/fixtures, when this checkout has them.
+enum SharedFixtures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+
+    static func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    static func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name).path) }
+}
