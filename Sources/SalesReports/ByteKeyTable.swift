@@ -6,7 +6,8 @@ import Darwin
 
 /// Interns short byte strings (SKUs, currency codes, product types) as small integer ids
 /// without creating a `String` per row: an open-addressing hash table over one byte arena.
-final class ByteKeyTable {
+/// A struct, so that hot loops can own it in a local variable.
+struct ByteKeyTable {
     private var arena: [UInt8] = []
     private var keyStarts: [Int] = [0]
     private var hashes: [UInt64] = []
@@ -25,7 +26,7 @@ final class ByteKeyTable {
 
     /// The id of `key`, inserting it when new.
     @inline(__always)
-    func id(_ key: UnsafeRawBufferPointer) -> Int {
+    mutating func id(_ key: UnsafeRawBufferPointer) -> Int {
         let hash = ByteKeyTable.hash(key)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -51,11 +52,11 @@ final class ByteKeyTable {
         let start = keyStarts[id]
         guard keyStarts[id + 1] - start == key.count else { return false }
         return arena.withUnsafeBytes { stored in
-            key.count == 0 || memcmp(stored.baseAddress! + start, key.baseAddress!, key.count) == 0
+            key.count == 0 || FieldParser.bytesEqual(stored.baseAddress! + start, key.baseAddress!, key.count)
         }
     }
 
-    private func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, slot: Int) -> Int {
+    private mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, slot: Int) -> Int {
         let id = hashes.count
         arena.append(contentsOf: key)
         keyStarts.append(arena.count)
@@ -65,7 +66,7 @@ final class ByteKeyTable {
         return id
     }
 
-    private func grow() {
+    private mutating func grow() {
         slots = Array(repeating: -1, count: slots.count * 2)
         mask = slots.count - 1
         for (id, hash) in hashes.enumerated() {
@@ -75,13 +76,30 @@ final class ByteKeyTable {
         }
     }
 
-    /// FNV-1a, 64-bit.
+    /// A multiply-xorshift hash over eight bytes at a time (keys are short and not hostile:
+    /// they come from the file being read, and a collision only costs a probe).
     @inline(__always)
     static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var hash = UInt64(key.count) &* multiplier
+        var index = 0
+        let count = key.count
+        while index + 8 <= count {
+            hash = (hash ^ key.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* multiplier
+            hash ^= hash >> 32
+            index += 8
         }
-        return hash ^ (hash >> 29)
+        if index < count {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while index < count {
+                tail |= UInt64(key[index]) << shift
+                shift += 8
+                index += 1
+            }
+            hash = (hash ^ tail) &* multiplier
+            hash ^= hash >> 32
+        }
+        return hash
     }
 }

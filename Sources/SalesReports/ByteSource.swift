@@ -17,25 +17,49 @@ struct SourceFailure: Error {
     var message: String
 }
 
-/// Reads a file with `read(2)`; never maps or holds the whole file.
+/// Reads a file, or a byte range of it, with `pread(2)`; never maps or holds the whole file.
 final class FileByteSource: ByteSource {
     private let descriptor: Int32
+    private var offset: Int
+    private let end: Int
 
-    init(path: String) throws(SourceFailure) {
+    /// Opens `path`, to read bytes `range` (the whole file when `nil`).
+    init(path: String, range: Range<Int>? = nil) throws(SourceFailure) {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
             throw SourceFailure(reason: .unreadable, message: "cannot open: \(String(cString: strerror(errno)))")
         }
         self.descriptor = descriptor
+        self.offset = range?.lowerBound ?? 0
+        self.end = range?.upperBound ?? Int.max
     }
 
     deinit { close(descriptor) }
 
+    /// The size of the file in bytes, or `nil` when it is not a regular file.
+    var regularFileSize: Int? {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(status.st_size)
+    }
+
+    /// Reads at an absolute offset without moving the read position.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at position: Int) throws(SourceFailure) -> Int {
+        let count = systemRead(descriptor, buffer.baseAddress!, buffer.count, position)
+        guard count >= 0 else {
+            throw SourceFailure(reason: .unreadable, message: "cannot read: \(String(cString: strerror(errno)))")
+        }
+        return count
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(SourceFailure) -> Int {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        guard let base = buffer.baseAddress, buffer.count > 0, offset < end else { return 0 }
         while true {
-            let count = systemRead(descriptor, base, buffer.count)
-            if count >= 0 { return count }
+            let count = systemRead(descriptor, base, min(buffer.count, end - offset), offset)
+            if count >= 0 {
+                offset += count
+                return count
+            }
             if errno == EINTR { continue }
             throw SourceFailure(reason: .unreadable, message: "cannot read: \(String(cString: strerror(errno)))")
         }
@@ -66,6 +90,6 @@ final class MemoryByteSource: ByteSource {
 }
 
 @inline(__always)
-private func systemRead(_ descriptor: Int32, _ base: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(descriptor, base, count)
+private func systemRead(_ descriptor: Int32, _ base: UnsafeMutableRawPointer, _ count: Int, _ offset: Int) -> Int {
+    pread(descriptor, base, count, off_t(offset))
 }

@@ -101,11 +101,38 @@ enum FieldParser {
         return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
     }
 
+    /// `true` when `count` bytes at `left` and `right` are equal; inlined, because the keys
+    /// compared on the hot path are a few bytes long and a call to `memcmp` costs more.
+    @inline(__always)
+    static func bytesEqual(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, _ count: Int) -> Bool {
+        var index = 0
+        while index + 8 <= count {
+            guard
+                left.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    == right.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            else { return false }
+            index += 8
+        }
+        while index < count {
+            guard left.load(fromByteOffset: index, as: UInt8.self) == right.load(fromByteOffset: index, as: UInt8.self)
+            else { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// `true` when the bytes are well-formed UTF-8.
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {
+            // Skip ASCII eight bytes at a time.
+            while index + 8 <= count
+                && bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+            }
+            guard index < count else { break }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1

@@ -16,9 +16,20 @@ public final class ReportReader {
     /// A Financial report's `Total_*` footer, once read (already checked against the rows).
     public internal(set) var financialFooter: FinancialFooter?
 
-    let scanner: TSVScanner
+    var scanner: TSVScanner
     private let checkedColumns: [(index: Int, column: ReportColumn)]
     var financialTotals = FinancialFooter(rows: 0, amount: .zero, units: 0)
+
+    /// A reader of the rest of a file whose header another reader has read: `source` starts
+    /// at a line boundary, and line numbers count from that boundary.
+    init(continuing header: ReportHeader, source: any ByteSource, file: String) {
+        self.file = file
+        self.header = header
+        self.scanner = TSVScanner(source: source, stripsByteOrderMark: false)
+        self.checkedColumns = ReportReader.checkedColumns(of: header)
+    }
+
+    deinit { scanner.deallocate() }
 
     /// The kind of report, from its header.
     public var kind: ReportKind { header.kind }
@@ -31,7 +42,7 @@ public final class ReportReader {
         } catch {
             throw ReportError(file: path, line: 0, reason: error.reason, message: error.message)
         }
-        try self.init(source: source, file: path)
+        try self.init(source: source, file: path, pipelined: true)
     }
 
     /// Reads a file already in memory (plain or gzip), named `file` in errors.
@@ -39,25 +50,33 @@ public final class ReportReader {
         try self.init(source: MemoryByteSource(bytes), file: file)
     }
 
-    init(source: any ByteSource, file: String, chunkSize: Int = 1 << 20) throws(ReportError) {
+    init(
+        source: any ByteSource, file: String, chunkSize: Int = 1 << 20, pipelined: Bool = false
+    ) throws(ReportError) {
         self.file = file
-        let scanner: TSVScanner
+        var opened: TSVScanner?
         do throws(SourceFailure) {
-            scanner = TSVScanner(source: try ReportReader.decompressing(source), chunkSize: chunkSize)
-            guard try scanner.nextLine() else {
+            opened = TSVScanner(
+                source: try ReportReader.decompressing(source, pipelined: pipelined), chunkSize: chunkSize)
+            guard try opened!.nextLine() else {
                 throw SourceFailure(reason: .empty, message: "file is empty; expected a report header")
             }
+            let scanner = opened!
             guard scanner.lineIsASCII || FieldParser.isValidUTF8(scanner.line) else {
                 throw SourceFailure(reason: .badHeader, message: "not a report: the first line is not UTF-8 text")
             }
             let names = (0..<scanner.fieldCount).map { ReportReader.string(FieldParser.trimmed(scanner.field($0))) }
             self.header = try ReportHeader(names: names)
         } catch {
+            opened?.deallocate()
             throw ReportError(file: file, line: 1, reason: error.reason, message: error.message)
         }
-        self.scanner = scanner
-        let header = self.header
-        self.checkedColumns = header.kind.columns.compactMap { column in
+        self.scanner = opened!
+        self.checkedColumns = ReportReader.checkedColumns(of: header)
+    }
+
+    private static func checkedColumns(of header: ReportHeader) -> [(index: Int, column: ReportColumn)] {
+        header.kind.columns.compactMap { column in
             guard let index = header.index(of: column.name), column.type != .text || column.isRequiredInRows else {
                 return nil
             }
@@ -66,7 +85,7 @@ public final class ReportReader {
     }
 
     /// Wraps `source` in a gzip decompressor when it starts with the gzip magic bytes.
-    static func decompressing(_ source: any ByteSource) throws(SourceFailure) -> any ByteSource {
+    static func decompressing(_ source: any ByteSource, pipelined: Bool) throws(SourceFailure) -> any ByteSource {
         let magic = UnsafeMutableRawBufferPointer.allocate(byteCount: 2, alignment: 1)
         defer { magic.deallocate() }
         var count = 0
@@ -77,7 +96,9 @@ public final class ReportReader {
         }
         let prefixed = PrefixedByteSource(prefix: Array(magic.prefix(count)), rest: source)
         let isGzip = count == 2 && GzipByteSource.isGzip(UnsafeRawBufferPointer(magic))
-        return isGzip ? GzipByteSource(input: prefixed) : prefixed
+        guard isGzip else { return prefixed }
+        let gzip = GzipByteSource(input: prefixed)
+        return pipelined ? PipelinedByteSource(gzip) : gzip
     }
 
     /// The next data row, checked; `nil` after the last one. Blank lines are skipped, and a
@@ -104,8 +125,13 @@ public final class ReportReader {
         do {
             return try scanner.nextLine()
         } catch {
-            throw ReportError(file: file, line: scanner.lineNumber + 1, reason: error.reason, message: error.message)
+            throw sourceError(error)
         }
+    }
+
+    /// A failure of the byte source, located at the line being read.
+    func sourceError(_ failure: SourceFailure) -> ReportError {
+        ReportError(file: file, line: scanner.lineNumber + 1, reason: failure.reason, message: failure.message)
     }
 
     /// Checks the current line has the header's field count and is UTF-8 text.
