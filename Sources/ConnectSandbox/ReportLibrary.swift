@@ -1,0 +1,155 @@
+package import Foundation
+package import NIOCore
+package import SalesReports
+import Synchronization
+
+/// A report that can be served: Apple's file name and the gzip'd bytes.
+package struct ReportFile: Sendable {
+    package let filename: String
+    package let body: ByteBuffer
+}
+
+/// What a report request comes to, before either interface words it.
+package enum ReportOutcome: Sendable {
+    case file(ReportFile)
+    /// A valid request for a period with no activity (Reporter 213, API 404).
+    case noSales
+    /// The period has not been published yet (Reporter 210, API 404).
+    case notAvailableYet
+    /// Older than Apple keeps (API 410).
+    case noLongerAvailable
+}
+
+/// The report types both interfaces can ask for.
+package enum SalesReportType: Sendable, Hashable {
+    case sales, subscription, subscriptionEvent, subscriber
+
+    var kind: ReportKind {
+        switch self {
+        case .sales: return .summarySales
+        case .subscription: return .subscription
+        case .subscriptionEvent: return .subscriptionEvent
+        case .subscriber: return .subscriber
+        }
+    }
+
+    /// The only frequencies Apple offers for the type.
+    package var frequencies: Set<ReportFrequency> {
+        self == .sales ? Set(ReportFrequency.allCases) : [.daily]
+    }
+
+    /// The latest version, the one the sandbox writes.
+    package var latestVersion: String { self == .sales ? "1_0" : "1_3" }
+
+    /// Versions accepted: Sales `1_0` (and `1_1`, which Apple briefly demanded in 2024); the
+    /// subscription reports `1_3` only (1_2 was retired).
+    package var acceptedVersions: Set<String> { self == .sales ? ["1_0", "1_1"] : ["1_3"] }
+
+    func filename(vendor: Int, period: ReportPeriod) -> String {
+        let date = period.fileDateText
+        switch self {
+        case .sales: return "S_\(period.frequency.fileLetter)_\(vendor)_\(date).txt.gz"
+        case .subscription: return "Subscription_\(vendor)_\(date)_V1_3.txt.gz"
+        case .subscriptionEvent: return "Subscription_Event_\(vendor)_\(date)_V1_3.txt.gz"
+        case .subscriber: return "Subscriber_\(vendor)_\(date)_V1_3.txt.gz"
+        }
+    }
+}
+
+/// Generates report files on demand and keeps them, so serving a report costs a lookup once
+/// it has been made (the sandbox must never be the bottleneck of Orchard's benchmarks).
+package final class ReportLibrary: Sendable {
+    private struct Key: Hashable {
+        let account: Int
+        let seed: UInt64
+        let type: String
+        let period: ReportPeriod
+    }
+
+    private enum Entry {
+        case file(ReportFile)
+        case empty
+    }
+
+    /// The hour (UTC) at which the previous day's reports appear.
+    package let availabilityHour: Int
+    /// Days Apple keeps daily, weekly and monthly reports (yearly ones are kept forever).
+    package let retentionDays: Int
+    private let capacity: Int
+    private let cache = Mutex<[Key: Entry]>([:])
+
+    package init(availabilityHour: Int = 5, retentionDays: Int = 365, capacity: Int = 20_000) {
+        self.availabilityHour = availabilityHour
+        self.retentionDays = retentionDays
+        self.capacity = capacity
+    }
+
+    /// A Sales and Trends report of `account` for `period`, as of `now`.
+    package func salesReport(
+        _ type: SalesReportType, account: SandboxAccount, vendor: Int, period: ReportPeriod, now: Date
+    ) throws(ReportError) -> ReportOutcome {
+        if let gate = gate(period, now: now) { return gate }
+        let key = Key(account: account.number, seed: account.seed, type: "\(type)-\(vendor)", period: period)
+        return try cached(key) { () throws(ReportError) in
+            let files = ReportFiles(account: account)
+            let bytes =
+                type == .sales
+                ? try files.summarySales(period) : try files.subscriptionReport(type.kind, day: period.start)
+            return bytes.map {
+                ReportFile(filename: type.filename(vendor: vendor, period: period), body: ByteBuffer(bytes: $0))
+            }
+        }
+    }
+
+    /// The Financial report of fiscal `year`/`period` for `region`, as of `now`.
+    package func financialReport(
+        account: SandboxAccount, vendor: Int, region: String, fiscalYear: Int, fiscalPeriod: Int, now: Date
+    ) throws(ReportError) -> ReportOutcome {
+        guard let month = ReportFiles.fiscalMonth(year: fiscalYear, period: fiscalPeriod) else { return .noSales }
+        if let gate = gate(month, now: now) { return gate == .notAvailableYet ? .noSales : gate }
+        let key = Key(account: account.number, seed: account.seed, type: "financial-\(vendor)-\(region)", period: month)
+        return try cached(key) { () throws(ReportError) in
+            let name =
+                "\(vendor)_\(String(month.start.month + 100).suffix(2))\(String(month.start.year).suffix(2))_\(region).txt.gz"
+            return try ReportFiles(account: account).financial(month: month, region: region)
+                .map { ReportFile(filename: name, body: ByteBuffer(bytes: $0)) }
+        }
+    }
+
+    private func gate(_ period: ReportPeriod, now: Date) -> ReportOutcome? {
+        if now < period.availableAt(hour: availabilityHour) { return .notAvailableYet }
+        let today = ReportDate(containing: now)
+        if period.frequency != .yearly, period.end.dayNumber < today.dayNumber - retentionDays {
+            return .noLongerAvailable
+        }
+        return nil
+    }
+
+    private func cached(
+        _ key: Key, make: () throws(ReportError) -> ReportFile?
+    ) throws(ReportError) -> ReportOutcome {
+        switch cache.withLock({ $0[key] }) {
+        case .file(let file): return .file(file)
+        case .empty: return .noSales
+        case nil: break
+        }
+        // made outside the lock: two concurrent first requests may both build the same bytes
+        let file = try make()
+        cache.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[key] = file.map(Entry.file) ?? .empty
+        }
+        return file.map(ReportOutcome.file) ?? .noSales
+    }
+}
+
+extension ReportOutcome: Equatable {
+    package static func == (lhs: ReportOutcome, rhs: ReportOutcome) -> Bool {
+        switch (lhs, rhs) {
+        case (.file(let a), .file(let b)): return a.filename == b.filename && a.body == b.body
+        case (.noSales, .noSales), (.notAvailableYet, .notAvailableYet), (.noLongerAvailable, .noLongerAvailable):
+            return true
+        default: return false
+        }
+    }
+}

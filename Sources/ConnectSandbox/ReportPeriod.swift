@@ -1,0 +1,125 @@
+package import Foundation
+package import SalesReports
+
+/// How often a report is cut: Reporter spells it `Daily`, the App Store Connect API `DAILY`.
+package enum ReportFrequency: String, Sendable, Hashable, CaseIterable, Codable {
+    case daily, weekly, monthly, yearly
+
+    /// Reads `Daily`/`daily`/`DAILY` (both interfaces' spellings).
+    package init?(name: some StringProtocol) {
+        guard let value = ReportFrequency(rawValue: name.lowercased()) else { return nil }
+        self = value
+    }
+
+    /// `Daily`, `Weekly`, ... as Reporter writes it.
+    package var reporterName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+
+    /// The letter in Apple's file names: `S_D_`, `S_W_`, `S_M_`, `S_Y_`.
+    var fileLetter: String { String(rawValue.prefix(1).uppercased()) }
+
+    /// Days after the period's last day before Apple publishes it (MARKET.md 3: weekly reports
+    /// arrive on Monday, monthly 5 days after month-end, yearly 6 days after year-end).
+    var publicationLagDays: Int {
+        switch self {
+        case .daily, .weekly: return 1
+        case .monthly: return 5
+        case .yearly: return 6
+        }
+    }
+}
+
+/// The days one report covers: a day, a Monday-to-Sunday week, a calendar month or year.
+package struct ReportPeriod: Sendable, Hashable {
+    package let frequency: ReportFrequency
+    package let start: ReportDate
+    package let end: ReportDate
+
+    /// Why a date argument was refused.
+    package enum DateProblem: Error, Sendable {
+        /// Not a date at all (code 205 / 400).
+        case malformed
+        /// A real date in the wrong shape for the frequency, e.g. `YYYYMM` for Daily (code 206).
+        case wrongShapeForFrequency
+    }
+
+    /// The period of `frequency` that contains `day` (weeks run Monday to Sunday).
+    package init(_ frequency: ReportFrequency, containing day: ReportDate) {
+        self.frequency = frequency
+        switch frequency {
+        case .daily:
+            start = day
+            end = day
+        case .weekly:
+            let sinceMonday = (day.weekday + 6) % 7
+            start = day.adding(days: -sinceMonday)
+            end = start.adding(days: 6)
+        case .monthly:
+            start = ReportDate(year: day.year, month: day.month, day: 1)!
+            end = ReportDate(year: day.year, month: day.month, day: 28)!.lastOfMonth
+        case .yearly:
+            start = ReportDate(year: day.year, month: 1, day: 1)!
+            end = ReportDate(year: day.year, month: 12, day: 31)!
+        }
+    }
+
+    /// Parses Reporter's date argument: `YYYYMMDD` for Daily and Weekly (any day of the week
+    /// selects the week that ends on the following Sunday), `YYYYMM` Monthly, `YYYY` Yearly.
+    package static func reporter(_ frequency: ReportFrequency, _ text: String) throws(DateProblem) -> ReportPeriod {
+        guard !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) else { throw .malformed }
+        let digits = Array(text).map { Int(String($0))! }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + digits[$1] } }
+        let expected: Int
+        switch frequency {
+        case .daily, .weekly: expected = 8
+        case .monthly: expected = 6
+        case .yearly: expected = 4
+        }
+        guard [4, 6, 8].contains(digits.count) else { throw .malformed }
+        guard digits.count == expected else { throw .wrongShapeForFrequency }
+        let year = number(0..<4)
+        let month = digits.count >= 6 ? number(4..<6) : 1
+        let day = digits.count == 8 ? number(6..<8) : 1
+        guard let date = ReportDate(year: year, month: month, day: day) else { throw .malformed }
+        return ReportPeriod(frequency, containing: date)
+    }
+
+    /// Parses the App Store Connect API's `filter[reportDate]`: `YYYY-MM-DD` for daily and
+    /// weekly, `YYYY-MM` monthly, `YYYY` yearly.
+    package static func api(_ frequency: ReportFrequency, _ text: String) throws(DateProblem) -> ReportPeriod {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }),
+            parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 })
+        else { throw .malformed }
+        return try reporter(frequency, parts.joined())
+    }
+
+    /// The date in Apple's file name: `YYYYMMDD` (the Sunday for weekly), `YYYYMM`, `YYYY`.
+    package var fileDateText: String {
+        switch frequency {
+        case .daily, .weekly: return end.compactText
+        case .monthly: return String(end.compactText.prefix(6))
+        case .yearly: return String(end.year)
+        }
+    }
+
+    /// When Apple would publish this report: `availabilityHour` UTC on the publication day.
+    package func availableAt(hour availabilityHour: Int) -> Date {
+        end.adding(days: frequency.publicationLagDays).startDate.addingTimeInterval(
+            TimeInterval(availabilityHour * 3600))
+    }
+
+    /// Every day in the period, in order.
+    package var days: [ReportDate] {
+        (start.dayNumber...end.dayNumber).map(ReportDate.init(dayNumber:))
+    }
+}
+
+extension ReportDate {
+    /// The last day of this date's month.
+    var lastOfMonth: ReportDate {
+        let next =
+            month == 12
+            ? ReportDate(year: year + 1, month: 1, day: 1)! : ReportDate(year: year, month: month + 1, day: 1)!
+        return next.adding(days: -1)
+    }
+}

@@ -1,2 +1,0 @@
-// Connect Sandbox tests arrive with the sandbox (issue 5).
-import Testing
