@@ -70,10 +70,10 @@ package struct SandboxServer: Sendable {
 
     /// Creates an account and an Apple ID (Admin) that sees it; returns both and the token.
     package func makeAccountWithUser(
-        name: String = "Sandbox Test Co.", apps: Int = 3, appleId: String = "owner@example.com",
+        name: String = "Sandbox Test Co.", apps: Int = 3, historyDays: Int = 400, appleId: String = "owner@example.com",
         roles: Set<SandboxRole> = [.admin]
     ) throws -> (account: SandboxAccount, token: String) {
-        let account = try world.createAccount(name: name, apps: apps)
+        let account = try world.createAccount(name: name, apps: apps, historyDays: historyDays)
         let (_, token) = try world.createUser(appleId: appleId, accounts: [account.number], roles: roles)
         return (account, token.value)
     }

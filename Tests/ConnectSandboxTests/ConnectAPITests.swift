@@ -14,7 +14,7 @@ struct ConnectAPITests {
     private func setUp(_ sandbox: SandboxServer, apps: Int = 3, roles: String = #"["ADMIN"]"#) async throws -> (
         SandboxAccount, JWTFactory
     ) {
-        let account = try sandbox.world.createAccount(name: "Keyed", apps: apps)
+        let account = try sandbox.world.createAccount(name: "Keyed", apps: apps, historyDays: 100)
         let answer = try await SandboxHTTP.json(
             .POST, "\(sandbox.baseURL)/sandbox/v1/keys", #"{"roles":\#(roles),"accounts":[\#(account.number)]}"#)
         #expect(answer.status == 201)
@@ -121,7 +121,7 @@ struct ConnectAPITests {
             #expect(ok.header("Content-Type") == "application/a-gzip")
             #expect(try !SandboxHTTP.records(ok.body).rows.isEmpty)
             let none = try await get(
-                sandbox, base + "&filter[frequency]=DAILY&filter[reportDate]=2025-01-05", token: token)
+                sandbox, base + "&filter[frequency]=DAILY&filter[reportDate]=2025-11-01", token: token)
             #expect(none.status == 404)
             #expect(detail(none) == "There were no sales for the date specified.")
             let notYet = try await get(

@@ -21,16 +21,17 @@ struct ConsoleTests {
             // when
             let signIn = try await SandboxHTTP.send(
                 .POST, sandbox.baseURL + "/console/sign-in", body: "appleId=owner%40example.com",
-                headers: [("Content-Type", "application/x-www-form-urlencoded")])
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], followRedirects: false)
             let cookie = try #require(signIn.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
             let session = [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")]
             let accounts = try await SandboxHTTP.send(.GET, sandbox.baseURL + "/console", headers: session)
             let invite = try await SandboxHTTP.send(
                 .POST, sandbox.baseURL + "/console/accounts/\(account.number)/invitations",
-                body: "email=svc%40orchard.example&firstName=Orchard&lastName=Service&roles=SALES", headers: session)
+                body: "email=svc%40orchard.example&firstName=Orchard&lastName=Service&roles=SALES", headers: session,
+                followRedirects: false)
             let remove = try await SandboxHTTP.send(
                 .POST, sandbox.baseURL + "/console/accounts/\(account.number)/users/dev%40example.com/remove",
-                headers: session)
+                headers: session, followRedirects: false)
             let users = try await SandboxHTTP.send(
                 .GET, sandbox.baseURL + "/console/accounts/\(account.number)/users", headers: session)
             let token = try await SandboxHTTP.send(.POST, sandbox.baseURL + "/console/token", headers: session)

@@ -97,7 +97,8 @@ struct ReporterProtocolTests {
         "errors carry APPLE.md section 0 codes and statuses",
         arguments: [
             ("Sales.getReport, VENDOR,Sales,Summary,Daily,20260310", 404, 210),  // today: not yet
-            ("Sales.getReport, VENDOR,Sales,Summary,Daily,20240101", 404, 213),  // before the history
+            ("Sales.getReport, VENDOR,Sales,Summary,Daily,20251101", 404, 213),  // before the history
+            ("Sales.getReport, VENDOR,Sales,Summary,Daily,20250101", 400, 205),  // older than 365 days
             ("Sales.getReport, 12345,Sales,Summary,Daily,20260308", 400, 200),
             ("Sales.getReport, VENDOR,Salez,Summary,Daily,20260308", 400, 201),
             ("Sales.getReport, VENDOR,Sales,Summary,Daily,202603", 400, 206),
@@ -106,8 +107,8 @@ struct ReporterProtocolTests {
         ])
     func reportErrors(query: String, status: Int, code: Int) async throws {
         try await SandboxServer.withRunning(now: Self.now) { sandbox in
-            // given: history starting 2025-02-03 (400 days before now)
-            let (account, token) = try sandbox.makeAccountWithUser(apps: 2)
+            // given: history starting 2025-11-30 (100 days before now)
+            let (account, token) = try sandbox.makeAccountWithUser(apps: 2, historyDays: 100)
 
             // when
             let answer = try await SandboxHTTP.reporter(
@@ -123,12 +124,12 @@ struct ReporterProtocolTests {
     @Test("210 uses Apple's sentence, 213 says there were no sales")
     func availabilityMessages() async throws {
         try await SandboxServer.withRunning(now: Self.now) { sandbox in
-            let (account, token) = try sandbox.makeAccountWithUser(apps: 1)
+            let (account, token) = try sandbox.makeAccountWithUser(apps: 1, historyDays: 100)
             let vendor = account.vendors[0]
             let notYet = try await SandboxHTTP.reporter(
                 sandbox, token: token, query: "Sales.getReport, \(vendor),Sales,Summary,Daily,20260310", mode: "Normal")
             let none = try await SandboxHTTP.reporter(
-                sandbox, token: token, query: "Sales.getReport, \(vendor),Sales,Summary,Daily,20240101", mode: "Normal")
+                sandbox, token: token, query: "Sales.getReport, \(vendor),Sales,Summary,Daily,20251101", mode: "Normal")
             #expect(
                 notYet.text.hasPrefix(
                     "Report is not available yet. Daily reports for the Americas are available by 5 am"))

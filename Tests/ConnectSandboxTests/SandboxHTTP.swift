@@ -17,15 +17,20 @@ struct HTTPAnswer {
 }
 
 enum SandboxHTTP {
+    /// A client that shows redirects instead of following them (the web console's 303s).
+    static let noRedirects = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(redirectConfiguration: .disallow))
+
     static func send(
         _ method: HTTPMethod, _ url: String, body: String? = nil, headers: [(String, String)] = [],
-        timeout: TimeAmount = .seconds(30)
+        timeout: TimeAmount = .seconds(30), followRedirects: Bool = true
     ) async throws -> HTTPAnswer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let client = followRedirects ? HTTPClient.shared : noRedirects
+        let response = try await client.execute(request, timeout: timeout)
         let buffer = try await response.body.collect(upTo: 64 << 20)
         return HTTPAnswer(
             status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
