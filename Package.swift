@@ -58,7 +58,8 @@ let package = Package(
         .target(
             name: "OrchardStorage",
             dependencies: [
-                "OrchardCore",
+                "OrchardCore", "SalesReports",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -101,7 +102,7 @@ let package = Package(
         .target(
             name: "OrchardTestSupport",
             dependencies: [
-                "OrchardCore", "OrchardStorage", "ConnectSandbox",
+                "OrchardCore", "OrchardStorage", "ConnectSandbox", "SalesReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -133,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "OrchardStorageTests",
             dependencies: [
-                "OrchardStorage", "OrchardTestSupport",
+                "OrchardStorage", "OrchardTestSupport", "SalesReports",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: upcoming
@@ -150,7 +151,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OrchardCLITests",
-            dependencies: ["orchard", "OrchardCore"],
+            dependencies: [
+                "orchard", "OrchardCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: upcoming
         ),
     ]

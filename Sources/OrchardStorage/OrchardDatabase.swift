@@ -2,14 +2,15 @@ package import Logging
 package import NIOCore
 import NIOPosix
 package import OrchardCore
-import PostgresKit
+package import PostgresKit
 package import SQLKit
-import SQLiteKit
+package import SQLiteKit
 
 /// Orchard's database: a pool of SQLite or PostgreSQL connections behind SQLKit.
 ///
-/// Queries that need one connection (transactions, advisory locks) use `withConnection`;
-/// everything else may use `sql`, which borrows a connection per statement.
+/// Every query borrows one connection for its whole body (`withConnection`), so transactions
+/// and advisory locks stay on one session. Bulk paths get the driver's own connection too
+/// (`withDriverConnection`), for `COPY ... FROM STDIN` and positional binds.
 package final class OrchardDatabase: Sendable {
     package enum Backend: String, Sendable {
         case sqlite, postgres
@@ -30,12 +31,23 @@ package final class OrchardDatabase: Sendable {
         }
     }
 
+    /// One connection of either backend, as its driver's own type.
+    package enum DriverConnection: Sendable {
+        case sqlite(SQLiteConnection)
+        case postgres(PostgresConnection)
+    }
+
+    private enum Pool: Sendable {
+        case sqlite(EventLoopGroupConnectionPool<SQLiteFileSource>)
+        case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
+
     package let backend: Backend
     /// The database URL with any password masked.
     package let displayName: String
-    private let pool: any ConnectionPool
+    private let pool: Pool
 
-    private init(backend: Backend, displayName: String, pool: any ConnectionPool) {
+    private init(backend: Backend, displayName: String, pool: Pool) {
         self.backend = backend
         self.displayName = displayName
         self.pool = pool
@@ -48,15 +60,13 @@ package final class OrchardDatabase: Sendable {
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> OrchardDatabase {
+        let database: OrchardDatabase
         switch url {
         case .sqlite(let path):
-            let source = SQLiteFileSource(path: path)
             let pool = EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: maxConnections, logger: logger,
+                source: SQLiteFileSource(path: path), maxConnectionsPerEventLoop: maxConnections, logger: logger,
                 on: eventLoopGroup.next())
-            return try await checked(
-                OrchardDatabase(
-                    backend: .sqlite, displayName: url.description, pool: TypedPool(pool: pool) { $0.sql() }))
+            database = OrchardDatabase(backend: .sqlite, displayName: url.description, pool: .sqlite(pool))
         case .postgres(let text):
             let configuration: SQLPostgresConfiguration
             do {
@@ -68,18 +78,13 @@ package final class OrchardDatabase: Sendable {
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
                 maxConnectionsPerEventLoop: maxConnections, logger: logger, on: eventLoopGroup.next())
-            return try await checked(
-                OrchardDatabase(
-                    backend: .postgres, displayName: url.description, pool: TypedPool(pool: pool) { $0.sql() }))
+            database = OrchardDatabase(backend: .postgres, displayName: url.description, pool: .postgres(pool))
         }
-    }
-
-    /// Returns `database` once it answers; otherwise shuts its pool down (a pool must not outlive its use) and throws.
-    private static func checked(_ database: OrchardDatabase) async throws -> OrchardDatabase {
         do {
             try await database.checkConnection()
             return database
         } catch {
+            // A pool must be shut down before it is released.
             try? await database.close()
             throw error
         }
@@ -89,7 +94,17 @@ package final class OrchardDatabase: Sendable {
     package func withConnection<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await pool.withConnection(body)
+        try await withDriverConnection { _, sql in try await body(sql) }
+    }
+
+    /// Runs `body` on one connection, as the driver's own and through SQLKit.
+    package func withDriverConnection<Result: Sendable>(
+        _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        switch pool {
+        case .sqlite(let pool): try await Self.borrow(pool) { try await body(.sqlite($0), $0.sql()) }
+        case .postgres(let pool): try await Self.borrow(pool) { try await body(.postgres($0), $0.sql()) }
+        }
     }
 
     /// Runs `body` in a transaction on one connection: committed when it returns, rolled back when it throws.
@@ -119,7 +134,10 @@ package final class OrchardDatabase: Sendable {
 
     /// Closes every connection; the database cannot be used afterwards.
     package func close() async throws {
-        try await pool.shutdown()
+        switch pool {
+        case .sqlite(let pool): try await pool.shutdownAsync()
+        case .postgres(let pool): try await pool.shutdownAsync()
+        }
     }
 
     /// A one-line reason for a driver error, without connection strings.
@@ -131,35 +149,19 @@ package final class OrchardDatabase: Sendable {
         }
         return String(describing: error)
     }
-}
 
-/// The part of a connection pool OrchardDatabase uses, independent of the driver.
-private protocol ConnectionPool: Sendable {
-    func withConnection<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws
-        -> Result
-    func shutdown() async throws
-}
-
-private struct TypedPool<Source: ConnectionPoolSource>: ConnectionPool where Source.Connection: Sendable {
-    let pool: EventLoopGroupConnectionPool<Source>
-    let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
-
-    func withConnection<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws
-        -> Result
-    {
+    private static func borrow<Source: ConnectionPoolSource, Result>(
+        _ pool: EventLoopGroupConnectionPool<Source>, _ body: (Source.Connection) async throws -> Result
+    ) async throws -> Result {
         let connection = try await pool.requestConnection().get()
         do {
-            let result = try await body(makeSQL(connection))
+            let result = try await body(connection)
             pool.releaseConnection(connection)
             return result
         } catch {
             pool.releaseConnection(connection)
             throw error
         }
-    }
-
-    func shutdown() async throws {
-        try await pool.shutdownAsync()
     }
 }
 

@@ -1,6 +1,7 @@
 /// Every migration, in the order they are applied. Append; never reorder or edit a released one.
 package enum Migrations {
     package static let all: [any Migration] = [
-        CreateUsersAndSessions()
+        CreateUsersAndSessions(),
+        CreateAccountsIntegrationsAndReports(),
     ]
 }

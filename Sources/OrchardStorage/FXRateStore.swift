@@ -1,0 +1,120 @@
+package import Foundation
+import SQLKit
+
+/// Daily reference rates (units of a currency per 1 EUR, as the ECB publishes them) and conversion
+/// between any two currencies on a day, with the nearest earlier rate; the answer names the rate date.
+package struct FXRateStore: Sendable {
+    let database: OrchardDatabase
+
+    package init(database: OrchardDatabase) {
+        self.database = database
+    }
+
+    package enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        case malformed(file: String, line: Int, message: String)
+
+        package var description: String {
+            switch self {
+            case .malformed(let file, let line, let message): "\(file):\(line): \(message)"
+            }
+        }
+    }
+
+    /// A converted amount and the day of the rates used (the older one when two were needed).
+    package struct Conversion: Sendable, Equatable {
+        package var micros: Int64
+        package var rateDate: String?
+    }
+
+    /// Loads an ECB-style CSV (`Date,USD,JPY,...`, one day a line, `N/A` where a currency had no rate),
+    /// replacing the rates of the days it covers; returns how many rates it stored.
+    @discardableResult
+    package func importECB(path: String, source: String = "ECB") async throws -> Int {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).makeIterator()
+        guard let headerLine = lines.next() else {
+            throw Failure.malformed(file: path, line: 1, message: "the file is empty")
+        }
+        let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        guard header.first == "Date", header.count > 1,
+            header.dropFirst().allSatisfy({ $0.isEmpty || ($0.count == 3 && $0.allSatisfy(\.isUppercase)) })
+        else {
+            throw Failure.malformed(file: path, line: 1, message: "the header is not Date,USD,JPY,... (ECB layout)")
+        }
+        var rates: [(day: String, currency: String, perEUR: String)] = []
+        var lineNumber = 1
+        while let line = lines.next() {
+            lineNumber += 1
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            let day = fields[0]
+            guard day.count == 10, Self.isISODay(day) else {
+                throw Failure.malformed(file: path, line: lineNumber, message: "'\(day)' is not a YYYY-MM-DD date")
+            }
+            for (index, value) in fields.enumerated().dropFirst() where index < header.count && !header[index].isEmpty {
+                guard !value.isEmpty, value != "N/A" else { continue }
+                guard let rate = Decimal(string: value, locale: Locale(identifier: "en_US_POSIX")), rate > 0 else {
+                    throw Failure.malformed(
+                        file: path, line: lineNumber, message: "'\(value)' is not a rate for \(header[index])")
+                }
+                rates.append((day, header[index], value))
+            }
+        }
+        guard let first = rates.map(\.day).min(), let last = rates.map(\.day).max() else { return 0 }
+        let backend = database.backend
+        let parsed = rates
+        return try await database.withDriverConnection { driver, connection in
+            try await backend.transaction(on: connection) {
+                try await connection.raw(
+                    "DELETE FROM fx_rates WHERE day >= \(bind: first) AND day <= \(bind: last) AND source = \(bind: source)"
+                ).run()
+                var writer = BulkWriter(
+                    connection: driver, table: "fx_rates", columns: ["day", "currency", "per_eur", "source"])
+                for rate in parsed {
+                    try await writer.append([.text(rate.day), .text(rate.currency), .text(rate.perEUR), .text(source)])
+                }
+                try await writer.flush()
+                return writer.written
+            }
+        }
+    }
+
+    /// Units of `currency` per EUR on `day`, from the nearest earlier day with a rate. EUR is 1 on every day.
+    package func rate(_ currency: String, on day: String) async throws -> (perEUR: Decimal, day: String?)? {
+        if currency == "EUR" { return (1, nil) }
+        let row = try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT day, per_eur FROM fx_rates WHERE currency = \(bind: currency) AND day <= \(bind: day)
+                ORDER BY day DESC LIMIT 1
+                """
+            ).first()
+        }
+        guard let row,
+            let rate = Decimal(
+                string: try row.decode(column: "per_eur", as: String.self), locale: Locale(identifier: "en_US_POSIX"))
+        else { return nil }
+        return (rate, try row.decode(column: "day", as: String.self))
+    }
+
+    /// Converts `micros` of `from` into `to` on `day`, rounded half-even to a millionth; `nil` when a
+    /// rate is missing.
+    package func convert(micros: Int64, from: String, to: String, on day: String) async throws -> Conversion? {
+        if from == to { return Conversion(micros: micros, rateDate: nil) }
+        guard let source = try await rate(from, on: day), let target = try await rate(to, on: day) else { return nil }
+        var exact = Decimal(micros) * target.perEUR / source.perEUR
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 0, .bankers)
+        let dates = [source.day, target.day].compactMap { $0 }
+        return Conversion(micros: NSDecimalNumber(decimal: rounded).int64Value, rateDate: dates.min())
+    }
+
+    private static func isISODay(_ text: String) -> Bool {
+        let parts = text.split(separator: "-")
+        return parts.count == 3 && parts[0].count == 4 && parts[1].count == 2 && parts[2].count == 2
+            && parts.allSatisfy { $0.allSatisfy(\.isNumber) }
+    }
+}

@@ -1,0 +1,143 @@
+package import Foundation
+import SQLKit
+
+/// A customer's access token while the funnel runs: kept encrypted for its lifetime, then erased,
+/// leaving its fingerprint, masked form and the accounts it proved (DESIGN.md section 1).
+package struct FunnelTokenRecord: Sendable, Equatable {
+    package var id: Int64
+    package var userID: Int64
+    package var masked: String
+    package var fingerprint: String
+    package var provenAccounts: [String]
+    package var createdAt: Date
+    package var usableUntil: Date
+    package var erasedAt: Date?
+}
+
+package struct FunnelTokenStore: Sendable {
+    let database: OrchardDatabase
+    let box: SecretBox
+    let audit: AuditLog
+
+    package init(database: OrchardDatabase, box: SecretBox) {
+        self.database = database
+        self.box = box
+        self.audit = AuditLog(database: database)
+    }
+
+    /// Keeps a validated token, encrypted, until `now + lifetime`.
+    package func save(
+        userID: Int64, token: String, masked: String, provenAccounts: [String], now: Date, lifetime: TimeInterval
+    ) async throws -> FunnelTokenRecord {
+        let sealed = try box.seal(token)
+        let fingerprint = SecretBox.fingerprint(token)
+        let accounts = provenAccounts.joined(separator: ",")
+        let until = now.addingTimeInterval(lifetime)
+        let id = try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                INSERT INTO funnel_tokens
+                    (user_id, fingerprint, masked, key_id, ciphertext, proven_accounts, created_at, usable_until)
+                VALUES (\(bind: userID), \(bind: fingerprint), \(bind: masked), \(bind: sealed.keyID),
+                        \(bind: sealed.combined), \(bind: accounts), \(bind: now), \(bind: until))
+                RETURNING id
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
+        }
+        guard let id else { throw StorageError.cannotConnect(database: database.displayName, reason: "no id returned") }
+        try await audit.record(
+            AuditEvent(
+                at: now, userID: userID, accountNumber: nil, action: "funnel_token_validated",
+                detail: "token \(masked) proved accounts \(accounts)"))
+        return FunnelTokenRecord(
+            id: id, userID: userID, masked: masked, fingerprint: fingerprint, provenAccounts: provenAccounts,
+            createdAt: now, usableUntil: until, erasedAt: nil)
+    }
+
+    /// The user's tokens still inside their lifetime.
+    package func usable(userID: Int64, now: Date) async throws -> [FunnelTokenRecord] {
+        try await records(
+            "WHERE user_id = \(bind: userID) AND erased_at IS NULL AND usable_until > \(bind: now) ORDER BY id")
+    }
+
+    /// Every record of the user, erased ones included (for the audit trail).
+    package func all(userID: Int64) async throws -> [FunnelTokenRecord] {
+        try await records("WHERE user_id = \(bind: userID) ORDER BY id")
+    }
+
+    /// The token in clear, only for its owner and only inside its lifetime.
+    package func reveal(id: Int64, userID: Int64, now: Date) async throws -> String? {
+        let row = try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT key_id, ciphertext FROM funnel_tokens
+                WHERE id = \(bind: id) AND user_id = \(bind: userID) AND erased_at IS NULL AND usable_until > \(bind: now)
+                """
+            ).first()
+        }
+        guard let row,
+            let keyID = try row.decodeNil(column: "key_id") ? nil : row.decode(column: "key_id", as: String.self)
+        else { return nil }
+        let combined = try row.decode(column: "ciphertext", as: Data.self)
+        return try box.open(.init(keyID: keyID, combined: combined))
+    }
+
+    /// Erases one token now (the user left the funnel or removed it).
+    package func erase(id: Int64, userID: Int64, now: Date) async throws {
+        _ = try await eraseWhere("id = \(bind: id) AND user_id = \(bind: userID)", now: now)
+    }
+
+    /// Erases every token past its lifetime; returns how many.
+    @discardableResult
+    package func eraseExpired(now: Date) async throws -> Int {
+        try await eraseWhere("usable_until <= \(bind: now)", now: now)
+    }
+
+    private func eraseWhere(_ condition: SQLQueryString, now: Date) async throws -> Int {
+        try await database.withTransaction { connection in
+            let erased = try await connection.raw(
+                "SELECT id, user_id, masked, proven_accounts FROM funnel_tokens WHERE erased_at IS NULL AND "
+                    + condition
+            ).all()
+            guard !erased.isEmpty else { return 0 }
+            try await connection.raw(
+                """
+                UPDATE funnel_tokens SET ciphertext = NULL, key_id = NULL, erased_at = \(bind: now)
+                WHERE erased_at IS NULL AND
+                """ + " " + condition
+            ).run()
+            for row in erased {
+                try await AuditLog.insert(
+                    AuditEvent(
+                        at: now, userID: try row.decode(column: "user_id", as: Int64.self), accountNumber: nil,
+                        action: "funnel_token_erased",
+                        detail:
+                            "token \(try row.decode(column: "masked", as: String.self)) erased; it proved accounts \(try row.decode(column: "proven_accounts", as: String.self))"
+                    ), on: connection)
+            }
+            return erased.count
+        }
+    }
+
+    private func records(_ condition: SQLQueryString) async throws -> [FunnelTokenRecord] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT id, user_id, masked, fingerprint, proven_accounts, created_at, usable_until, erased_at
+                FROM funnel_tokens
+                """ + " " + condition
+            ).all().map { row in
+                FunnelTokenRecord(
+                    id: try row.decode(column: "id", as: Int64.self),
+                    userID: try row.decode(column: "user_id", as: Int64.self),
+                    masked: try row.decode(column: "masked", as: String.self),
+                    fingerprint: try row.decode(column: "fingerprint", as: String.self),
+                    provenAccounts: try row.decode(column: "proven_accounts", as: String.self)
+                        .split(separator: ",").map(String.init),
+                    createdAt: try row.decode(column: "created_at", as: Date.self),
+                    usableUntil: try row.decode(column: "usable_until", as: Date.self),
+                    erasedAt: try row.decode(column: "erased_at", as: Date?.self))
+            }
+        }
+    }
+}

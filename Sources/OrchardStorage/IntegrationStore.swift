@@ -1,0 +1,128 @@
+package import Foundation
+package import OrchardCore
+import SQLKit
+
+/// Integrations: one per dashboard user and store account, moved only by `IntegrationStatus` rules.
+package struct IntegrationStore: Sendable {
+    let database: OrchardDatabase
+
+    package init(database: OrchardDatabase) {
+        self.database = database
+    }
+
+    package enum Failure: Error, Equatable, Sendable {
+        case alreadyIntegrated(accountNumber: String)
+        case unknownAccount(accountNumber: String)
+        case notAllowed(from: IntegrationStatus, event: IntegrationStatus.Event)
+    }
+
+    /// A new pending integration; fails when the user already has one for the account.
+    package func create(userID: Int64, accountNumber: String, now: Date) async throws -> Integration {
+        try await database.withTransaction { connection in
+            guard let account = try await StoreAccountStore.find(number: accountNumber, on: connection) else {
+                throw Failure.unknownAccount(accountNumber: accountNumber)
+            }
+            let existing = try await connection.raw(
+                "SELECT id FROM integrations WHERE user_id = \(bind: userID) AND store_account_id = \(bind: account.id)"
+            ).first()
+            guard existing == nil else { throw Failure.alreadyIntegrated(accountNumber: accountNumber) }
+            try await connection.raw(
+                """
+                INSERT INTO integrations (user_id, store_account_id, status, created_at, updated_at)
+                VALUES (\(bind: userID), \(bind: account.id), 'pending', \(bind: now), \(bind: now))
+                """
+            ).run()
+            try await AuditLog.insert(
+                AuditEvent(
+                    at: now, userID: userID, accountNumber: accountNumber, action: "integration_created",
+                    detail: "pending"),
+                on: connection)
+            return try await Self.select(
+                "i.user_id = \(bind: userID) AND a.number = \(bind: accountNumber)", on: connection)[0]
+        }
+    }
+
+    /// The user's integrations, oldest first.
+    package func list(userID: Int64) async throws -> [Integration] {
+        try await database.withConnection { try await Self.select("i.user_id = \(bind: userID)", on: $0) }
+    }
+
+    /// Every integration of an account, whoever owns it.
+    package func list(accountNumber: String) async throws -> [Integration] {
+        try await database.withConnection { try await Self.select("a.number = \(bind: accountNumber)", on: $0) }
+    }
+
+    /// Applies `event` to every integration of the account for which it is allowed (the cascade
+    /// of DESIGN.md section 2: removal applies to all users of the account); returns the changed ones.
+    @discardableResult
+    package func apply(
+        _ event: IntegrationStatus.Event, accountNumber: String, reason: String?, now: Date
+    ) async throws -> [Integration] {
+        try await database.withTransaction { connection in
+            var changed: [Integration] = []
+            for integration in try await Self.select("a.number = \(bind: accountNumber)", on: connection) {
+                guard let next = integration.status.applying(event) else { continue }
+                try await connection.raw(
+                    """
+                    UPDATE integrations SET status = \(bind: next.rawValue), status_reason = \(bind: reason),
+                        updated_at = \(bind: now),
+                        activated_at = CASE WHEN \(bind: next.rawValue) = 'active' THEN \(bind: now) ELSE activated_at END
+                    WHERE id = \(bind: integration.id)
+                    """
+                ).run()
+                try await AuditLog.insert(
+                    AuditEvent(
+                        at: now, userID: integration.userID, accountNumber: accountNumber,
+                        action: "integration_\(next.rawValue)", detail: reason ?? ""),
+                    on: connection)
+                var updated = integration
+                updated.status = next
+                updated.statusReason = reason
+                updated.updatedAt = now
+                if next == .active { updated.activatedAt = now }
+                changed.append(updated)
+            }
+            return changed
+        }
+    }
+
+    /// Deletes the user's integration; the account and its data stay while others use them.
+    package func delete(id: Int64, userID: Int64, now: Date) async throws -> Bool {
+        try await database.withTransaction { connection in
+            guard
+                let integration = try await Self.select(
+                    "i.id = \(bind: id) AND i.user_id = \(bind: userID)", on: connection
+                ).first
+            else { return false }
+            try await connection.raw("DELETE FROM integrations WHERE id = \(bind: id)").run()
+            try await AuditLog.insert(
+                AuditEvent(
+                    at: now, userID: userID, accountNumber: integration.accountNumber, action: "integration_deleted",
+                    detail: "was \(integration.status.rawValue)"),
+                on: connection)
+            return true
+        }
+    }
+
+    static func select(_ condition: SQLQueryString, on connection: any SQLDatabase) async throws -> [Integration] {
+        try await connection.raw(
+            """
+            SELECT i.id, i.user_id, a.number, a.name, i.status, i.status_reason, i.created_at, i.activated_at,
+                   i.updated_at
+            FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
+            WHERE
+            """ + " " + condition + " ORDER BY i.id"
+        ).all().map { row in
+            Integration(
+                id: try row.decode(column: "id", as: Int64.self),
+                userID: try row.decode(column: "user_id", as: Int64.self),
+                accountNumber: try row.decode(column: "number", as: String.self),
+                accountName: try row.decode(column: "name", as: String.self),
+                status: IntegrationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+                statusReason: try row.decode(column: "status_reason", as: String?.self),
+                createdAt: try row.decode(column: "created_at", as: Date.self),
+                activatedAt: try row.decode(column: "activated_at", as: Date?.self),
+                updatedAt: try row.decode(column: "updated_at", as: Date.self))
+        }
+    }
+}

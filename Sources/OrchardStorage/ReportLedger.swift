@@ -1,0 +1,124 @@
+package import Foundation
+package import OrchardCore
+import SQLKit
+
+/// The report ledger: one row per report identity, with where it stands.
+package struct ReportLedger: Sendable {
+    let database: OrchardDatabase
+
+    package init(database: OrchardDatabase) {
+        self.database = database
+    }
+
+    /// One ledger row.
+    package struct Entry: Sendable, Equatable {
+        package var identity: ReportIdentity
+        package var state: LedgerState
+        package var fetchedAt: Date?
+        package var rowCount: Int
+        package var sha256: String?
+    }
+
+    /// Records a state without a file: not published yet, empty (no sales) or failed.
+    package func record(_ identity: ReportIdentity, state: LedgerState, now: Date) async throws {
+        let errorCode: String? = if case .failed(let code) = state { code } else { nil }
+        try await database.withTransaction { connection in
+            try await connection.raw(
+                """
+                INSERT INTO store_accounts (number, name, first_seen_at)
+                VALUES (\(bind: identity.accountNumber), \(bind: identity.accountNumber), \(bind: now))
+                ON CONFLICT (number) DO NOTHING
+                """
+            ).run()
+            let accountID = try await connection.raw(
+                "SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)"
+            ).first()!.decode(column: "id", as: Int64.self)
+            let id = try await Self.upsert(
+                identity, accountID: accountID, state: state.storedName, errorCode: errorCode, on: connection)
+            try await connection.raw("UPDATE report_ledger SET fetched_at = \(bind: now) WHERE id = \(bind: id)").run()
+        }
+    }
+
+    /// The entries of an account, by date.
+    package func entries(accountNumber: String) async throws -> [Entry] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version, l.state,
+                       l.error_code, l.fetched_at, l.row_count, l.sha256
+                FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
+                WHERE a.number = \(bind: accountNumber) ORDER BY l.report_date, l.id
+                """
+            ).all().map { row in
+                Entry(
+                    identity: ReportIdentity(
+                        accountNumber: accountNumber, vendor: try row.decode(column: "vendor", as: String.self),
+                        type: try row.decode(column: "report_type", as: String.self),
+                        subtype: try row.decode(column: "report_subtype", as: String.self),
+                        frequency: try row.decode(column: "frequency", as: String.self),
+                        date: try row.decode(column: "report_date", as: String.self),
+                        version: try row.decode(column: "version", as: String.self)),
+                    state: LedgerState(
+                        storedName: try row.decode(column: "state", as: String.self),
+                        errorCode: try row.decode(column: "error_code", as: String?.self)) ?? .fetched,
+                    fetchedAt: try row.decode(column: "fetched_at", as: Date?.self),
+                    rowCount: try row.decode(column: "row_count", as: Int.self),
+                    sha256: try row.decode(column: "sha256", as: String?.self))
+            }
+        }
+    }
+
+    /// Ledger rows that have a stored file, optionally of one account.
+    package func allWithFiles(accountNumber: String?) async throws -> [(identity: ReportIdentity, sha256: String)] {
+        try await database.withConnection { connection in
+            let filter: SQLQueryString = accountNumber.map { "AND a.number = \(bind: $0)" } ?? ""
+            return try await connection.raw(
+                """
+                SELECT a.number, l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version, l.sha256
+                FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
+                WHERE l.sha256 IS NOT NULL
+                """ + " " + filter + " ORDER BY l.id"
+            ).all().map { row in
+                (
+                    ReportIdentity(
+                        accountNumber: try row.decode(column: "number", as: String.self),
+                        vendor: try row.decode(column: "vendor", as: String.self),
+                        type: try row.decode(column: "report_type", as: String.self),
+                        subtype: try row.decode(column: "report_subtype", as: String.self),
+                        frequency: try row.decode(column: "frequency", as: String.self),
+                        date: try row.decode(column: "report_date", as: String.self),
+                        version: try row.decode(column: "version", as: String.self)),
+                    try row.decode(column: "sha256", as: String.self)
+                )
+            }
+        }
+    }
+
+    static func matching(_ identity: ReportIdentity, accountID: Int64) -> SQLQueryString {
+        """
+        store_account_id = \(bind: accountID) AND vendor = \(bind: identity.vendor)
+        AND report_type = \(bind: identity.type) AND report_subtype = \(bind: identity.subtype)
+        AND frequency = \(bind: identity.frequency) AND report_date = \(bind: identity.date)
+        AND version = \(bind: identity.version)
+        """
+    }
+
+    static func upsert(
+        _ identity: ReportIdentity, accountID: Int64, state: String, errorCode: String?, on connection: any SQLDatabase
+    ) async throws -> Int64 {
+        try await connection.raw(
+            """
+            INSERT INTO report_ledger
+                (store_account_id, vendor, report_type, report_subtype, frequency, report_date, version, state, error_code)
+            VALUES (\(bind: accountID), \(bind: identity.vendor), \(bind: identity.type), \(bind: identity.subtype),
+                    \(bind: identity.frequency), \(bind: identity.date), \(bind: identity.version), \(bind: state),
+                    \(bind: errorCode))
+            ON CONFLICT (store_account_id, vendor, report_type, report_subtype, frequency, report_date, version)
+            DO UPDATE SET state = CASE WHEN report_ledger.sha256 IS NULL OR excluded.state = 'fetched'
+                                       THEN excluded.state ELSE report_ledger.state END,
+                          error_code = excluded.error_code
+            RETURNING id
+            """
+        ).first()!.decode(column: "id", as: Int64.self)
+    }
+}

@@ -1,0 +1,88 @@
+import Crypto
+package import Foundation
+
+/// Encrypts secrets at rest with AES-256-GCM (DESIGN.md section 5).
+///
+/// Each ciphertext is stored with the id of the key that sealed it (the first 16 hex digits of
+/// the key's SHA-256), so a rotation can tell old ciphertexts from new ones.
+package struct SecretBox: Sendable {
+    /// A sealed secret: nonce, ciphertext and tag (`AES.GCM.SealedBox.combined`) and its key's id.
+    package struct Sealed: Sendable, Equatable {
+        package var keyID: String
+        package var combined: Data
+
+        package init(keyID: String, combined: Data) {
+            self.keyID = keyID
+            self.combined = combined
+        }
+    }
+
+    package let keyID: String
+    private let key: SymmetricKey
+
+    /// A box for a 32-byte key.
+    package init(keyBytes: Data) throws(SecretBoxError) {
+        guard keyBytes.count == 32 else { throw .malformedKey }
+        key = SymmetricKey(data: keyBytes)
+        keyID = Self.keyID(of: keyBytes)
+    }
+
+    /// A box for a base64 key, as `ORCHARD_MASTER_KEY` holds it.
+    package init(base64Key: String) throws(SecretBoxError) {
+        guard let bytes = Data(base64Encoded: base64Key.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw .malformedKey
+        }
+        try self.init(keyBytes: bytes)
+    }
+
+    /// A new random key, base64.
+    package static func generateKey() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+    }
+
+    static func keyID(of keyBytes: Data) -> String {
+        SHA256.hash(data: keyBytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    package func seal(_ secret: String) throws(SecretBoxError) -> Sealed {
+        do {
+            let box = try AES.GCM.seal(Data(secret.utf8), using: key)
+            guard let combined = box.combined else { throw SecretBoxError.cannotSeal }
+            return Sealed(keyID: keyID, combined: combined)
+        } catch {
+            throw .cannotSeal
+        }
+    }
+
+    package func open(_ sealed: Sealed) throws(SecretBoxError) -> String {
+        guard sealed.keyID == keyID else { throw .wrongKey(sealedWith: sealed.keyID) }
+        do {
+            let box = try AES.GCM.SealedBox(combined: sealed.combined)
+            return String(decoding: try AES.GCM.open(box, using: key), as: UTF8.self)
+        } catch {
+            throw .tampered
+        }
+    }
+
+    /// The SHA-256 of a secret in hex: kept after the secret is erased, to recognise it again.
+    package static func fingerprint(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+package enum SecretBoxError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformedKey
+    case cannotSeal
+    case wrongKey(sealedWith: String)
+    case tampered
+
+    package var description: String {
+        switch self {
+        case .malformedKey: "the master key is not base64 of exactly 32 bytes"
+        case .cannotSeal: "the secret could not be encrypted"
+        case .wrongKey(let keyID):
+            "the secret was sealed with another master key (\(keyID)); rotate with that key present"
+        case .tampered: "the ciphertext does not open with the master key: it was altered or the key is wrong"
+        }
+    }
+}

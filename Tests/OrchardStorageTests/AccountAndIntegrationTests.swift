@@ -1,0 +1,83 @@
+import Foundation
+import OrchardCore
+import OrchardTestSupport
+import Testing
+
+@testable import OrchardStorage
+
+@Suite("Store accounts and integrations")
+struct AccountAndIntegrationTests {
+    static let now = Date(timeIntervalSince1970: 1_700_000_000)
+
+    @Test(
+        "an account is stored once; each user has an integration to it; removal cascades",
+        arguments: TestBackend.available)
+    func lifecycle(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            // given
+            let accounts = StoreAccountStore(database: database)
+            let integrations = IntegrationStore(database: database)
+            let alice = try await SecretStorageTests.user(database, email: "alice@example.com")
+            let bob = try await SecretStorageTests.user(database, email: "bob@example.com")
+            try await accounts.upsert(number: "2821955", name: "Example Corp", vendors: ["85442109"], now: Self.now)
+            try await accounts.upsert(number: "2821955", name: "Example Corp.", vendors: [], now: Self.now)
+
+            // when
+            let first = try await integrations.create(userID: alice, accountNumber: "2821955", now: Self.now)
+            _ = try await integrations.create(userID: bob, accountNumber: "2821955", now: Self.now)
+            let activated = try await integrations.apply(
+                .serviceSeesAccount, accountNumber: "2821955", reason: nil, now: Self.now)
+            let removed = try await integrations.apply(
+                .serviceLostAccess, accountNumber: "2821955", reason: "the service user was removed from the account",
+                now: Self.now + 60)
+
+            // then
+            let account = try #require(try await accounts.find(number: "2821955"))
+            #expect(account.name == "Example Corp.")
+            #expect(account.vendors == ["85442109"])
+            #expect(first.status == .pending)
+            #expect(activated.map(\.status) == [.active, .active])
+            #expect(removed.map(\.userID) == [alice, bob])
+            let bobs = try await integrations.list(userID: bob)
+            #expect(bobs.map(\.status) == [.removed])
+            #expect(bobs.first?.statusReason == "the service user was removed from the account")
+            #expect(bobs.first?.activatedAt == Self.now)
+        }
+    }
+
+    @Test("a second integration of the same account by the same user is refused", arguments: TestBackend.available)
+    func duplicate(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            let user = try await SecretStorageTests.user(database)
+            try await StoreAccountStore(database: database).upsert(number: "1", name: "A", vendors: [], now: Self.now)
+            let integrations = IntegrationStore(database: database)
+            _ = try await integrations.create(userID: user, accountNumber: "1", now: Self.now)
+            await #expect(throws: IntegrationStore.Failure.alreadyIntegrated(accountNumber: "1")) {
+                try await integrations.create(userID: user, accountNumber: "1", now: Self.now)
+            }
+            await #expect(throws: IntegrationStore.Failure.unknownAccount(accountNumber: "2")) {
+                try await integrations.create(userID: user, accountNumber: "2", now: Self.now)
+            }
+        }
+    }
+
+    @Test("a user deletes only their own integration; the account stays for others", arguments: TestBackend.available)
+    func deletion(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            let alice = try await SecretStorageTests.user(database, email: "alice@example.com")
+            let bob = try await SecretStorageTests.user(database, email: "bob@example.com")
+            try await StoreAccountStore(database: database).upsert(number: "1", name: "A", vendors: [], now: Self.now)
+            let integrations = IntegrationStore(database: database)
+            let alices = try await integrations.create(userID: alice, accountNumber: "1", now: Self.now)
+            _ = try await integrations.create(userID: bob, accountNumber: "1", now: Self.now)
+            let checked1 = try await integrations.delete(id: alices.id, userID: bob, now: Self.now)
+            #expect(!checked1)
+            let checked2 = try await integrations.delete(id: alices.id, userID: alice, now: Self.now)
+            #expect(checked2)
+            let checked3 = try await integrations.list(accountNumber: "1").map(\.userID)
+            #expect(checked3 == [bob])
+            let checked4 = try await StoreAccountStore(database: database).find(number: "1")
+            #expect(checked4 != nil)
+        }
+    }
+}

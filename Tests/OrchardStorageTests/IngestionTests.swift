@@ -1,0 +1,222 @@
+import Foundation
+import OrchardCore
+import OrchardTestSupport
+import SQLKit
+import SalesReports
+import Testing
+
+@testable import OrchardStorage
+
+@Suite("Report ingestion")
+struct IngestionTests {
+    static let day = ReportDate(year: 2023, month: 7, day: 18)!
+    static let now = Date(timeIntervalSince1970: 1_700_000_000)
+
+    /// One app with downloads, re-downloads, updates, an IAP with a refund, in two currencies.
+    static func rows(iapUnits: Int64 = 3) -> [SalesRow] {
+        [
+            SalesFileBuilder.row(
+                sku: "app.one", type: "1", units: 10, currency: "", customerCurrency: "USD", appleIdentifier: "111",
+                title: "App One", day: day),
+            SalesFileBuilder.row(
+                sku: "app.one", type: "3", units: 5, appleIdentifier: "111", title: "App One", day: day),
+            SalesFileBuilder.row(
+                sku: "app.one", type: "7", units: 7, currency: "EUR", country: "DE", device: "iPad",
+                appleIdentifier: "111",
+                title: "App One", day: day),
+            SalesFileBuilder.row(
+                sku: "coins.100", type: "IA1", units: iapUnits, proceeds: "0.69", price: "0.99", parent: "app.one",
+                appleIdentifier: "999", title: "100 Coins", day: day),
+            SalesFileBuilder.row(
+                sku: "coins.100", type: "IA1", units: -1, proceeds: "0.69", price: "0.99", parent: "app.one",
+                appleIdentifier: "999", title: "100 Coins", day: day),
+            SalesFileBuilder.row(
+                sku: "pro.yearly", type: "IAY", units: 2, proceeds: "20.99", price: "29.99", currency: "EUR",
+                country: "FR", parent: "app.one", title: "Pro", day: day),
+        ]
+    }
+
+    func ingestor(_ database: OrchardDatabase, raw: URL) -> ReportIngestor {
+        ReportIngestor(database: database, rawStore: RawReportStore(directory: raw), logger: TestLogging.logger)
+    }
+
+    @Test("a daily report becomes facts, apps, rollups and a ledger row", arguments: TestBackend.available)
+    func ingest(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given
+                let path = try SalesFileBuilder.write(Self.rows(), day: Self.day, in: directory)
+
+                // when
+                let result = try await ingestor(database, raw: directory.appendingPathComponent("raw")).ingest(
+                    path: path, accountNumber: "2821955", now: Self.now)
+
+                // then
+                #expect(result.outcome == .ingested(rows: 6))
+                #expect(result.days == ["2023-07-18"])
+                #expect(result.identity.vendor == "85442109")
+                #expect(result.identity.frequency == "Daily")
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "2821955", from: "2023-07-18", to: "2023-07-18", database: database)
+                #expect(totals.units["downloads"] == 10)
+                #expect(totals.units["redownloads"] == 5)
+                #expect(totals.units["updates"] == 7)
+                #expect(totals.units["in_app_purchases"] == 4)
+                #expect(totals.returns == 1)
+                #expect(totals.proceeds == ["USD": 1_380_000, "EUR": 41_980_000])
+                #expect(totals.sales == ["USD": 1_980_000, "EUR": 59_980_000])
+                let ledger = try await ReportLedger(database: database).entries(accountNumber: "2821955")
+                #expect(ledger.map(\.state) == [.fetched])
+                #expect(ledger.first?.rowCount == 6)
+                let sha = try #require(ledger.first?.sha256)
+                #expect(
+                    FileManager.default.fileExists(
+                        atPath: RawReportStore(directory: directory.appendingPathComponent("raw")).path(sha256: sha)))
+                let apps = try await database.withConnection { connection in
+                    try await connection.raw("SELECT sku, apple_identifier, title FROM apps ORDER BY sku").all().map {
+                        [
+                            try $0.decode(column: "sku", as: String.self),
+                            try $0.decode(column: "title", as: String?.self) ?? "-",
+                        ]
+                    }
+                }
+                #expect(apps == [["app.one", "App One"]])
+            }
+        }
+    }
+
+    @Test("rollups agree with SalesReports' own summary of the same file", arguments: TestBackend.available)
+    func agreesWithSummary(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                let path = try SalesFileBuilder.write(Self.rows(iapUnits: 41), day: Self.day, in: directory)
+                _ = try await ingestor(database, raw: directory).ingest(path: path, accountNumber: "1", now: Self.now)
+                let summary = try SalesSummarizer.summarize(paths: [path])
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "1", from: "2000-01-01", to: "2100-01-01", database: database)
+                #expect(totals.units["downloads"] == summary.units.downloads)
+                #expect(totals.units["in_app_purchases"] == summary.units.inAppPurchases)
+                #expect(totals.returns == summary.returns)
+                #expect(totals.proceeds.mapValues { Int128($0) } == summary.proceeds.mapValues(\.millionths))
+                #expect(totals.sales.mapValues { Int128($0) } == summary.sales.mapValues(\.millionths))
+            }
+        }
+    }
+
+    @Test("the same file twice changes nothing; a corrected one replaces it", arguments: TestBackend.available)
+    func idempotentAndRestated(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given
+                let ingest = ingestor(database, raw: directory.appendingPathComponent("raw"))
+                let path = try SalesFileBuilder.write(Self.rows(), day: Self.day, in: directory)
+                _ = try await ingest.ingest(path: path, accountNumber: "1", now: Self.now)
+
+                // when
+                let again = try await ingest.ingest(path: path, accountNumber: "1", now: Self.now)
+                let corrected = try SalesFileBuilder.write(Self.rows(iapUnits: 30), day: Self.day, in: directory)
+                let restated = try await ingest.ingest(path: corrected, accountNumber: "1", now: Self.now)
+
+                // then
+                #expect(again.outcome == .unchanged)
+                #expect(restated.outcome == .restated(rows: 6))
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
+                #expect(totals.units["in_app_purchases"] == 31)
+                let facts = try await database.withConnection {
+                    try await $0.raw("SELECT COUNT(*) AS n FROM sales_facts").first()!.decode(column: "n", as: Int.self)
+                }
+                #expect(facts == 6)
+                let ledger = try await ReportLedger(database: database).entries(accountNumber: "1")
+                #expect(ledger.map(\.state) == [.restated])
+            }
+        }
+    }
+
+    @Test("a file that fails half-way leaves the previous state", arguments: TestBackend.available)
+    func failureKeepsPreviousState(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given
+                let ingest = ingestor(database, raw: directory.appendingPathComponent("raw"))
+                let path = try SalesFileBuilder.write(Self.rows(), day: Self.day, in: directory, gzip: false)
+                _ = try await ingest.ingest(path: path, accountNumber: "1", now: Self.now)
+                let before = try await DailyRollups.totals(
+                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
+
+                // when: the same report, its fifth line broken after four good rows
+                var lines = try String(contentsOfFile: path, encoding: .utf8).split(
+                    separator: "\n", omittingEmptySubsequences: false)
+                let refund = try #require(lines.firstIndex { $0.contains("\t-1\t") })
+                #expect(refund > 2)
+                lines[refund] = lines[refund].replacingOccurrences(of: "\t-1\t", with: "\tminus one\t")[...]
+                try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+                await #expect(throws: ReportError.self) {
+                    try await ingest.ingest(path: path, accountNumber: "1", now: Self.now)
+                }
+
+                // then
+                let after = try await DailyRollups.totals(
+                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
+                #expect(after == before)
+                let facts = try await database.withConnection {
+                    try await $0.raw("SELECT COUNT(*) AS n FROM sales_facts").first()!.decode(column: "n", as: Int.self)
+                }
+                #expect(facts == 6)
+            }
+        }
+    }
+
+    @Test(
+        "an empty daily report is a real zero; weekly reports do not feed the daily rollups",
+        arguments: TestBackend.available)
+    func emptyAndWeekly(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                let ingest = ingestor(database, raw: directory)
+                let empty = try SalesFileBuilder.write([], day: Self.day, in: directory)
+                let emptyResult = try await ingest.ingest(path: empty, accountNumber: "1", now: Self.now)
+                #expect(emptyResult.outcome == .ingested(rows: 0))
+                let sunday = ReportDate(year: 2023, month: 7, day: 23)!
+                let weekRows = Self.rows().map { row -> SalesRow in
+                    var row = row
+                    row.beginDate = ReportDate(year: 2023, month: 7, day: 17)!
+                    row.endDate = sunday
+                    return row
+                }
+                let weekly = try SalesFileBuilder.write(weekRows, day: sunday, frequency: "W", in: directory)
+                let weeklyResult = try await ingest.ingest(path: weekly, accountNumber: "1", now: Self.now)
+                #expect(weeklyResult.identity.frequency == "Weekly")
+                #expect(weeklyResult.days.isEmpty)
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "1", from: "2023-07-01", to: "2023-07-31", database: database)
+                #expect(totals.units.values.allSatisfy { $0 == 0 })
+                let states = try await ReportLedger(database: database).entries(accountNumber: "1").map(\.state)
+                // by report date: the weekly report starts on Monday 07-17, the empty daily one is 07-18
+                #expect(states == [.fetched, .empty])
+            }
+        }
+    }
+
+    @Test("file names are read as Apple writes them")
+    func fileNames() {
+        #expect(
+            ReportIdentity.parseFileName("/x/S_D_85442109_20230718.txt.gz")
+                == .init(vendor: "85442109", frequency: "Daily", date: "2023-07-18", version: nil))
+        #expect(ReportIdentity.parseFileName("S_M_1_202307.txt").date == "2023-07-01")
+        #expect(ReportIdentity.parseFileName("Subscription_1_20230718_V1_3.txt.gz").version == "1_3")
+        #expect(ReportIdentity.parseFileName("report.txt") == .init())
+    }
+}
+
+/// A fresh, migrated database of `backend` for one test.
+func withMigrated(_ backend: TestBackend, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void)
+    async throws
+{
+    try await TestDatabase.withFresh(backend) { fresh in
+        try await fresh.withOpen { database in
+            _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+            try await body(database)
+        }
+    }
+}
