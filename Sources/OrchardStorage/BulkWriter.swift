@@ -14,6 +14,9 @@ package enum BulkValue: Sendable, Equatable {
 /// Writes many rows into one table fast, on the connection (and so in the transaction) it is given:
 /// `COPY ... FROM STDIN` on PostgreSQL, multi-row `INSERT`s with positional binds on SQLite.
 /// Never one statement per row.
+///
+/// One batch is written while the caller produces the next (the database works on one core, the
+/// parser on the other); `flush()` waits for both.
 package struct BulkWriter {
     private let connection: OrchardDatabase.DriverConnection
     private let table: String
@@ -22,6 +25,7 @@ package struct BulkWriter {
     private var pendingRows = 0
     private let rowsPerBatch: Int
     package private(set) var written = 0
+    private var inFlight: Task<Void, any Error>?
 
     /// - Parameters:
     ///   - table, columns: trusted identifiers (never user input): they are written into the SQL.
@@ -43,22 +47,49 @@ package struct BulkWriter {
         precondition(values.count == columns.count, "a bulk row has one value per column")
         pending.append(contentsOf: values)
         pendingRows += 1
-        if pendingRows == rowsPerBatch { try await flush() }
+        if pendingRows == rowsPerBatch { try await send() }
     }
 
-    /// Writes what is pending; call once after the last row.
+    /// Writes what is pending and waits until every row is written; call once after the last row.
     package mutating func flush() async throws {
+        try await send()
+        try await inFlight?.value
+        inFlight = nil
+    }
+
+    /// Waits for a batch still being written, ignoring its outcome; call before giving up on the
+    /// connection's transaction, so nothing writes into it after the rollback.
+    package mutating func abandon() async {
+        _ = try? await inFlight?.value
+        inFlight = nil
+    }
+
+    /// Starts writing the pending rows once the batch before them is written.
+    private mutating func send() async throws {
         guard pendingRows > 0 else { return }
-        switch connection {
-        case .sqlite(let sqlite): try await insert(sqlite)
-        case .postgres(let postgres): try await copy(postgres)
+        try await inFlight?.value
+        let batch = pending
+        let rows = pendingRows
+        let connection = connection
+        let table = table
+        let columns = columns
+        inFlight = Task {
+            switch connection {
+            case .sqlite(let sqlite):
+                try await Self.insert(batch, rows: rows, table: table, columns: columns, into: sqlite)
+            case .postgres(let postgres):
+                try await Self.copy(batch, rows: rows, table: table, columns: columns, into: postgres)
+            }
         }
         written += pendingRows
-        pending.removeAll(keepingCapacity: true)
+        pending = []
+        pending.reserveCapacity(rowsPerBatch * columns.count)
         pendingRows = 0
     }
 
-    private func insert(_ sqlite: SQLiteConnection) async throws {
+    private static func insert(
+        _ pending: [BulkValue], rows pendingRows: Int, table: String, columns: [String], into sqlite: SQLiteConnection
+    ) async throws {
         let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let sql =
             "INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES "
@@ -73,7 +104,10 @@ package struct BulkWriter {
         try await sqlite.query(sql, binds) { _ in }
     }
 
-    private func copy(_ postgres: PostgresConnection) async throws {
+    private static func copy(
+        _ pending: [BulkValue], rows pendingRows: Int, table: String, columns: [String],
+        into postgres: PostgresConnection
+    ) async throws {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(pendingRows * columns.count * 12)
         for row in 0..<pendingRows {
@@ -95,14 +129,12 @@ package struct BulkWriter {
 
     /// COPY's text format: backslash, tab, newline and carriage return are escaped.
     private static func writeEscaped(_ text: String, to buffer: inout ByteBuffer) {
-        var utf8 = text.utf8
-        let needsEscape = utf8.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        let needsEscape = text.utf8.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         guard needsEscape else {
             buffer.writeString(text)
             return
         }
-        utf8 = text.utf8
-        for byte in utf8 {
+        for byte in text.utf8 {
             switch byte {
             case 0x5C: buffer.writeString("\\\\")
             case 0x09: buffer.writeString("\\t")

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import SQLKit
 
 /// Daily rollups per account, app, day, country, device and currency pair: derived from the

@@ -152,7 +152,7 @@ package final class OrchardDatabase: Sendable {
 
     private static func borrow<Source: ConnectionPoolSource, Result>(
         _ pool: EventLoopGroupConnectionPool<Source>, _ body: (Source.Connection) async throws -> Result
-    ) async throws -> Result {
+    ) async throws -> Result where Source.Connection: Sendable {
         let connection = try await pool.requestConnection().get()
         do {
             let result = try await body(connection)

@@ -84,12 +84,17 @@ package struct ReportIngestor: Sendable {
             let reader = try ReportReader(path: path)
             let fileName = ReportIdentity.parseFileName(path)
             var first: SalesRow? = nil
-            if reader.kind == .summarySales { first = try reader.nextSalesRow() }
+            var firstRecord: ReportRecord? = nil
+            if reader.kind == .summarySales {
+                first = try reader.nextSalesRow()
+            } else {
+                firstRecord = try reader.nextRecord()
+            }
             let identity =
                 try known
                 ?? Self.identity(
-                    reader: reader, first: first, fileName: fileName, path: path, accountNumber: accountNumber,
-                    vendor: vendor)
+                    reader: reader, first: first, firstRecord: firstRecord, fileName: fileName, path: path,
+                    accountNumber: accountNumber, vendor: vendor)
 
             return try await backend.transaction(on: connection) {
                 let accountID = try await Self.ensureAccount(accountNumber, now: now, on: connection)
@@ -110,22 +115,42 @@ package struct ReportIngestor: Sendable {
                 if reader.kind == .summarySales {
                     var facts = BulkWriter(connection: driver, table: "sales_facts", columns: Self.factColumns)
                     var apps: [String: (appleIdentifier: String?, title: String?)] = [:]
+                    var seenDays = Set<ReportDate>()
+                    var lastDay: ReportDate? = nil
+                    var lastApp = ""
+                    var lastAppRow = ""
                     var row = first
-                    while let current = row {
-                        try await facts.append(Self.factValues(current, reportID: reportID, file: path))
-                        days.insert(current.beginDate.isoText)
-                        if current.productType.bucket.isAppRow {
-                            apps[current.appSKU] = (current.appleIdentifier, current.title)
-                        } else if apps[current.appSKU] == nil {
-                            apps[current.appSKU] = (nil, nil)
+                    do {
+                        while let current = row {
+                            try await facts.append(Self.factValues(current, reportID: reportID, file: path))
+                            // Rows come grouped by day and app: skip the set and dictionary when nothing changed.
+                            if current.beginDate != lastDay {
+                                lastDay = current.beginDate
+                                seenDays.insert(current.beginDate)
+                            }
+                            let appSKU = current.appSKU
+                            if current.productType.bucket.isAppRow {
+                                if appSKU != lastAppRow {
+                                    lastAppRow = appSKU
+                                    apps[appSKU] = (current.appleIdentifier, current.title)
+                                }
+                            } else if appSKU != lastApp {
+                                lastApp = appSKU
+                                if apps[appSKU] == nil { apps[appSKU] = (nil, nil) }
+                            }
+                            rows += 1
+                            if rows % 50_000 == 0 { progress?(rows) }
+                            row = try reader.nextSalesRow()
                         }
-                        rows += 1
-                        if rows % 50_000 == 0 { progress?(rows) }
-                        row = try reader.nextSalesRow()
+                        try await facts.flush()
+                    } catch {
+                        await facts.abandon()
+                        throw error
                     }
-                    try await facts.flush()
+                    days.formUnion(seenDays.map(\.isoText))
                     try await Self.upsertApps(apps, accountID: accountID, on: connection)
                 } else {
+                    rows = firstRecord == nil ? 0 : 1
                     while try reader.nextRecord() != nil { rows += 1 }
                 }
                 progress?(rows)
@@ -148,8 +173,8 @@ package struct ReportIngestor: Sendable {
     }
 
     private static func identity(
-        reader: ReportReader, first: SalesRow?, fileName: ReportIdentity.FileName, path: String, accountNumber: String,
-        vendor: String?
+        reader: ReportReader, first: SalesRow?, firstRecord: ReportRecord?, fileName: ReportIdentity.FileName,
+        path: String, accountNumber: String, vendor: String?
     ) throws -> ReportIdentity {
         let (type, subtype) = ReportIdentity.typeAndSubtype(of: reader.kind)
         let frequency: String
@@ -157,6 +182,13 @@ package struct ReportIngestor: Sendable {
         if let first {
             frequency = ReportIdentity.frequency(begin: first.beginDate, end: first.endDate)
             date = first.beginDate.isoText
+        } else if let record = firstRecord,
+            let start = ["Start Date", "Event Date", "Date", "Transaction Date"].lazy.compactMap({ record.date($0) })
+                .first
+        {
+            // Financial reports cover Apple's fiscal periods; subscription reports are daily.
+            frequency = reader.kind == .financial ? "Fiscal" : "Daily"
+            date = start.isoText
         } else if let named = fileName.date, let namedFrequency = fileName.frequency {
             frequency = namedFrequency
             date = named

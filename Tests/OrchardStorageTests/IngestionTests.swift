@@ -198,6 +198,63 @@ struct IngestionTests {
         }
     }
 
+    @Test("reparse rebuilds a report from its stored raw file", arguments: TestBackend.available)
+    func reparse(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given: an ingested report whose derived rows were lost
+                let raw = RawReportStore(directory: directory.appendingPathComponent("raw"))
+                let path = try SalesFileBuilder.write(Self.rows(), day: Self.day, in: directory)
+                let ingest = ReportIngestor(database: database, rawStore: raw, logger: TestLogging.logger)
+                _ = try await ingest.ingest(path: path, accountNumber: "1", now: Self.now)
+                try FileManager.default.removeItem(atPath: path)
+                try await database.withConnection { try await $0.raw("DELETE FROM daily_rollups").run() }
+
+                // when
+                let stored = try await ReportLedger(database: database).allWithFiles(accountNumber: "1")
+                let entry = try #require(stored.first)
+                let result = try await ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                    .reparse(path: raw.path(sha256: entry.sha256), identity: entry.identity, now: Self.now)
+
+                // then
+                #expect(stored.count == 1)
+                #expect(result.outcome == .ingested(rows: 6))
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
+                #expect(totals.units["downloads"] == 10)
+            }
+        }
+    }
+
+    @Test("a financial report is recorded by its fiscal start date")
+    func financialIdentity() async throws {
+        try await withMigrated(.sqlite) { database in
+            try await withTemporaryDirectory { directory in
+                let writer = try ReportWriter(path: directory.appendingPathComponent("fin.txt").path, kind: .financial)
+                var values = Array(repeating: "", count: writer.columns.count)
+                for (name, value) in [
+                    ("Start Date", "09/29/2024"), ("End Date", "10/26/2024"), ("Vendor Identifier", "app.sku"),
+                    ("Quantity", "3"), ("Partner Share", "0.70"),
+                    ("Extended Partner Share", "2.10"), ("Partner Share Currency", "USD"), ("Sales or Return", "S"),
+                    ("Apple Identifier", "1"), ("Title", "App"), ("Product Type Identifier", "1"),
+                    ("Country Of Sale", "US"),
+                    ("Customer Price", "0.99"), ("Customer Currency", "USD"),
+                ] {
+                    if let index = writer.columns.firstIndex(of: name) { values[index] = value }
+                }
+                try writer.write(values: values)
+                _ = try writer.finish()
+                let result = try await ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                    .ingest(path: directory.appendingPathComponent("fin.txt").path, accountNumber: "1", now: Self.now)
+                #expect(result.identity.type == "Financial")
+                #expect(result.identity.frequency == "Fiscal")
+                #expect(result.identity.date == "2024-09-29")
+                #expect(result.outcome == .ingested(rows: 1))
+                #expect(result.days.isEmpty)
+            }
+        }
+    }
+
     @Test("file names are read as Apple writes them")
     func fileNames() {
         #expect(
