@@ -115,7 +115,8 @@ let package = Package(
         .testTarget(
             name: "AppStoreConnectTests",
             dependencies: [
-                "AppStoreConnect", "SalesReports",
+                "AppStoreConnect", "SalesReports", "ConnectSandbox", "OrchardTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
