@@ -49,10 +49,17 @@ def main():
     args = parser.parse_args()
 
     os.makedirs(args.dir, exist_ok=True)
-    data = os.path.join(args.dir, f"S_D_85442109_20230718_{args.rows}.txt")
+    # The generator writes a month's report; a Daily one (Begin = End) makes Orchard compute the daily
+    # rollups too, which the timing must include.
+    data = os.path.join(args.dir, f"S_D_85442109_20240101_{args.rows}.txt")
     if not os.path.exists(data):
-        subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks/generate_sales.py"), "--rows", str(args.rows),
-                        "--out", data], check=True)
+        monthly = os.path.join(args.dir, f"sales_{args.rows}.txt")
+        if not os.path.exists(monthly):
+            subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks/generate_sales.py"), "--rows",
+                            str(args.rows), "--out", monthly], check=True)
+        with open(monthly, encoding="utf-8") as source, open(data, "w", encoding="utf-8") as target:
+            for line in source:
+                target.write(line.replace("\t01/31/2024\t", "\t01/01/2024\t", 1))
     columns = header_columns(data)
     table = "CREATE TABLE sales_raw (" + ", ".join(f'"{c}" TEXT' for c in columns) + ")"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_") and k != "DATABASE_URL"}

@@ -47,9 +47,8 @@ package struct ReportIngestor: Sendable {
     }
 
     static let factColumns = [
-        "report_id", "line", "day", "app_sku", "sku", "parent_identifier", "apple_identifier", "title", "product_type",
-        "bucket", "units", "proceeds_micros", "proceeds_currency", "price_micros", "customer_currency", "country",
-        "device",
+        "report_id", "line", "day", "app_sku", "sku", "product_type", "bucket", "units", "proceeds_micros",
+        "proceeds_currency", "price_micros", "customer_currency", "country", "device",
     ]
 
     /// Ingests the file at `path` for `accountNumber`.
@@ -96,6 +95,7 @@ package struct ReportIngestor: Sendable {
                     reader: reader, first: first, firstRecord: firstRecord, fileName: fileName, path: path,
                     accountNumber: accountNumber, vendor: vendor)
 
+            let started = ContinuousClock.now
             return try await backend.transaction(on: connection) {
                 let accountID = try await Self.ensureAccount(accountNumber, now: now, on: connection)
                 let previous = try await Self.ledgerRow(identity, accountID: accountID, on: connection)
@@ -154,8 +154,13 @@ package struct ReportIngestor: Sendable {
                     while try reader.nextRecord() != nil { rows += 1 }
                 }
                 progress?(rows)
+                let factsWritten = ContinuousClock.now
+                logger.debug("facts written", metadata: ["rows": "\(rows)", "seconds": "\(factsWritten - started)"])
                 let rolledUp = identity.type == "Sales" && identity.frequency == "Daily" ? days.sorted() : []
                 try await DailyRollups.recompute(accountID: accountID, days: rolledUp, on: connection)
+                logger.debug(
+                    "rollups recomputed",
+                    metadata: ["days": "\(rolledUp.count)", "seconds": "\(ContinuousClock.now - factsWritten)"])
                 let state =
                     previous?.sha256 != nil && previous?.sha256 != sha ? "restated" : rows == 0 ? "empty" : "fetched"
                 try await connection.raw(
@@ -206,10 +211,9 @@ package struct ReportIngestor: Sendable {
         else { throw Failure.amountOutOfRange(file: file, line: row.line) }
         return [
             .integer(reportID), .integer(Int64(row.line)), .text(row.beginDate.isoText), .text(row.appSKU),
-            .text(row.sku), .text(row.parentIdentifier), .text(row.appleIdentifier), .text(row.title),
-            .text(row.productType.identifier), .text(row.productType.bucket.rawValue), .integer(row.units),
-            .integer(proceeds), .text(row.proceedsCurrency), .integer(price), .text(row.customerCurrency),
-            .text(row.countryCode), .text(row.device),
+            .text(row.sku), .text(row.productType.identifier), .text(row.productType.bucket.rawValue),
+            .integer(row.units), .integer(proceeds), .text(row.proceedsCurrency), .integer(price),
+            .text(row.customerCurrency), .text(row.countryCode), .text(row.device),
         ]
     }
 

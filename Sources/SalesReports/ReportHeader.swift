@@ -7,6 +7,11 @@ public struct ReportHeader: Sendable, Hashable {
     /// The trimmed column names, in file order.
     public let names: [String]
     private let indexByName: [String: Int]
+    /// For each column of `kind.columns`, its position in this file, resolved once per file so
+    /// rows are read by position, not by hashing names.
+    let columnSlots: [Int?]
+    /// The names of columns this library does not know for the kind (Apple's newer additions).
+    public let unknownColumns: [String]
 
     /// Checks a header line: known kind, no duplicate names, every column the kind requires.
     /// The thrown message is completed with file and line by the reader.
@@ -33,16 +38,13 @@ public struct ReportHeader: Sendable, Hashable {
         self.kind = kind
         self.names = names
         self.indexByName = indexByName
+        self.columnSlots = kind.columns.map { indexByName[$0.name] }
+        let known = Set(kind.columns.map(\.name))
+        self.unknownColumns = names.filter { !$0.isEmpty && !known.contains($0) }
     }
 
     /// The 0-based position of a column, or `nil` when the file has no such column.
     public func index(of name: String) -> Int? {
         indexByName[name]
-    }
-
-    /// The names of columns this library does not know for the kind (Apple's newer additions).
-    public var unknownColumns: [String] {
-        let known = Set(kind.columns.map(\.name))
-        return names.filter { !$0.isEmpty && !known.contains($0) }
     }
 }

@@ -46,8 +46,14 @@ public struct ReportRecord: Sendable, Hashable {
 
     /// The values of columns the library does not know for this kind, by column name.
     public var unknownColumns: [String: String] {
+        guard !header.unknownColumns.isEmpty else { return [:] }
         var result: [String: String] = [:]
         for name in header.unknownColumns { result[name] = self[name] }
         return result
+    }
+
+    /// The value of the kind's `slot`-th known column (``ReportKind/columns`` order), `""` when absent.
+    func text(slot: Int) -> String {
+        header.columnSlots[slot].map { values[$0] } ?? ""
     }
 }

@@ -1,22 +1,31 @@
 extension SalesRow {
-    /// Reads a checked Summary Sales record.
+    /// Reads a checked Summary Sales record, by the column positions its header resolved once
+    /// (slots in ``ReportKind/columns`` order: Provider is 0, Order Type 27).
     init(record: ReportRecord) {
         let zeroDay = ReportDate(year: 1970, month: 1, day: 1)!
+        func text(_ slot: Int) -> String { record.text(slot: slot) }
+        func integer(_ slot: Int) -> Int64? {
+            var value = text(slot)
+            guard !value.isEmpty else { return nil }
+            return value.withUTF8 { FieldParser.integer(UnsafeRawBufferPointer($0)) }
+        }
+        func decimal(_ slot: Int) -> DecimalAmount? {
+            let value = text(slot)
+            return value.isEmpty ? nil : DecimalAmount(value)
+        }
+        func date(_ slot: Int) -> ReportDate? {
+            let value = text(slot)
+            return value.isEmpty ? nil : ReportDate(value)
+        }
         self.init(
-            provider: record.text("Provider"), providerCountry: record.text("Provider Country"),
-            sku: record.text("SKU"), developer: record.text("Developer"), title: record.text("Title"),
-            version: record.text("Version"), productType: ProductType(record.text("Product Type Identifier")),
-            units: record.integer("Units") ?? 0, developerProceeds: record.decimal("Developer Proceeds") ?? .zero,
-            beginDate: record.date("Begin Date") ?? zeroDay, endDate: record.date("End Date") ?? zeroDay,
-            customerCurrency: record.text("Customer Currency"), countryCode: record.text("Country Code"),
-            proceedsCurrency: record.text("Currency of Proceeds"), appleIdentifier: record.text("Apple Identifier"),
-            customerPrice: record.decimal("Customer Price") ?? .zero, promoCode: record.text("Promo Code"),
-            parentIdentifier: record.text("Parent Identifier"), subscription: record.text("Subscription"),
-            period: record.text("Period"), category: record.text("Category"), cmb: record.text("CMB"),
-            device: record.text("Device"), supportedPlatforms: record.text("Supported Platforms"),
-            proceedsReason: record.text("Proceeds Reason"), preservedPricing: record.text("Preserved Pricing"),
-            client: record.text("Client"), orderType: record.text("Order Type"),
-            otherColumns: record.unknownColumns, line: record.line)
+            provider: text(0), providerCountry: text(1), sku: text(2), developer: text(3), title: text(4),
+            version: text(5), productType: ProductType(text(6)), units: integer(7) ?? 0,
+            developerProceeds: decimal(8) ?? .zero, beginDate: date(9) ?? zeroDay, endDate: date(10) ?? zeroDay,
+            customerCurrency: text(11), countryCode: text(12), proceedsCurrency: text(13), appleIdentifier: text(14),
+            customerPrice: decimal(15) ?? .zero, promoCode: text(16), parentIdentifier: text(17),
+            subscription: text(18), period: text(19), category: text(20), cmb: text(21), device: text(22),
+            supportedPlatforms: text(23), proceedsReason: text(24), preservedPricing: text(25), client: text(26),
+            orderType: text(27), otherColumns: record.unknownColumns, line: record.line)
     }
 
     /// The value of each named column as Apple writes it (money with at least two decimals,

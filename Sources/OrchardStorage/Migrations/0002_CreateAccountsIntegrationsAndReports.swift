@@ -99,9 +99,6 @@ struct CreateAccountsIntegrationsAndReports: Migration {
                 day \(ddl.text) NOT NULL,
                 app_sku \(ddl.text) NOT NULL,
                 sku \(ddl.text) NOT NULL,
-                parent_identifier \(ddl.text) NOT NULL,
-                apple_identifier \(ddl.text) NOT NULL,
-                title \(ddl.text) NOT NULL,
                 product_type \(ddl.text) NOT NULL,
                 bucket \(ddl.text) NOT NULL,
                 units \(ddl.bigint) NOT NULL,
@@ -112,7 +109,7 @@ struct CreateAccountsIntegrationsAndReports: Migration {
                 country \(ddl.text) NOT NULL,
                 device \(ddl.text) NOT NULL,
                 PRIMARY KEY (report_id, line)
-            )
+            ) \(ddl.clusteredByKey)
             """,
             """
             CREATE TABLE daily_rollups (
