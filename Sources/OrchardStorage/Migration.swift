@@ -19,10 +19,10 @@ package struct DDL: Sendable {
     /// A point in time; Swift `Date` values bind and decode on both backends.
     package var timestamp: String { backend == .sqlite ? "TIMESTAMP" : "TIMESTAMPTZ" }
     package var bytes: String { backend == .sqlite ? "BLOB" : "BYTEA" }
-    /// After a table with a composite primary key that is always written in key order: on SQLite the
-    /// table is that key's B-tree itself (`WITHOUT ROWID`), so bulk inserts maintain one tree, not two.
-    package var clusteredByKey: String { backend == .sqlite ? "WITHOUT ROWID" : "" }
     package let text = "TEXT"
+    /// Text compared byte by byte: for keys that are grouped and sorted in bulk (SKUs, countries,
+    /// currencies), where PostgreSQL's locale-aware comparison would cost more than it means.
+    package var keyText: String { backend == .sqlite ? "TEXT" : #"TEXT COLLATE "C""# }
     package let bigint = "BIGINT"
     package let boolean = "BOOLEAN"
 }

@@ -4,7 +4,9 @@ import SQLKit
 /// funnel tokens, the report ledger with sales facts and daily rollups, exchange rates, jobs,
 /// encrypted service secrets and the audit log.
 ///
-/// Money is stored exactly, as integer millionths of the currency unit (`*_micros`).
+/// Money is stored exactly, as integer millionths of the currency unit (`*_micros`). Facts and
+/// rollups are derived rows written in bulk: they carry no foreign keys (a per-row check would cost
+/// more than the insert) and are removed with their report or account explicitly.
 struct CreateAccountsIntegrationsAndReports: Migration {
     let version = 2
     let name = "create accounts, integrations, reports, rollups, fx, jobs and audit log"
@@ -94,32 +96,36 @@ struct CreateAccountsIntegrationsAndReports: Migration {
             """,
             """
             CREATE TABLE sales_facts (
-                report_id \(ddl.bigint) NOT NULL REFERENCES report_ledger(id) ON DELETE CASCADE,
+                report_id \(ddl.bigint) NOT NULL,
                 line \(ddl.bigint) NOT NULL,
-                day \(ddl.text) NOT NULL,
-                app_sku \(ddl.text) NOT NULL,
-                sku \(ddl.text) NOT NULL,
-                product_type \(ddl.text) NOT NULL,
-                bucket \(ddl.text) NOT NULL,
+                day \(ddl.keyText) NOT NULL,
+                app_sku \(ddl.keyText) NOT NULL,
+                sku \(ddl.keyText) NOT NULL,
+                product_type \(ddl.keyText) NOT NULL,
+                bucket \(ddl.keyText) NOT NULL,
                 units \(ddl.bigint) NOT NULL,
                 proceeds_micros \(ddl.bigint) NOT NULL,
-                proceeds_currency \(ddl.text) NOT NULL,
+                proceeds_currency \(ddl.keyText) NOT NULL,
                 price_micros \(ddl.bigint) NOT NULL,
-                customer_currency \(ddl.text) NOT NULL,
-                country \(ddl.text) NOT NULL,
-                device \(ddl.text) NOT NULL,
-                PRIMARY KEY (report_id, line)
-            ) \(ddl.clusteredByKey)
+                customer_currency \(ddl.keyText) NOT NULL,
+                country \(ddl.keyText) NOT NULL,
+                device \(ddl.keyText) NOT NULL\(ddl.backend == .sqlite ? ",\n    PRIMARY KEY (report_id, line)" : "")
+            ) \(ddl.backend == .sqlite ? "WITHOUT ROWID" : "")
             """,
+            // Facts are written and replaced a whole report at a time, in report order. SQLite keeps the
+            // table itself as the (report, line) B-tree; PostgreSQL needs only a block-range index on the
+            // report, nearly free to maintain during COPY.
+            ddl.backend == .sqlite
+                ? "SELECT 1" : "CREATE INDEX sales_facts_report ON sales_facts USING BRIN (report_id)",
             """
             CREATE TABLE daily_rollups (
-                store_account_id \(ddl.bigint) NOT NULL REFERENCES store_accounts(id) ON DELETE CASCADE,
-                app_sku \(ddl.text) NOT NULL,
-                day \(ddl.text) NOT NULL,
-                country \(ddl.text) NOT NULL,
-                device \(ddl.text) NOT NULL,
-                proceeds_currency \(ddl.text) NOT NULL,
-                customer_currency \(ddl.text) NOT NULL,
+                store_account_id \(ddl.bigint) NOT NULL,
+                app_sku \(ddl.keyText) NOT NULL,
+                day \(ddl.keyText) NOT NULL,
+                country \(ddl.keyText) NOT NULL,
+                device \(ddl.keyText) NOT NULL,
+                proceeds_currency \(ddl.keyText) NOT NULL,
+                customer_currency \(ddl.keyText) NOT NULL,
                 downloads \(ddl.bigint) NOT NULL,
                 redownloads \(ddl.bigint) NOT NULL,
                 updates \(ddl.bigint) NOT NULL,
@@ -128,10 +134,10 @@ struct CreateAccountsIntegrationsAndReports: Migration {
                 other \(ddl.bigint) NOT NULL,
                 returns \(ddl.bigint) NOT NULL,
                 proceeds_micros \(ddl.bigint) NOT NULL,
-                sales_micros \(ddl.bigint) NOT NULL,
-                PRIMARY KEY (store_account_id, day, app_sku, country, device, proceeds_currency, customer_currency)
+                sales_micros \(ddl.bigint) NOT NULL
             )
             """,
+            "CREATE INDEX daily_rollups_account_day ON daily_rollups(store_account_id, day)",
             """
             CREATE TABLE fx_rates (
                 day \(ddl.text) NOT NULL,
