@@ -255,6 +255,38 @@ struct IngestionTests {
         }
     }
 
+    @Test("two vendors' reports of one day add up in the rollups", arguments: TestBackend.available)
+    func twoVendorsOneDay(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given
+                let ingest = ingestor(database, raw: directory.appendingPathComponent("raw"))
+                let first = try SalesFileBuilder.write(Self.rows(), vendor: "111", day: Self.day, in: directory)
+                let second = try SalesFileBuilder.write(
+                    Self.rows(iapUnits: 10), vendor: "222", day: Self.day, in: directory)
+
+                // when
+                _ = try await ingest.ingest(path: first, accountNumber: "1", now: Self.now)
+                _ = try await ingest.ingest(path: second, accountNumber: "1", now: Self.now)
+                // and the first one again, corrected: its share is replaced, the other's kept
+                let corrected = try SalesFileBuilder.write(
+                    Self.rows(iapUnits: 5), vendor: "111", day: Self.day, in: directory)
+                _ = try await ingest.ingest(path: corrected, accountNumber: "1", now: Self.now)
+
+                // then
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
+                #expect(totals.units["downloads"] == 20)
+                // IAP units: (5 - 1 + 2) from the first vendor, (10 - 1 + 2) from the second.
+                let inAppPurchases: Int64 = 17
+                #expect(totals.units["in_app_purchases"] == inAppPurchases)
+                // USD proceeds: 4 + 9 net coin purchases at 0.69.
+                let usd: Int64 = 8_970_000
+                #expect(totals.proceeds["USD"] == usd)
+            }
+        }
+    }
+
     @Test("file names are read as Apple writes them")
     func fileNames() {
         #expect(
