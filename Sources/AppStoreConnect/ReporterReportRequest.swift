@@ -69,10 +69,10 @@ public struct SalesReportRequest: Sendable, Equatable {
     /// The date argument in Reporter's form: `YYYYMMDD` (daily; weekly: the week's Sunday), `YYYYMM`, `YYYY`.
     public var reporterDate: String {
         switch frequency {
-        case .daily: Self.compact(date)
-        case .weekly: Self.compact(CalendarMath.sundayEndingWeek(of: date))
-        case .monthly: String(Self.compact(date).prefix(6))
-        case .yearly: String(Self.compact(date).prefix(4))
+        case .daily: date.compactText
+        case .weekly: date.sundayEndingWeek.compactText
+        case .monthly: String(date.compactText.prefix(6))
+        case .yearly: String(date.compactText.prefix(4))
         }
     }
 
@@ -99,10 +99,6 @@ public struct SalesReportRequest: Sendable, Equatable {
 
     var arguments: [String] {
         [vendor, type.rawValue, subtype, frequency.rawValue, reporterDate] + (version.map { [$0] } ?? [])
-    }
-
-    private static func compact(_ date: ReportDate) -> String {
-        date.isoText.replacingOccurrences(of: "-", with: "")
     }
 }
 
@@ -135,7 +131,7 @@ public struct FinanceReportRequest: Sendable, Equatable {
     }
 
     var defaultFileName: String {
-        "\(vendor)_\(String(fiscalYear % 100).leftPadded(2))\(String(fiscalPeriod).leftPadded(2))_\(regionCode).txt.gz"
+        "\(vendor)_\(String(fiscalPeriod).leftPadded(2))\(String(fiscalYear % 100).leftPadded(2))_\(regionCode).txt.gz"
     }
 }
 
@@ -147,45 +143,6 @@ public struct ReportFile: Sendable, Equatable {
     public init(fileName: String, gzipData: Data) {
         self.fileName = fileName
         self.gzipData = gzipData
-    }
-}
-
-/// Day arithmetic on `ReportDate`, without time zones (report days are calendar days).
-enum CalendarMath {
-    /// Days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's `days_from_civil`.
-    static func dayNumber(_ date: ReportDate) -> Int {
-        let y = date.month <= 2 ? date.year - 1 : date.year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (date.month + (date.month > 2 ? -3 : 9)) + 2) / 5 + date.day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func date(dayNumber: Int) -> ReportDate {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return ReportDate(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
-    }
-
-    /// 1 = Monday … 7 = Sunday (ISO 8601).
-    static func isoWeekday(_ date: ReportDate) -> Int {
-        let days = dayNumber(date)  // 1970-01-01 was a Thursday (4)
-        return ((days % 7) + 7 + 3) % 7 + 1
-    }
-
-    static func sundayEndingWeek(of date: ReportDate) -> ReportDate {
-        Self.date(dayNumber: dayNumber(date) + 7 - isoWeekday(date))
-    }
-
-    static func adding(days: Int, to date: ReportDate) -> ReportDate {
-        Self.date(dayNumber: dayNumber(date) + days)
     }
 }
 

@@ -1,0 +1,35 @@
+import Testing
+
+@testable import SalesReports
+
+@Suite("Day arithmetic on report dates")
+struct ReportDateDaysTests {
+    @Test("day numbers round-trip over four centuries, leap days included")
+    func roundTrip() {
+        // given / when / then
+        var date = ReportDate(year: 1900, month: 1, day: 1)!
+        #expect(date.dayNumber == -25_567)
+        for _ in 0..<146_097 {
+            let next = date.adding(days: 1)
+            #expect(next.dayNumber == date.dayNumber + 1)
+            #expect(ReportDate(dayNumber: next.dayNumber) == next)
+            date = next
+        }
+        #expect(date == ReportDate(year: 2300, month: 1, day: 1)!)
+        #expect(ReportDate(year: 1970, month: 1, day: 1)!.dayNumber == 0)
+        #expect(
+            ReportDate(year: 2024, month: 2, day: 28)!.adding(days: 1) == ReportDate(year: 2024, month: 2, day: 29)!)
+    }
+
+    @Test("weekdays and the Sunday that names a week's report")
+    func weeks() {
+        let tuesday = ReportDate(year: 2023, month: 7, day: 18)!
+        #expect(tuesday.weekday == 2)
+        #expect(tuesday.sundayEndingWeek == ReportDate(year: 2023, month: 7, day: 23)!)
+        let sunday = ReportDate(year: 2023, month: 7, day: 23)!
+        #expect(sunday.sundayEndingWeek == sunday)
+        #expect(
+            ReportDate(year: 2024, month: 12, day: 30)!.sundayEndingWeek == ReportDate(year: 2025, month: 1, day: 5)!)
+        #expect(tuesday.compactText == "20230718")
+    }
+}
