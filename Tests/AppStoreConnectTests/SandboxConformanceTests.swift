@@ -83,6 +83,37 @@ struct SandboxConformanceTests {
         }
     }
 
+    @Test("Finance: accounts, vendors and regions, and a financial report with its footer")
+    func finance() async throws {
+        try await SandboxServer.withRunning(seed: 7, now: Self.now) { sandbox in
+            // given
+            let (account, secret) = try sandbox.makeAccountWithUser(apps: 5)
+            let token = ReporterAccessToken(secret)
+            let client = Self.reporter(sandbox)
+
+            // when
+            let accounts = try await client.financeAccounts(token: token)
+            let vendors = try await client.vendorsAndRegions(token: token, account: nil)
+            let region = try #require(vendors.first?.regions.first)
+            // fiscal period 1 of 2027 is October 2026, published in November
+            let file = try await client.financeReport(
+                token: token, account: nil,
+                request: FinanceReportRequest(
+                    vendor: vendors[0].vendor, regionCode: region.code, fiscalYear: 2027, fiscalPeriod: 1))
+
+            // then
+            #expect(accounts.map(\.number) == [String(account.number)])
+            #expect(vendors.map(\.vendor) == account.vendors.map(String.init))
+            #expect(region.reports.contains("Financial"))
+            let reader = try ReportReader(bytes: Array(file.gzipData), file: file.fileName)
+            #expect(reader.kind == .financial)
+            var rows = 0
+            while try reader.nextFinancialRow() != nil { rows += 1 }
+            #expect(rows > 0)
+            #expect(reader.financialFooter?.rows == rows)
+        }
+    }
+
     @Test("every Reporter error the sandbox gives is typed")
     func reporterErrors() async throws {
         try await SandboxServer.withRunning(seed: 7, now: Self.now) { sandbox in
