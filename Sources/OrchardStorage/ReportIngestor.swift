@@ -113,42 +113,11 @@ package struct ReportIngestor: Sendable {
                 var rows = 0
                 var days = Set(previousDays)
                 if reader.kind == .summarySales {
-                    var facts = BulkWriter(connection: driver, table: "sales_facts", columns: Self.factColumns)
-                    var apps: [String: (appleIdentifier: String?, title: String?)] = [:]
-                    var seenDays = Set<ReportDate>()
-                    var lastDay: ReportDate? = nil
-                    var lastApp = ""
-                    var lastAppRow = ""
-                    var row = first
-                    do {
-                        while let current = row {
-                            try await facts.append(Self.factValues(current, reportID: reportID, file: path))
-                            // Rows come grouped by day and app: skip the set and dictionary when nothing changed.
-                            if current.beginDate != lastDay {
-                                lastDay = current.beginDate
-                                seenDays.insert(current.beginDate)
-                            }
-                            let appSKU = current.appSKU
-                            if current.productType.bucket.isAppRow {
-                                if appSKU != lastAppRow {
-                                    lastAppRow = appSKU
-                                    apps[appSKU] = (current.appleIdentifier, current.title)
-                                }
-                            } else if appSKU != lastApp {
-                                lastApp = appSKU
-                                if apps[appSKU] == nil { apps[appSKU] = (nil, nil) }
-                            }
-                            rows += 1
-                            if rows % 50_000 == 0 { progress?(rows) }
-                            row = try reader.nextSalesRow()
-                        }
-                        try await facts.flush()
-                    } catch {
-                        await facts.abandon()
-                        throw error
-                    }
-                    days.formUnion(seenDays.map(\.isoText))
-                    try await Self.upsertApps(apps, accountID: accountID, on: connection)
+                    let written = try await Self.writeSales(
+                        from: reader, first: first, reportID: reportID, driver: driver, path: path, progress: progress)
+                    rows = written.rows
+                    days.formUnion(written.days.map(\.isoText))
+                    try await Self.upsertApps(written.apps, accountID: accountID, on: connection)
                 } else {
                     rows = firstRecord == nil ? 0 : 1
                     while try reader.nextRecord() != nil { rows += 1 }
@@ -179,6 +148,51 @@ package struct ReportIngestor: Sendable {
                     days: rolledUp)
             }
         }
+    }
+
+    /// Streams a Sales report's rows into `sales_facts`; returns the row count, the days seen and
+    /// the apps named (with the Apple ID and title of their app rows).
+    private static func writeSales(
+        from reader: ReportReader, first: SalesRow?, reportID: Int64, driver: OrchardDatabase.DriverConnection,
+        path: String, progress: (@Sendable (Int) -> Void)?
+    ) async throws -> (rows: Int, days: Set<ReportDate>, apps: [String: (appleIdentifier: String?, title: String?)]) {
+        var facts = BulkWriter(connection: driver, table: "sales_facts", columns: Self.factColumns)
+        var apps: [String: (appleIdentifier: String?, title: String?)] = [:]
+        var days = Set<ReportDate>()
+        var rows = 0
+        var lastDay: ReportDate? = nil
+        var lastApp = ""
+        var lastAppRow = ""
+        var row = first
+        do {
+            while let current = row {
+                try await facts.append(Self.factValues(current, reportID: reportID, file: path))
+                // Rows come grouped by day and app: skip the set and dictionary when nothing changed.
+                if current.beginDate != lastDay {
+                    lastDay = current.beginDate
+                    days.insert(current.beginDate)
+                }
+                let appSKU = current.appSKU
+                if current.productType.bucket.isAppRow {
+                    if appSKU != lastAppRow {
+                        lastAppRow = appSKU
+                        apps[appSKU] = (current.appleIdentifier, current.title)
+                    }
+                } else if appSKU != lastApp {
+                    lastApp = appSKU
+                    if apps[appSKU] == nil { apps[appSKU] = (nil, nil) }
+                }
+                rows += 1
+                if rows % 50_000 == 0 { progress?(rows) }
+                row = try reader.nextSalesRow()
+            }
+            try await facts.flush()
+        } catch {
+            // Nothing may write into the transaction after it is rolled back.
+            await facts.abandon()
+            throw error
+        }
+        return (rows, days, apps)
     }
 
     private static func identity(
