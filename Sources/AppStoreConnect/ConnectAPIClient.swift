@@ -98,38 +98,28 @@ public struct ConnectAPIClient: Sendable {
     }
 
     private func get(_ url: URL, accept: String, isReport: Bool) async throws(ConnectAPIError) -> TransportResponse {
-        do {
-            return try await retry.run {
-                let request = TransportRequest(
-                    method: .get, url: url,
-                    headers: [("Authorization", "Bearer \(await tokens.token())"), ("Accept", accept)],
-                    timeout: timeout)
-                let response: TransportResponse
-                do {
-                    response = try await transport.send(request)
-                } catch let error as TransportError {
-                    throw ConnectAPIError.transport(error)
-                }
-                if let header = response.header("X-Rate-Limit"), let limit = RateLimit(header: header) {
-                    await lastRateLimit.set(limit)
-                }
-                logger.debug(
-                    "connect api answered", metadata: ["path": "\(url.path)", "status": "\(response.status)"])
-                guard (200..<300).contains(response.status) else {
-                    throw ConnectAPIError.classify(response, isReport: isReport)
-                }
-                return response
-            } classify: { error in
-                guard let error = error as? ConnectAPIError, error.isTransient else { return (false, nil) }
-                logger.notice(
-                    "connect api request will be retried", metadata: ["path": "\(url.path)", "error": "\(error)"])
-                if case .rateLimited(let retryAfter, _) = error { return (true, retryAfter) }
-                return (true, nil)
+        try await retry.run { () async throws(ConnectAPIError) -> TransportResponse in
+            let request = TransportRequest(
+                method: .get, url: url,
+                headers: [("Authorization", "Bearer \(await tokens.token())"), ("Accept", accept)],
+                timeout: timeout)
+            let response: TransportResponse
+            do throws(TransportError) {
+                response = try await transport.send(request)
+            } catch {
+                throw .transport(error)
             }
-        } catch let error as ConnectAPIError {
-            throw error
-        } catch {
-            throw .transport(.connectionFailed(String(describing: error)))
+            if let header = response.header("X-Rate-Limit"), let limit = RateLimit(header: header) {
+                await lastRateLimit.set(limit)
+            }
+            logger.debug("connect api answered", metadata: ["path": "\(url.path)", "status": "\(response.status)"])
+            guard (200..<300).contains(response.status) else {
+                throw ConnectAPIError.classify(response, isReport: isReport)
+            }
+            return response
+        } onRetry: { error in
+            logger.notice(
+                "connect api request will be retried", metadata: ["path": "\(url.path)", "error": "\(error)"])
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the App Store Connect API answered instead of data (APPLE.md 2.2), from its `ErrorResponse`.
-public enum ConnectAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ConnectAPIError: Error, Sendable, Equatable, CustomStringConvertible, RetryableError {
     /// The key file, key ID or issuer ID is unusable.
     case invalidKey(String)
     /// 401: the token is missing, malformed, expired, or signed with an unknown or revoked key.
@@ -33,6 +33,12 @@ public enum ConnectAPIError: Error, Sendable, Equatable, CustomStringConvertible
         case .rateLimited, .appleUnavailable, .transport: true
         default: false
         }
+    }
+
+    /// How long Apple asked to wait, for rate limits.
+    public var retryAfter: Duration? {
+        if case .rateLimited(let retryAfter, _) = self { return retryAfter }
+        return nil
     }
 
     public var description: String {

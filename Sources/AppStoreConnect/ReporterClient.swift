@@ -138,39 +138,25 @@ public struct ReporterClient: Sendable {
         _ service: Service, _ command: String, arguments: [String], token: ReporterAccessToken, account: String?
     ) async throws(ReporterError) -> TransportResponse {
         let request = makeRequest(service, command, arguments: arguments, token: token, account: account)
-        do {
-            return try await retry.run {
-                let response: TransportResponse
-                do {
-                    response = try await transport.send(request)
-                } catch let error as TransportError {
-                    throw ReporterError.transport(error)
-                }
-                logger.debug(
-                    "reporter answered",
-                    metadata: [
-                        "command": "\(command)", "status": "\(response.status)", "bytes": "\(response.body.count)",
-                    ])
-                guard (200..<300).contains(response.status) else {
-                    throw ReporterError.classify(
-                        status: response.status, body: response.body, retryAfter: response.retryAfter
-                    ).redacting(token)
-                }
-                return response
-            } classify: { error in
-                let error = error as? ReporterError
-                if let error, error.isTransient {
-                    logger.notice(
-                        "reporter request will be retried", metadata: ["command": "\(command)", "error": "\(error)"])
-                }
-                guard let error, error.isTransient else { return (false, nil) }
-                if case .rateLimited(let retryAfter) = error { return (true, retryAfter) }
-                return (true, nil)
+        return try await retry.run { () async throws(ReporterError) -> TransportResponse in
+            let response: TransportResponse
+            do throws(TransportError) {
+                response = try await transport.send(request)
+            } catch {
+                throw .transport(error)
             }
-        } catch let error as ReporterError {
-            throw error
-        } catch {
-            throw .transport(.connectionFailed(String(describing: error)))
+            logger.debug(
+                "reporter answered",
+                metadata: ["command": "\(command)", "status": "\(response.status)", "bytes": "\(response.body.count)"])
+            guard (200..<300).contains(response.status) else {
+                throw ReporterError.classify(
+                    status: response.status, body: response.body, retryAfter: response.retryAfter
+                )
+                .redacting(token)
+            }
+            return response
+        } onRetry: { error in
+            logger.notice("reporter request will be retried", metadata: ["command": "\(command)", "error": "\(error)"])
         }
     }
 

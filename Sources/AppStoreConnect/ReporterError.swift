@@ -2,7 +2,7 @@ import Foundation
 
 /// What Apple's Reporter answered instead of data, classified as APPLE.md section 0 decides: by
 /// `<Error><Code>` when present, else by message text, else by HTTP status.
-public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, RetryableError {
     /// The token is wrong or was revoked (code 124, "Your Access Token is invalid.").
     case invalidToken
     /// The token aged out after 180 days (code 123).
@@ -35,6 +35,12 @@ public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible {
         case .rateLimited, .appleUnavailable, .transport: true
         default: false
         }
+    }
+
+    /// How long Apple asked to wait, for rate limits.
+    public var retryAfter: Duration? {
+        if case .rateLimited(let retryAfter) = self { return retryAfter }
+        return nil
     }
 
     public var description: String {

@@ -40,23 +40,32 @@ public struct RetryPolicy: Sendable {
         return capped / 2 + (capped / 2) * random()
     }
 
-    /// Runs `operation` until it succeeds, fails for good, or attempts run out.
-    ///
-    /// - Parameter classify: for a thrown error, whether it is transient and the server's `Retry-After`.
-    func run<Result>(
-        _ operation: () async throws -> Result,
-        classify: (any Error) -> (transient: Bool, retryAfter: Duration?)
-    ) async throws -> Result {
+    /// Runs `operation` until it succeeds, fails for good, or attempts run out; `onRetry` sees each
+    /// transient failure before the wait. A cancelled wait ends the retries with the last failure.
+    func run<Result, Failure: RetryableError>(
+        _ operation: () async throws(Failure) -> Result,
+        onRetry: (Failure) -> Void = { _ in }
+    ) async throws(Failure) -> Result {
         var attempt = 1
         while true {
             do {
                 return try await operation()
-            } catch {
-                let verdict = classify(error)
-                guard verdict.transient, attempt < maxAttempts else { throw error }
-                try await sleep(delay(afterAttempt: attempt, retryAfter: verdict.retryAfter))
+            } catch let failure {
+                guard failure.isTransient, attempt < maxAttempts else { throw failure }
+                onRetry(failure)
+                do {
+                    try await sleep(delay(afterAttempt: attempt, retryAfter: failure.retryAfter))
+                } catch {
+                    throw failure
+                }
                 attempt += 1
             }
         }
     }
+}
+
+/// An error that says whether trying again soon may help, and after how long the server asked.
+protocol RetryableError: Error {
+    var isTransient: Bool { get }
+    var retryAfter: Duration? { get }
 }

@@ -33,9 +33,7 @@ package enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         case .sqlite(let path):
             return "sqlite://\(path)"
         case .postgres(let url):
-            guard var components = URLComponents(string: url) else { return "postgres://(unparseable)" }
-            if components.password != nil { components.password = "***" }
-            return components.string ?? "postgres://(unparseable)"
+            return Self.maskingPassword(in: url)
         }
     }
 
@@ -45,5 +43,21 @@ package enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         case .sqlite: "sqlite"
         case .postgres: "postgres"
         }
+    }
+}
+
+extension DatabaseURL {
+    /// The text of a database URL with any password replaced, for messages about malformed URLs.
+    package static func maskingPassword(in text: String) -> String {
+        if var components = URLComponents(string: text) {
+            guard components.password != nil else { return text }
+            components.password = "***"
+            return components.string ?? "(unparseable)"
+        }
+        // Not a URL at all: still never echo what sits between the scheme and an `@`.
+        guard let scheme = text.range(of: "://"), let at = text.range(of: "@", options: .backwards),
+            scheme.upperBound <= at.lowerBound
+        else { return text }
+        return text.replacingCharacters(in: scheme.upperBound..<at.lowerBound, with: "***")
     }
 }

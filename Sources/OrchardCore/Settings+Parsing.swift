@@ -116,19 +116,3 @@ extension Settings {
         if !problems.isEmpty { throw SettingsError(problems: problems) }
     }
 }
-
-extension DatabaseURL {
-    /// The text of a database URL with any password replaced, for messages about malformed URLs.
-    package static func maskingPassword(in text: String) -> String {
-        if var components = URLComponents(string: text) {
-            guard components.password != nil else { return text }
-            components.password = "***"
-            return components.string ?? "(unparseable)"
-        }
-        // Not a URL at all: still never echo what sits between the scheme and an `@`.
-        guard let scheme = text.range(of: "://"), let at = text.range(of: "@", options: .backwards),
-            scheme.upperBound <= at.lowerBound
-        else { return text }
-        return text.replacingCharacters(in: scheme.upperBound..<at.lowerBound, with: "***")
-    }
-}

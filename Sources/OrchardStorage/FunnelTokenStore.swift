@@ -75,9 +75,7 @@ package struct FunnelTokenStore: Sendable {
                 """
             ).first()
         }
-        guard let row,
-            let keyID = try row.decodeNil(column: "key_id") ? nil : row.decode(column: "key_id", as: String.self)
-        else { return nil }
+        guard let row, let keyID = try row.decode(column: "key_id", as: String?.self) else { return nil }
         let combined = try row.decode(column: "ciphertext", as: Data.self)
         return try box.open(.init(keyID: keyID, combined: combined))
     }

@@ -51,6 +51,7 @@ struct FX: AsyncParsableCommand {
             let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
             let logger = Logger(label: "orchard.fx")
             let database = try await CommandSupport.openDatabase(settings, logger: logger)
+            _ = try await CommandSupport.migrate(database, logger: logger)
             var micros = value * 1_000_000
             var rounded = Decimal()
             NSDecimalRound(&rounded, &micros, 0, .bankers)
