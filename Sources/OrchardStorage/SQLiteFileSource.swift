@@ -14,7 +14,8 @@ struct SQLiteFileSource: ConnectionPoolSource {
 
     init(path: String) {
         self.path = path
-        self.inner = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true))
+        // Foreign keys are turned on below, with the other settings, where a busy database is retried.
+        self.inner = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: false))
     }
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
@@ -27,14 +28,31 @@ struct SQLiteFileSource: ConnectionPoolSource {
             }
         }
         return inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
-            connection.query("PRAGMA busy_timeout = 10000").flatMap { _ in
-                connection.query("PRAGMA journal_mode = WAL")
-            }.flatMap { _ in
-                connection.query("PRAGMA synchronous = NORMAL")
-            }.map { _ in connection }
+            let settings = [
+                "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+            ]
+            return settings.reduce(eventLoop.makeSucceededVoidFuture()) { previous, statement in
+                previous.flatMap { Self.run(statement, on: connection, eventLoop: eventLoop, attemptsLeft: 100) }
+            }.map { connection }
                 .flatMapError { error in
                     connection.close().flatMapThrowing { throw error }
                 }
+        }
+    }
+
+    /// While another process creates the file or switches it to WAL, SQLite answers `SQLITE_BUSY` at once,
+    /// without consulting the busy timeout: try again for up to ten seconds.
+    private static func run(
+        _ statement: String, on connection: SQLiteConnection, eventLoop: any EventLoop, attemptsLeft: Int
+    ) -> EventLoopFuture<Void> {
+        connection.query(statement).map { _ in () }.flatMapError { error in
+            guard attemptsLeft > 1, "\(error)".contains("locked") || "\(error)".contains("busy") else {
+                return eventLoop.makeFailedFuture(error)
+            }
+            return eventLoop.scheduleTask(in: .milliseconds(100)) {}.futureResult.flatMap {
+                run(statement, on: connection, eventLoop: eventLoop, attemptsLeft: attemptsLeft - 1)
+            }
         }
     }
 }
