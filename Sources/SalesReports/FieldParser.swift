@@ -1,7 +1,9 @@
 /// Byte-level parsers for the field types of Apple's reports. Every function takes the field's
 /// bytes already trimmed of placeholder spaces and returns `nil` when the text is not valid.
 enum FieldParser {
-    /// A whole number with an optional sign and at most 18 digits.
+    /// A whole number with an optional sign and at most 18 digits, in integer or integral decimal
+    /// form: Apple types Units as DECIMAL(18,2), so `3`, `3.00`, `-2.0` and `3.` are whole numbers,
+    /// while `2.5` is not (APPLE.md section 0).
     @inline(__always)
     static func integer(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         var index = 0
@@ -13,14 +15,24 @@ enum FieldParser {
             negative = first == UInt8(ascii: "-")
             index = 1
         }
-        let digits = count - index
-        guard digits > 0, digits <= 18 else { return nil }
+        let start = index
         var value: Int64 = 0
         while index < count {
             let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
+            guard digit < 10 else { break }
             value = value &* 10 &+ Int64(digit)
             index += 1
+        }
+        let digits = index - start
+        guard digits > 0, digits <= 18 else { return nil }
+        if index < count {
+            // An integral decimal: a point followed by zeros only.
+            guard bytes[index] == UInt8(ascii: ".") else { return nil }
+            index += 1
+            while index < count {
+                guard bytes[index] == UInt8(ascii: "0") else { return nil }
+                index += 1
+            }
         }
         return negative ? -value : value
     }

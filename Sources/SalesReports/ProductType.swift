@@ -62,13 +62,15 @@ public struct ProductType: Sendable, Hashable, CustomStringConvertible {
     private static let table: [String: (bucket: UnitBucket, summary: String)] = Dictionary(
         uniqueKeysWithValues: known.map { ($0.identifier, ($0.bucket, $0.summary)) })
 
-    /// The prefix rules of APPLE.md section 0 for identifiers not in the table: `1`/`F1`
-    /// downloads, `3` re-downloads, `7` updates, `IA`/`FI` in-app purchases, else other.
+    /// The prefix rules of APPLE.md section 0 for identifiers not in the table: `IA3` restores
+    /// (checked first: `IA3-M` is the Mac form), `1`/`F1` downloads, `3`/`F3` re-downloads,
+    /// `7`/`F7` updates (a leading `F` marks the Mac variant in every family), `IA`/`FI` in-app
+    /// purchases, else other.
     static func bucket(forUnknown identifier: String) -> UnitBucket {
-        if identifier == "IA3" { return .restores }
+        if identifier.hasPrefix("IA3") { return .restores }
         if identifier.hasPrefix("1") || identifier.hasPrefix("F1") { return .downloads }
-        if identifier.hasPrefix("3") { return .redownloads }
-        if identifier.hasPrefix("7") { return .updates }
+        if identifier.hasPrefix("3") || identifier.hasPrefix("F3") { return .redownloads }
+        if identifier.hasPrefix("7") || identifier.hasPrefix("F7") { return .updates }
         if identifier.hasPrefix("IA") || identifier.hasPrefix("FI") { return .inAppPurchases }
         return .other
     }

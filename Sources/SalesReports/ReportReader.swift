@@ -168,7 +168,8 @@ public final class ReportReader {
             return
         case .integer:
             guard FieldParser.integer(bytes) == nil else { return }
-            throw failure(index, .badNumber, "\(quoted(bytes)) is not a whole number in column '\(column.name)'")
+            throw failure(
+                index, .badNumber, "\(quoted(bytes)) is not a whole number in column '\(column.name)'")
         case .decimal:
             guard FieldParser.decimalMillionths(bytes) == nil else { return }
             throw failure(index, .badNumber, "\(quoted(bytes)) is not a decimal number in column '\(column.name)'")

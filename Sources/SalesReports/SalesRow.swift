@@ -2,7 +2,8 @@
 /// columns an older file does not have read as `""`.
 ///
 /// Money columns are **per unit**: the row's proceeds are ``proceeds`` (`Units × Developer
-/// Proceeds`), not `Developer Proceeds` alone. Refunds have negative ``units``.
+/// Proceeds`), not `Developer Proceeds` alone. Refunds have negative ``units``; their
+/// money is negative through ``units`` whatever the sign Apple gives the per-unit amounts.
 public struct SalesRow: Sendable, Hashable {
     /// `Provider`, e.g. `APPLE`.
     public var provider: String
@@ -109,11 +110,14 @@ public struct SalesRow: Sendable, Hashable {
         self.line = line
     }
 
-    /// `Units × Developer Proceeds`, or `nil` on overflow.
-    public var proceeds: DecimalAmount? { developerProceeds.multiplied(by: units) }
+    /// `Units × |Developer Proceeds|` (the sign comes from Units: Apple writes a refund's
+    /// proceeds positive), or `nil` on overflow.
+    public var proceeds: DecimalAmount? { developerProceeds.extended(units: units) }
 
-    /// `Units × Customer Price`, or `nil` on overflow.
-    public var sales: DecimalAmount? { customerPrice.multiplied(by: units) }
+    /// `Units × |Customer Price|` (the sign comes from Units: Apple writes a refund's price
+    /// negative, and multiplying the signed price would make a refund positive sales), or `nil`
+    /// on overflow.
+    public var sales: DecimalAmount? { customerPrice.extended(units: units) }
 
     /// The SKU of the app the row belongs to (APPLE.md section 0): its own `SKU` for app rows
     /// (downloads, re-downloads, updates), else `Parent Identifier`, else its own `SKU`.

@@ -30,14 +30,15 @@ public struct SalesSummaryBuilder: Sendable {
     }
 
     /// Adds a Financial row: `Quantity` to its product type's bucket, `Extended Partner Share`
-    /// to proceeds in `Partner Share Currency`, `Quantity × Customer Price` to sales. Financial
+    /// to proceeds in `Partner Share Currency` (Apple's `Quantity × Partner Share`, negative for returns),
+    /// `Quantity × |Customer Price|` to sales. Financial
     /// reports have no `Parent Identifier`, so every row belongs to its own `Vendor Identifier`.
     public mutating func add(_ row: FinancialRow, file: String) throws(ReportError) {
         try add(
             Entry(
                 bucket: row.productType.bucket, units: row.quantity, appSKU: row.vendorIdentifier,
                 proceeds: row.extendedPartnerShare, proceedsCurrency: row.partnerShareCurrency,
-                sales: (row.customerPrice ?? .zero).multiplied(by: row.quantity), salesCurrency: row.customerCurrency,
+                sales: (row.customerPrice ?? .zero).extended(units: row.quantity), salesCurrency: row.customerCurrency,
                 appleIdentifier: row.appleIdentifier, title: row.title, line: row.record.line), file: file)
     }
 

@@ -68,9 +68,9 @@ struct SalesTotals {
             try addEntry(
                 bucket: bucket, units: unitCount,
                 appKey: bucket.isAppRow || parentBytes.isEmpty ? skuBytes : parentBytes,
-                proceeds: Int128(unitCount) &* Int128(proceedsPerUnit),
+                proceeds: Int128(unitCount) &* Int128(proceedsPerUnit.magnitude),
                 proceedsCurrency: FieldParser.trimmed(scanner.field(proceedsCurrency)),
-                sales: Int128(unitCount) &* Int128(price),
+                sales: Int128(unitCount) &* Int128(price.magnitude),
                 salesCurrency: FieldParser.trimmed(scanner.field(customerCurrency)),
                 appleIdentifier: FieldParser.trimmed(scanner.field(appleIdentifier)),
                 title: FieldParser.trimmed(scanner.field(title)), file: file, line: line)
@@ -80,7 +80,7 @@ struct SalesTotals {
     /// Adds a Financial row by the rules of ``SalesSummaryBuilder/add(_:file:)-(FinancialRow,_)``.
     mutating func addFinancial(_ row: FinancialRow, file: String) throws(ReportError) {
         let line = row.record.line
-        guard let sales = (row.customerPrice ?? .zero).multiplied(by: row.quantity) else {
+        guard let sales = (row.customerPrice ?? .zero).extended(units: row.quantity) else {
             throw Self.overflow(file, line)
         }
         let texts = [

@@ -5,14 +5,16 @@ public enum UnitBucket: String, Sendable, Hashable, CaseIterable, Codable {
     /// First-time downloads and purchases of an app (`1`, `1F`, `1T`, `F1`, `1E`, `1EP`, `1EU`,
     /// `1-B`, `F1-B`, and unknown ids starting `1` or `F1`).
     case downloads
-    /// Re-downloads by a customer who already had the app (`3`, `3F`, `3T`, `F3`, unknown `3*`).
+    /// Re-downloads by a customer who already had the app (`3`, `3F`, `3T`, `F3`, unknown `3*`
+    /// and `F3*`).
     case redownloads
-    /// Updates (`7`, `7F`, `7T`, `F7`, unknown `7*`).
+    /// Updates (`7`, `7F`, `7T`, `F7`, unknown `7*` and `F7*`).
     case updates
     /// In-app purchases and subscriptions (`IA1`, `IA1-M`, `FI1`, `IA9`, `IA9-M`, `IAY`,
-    /// `IAY-M`, `IAC`, and unknown ids starting `IA` or `FI`).
+    /// `IAY-M`, `IAC`, and unknown ids starting `IA` or `FI`, except `IA3*`).
     case inAppPurchases
-    /// Restored non-consumable in-app purchases (`IA3`).
+    /// Restored non-consumable in-app purchases (`IA3`, and unknown ids starting `IA3` such as
+    /// the Mac form `IA3-M`).
     case restores
     /// Anything else: kept and counted, never dropped.
     case other
