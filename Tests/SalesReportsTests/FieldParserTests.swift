@@ -24,13 +24,14 @@ import Testing
 
     @Test(arguments: [
         ("12", Int64(12)), ("-3", -3), ("+4", 4), ("0", 0), ("999999999999999999", 999_999_999_999_999_999),
+        ("3.00", 3), ("-2.0", -2), ("7.", 7), ("0.00", 0), ("-50.00", -50),
     ])
     func parsesWholeNumbers(text: String, value: Int64) {
         let parsed = Array(text.utf8).withUnsafeBytes { FieldParser.integer($0) }
         #expect(parsed == value)
     }
 
-    @Test(arguments: ["", "-", "1.0", "1 2", "abc", "1000000000000000000", "１"])
+    @Test(arguments: ["", "-", "1.5", "1.01", "2.50", ".0", "-.00", "1.0.0", "1 2", "abc", "1000000000000000000", "１"])
     func rejectsOtherWholeNumbers(text: String) {
         let parsed = Array(text.utf8).withUnsafeBytes { FieldParser.integer($0) }
         #expect(parsed == nil)

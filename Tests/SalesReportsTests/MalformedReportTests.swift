@@ -23,6 +23,7 @@ import Testing
     @Test(arguments: [
         ("Units", "abc", ReportError.Reason.badNumber, "sales.txt:3:8: 'abc' is not a whole number in column 'Units'"),
         ("Units", "1.5", .badNumber, "sales.txt:3:8: '1.5' is not a whole number in column 'Units'"),
+        ("Units", "2.50", .badNumber, "sales.txt:3:8: '2.50' is not a whole number in column 'Units'"),
         (
             "Developer Proceeds", "1,50", .badNumber,
             "sales.txt:3:9: '1,50' is not a decimal number in column 'Developer Proceeds'"

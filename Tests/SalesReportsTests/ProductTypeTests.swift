@@ -20,8 +20,9 @@ import Testing
 
     @Test(arguments: [
         ("1X", UnitBucket.downloads), ("F1-X", .downloads), ("3Z", .redownloads), ("7-V", .updates),
-        ("IAX", .inAppPurchases), ("FI9", .inAppPurchases), ("F7X", .other), ("W1", .other), ("", .other),
-        ("ZZZ", .other),
+        ("IAX", .inAppPurchases), ("FI9", .inAppPurchases), ("F7X", .updates), ("F7-B", .updates),
+        ("F3X", .redownloads), ("IA3-M", .restores), ("IA3X", .restores), ("IA31", .restores),
+        ("W1", .other), ("", .other), ("ZZZ", .other), ("FX", .other),
     ])
     func classifiesUnknownIdentifiersByPrefix(identifier: String, bucket: UnitBucket) {
         let type = ProductType(identifier)

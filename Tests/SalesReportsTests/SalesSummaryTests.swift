@@ -44,6 +44,62 @@ import Testing
         #expect(summary.proceeds["USD"] == DecimalAmount("3.50"))
     }
 
+    @Test func refundsAsAppleWritesThemReduceSalesAndProceeds() throws {
+        // given: Apple's own sample (Summary Sales Report help page): a refund has negative Units,
+        // a negative Customer Price and a positive Developer Proceeds
+        let rows = [
+            SyntheticSales.row(type: "1F", units: 100, proceeds: ".7", price: "0.99"),
+            SyntheticSales.row(type: "1F", units: -50, proceeds: ".7", price: "-0.99"),
+        ]
+
+        // when
+        let summary = try Self.summary(rows)
+
+        // then: 100 × 0.99 − 50 × 0.99 and 100 × 0.70 − 50 × 0.70
+        #expect(summary.sales == ["USD": DecimalAmount("49.50")!])
+        #expect(summary.proceeds == ["USD": DecimalAmount("35.00")!])
+        #expect(summary.units.downloads == 50)
+        #expect(summary.returns == 50)
+    }
+
+    @Test func refundOnlyDayIsNegativeMoney() throws {
+        // given
+        let rows = [SyntheticSales.row(type: "IAY", units: -2, proceeds: "6.99", price: "-9.99", parent: "app.one")]
+
+        // when
+        let summary = try Self.summary(rows)
+
+        // then
+        #expect(summary.sales == ["USD": DecimalAmount("-19.98")!])
+        #expect(summary.proceeds == ["USD": DecimalAmount("-13.98")!])
+        #expect(summary.apps.first?.proceeds == ["USD": DecimalAmount("-13.98")!])
+    }
+
+    @Test func unitsInDecimalFormAreWholeNumbersAndZeroUnitsAddNothing() throws {
+        // given: Units typed DECIMAL(18,2); a 0-unit row ("may indicate a partial refund")
+        let header = SalesHeaderGeneration.columns28.columnNames
+        func line(_ units: String, price: String) -> [String] {
+            let row = SyntheticSales.row(type: "1", proceeds: "0.70", price: price)
+            return header.map { $0 == "Units" ? units : row.value(forColumn: $0) }
+        }
+        let bytes = SyntheticSales.text([
+            header, line("3.00", price: "0.99"), line("-2.0", price: "-0.99"), line("0", price: "0.99"),
+            line("0.00", price: "-0.99"), line("5", price: "0.99"),
+        ])
+
+        // when
+        let byRows = try Read.rowSummary([("sales.txt", bytes)])
+        let fast = try Read.fastSummary([("sales.txt", bytes)])
+
+        // then
+        #expect(byRows == fast)
+        #expect(fast.rows == 5)
+        #expect(fast.units.downloads == 6)
+        #expect(fast.returns == 2)
+        #expect(fast.sales == ["USD": DecimalAmount("5.94")!])
+        #expect(fast.proceeds == ["USD": DecimalAmount("4.20")!])
+    }
+
     @Test func redownloadsAndRestoresAreNotDownloadsOrPurchases() throws {
         // given
         let rows = [

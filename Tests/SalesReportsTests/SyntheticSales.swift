@@ -53,14 +53,17 @@ enum SyntheticSales {
             let price = free ? DecimalAmount.zero : DecimalAmount(millionths: Int128(cents) * 10_000)
             let proceeds = DecimalAmount(millionths: price.millionths * 7 / 10 / 10_000 * 10_000)
             var units = Int64.random(in: 0...500, using: &generator)
-            if Int.random(in: 0..<10, using: &generator) == 0 { units = -Int64.random(in: 1...5, using: &generator) }
+            let refund = Int.random(in: 0..<10, using: &generator) == 0
+            if refund { units = -Int64.random(in: 1...5, using: &generator) }
             return SalesRow(
                 sku: bucket.isAppRow ? "app.\(app)" : "app.\(app).iap\(Int.random(in: 1...3, using: &generator))",
                 developer: bucket.isAppRow ? "Orchard Ltd" : "",
                 title: titles.randomElement(using: &generator)!, version: bucket.isAppRow ? "2.1" : "",
                 productType: ProductType(type), units: units, developerProceeds: proceeds, beginDate: day, endDate: day,
                 customerCurrency: currency, countryCode: country, proceedsCurrency: free ? "" : currency,
-                appleIdentifier: String(100_000_000 + app), customerPrice: price,
+                // Apple writes a refund's price negative and its proceeds positive.
+                appleIdentifier: String(100_000_000 + app),
+                customerPrice: refund ? DecimalAmount(millionths: -price.millionths) : price,
                 parentIdentifier: bucket.isAppRow || Int.random(in: 0..<8, using: &generator) == 0 ? "" : "app.\(app)",
                 subscription: type == "IAY" ? "Renewal" : "", period: type == "IAY" ? "1 Month" : "",
                 category: "Utilities", device: "iPhone", supportedPlatforms: "iOS")
