@@ -140,7 +140,6 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "OrchardSyncTests", dependencies: ["OrchardSync"], swiftSettings: upcoming),
         .testTarget(
             name: "OrchardWebTests",
             dependencies: [

@@ -1,52 +1,10 @@
 public import Foundation
 public import SalesReports
 
-/// The Sales and Trends reports Reporter serves, with their Reporter spellings (APPLE.md 1.4).
-public enum SalesReportType: String, Sendable, CaseIterable {
-    case sales = "Sales"
-    case subscription = "Subscription"
-    case subscriptionEvent = "SubscriptionEvent"
-    case subscriber = "Subscriber"
-
-    /// The only subtype Apple offers for the type.
-    public var defaultSubtype: String {
-        self == .subscriber ? "Detailed" : "Summary"
-    }
-
-    /// Subscription reports need an explicit version (else Apple answers 404); Sales takes the latest.
-    public var defaultVersion: String? {
-        self == .sales ? nil : "1_3"
-    }
-
-    /// Reads a Reporter spelling case-insensitively, e.g. `sales`, `SubscriptionEvent`.
-    public init?(reporterName: String) {
-        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == reporterName.lowercased() }) else {
-            return nil
-        }
-        self = match
-    }
-}
-
-/// How much time one report covers.
-public enum ReportFrequency: String, Sendable, CaseIterable {
-    case daily = "Daily"
-    case weekly = "Weekly"
-    case monthly = "Monthly"
-    case yearly = "Yearly"
-
-    /// Reads `Daily`, `weekly`, `MONTHLY` …
-    public init?(reporterName: String) {
-        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == reporterName.lowercased() }) else {
-            return nil
-        }
-        self = match
-    }
-}
-
 /// One `Sales.getReport` request.
 public struct SalesReportRequest: Sendable, Equatable {
     public var vendor: String
-    public var type: SalesReportType
+    public var type: ReportType
     public var subtype: String
     public var frequency: ReportFrequency
     /// Any day of the period: weekly reports are asked for by the Sunday that ends the
@@ -55,7 +13,7 @@ public struct SalesReportRequest: Sendable, Equatable {
     public var version: String?
 
     public init(
-        vendor: String, type: SalesReportType = .sales, subtype: String? = nil, frequency: ReportFrequency = .daily,
+        vendor: String, type: ReportType = .sales, subtype: String? = nil, frequency: ReportFrequency = .daily,
         date: ReportDate, version: String? = nil
     ) {
         self.vendor = vendor
@@ -72,7 +30,7 @@ public struct SalesReportRequest: Sendable, Equatable {
         case .daily: date.compactText
         case .weekly: date.sundayEndingWeek.compactText
         case .monthly: String(date.compactText.prefix(6))
-        case .yearly: String(date.compactText.prefix(4))
+        case .yearly, .fiscal: String(date.compactText.prefix(4))
         }
     }
 
@@ -87,10 +45,15 @@ public struct SalesReportRequest: Sendable, Equatable {
         }
     }
 
-    /// Refuses what Apple would refuse: subscription reports exist only daily.
+    /// Refuses what Apple would refuse: subscription reports exist only daily, and financial
+    /// reports are asked for with a ``FinanceReportRequest``.
     func validate() throws(ReporterError) {
         guard !vendor.isEmpty, vendor.allSatisfy(\.isNumber) else {
             throw .invalidParameters(code: nil, message: "the vendor number must be digits, not '\(vendor)'")
+        }
+        guard type.isSalesAndTrends, frequency != .fiscal else {
+            throw .invalidParameters(
+                code: nil, message: "Sales.getReport serves Sales and Trends reports by day, week, month or year")
         }
         if type != .sales, frequency != .daily {
             throw .invalidParameters(code: nil, message: "\(type.rawValue) reports exist only for Daily")

@@ -1,8 +1,8 @@
 import Foundation
-import NIOCore
+package import NIOCore
 import PostgresKit
 import SQLKit
-import SQLiteKit
+package import SQLiteKit
 
 /// One value of a bulk row.
 package enum BulkValue: Sendable, Equatable {
@@ -11,119 +11,117 @@ package enum BulkValue: Sendable, Equatable {
     case null
 }
 
-/// Writes many rows into one table fast, on the connection (and so in the transaction) it is given:
-/// `COPY ... FROM STDIN` on PostgreSQL, multi-row `INSERT`s with positional binds on SQLite.
-/// Never one statement per row.
-///
-/// One batch is written while the caller produces the next (the database works on one core, the
-/// parser on the other); `flush()` waits for both.
-package struct BulkWriter {
-    private let connection: OrchardDatabase.DriverConnection
-    private let table: String
-    private let columns: [String]
-    private var pending: [BulkValue] = []
-    private var pendingRows = 0
-    private let rowsPerBatch: Int
-    package private(set) var written = 0
-    private var inFlight: Task<Void, any Error>?
+/// Rows already encoded for one backend's bulk path: `COPY` text for PostgreSQL, positional binds
+/// for SQLite. Encoding is plain CPU work, so it can run on a parser's own thread.
+package enum BulkBatch: Sendable {
+    case copy(ByteBuffer, rows: Int)
+    case binds([SQLiteData], rows: Int)
 
-    /// - Parameters:
-    ///   - table, columns: trusted identifiers (never user input): they are written into the SQL.
-    package init(connection: OrchardDatabase.DriverConnection, table: String, columns: [String]) {
-        self.connection = connection
-        self.table = table
-        self.columns = columns
-        switch connection {
+    package var rows: Int {
+        switch self {
+        case .copy(_, let rows), .binds(_, let rows): rows
+        }
+    }
+}
+
+/// Encodes rows into ``BulkBatch``es of the size the backend writes best.
+package struct BulkEncoder {
+    package let backend: OrchardDatabase.Backend
+    private let columnCount: Int
+    package let rowsPerBatch: Int
+    private var buffer = ByteBuffer()
+    private var binds: [SQLiteData] = []
+    private var column = 0
+    private var rows = 0
+
+    package init(backend: OrchardDatabase.Backend, columnCount: Int) {
+        self.backend = backend
+        self.columnCount = columnCount
+        switch backend {
         // SQLite allows 32,766 binds a statement.
-        case .sqlite: rowsPerBatch = max(1, 30_000 / columns.count)
+        case .sqlite: rowsPerBatch = max(1, 30_000 / columnCount)
         // A COPY chunk of a few MB.
         case .postgres: rowsPerBatch = 20_000
         }
-        pending.reserveCapacity(rowsPerBatch * columns.count)
+        reserve()
     }
 
-    /// Adds one row; `values` are in `columns` order.
-    package mutating func append(_ values: [BulkValue]) async throws {
-        precondition(values.count == columns.count, "a bulk row has one value per column")
-        pending.append(contentsOf: values)
-        pendingRows += 1
-        if pendingRows == rowsPerBatch { try await send() }
-    }
-
-    /// Writes what is pending and waits until every row is written; call once after the last row.
-    package mutating func flush() async throws {
-        try await send()
-        try await inFlight?.value
-        inFlight = nil
-    }
-
-    /// Waits for a batch still being written, ignoring its outcome; call before giving up on the
-    /// connection's transaction, so nothing writes into it after the rollback.
-    package mutating func abandon() async {
-        _ = try? await inFlight?.value
-        inFlight = nil
-    }
-
-    /// Starts writing the pending rows once the batch before them is written.
-    private mutating func send() async throws {
-        guard pendingRows > 0 else { return }
-        try await inFlight?.value
-        let batch = pending
-        let rows = pendingRows
-        let connection = connection
-        let table = table
-        let columns = columns
-        inFlight = Task {
-            switch connection {
-            case .sqlite(let sqlite):
-                try await Self.insert(batch, rows: rows, table: table, columns: columns, into: sqlite)
-            case .postgres(let postgres):
-                try await Self.copy(batch, rows: rows, table: table, columns: columns, into: postgres)
-            }
+    private mutating func reserve() {
+        switch backend {
+        case .sqlite: binds.reserveCapacity(rowsPerBatch * columnCount)
+        case .postgres: buffer.reserveCapacity(rowsPerBatch * columnCount * 10)
         }
-        written += pendingRows
-        pending = []
-        pending.reserveCapacity(rowsPerBatch * columns.count)
-        pendingRows = 0
     }
 
-    private static func insert(
-        _ pending: [BulkValue], rows pendingRows: Int, table: String, columns: [String], into sqlite: SQLiteConnection
-    ) async throws {
-        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let sql =
-            "INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES "
-            + Array(repeating: tuple, count: pendingRows).joined(separator: ",")
-        let binds: [SQLiteData] = pending.map {
-            switch $0 {
-            case .text(let text): .text(text)
-            case .integer(let number): .integer(Int(number))
-            case .null: .null
-            }
-        }
-        try await sqlite.query(sql, binds) { _ in }
+    private mutating func separate() {
+        if backend == .postgres && column > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        column += 1
     }
 
-    private static func copy(
-        _ pending: [BulkValue], rows pendingRows: Int, table: String, columns: [String],
-        into postgres: PostgresConnection
-    ) async throws {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(pendingRows * columns.count * 12)
-        for row in 0..<pendingRows {
-            for column in 0..<columns.count {
-                if column > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-                switch pending[row * columns.count + column] {
-                case .text(let text): Self.writeEscaped(text, to: &buffer)
-                case .integer(let number): buffer.writeString(String(number))
-                case .null: buffer.writeString("\\N")
-                }
-            }
-            buffer.writeInteger(UInt8(ascii: "\n"))
+    package mutating func append(_ value: BulkValue) {
+        switch value {
+        case .text(let text): append(text: text)
+        case .integer(let number): append(integer: number)
+        case .null: appendNull()
         }
-        try await postgres.copyFrom(table: table, columns: columns, format: .text(.init()), logger: postgres.logger) {
-            writer in
-            try await writer.write(buffer)
+    }
+
+    package mutating func append(text: String) {
+        separate()
+        switch backend {
+        case .sqlite: binds.append(.text(text))
+        case .postgres: Self.writeEscaped(text, to: &buffer)
+        }
+    }
+
+    package mutating func append(integer: Int64) {
+        separate()
+        switch backend {
+        case .sqlite: binds.append(.integer(Int(integer)))
+        case .postgres: Self.writeDecimal(integer, to: &buffer)
+        }
+    }
+
+    package mutating func appendNull() {
+        separate()
+        switch backend {
+        case .sqlite: binds.append(.null)
+        case .postgres: buffer.writeStaticString("\\N")
+        }
+    }
+
+    /// Ends the row; `true` when the batch is full and should be taken.
+    @discardableResult
+    package mutating func endRow() -> Bool {
+        precondition(column == columnCount, "a bulk row has one value per column")
+        column = 0
+        rows += 1
+        if backend == .postgres { buffer.writeInteger(UInt8(ascii: "\n")) }
+        return rows == rowsPerBatch
+    }
+
+    /// The rows encoded since the last call, or `nil` when there are none.
+    package mutating func take() -> BulkBatch? {
+        guard rows > 0 else { return nil }
+        let batch: BulkBatch
+        switch backend {
+        case .sqlite:
+            batch = .binds(binds, rows: rows)
+            binds = []
+        case .postgres:
+            batch = .copy(buffer, rows: rows)
+            buffer = ByteBuffer()
+        }
+        rows = 0
+        reserve()
+        return batch
+    }
+
+    private static func writeDecimal(_ value: Int64, to buffer: inout ByteBuffer) {
+        if value >= 0 && value < 10 {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(value))
+        } else {
+            buffer.writeString(String(value))
         }
     }
 
@@ -136,12 +134,97 @@ package struct BulkWriter {
         }
         for byte in text.utf8 {
             switch byte {
-            case 0x5C: buffer.writeString("\\\\")
-            case 0x09: buffer.writeString("\\t")
-            case 0x0A: buffer.writeString("\\n")
-            case 0x0D: buffer.writeString("\\r")
+            case 0x5C: buffer.writeStaticString("\\\\")
+            case 0x09: buffer.writeStaticString("\\t")
+            case 0x0A: buffer.writeStaticString("\\n")
+            case 0x0D: buffer.writeStaticString("\\r")
             default: buffer.writeInteger(byte)
             }
+        }
+    }
+}
+
+/// Writes many rows into one table fast, on the connection (and so in the transaction) it is given:
+/// `COPY ... FROM STDIN` on PostgreSQL, multi-row `INSERT`s with positional binds on SQLite.
+/// Never one statement per row.
+///
+/// One batch is written while the caller produces the next (the database works on one core, the
+/// caller on the other); `flush()` waits for both.
+package struct BulkWriter {
+    private let connection: OrchardDatabase.DriverConnection
+    private let table: String
+    private let columns: [String]
+    private var encoder: BulkEncoder
+    package private(set) var written = 0
+    private var inFlight: Task<Void, any Error>?
+
+    /// - Parameters:
+    ///   - table, columns: trusted identifiers (never user input): they are written into the SQL.
+    package init(connection: OrchardDatabase.DriverConnection, table: String, columns: [String]) {
+        self.connection = connection
+        self.table = table
+        self.columns = columns
+        encoder = BulkEncoder(backend: connection.backend, columnCount: columns.count)
+    }
+
+    /// Adds one row; `values` are in `columns` order.
+    package mutating func append(_ values: [BulkValue]) async throws {
+        precondition(values.count == columns.count, "a bulk row has one value per column")
+        for value in values { encoder.append(value) }
+        if encoder.endRow(), let batch = encoder.take() { try await write(batch) }
+    }
+
+    /// Starts writing an encoded batch once the batch before it is written.
+    package mutating func write(_ batch: BulkBatch) async throws {
+        try await inFlight?.value
+        let connection = connection
+        let table = table
+        let columns = columns
+        inFlight = Task {
+            switch (batch, connection) {
+            case (.binds(let binds, let rows), .sqlite(let sqlite)):
+                try await Self.insert(binds, rows: rows, table: table, columns: columns, into: sqlite)
+            case (.copy(let buffer, _), .postgres(let postgres)):
+                try await postgres.copyFrom(
+                    table: table, columns: columns, format: .text(.init()), logger: postgres.logger
+                ) { writer in try await writer.write(buffer) }
+            default:
+                preconditionFailure("a bulk batch is written to the backend it was encoded for")
+            }
+        }
+        written += batch.rows
+    }
+
+    /// Writes what is pending and waits until every row is written; call once after the last row.
+    package mutating func flush() async throws {
+        if let batch = encoder.take() { try await write(batch) }
+        try await inFlight?.value
+        inFlight = nil
+    }
+
+    /// Waits for a batch still being written, ignoring its outcome; call before giving up on the
+    /// connection's transaction, so nothing writes into it after the rollback.
+    package mutating func abandon() async {
+        _ = try? await inFlight?.value
+        inFlight = nil
+    }
+
+    private static func insert(
+        _ binds: [SQLiteData], rows: Int, table: String, columns: [String], into sqlite: SQLiteConnection
+    ) async throws {
+        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        let sql =
+            "INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES "
+            + Array(repeating: tuple, count: rows).joined(separator: ",")
+        try await sqlite.query(sql, binds) { _ in }
+    }
+}
+
+extension OrchardDatabase.DriverConnection {
+    package var backend: OrchardDatabase.Backend {
+        switch self {
+        case .sqlite: .sqlite
+        case .postgres: .postgres
         }
     }
 }

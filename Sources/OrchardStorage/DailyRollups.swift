@@ -1,12 +1,70 @@
 import Foundation
 package import SQLKit
+package import SalesReports
 
 /// Daily rollups per account, app, day, country, device and currency pair: derived from the
 /// facts of Daily Sales reports, recomputed per day on ingestion, and rebuildable at any time.
+///
+/// Money is integer millionths. A fact's money is its own row's (`Units × |per-unit amount|`,
+/// computed exactly before it is stored); a day's rollup adds facts with the database's checked
+/// integer `SUM` (an overflow is an error, never a float); totals over a range are added in
+/// `Int128`, so a long range in VND or IDR stays exact past `Int64`.
 package enum DailyRollups {
+    /// One Daily Sales report that may feed a day's rollups.
+    struct Candidate: Sendable, Equatable {
+        var id: Int64
+        var vendor: String
+        var day: String
+        var version: String
+        var sha256: String
+    }
+
+    /// The reports a day's rollups are made of: per vendor and day one report (the newest format
+    /// version, then the latest ingested), and a file whose bytes another report of that day already
+    /// has is the same report under another name (renamed, or imported once without its vendor): it
+    /// counts once, under its known vendor. Files without a vendor count as one vendor.
+    static func chooseReports(_ candidates: [Candidate]) -> [Int64] {
+        var chosen: [Int64] = []
+        for (_, reports) in Dictionary(grouping: candidates, by: \.day) {
+            let ordered = reports.sorted { left, right in
+                let leftUnknown = left.vendor == ReportIdentity.unknownVendor
+                let rightUnknown = right.vendor == ReportIdentity.unknownVendor
+                if leftUnknown != rightUnknown { return !leftUnknown }
+                if left.vendor != right.vendor { return left.vendor < right.vendor }
+                let order = compareVersions(left.version, right.version)
+                if order != 0 { return order > 0 }
+                return left.id > right.id
+            }
+            var vendors = Set<String>()
+            // Bytes already accounted for: chosen, or superseded by their vendor's newer version.
+            var files = Set<String>()
+            for report in ordered {
+                let counted = vendors.contains(report.vendor) || files.contains(report.sha256)
+                files.insert(report.sha256)
+                guard !counted else { continue }
+                vendors.insert(report.vendor)
+                chosen.append(report.id)
+            }
+        }
+        return chosen.sorted()
+    }
+
+    /// Compares `1_0`-style versions part by part as numbers: negative, zero or positive.
+    static func compareVersions(_ left: String, _ right: String) -> Int {
+        let leftParts = left.split(separator: "_").map { Int($0) ?? 0 }
+        let rightParts = right.split(separator: "_").map { Int($0) ?? 0 }
+        for index in 0..<max(leftParts.count, rightParts.count) {
+            let l = index < leftParts.count ? leftParts[index] : 0
+            let r = index < rightParts.count ? rightParts[index] : 0
+            if l != r { return l < r ? -1 : 1 }
+        }
+        return 0
+    }
+
     /// Recomputes the rollups of `days` for one account from the facts of its Daily Sales reports.
+    /// Runs inside the ingestion's transaction, which holds the account's lock.
     package static func recompute(
-        accountID: Int64, days: [String], backend: OrchardDatabase.Backend, on connection: any SQLDatabase
+        accountID: Int64, days: [ReportDate], backend: OrchardDatabase.Backend, on connection: any SQLDatabase
     ) async throws {
         guard !days.isEmpty else { return }
         if backend == .postgres {
@@ -14,27 +72,31 @@ package enum DailyRollups {
             // transaction only.
             try await connection.raw("SET LOCAL work_mem = '256MB'").run()
         }
+        let texts = days.map(\.isoText)
         // Chunks keep the IN lists well under every bind limit.
-        for chunk in stride(from: 0, to: days.count, by: 500).map({ Array(days[$0..<min($0 + 500, days.count)]) }) {
-            let dayList =
-                SQLQueryString("(") + chunk.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
-                + SQLQueryString(")")
-            // The Daily Sales reports of these days, looked up first: filtering the facts by report id lets
-            // the planner see how many rows it groups (a join estimate made PostgreSQL sort a million rows).
-            let reports = try await connection.raw(
+        for chunk in stride(from: 0, to: texts.count, by: 500).map({ Array(texts[$0..<min($0 + 500, texts.count)]) }) {
+            let dayList = list(chunk)
+            // The reports of these days, chosen first: filtering the facts by report id lets the
+            // planner see how many rows it groups (a join estimate made PostgreSQL sort a million rows).
+            let candidates = try await connection.raw(
                 """
-                SELECT id FROM report_ledger
+                SELECT id, vendor, report_date, version, sha256 FROM report_ledger
                 WHERE store_account_id = \(bind: accountID) AND report_type = 'Sales' AND frequency = 'Daily'
-                    AND report_date IN
+                    AND sha256 IS NOT NULL AND state IN ('fetched', 'restated', 'empty') AND report_date IN
                 """ + " " + dayList
-            ).all().map { try $0.decode(column: "id", as: Int64.self) }
+            ).all().map { row in
+                Candidate(
+                    id: try row.decode(column: "id", as: Int64.self),
+                    vendor: try row.decode(column: "vendor", as: String.self),
+                    day: try row.decode(column: "report_date", as: String.self),
+                    version: try row.decode(column: "version", as: String.self),
+                    sha256: try row.decode(column: "sha256", as: String.self))
+            }
             try await connection.raw(
                 "DELETE FROM daily_rollups WHERE store_account_id = \(bind: accountID) AND day IN " + dayList
             ).run()
+            let reports = chooseReports(candidates)
             guard !reports.isEmpty else { continue }
-            let reportList =
-                SQLQueryString("(") + reports.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
-                + SQLQueryString(")")
             try await connection.raw(
                 """
                 INSERT INTO daily_rollups (store_account_id, app_sku, day, country, device, proceeds_currency,
@@ -49,11 +111,11 @@ package enum DailyRollups {
                     SUM(CASE WHEN f.bucket = 'restores' THEN f.units ELSE 0 END),
                     SUM(CASE WHEN f.bucket = 'other' THEN f.units ELSE 0 END),
                     SUM(CASE WHEN f.units < 0 THEN -f.units ELSE 0 END),
-                    SUM(f.units * f.proceeds_micros),
-                    SUM(f.units * f.price_micros)
+                    SUM(f.proceeds_micros),
+                    SUM(f.sales_micros)
                 FROM sales_facts f
                 WHERE f.report_id IN
-                """ + " " + reportList + " AND f.day IN " + dayList + " "
+                """ + " " + list(reports) + " AND f.day IN " + dayList + " "
                     + """
                     GROUP BY f.app_sku, f.day, f.country, f.device, f.proceeds_currency, f.customer_currency
                     """
@@ -61,42 +123,64 @@ package enum DailyRollups {
         }
     }
 
-    /// Totals of one account over `from...to` (inclusive `YYYY-MM-DD`), money per currency in millionths.
-    package struct Totals: Sendable, Equatable {
-        package var units: [String: Int64] = [:]
-        package var returns: Int64 = 0
-        package var proceeds: [String: Int64] = [:]
-        package var sales: [String: Int64] = [:]
+    private static func list<Value: Encodable & Sendable>(_ values: [Value]) -> SQLQueryString {
+        SQLQueryString("(") + values.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            + SQLQueryString(")")
     }
 
-    package static func totals(accountNumber: String, from: String, to: String, database: OrchardDatabase)
+    /// Totals of one account over `from...to` (inclusive), money per currency in millionths.
+    package struct Totals: Sendable, Equatable {
+        package var units: [UnitBucket: Int64] = [:]
+        package var returns: Int64 = 0
+        package var proceeds: [String: Int128] = [:]
+        package var sales: [String: Int128] = [:]
+    }
+
+    package static func totals(accountNumber: String, from: ReportDate, to: ReportDate, database: OrchardDatabase)
         async throws -> Totals
     {
         try await database.withConnection { connection in
+            // Money is added as whole units and remainders (each sum fits in 64 bits for any
+            // realistic range) and joined in Int128 here: exact past Int64 on both databases.
             let rows = try await connection.raw(
                 """
-                SELECT r.proceeds_currency, r.customer_currency, CAST(SUM(r.downloads) AS BIGINT) AS downloads,
-                    CAST(SUM(r.redownloads) AS BIGINT) AS redownloads, CAST(SUM(r.updates) AS BIGINT) AS updates,
-                    CAST(SUM(r.in_app_purchases) AS BIGINT) AS in_app_purchases, CAST(SUM(r.restores) AS BIGINT) AS restores, CAST(SUM(r.other) AS BIGINT) AS other,
-                    CAST(SUM(r.returns) AS BIGINT) AS returns, CAST(SUM(r.proceeds_micros) AS BIGINT) AS proceeds, CAST(SUM(r.sales_micros) AS BIGINT) AS sales
+                SELECT r.proceeds_currency, r.customer_currency,
+                    CAST(SUM(r.downloads) AS BIGINT) AS downloads, CAST(SUM(r.redownloads) AS BIGINT) AS redownloads,
+                    CAST(SUM(r.updates) AS BIGINT) AS updates,
+                    CAST(SUM(r.in_app_purchases) AS BIGINT) AS in_app_purchases,
+                    CAST(SUM(r.restores) AS BIGINT) AS restores, CAST(SUM(r.other) AS BIGINT) AS other,
+                    CAST(SUM(r.returns) AS BIGINT) AS returns,
+                    CAST(SUM(r.proceeds_micros / 1000000) AS BIGINT) AS proceeds_units,
+                    CAST(SUM(r.proceeds_micros % 1000000) AS BIGINT) AS proceeds_rest,
+                    CAST(SUM(r.sales_micros / 1000000) AS BIGINT) AS sales_units,
+                    CAST(SUM(r.sales_micros % 1000000) AS BIGINT) AS sales_rest
                 FROM daily_rollups r JOIN store_accounts a ON a.id = r.store_account_id
-                WHERE a.number = \(bind: accountNumber) AND r.day >= \(bind: from) AND r.day <= \(bind: to)
+                WHERE a.number = \(bind: accountNumber) AND r.day >= \(bind: from.isoText)
+                    AND r.day <= \(bind: to.isoText)
                 GROUP BY r.proceeds_currency, r.customer_currency
                 """
             ).all()
             var totals = Totals()
+            let columns: [(String, UnitBucket)] = [
+                ("downloads", .downloads), ("redownloads", .redownloads), ("updates", .updates),
+                ("in_app_purchases", .inAppPurchases), ("restores", .restores), ("other", .other),
+            ]
             for row in rows {
-                for bucket in ["downloads", "redownloads", "updates", "in_app_purchases", "restores", "other"] {
-                    totals.units[bucket, default: 0] += try row.decode(column: bucket, as: Int64.self)
+                for (column, bucket) in columns {
+                    totals.units[bucket, default: 0] += try row.decode(column: column, as: Int64.self)
                 }
                 totals.returns += try row.decode(column: "returns", as: Int64.self)
+                func money(_ name: String) throws -> Int128 {
+                    Int128(try row.decode(column: "\(name)_units", as: Int64.self)) * 1_000_000
+                        + Int128(try row.decode(column: "\(name)_rest", as: Int64.self))
+                }
                 let proceedsCurrency = try row.decode(column: "proceeds_currency", as: String.self)
-                let proceeds = try row.decode(column: "proceeds", as: Int64.self)
+                let proceeds = try money("proceeds")
                 if !(proceedsCurrency.isEmpty && proceeds == 0) {
                     totals.proceeds[proceedsCurrency, default: 0] += proceeds
                 }
                 let customerCurrency = try row.decode(column: "customer_currency", as: String.self)
-                let sales = try row.decode(column: "sales", as: Int64.self)
+                let sales = try money("sales")
                 if !(customerCurrency.isEmpty && sales == 0) { totals.sales[customerCurrency, default: 0] += sales }
             }
             return totals

@@ -64,10 +64,9 @@ package struct FXRateStore: Sendable {
             }
         }
         guard let first = rates.map(\.day).min(), let last = rates.map(\.day).max() else { return 0 }
-        let backend = database.backend
         let parsed = rates
-        return try await database.withDriverConnection { driver, connection in
-            try await backend.transaction(on: connection) {
+        return try await database.withDriverTransaction { driver, connection in
+            do {
                 try await connection.raw(
                     "DELETE FROM fx_rates WHERE day >= \(bind: first) AND day <= \(bind: last) AND source = \(bind: source)"
                 ).run()

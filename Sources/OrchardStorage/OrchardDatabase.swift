@@ -47,6 +47,10 @@ package final class OrchardDatabase: Sendable {
     package let displayName: String
     private let pool: Pool
 
+    /// Queues this process's SQLite write transactions (see ``AsyncMutex``); unused on PostgreSQL,
+    /// where row locks serialise what must be serialised.
+    private let sqliteWriters = AsyncMutex()
+
     private init(backend: Backend, displayName: String, pool: Pool) {
         self.backend = backend
         self.displayName = displayName
@@ -114,8 +118,24 @@ package final class OrchardDatabase: Sendable {
     package func withTransaction<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await withConnection { connection in
-            try await backend.transaction(on: connection) { try await body(connection) }
+        try await withDriverTransaction { _, connection in try await body(connection) }
+    }
+
+    /// ``withTransaction(_:)`` with the driver's own connection too, for bulk writes. On SQLite the
+    /// process's writers queue before they borrow a connection.
+    package func withDriverTransaction<Result: Sendable>(
+        _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        guard backend == .sqlite else { return try await transaction(body) }
+        return try await sqliteWriters.withLock { try await transaction(body) }
+    }
+
+    private func transaction<Result: Sendable>(
+        _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        let backend = backend
+        return try await withDriverConnection { driver, connection in
+            try await backend.transaction(on: connection) { try await body(driver, connection) }
         }
     }
 

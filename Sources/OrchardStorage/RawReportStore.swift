@@ -47,6 +47,27 @@ package struct RawReportStore: Sendable {
         return sha
     }
 
+    /// Stores bytes already in memory (a download); returns their SHA-256.
+    package func store(data: Data) throws -> String {
+        let sha = Self.hash(data: data)
+        let destination = self.path(sha256: sha)
+        guard !FileManager.default.fileExists(atPath: destination) else { return sha }
+        let folder = (destination as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = directory.appendingPathComponent(".incoming-\(UUID().uuidString)")
+        try data.write(to: temporary)
+        guard rename(temporary.path, destination) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination])
+        }
+        return sha
+    }
+
+    /// The SHA-256 of bytes in hex.
+    package static func hash(data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The SHA-256 of a file in hex, reading it in 1 MiB chunks; `chunk` sees each one.
     package static func hash(fileAt path: String, chunk: (Data) throws -> Void = { _ in }) throws -> String {
         guard let input = FileHandle(forReadingAtPath: path) else {

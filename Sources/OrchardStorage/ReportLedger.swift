@@ -1,6 +1,6 @@
 package import Foundation
-package import OrchardCore
 import SQLKit
+import SalesReports
 
 /// The report ledger: one row per report identity, with where it stands.
 package struct ReportLedger: Sendable {
@@ -21,7 +21,6 @@ package struct ReportLedger: Sendable {
 
     /// Records a state without a file: not published yet, empty (no sales) or failed.
     package func record(_ identity: ReportIdentity, state: LedgerState, now: Date) async throws {
-        let errorCode: String? = if case .failed(let code) = state { code } else { nil }
         try await database.withTransaction { connection in
             try await connection.raw(
                 """
@@ -33,8 +32,7 @@ package struct ReportLedger: Sendable {
             let accountID = try await connection.raw(
                 "SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)"
             ).first()!.decode(column: "id", as: Int64.self)
-            let id = try await Self.upsert(
-                identity, accountID: accountID, state: state.storedName, errorCode: errorCode, on: connection)
+            let id = try await Self.upsert(identity, accountID: accountID, state: state, on: connection)
             try await connection.raw("UPDATE report_ledger SET fetched_at = \(bind: now) WHERE id = \(bind: id)").run()
         }
     }
@@ -44,23 +42,17 @@ package struct ReportLedger: Sendable {
         try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version, l.state,
-                       l.error_code, l.fetched_at, l.row_count, l.sha256
+                SELECT a.number, l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version,
+                       l.state, l.error_code, l.fetched_at, l.row_count, l.sha256
                 FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
                 WHERE a.number = \(bind: accountNumber) ORDER BY l.report_date, l.id
                 """
             ).all().map { row in
                 Entry(
-                    identity: ReportIdentity(
-                        accountNumber: accountNumber, vendor: try row.decode(column: "vendor", as: String.self),
-                        type: try row.decode(column: "report_type", as: String.self),
-                        subtype: try row.decode(column: "report_subtype", as: String.self),
-                        frequency: try row.decode(column: "frequency", as: String.self),
-                        date: try row.decode(column: "report_date", as: String.self),
-                        version: try row.decode(column: "version", as: String.self)),
-                    state: LedgerState(
+                    identity: try Self.identity(row),
+                    state: try LedgerState(
                         storedName: try row.decode(column: "state", as: String.self),
-                        errorCode: try row.decode(column: "error_code", as: String?.self)) ?? .fetched,
+                        errorCode: try row.decode(column: "error_code", as: String?.self)),
                     fetchedAt: try row.decode(column: "fetched_at", as: Date?.self),
                     rowCount: try row.decode(column: "row_count", as: Int.self),
                     sha256: try row.decode(column: "sha256", as: String?.self))
@@ -78,41 +70,45 @@ package struct ReportLedger: Sendable {
                 FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
                 WHERE l.sha256 IS NOT NULL
                 """ + " " + filter + " ORDER BY l.id"
-            ).all().map { row in
-                (
-                    ReportIdentity(
-                        accountNumber: try row.decode(column: "number", as: String.self),
-                        vendor: try row.decode(column: "vendor", as: String.self),
-                        type: try row.decode(column: "report_type", as: String.self),
-                        subtype: try row.decode(column: "report_subtype", as: String.self),
-                        frequency: try row.decode(column: "frequency", as: String.self),
-                        date: try row.decode(column: "report_date", as: String.self),
-                        version: try row.decode(column: "version", as: String.self)),
-                    try row.decode(column: "sha256", as: String.self)
-                )
-            }
+            ).all().map { row in (try Self.identity(row), try row.decode(column: "sha256", as: String.self)) }
         }
+    }
+
+    /// Reads the identity columns of a ledger row (joined with its account's `number`).
+    static func identity(_ row: any SQLRow) throws -> ReportIdentity {
+        ReportIdentity(
+            accountNumber: try row.decode(column: "number", as: String.self),
+            vendor: try row.decode(column: "vendor", as: String.self),
+            type: try ReportType(stored: try row.decode(column: "report_type", as: String.self)),
+            subtype: try row.decode(column: "report_subtype", as: String.self),
+            frequency: try ReportFrequency(stored: try row.decode(column: "frequency", as: String.self)),
+            date: try ReportDate(
+                stored: try row.decode(column: "report_date", as: String.self), column: "report_ledger.report_date"),
+            version: try row.decode(column: "version", as: String.self))
     }
 
     static func matching(_ identity: ReportIdentity, accountID: Int64) -> SQLQueryString {
         """
         store_account_id = \(bind: accountID) AND vendor = \(bind: identity.vendor)
-        AND report_type = \(bind: identity.type) AND report_subtype = \(bind: identity.subtype)
-        AND frequency = \(bind: identity.frequency) AND report_date = \(bind: identity.date)
+        AND report_type = \(bind: identity.type.rawValue) AND report_subtype = \(bind: identity.subtype)
+        AND frequency = \(bind: identity.frequency.rawValue) AND report_date = \(bind: identity.date.isoText)
         AND version = \(bind: identity.version)
         """
     }
 
+    /// Inserts or updates the ledger row of `identity`; a row that has content keeps its state
+    /// unless the new state is `fetched` (a newer answer without a file never hides rows).
     static func upsert(
-        _ identity: ReportIdentity, accountID: Int64, state: String, errorCode: String?, on connection: any SQLDatabase
+        _ identity: ReportIdentity, accountID: Int64, state: LedgerState, on connection: any SQLDatabase
     ) async throws -> Int64 {
-        try await connection.raw(
+        let errorCode: String? = if case .failed(let code) = state { code } else { nil }
+        return try await connection.raw(
             """
             INSERT INTO report_ledger
                 (store_account_id, vendor, report_type, report_subtype, frequency, report_date, version, state, error_code)
-            VALUES (\(bind: accountID), \(bind: identity.vendor), \(bind: identity.type), \(bind: identity.subtype),
-                    \(bind: identity.frequency), \(bind: identity.date), \(bind: identity.version), \(bind: state),
-                    \(bind: errorCode))
+            VALUES (\(bind: accountID), \(bind: identity.vendor), \(bind: identity.type.rawValue),
+                    \(bind: identity.subtype), \(bind: identity.frequency.rawValue), \(bind: identity.date.isoText),
+                    \(bind: identity.version), \(bind: state.storedName), \(bind: errorCode))
             ON CONFLICT (store_account_id, vendor, report_type, report_subtype, frequency, report_date, version)
             DO UPDATE SET state = CASE WHEN report_ledger.sha256 IS NULL OR excluded.state = 'fetched'
                                        THEN excluded.state ELSE report_ledger.state END,

@@ -4,6 +4,10 @@ package import OrchardCore
 package import OrchardStorage
 import SQLKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A database backend a test can run on. SQLite always; PostgreSQL when `scripts/test` provides a
 /// server through `ORCHARD_TEST_POSTGRES_URL` (an admin URL; each test gets a database of its own).
 package enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -19,6 +23,20 @@ package enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertibl
     }
 
     package var description: String { rawValue }
+
+    /// The file `scripts/test` reads to check that the PostgreSQL variants ran.
+    package static let logVariable = "ORCHARD_TEST_BACKEND_LOG"
+
+    /// Appends `<backend> <test>` to the backend log, if one is set (one `write` per line, appended
+    /// atomically, so tests running in parallel do not interleave).
+    static func record(_ backend: TestBackend, test: String) {
+        guard let path = ProcessInfo.processInfo.environment[logVariable], !path.isEmpty else { return }
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        let line = Array("\(backend.rawValue) \(test)\n".utf8)
+        _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    }
 }
 
 /// A fresh, empty database for one test, removed afterwards.
@@ -29,11 +47,15 @@ package struct TestDatabase: Sendable {
     private let cleanup: @Sendable () async throws -> Void
 
     /// Creates a fresh database, runs `body` with it, and removes it even when `body` throws.
+    ///
+    /// `test` names the test in the backend log `scripts/test` checks (`ORCHARD_TEST_BACKEND_LOG`):
+    /// every test that runs on SQLite with a `backend` argument must also have run on PostgreSQL.
     package static func withFresh<Result: Sendable>(
-        _ backend: TestBackend,
+        _ backend: TestBackend, test: String = #function,
         _ body: (TestDatabase) async throws -> Result
     ) async throws -> Result {
         let database = try await make(backend)
+        TestBackend.record(backend, test: test)
         do {
             let result = try await body(database)
             try await database.cleanup()

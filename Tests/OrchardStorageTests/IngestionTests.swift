@@ -53,15 +53,15 @@ struct IngestionTests {
 
                 // then
                 #expect(result.outcome == .ingested(rows: 6))
-                #expect(result.days == ["2023-07-18"])
+                #expect(result.days == [Self.day])
                 #expect(result.identity.vendor == "85442109")
-                #expect(result.identity.frequency == "Daily")
+                #expect(result.identity.frequency == .daily)
                 let totals = try await DailyRollups.totals(
-                    accountNumber: "2821955", from: "2023-07-18", to: "2023-07-18", database: database)
-                #expect(totals.units["downloads"] == 10)
-                #expect(totals.units["redownloads"] == 5)
-                #expect(totals.units["updates"] == 7)
-                #expect(totals.units["in_app_purchases"] == 4)
+                    accountNumber: "2821955", from: isoDay("2023-07-18"), to: isoDay("2023-07-18"), database: database)
+                #expect(totals.units[.downloads] == 10)
+                #expect(totals.units[.redownloads] == 5)
+                #expect(totals.units[.updates] == 7)
+                #expect(totals.units[.inAppPurchases] == 4)
                 #expect(totals.returns == 1)
                 #expect(totals.proceeds == ["USD": 1_380_000, "EUR": 41_980_000])
                 #expect(totals.sales == ["USD": 1_980_000, "EUR": 59_980_000])
@@ -93,12 +93,12 @@ struct IngestionTests {
                 _ = try await ingestor(database, raw: directory).ingest(path: path, accountNumber: "1", now: Self.now)
                 let summary = try SalesSummarizer.summarize(paths: [path])
                 let totals = try await DailyRollups.totals(
-                    accountNumber: "1", from: "2000-01-01", to: "2100-01-01", database: database)
-                #expect(totals.units["downloads"] == summary.units.downloads)
-                #expect(totals.units["in_app_purchases"] == summary.units.inAppPurchases)
+                    accountNumber: "1", from: isoDay("2000-01-01"), to: isoDay("2100-01-01"), database: database)
+                #expect(totals.units[.downloads] == summary.units.downloads)
+                #expect(totals.units[.inAppPurchases] == summary.units.inAppPurchases)
                 #expect(totals.returns == summary.returns)
-                #expect(totals.proceeds.mapValues { Int128($0) } == summary.proceeds.mapValues(\.millionths))
-                #expect(totals.sales.mapValues { Int128($0) } == summary.sales.mapValues(\.millionths))
+                #expect(totals.proceeds == summary.proceeds.mapValues(\.millionths))
+                #expect(totals.sales == summary.sales.mapValues(\.millionths))
             }
         }
     }
@@ -121,8 +121,8 @@ struct IngestionTests {
                 #expect(again.outcome == .unchanged)
                 #expect(restated.outcome == .restated(rows: 6))
                 let totals = try await DailyRollups.totals(
-                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
-                #expect(totals.units["in_app_purchases"] == 31)
+                    accountNumber: "1", from: isoDay("2023-07-18"), to: isoDay("2023-07-18"), database: database)
+                #expect(totals.units[.inAppPurchases] == 31)
                 let facts = try await database.withConnection {
                     try await $0.raw("SELECT COUNT(*) AS n FROM sales_facts").first()!.decode(column: "n", as: Int.self)
                 }
@@ -142,7 +142,7 @@ struct IngestionTests {
                 let path = try SalesFileBuilder.write(Self.rows(), day: Self.day, in: directory, gzip: false)
                 _ = try await ingest.ingest(path: path, accountNumber: "1", now: Self.now)
                 let before = try await DailyRollups.totals(
-                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
+                    accountNumber: "1", from: isoDay("2023-07-18"), to: isoDay("2023-07-18"), database: database)
 
                 // when: the same report, its fifth line broken after four good rows
                 var lines = try String(contentsOfFile: path, encoding: .utf8).split(
@@ -157,7 +157,7 @@ struct IngestionTests {
 
                 // then
                 let after = try await DailyRollups.totals(
-                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
+                    accountNumber: "1", from: isoDay("2023-07-18"), to: isoDay("2023-07-18"), database: database)
                 #expect(after == before)
                 let facts = try await database.withConnection {
                     try await $0.raw("SELECT COUNT(*) AS n FROM sales_facts").first()!.decode(column: "n", as: Int.self)
@@ -186,10 +186,10 @@ struct IngestionTests {
                 }
                 let weekly = try SalesFileBuilder.write(weekRows, day: sunday, frequency: "W", in: directory)
                 let weeklyResult = try await ingest.ingest(path: weekly, accountNumber: "1", now: Self.now)
-                #expect(weeklyResult.identity.frequency == "Weekly")
+                #expect(weeklyResult.identity.frequency == .weekly)
                 #expect(weeklyResult.days.isEmpty)
                 let totals = try await DailyRollups.totals(
-                    accountNumber: "1", from: "2023-07-01", to: "2023-07-31", database: database)
+                    accountNumber: "1", from: isoDay("2023-07-01"), to: isoDay("2023-07-31"), database: database)
                 #expect(totals.units.values.allSatisfy { $0 == 0 })
                 let states = try await ReportLedger(database: database).entries(accountNumber: "1").map(\.state)
                 // by report date: the weekly report starts on Monday 07-17, the empty daily one is 07-18
@@ -220,8 +220,8 @@ struct IngestionTests {
                 #expect(stored.count == 1)
                 #expect(result.outcome == .ingested(rows: 6))
                 let totals = try await DailyRollups.totals(
-                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
-                #expect(totals.units["downloads"] == 10)
+                    accountNumber: "1", from: isoDay("2023-07-18"), to: isoDay("2023-07-18"), database: database)
+                #expect(totals.units[.downloads] == 10)
             }
         }
     }
@@ -246,9 +246,9 @@ struct IngestionTests {
                 _ = try writer.finish()
                 let result = try await ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
                     .ingest(path: directory.appendingPathComponent("fin.txt").path, accountNumber: "1", now: Self.now)
-                #expect(result.identity.type == "Financial")
-                #expect(result.identity.frequency == "Fiscal")
-                #expect(result.identity.date == "2024-09-29")
+                #expect(result.identity.type == .financial)
+                #expect(result.identity.frequency == .fiscal)
+                #expect(result.identity.date == isoDay("2024-09-29"))
                 #expect(result.outcome == .ingested(rows: 1))
                 #expect(result.days.isEmpty)
             }
@@ -275,13 +275,13 @@ struct IngestionTests {
 
                 // then
                 let totals = try await DailyRollups.totals(
-                    accountNumber: "1", from: "2023-07-18", to: "2023-07-18", database: database)
-                #expect(totals.units["downloads"] == 20)
+                    accountNumber: "1", from: isoDay("2023-07-18"), to: isoDay("2023-07-18"), database: database)
+                #expect(totals.units[.downloads] == 20)
                 // IAP units: (5 - 1 + 2) from the first vendor, (10 - 1 + 2) from the second.
                 let inAppPurchases: Int64 = 17
-                #expect(totals.units["in_app_purchases"] == inAppPurchases)
+                #expect(totals.units[.inAppPurchases] == inAppPurchases)
                 // USD proceeds: 4 + 9 net coin purchases at 0.69.
-                let usd: Int64 = 8_970_000
+                let usd: Int128 = 8_970_000
                 #expect(totals.proceeds["USD"] == usd)
             }
         }
@@ -291,18 +291,22 @@ struct IngestionTests {
     func fileNames() {
         #expect(
             ReportIdentity.parseFileName("/x/S_D_85442109_20230718.txt.gz")
-                == .init(vendor: "85442109", frequency: "Daily", date: "2023-07-18", version: nil))
-        #expect(ReportIdentity.parseFileName("S_M_1_202307.txt").date == "2023-07-01")
+                == .init(vendor: "85442109", frequency: .daily, date: isoDay("2023-07-18"), version: nil))
+        #expect(ReportIdentity.parseFileName("S_M_1_202307.txt").date == isoDay("2023-07-01"))
+        #expect(ReportIdentity.parseFileName("S_W_1_20230723.txt").date == isoDay("2023-07-17"))
         #expect(ReportIdentity.parseFileName("Subscription_1_20230718_V1_3.txt.gz").version == "1_3")
         #expect(ReportIdentity.parseFileName("report.txt") == .init())
     }
 }
 
+/// A day written `YYYY-MM-DD`.
+func isoDay(_ text: String) -> ReportDate { ReportDate(text)! }
+
 /// A fresh, migrated database of `backend` for one test.
-func withMigrated(_ backend: TestBackend, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void)
-    async throws
-{
-    try await TestDatabase.withFresh(backend) { fresh in
+func withMigrated(
+    _ backend: TestBackend, test: String = #function, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void
+) async throws {
+    try await TestDatabase.withFresh(backend, test: test) { fresh in
         try await fresh.withOpen { database in
             _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
             try await body(database)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OrchardCore
 import OrchardStorage
+import SalesReports
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,7 +65,8 @@ struct Import: AsyncParsableCommand {
 
     static func describe(_ result: ReportIngestor.Result) -> String {
         let what =
-            "\(result.identity.type) \(result.identity.frequency) \(result.identity.date) vendor \(result.identity.vendor)"
+            "\(result.identity.type.rawValue) \(result.identity.frequency.rawValue) \(result.identity.date.isoText) "
+            + "vendor \(result.identity.vendor)"
         switch result.outcome {
         case .ingested(let rows): return "\(what): \(rows) rows ingested"
         case .restated(let rows): return "\(what): restated, \(rows) rows replace the earlier ones"

@@ -89,10 +89,10 @@ struct Reporter: AsyncParsableCommand {
         @Option(help: "Where to write the file; Apple's file name in this directory by default.") var output: String?
 
         func validate() throws {
-            guard SalesReportType(reporterName: type) != nil else {
+            guard let type = ReportType(reporterName: type), type.isSalesAndTrends else {
                 throw ValidationError("--type must be one of Sales, Subscription, SubscriptionEvent, Subscriber")
             }
-            guard ReportFrequency(reporterName: frequency) != nil else {
+            guard let frequency = ReportFrequency(reporterName: frequency), frequency != .fiscal else {
                 throw ValidationError("--frequency must be one of Daily, Weekly, Monthly, Yearly")
             }
             if let date, date.count != 10 || ReportDate(date) == nil {
@@ -106,7 +106,7 @@ struct Reporter: AsyncParsableCommand {
             let frequency = ReportFrequency(reporterName: frequency)!
             let vendor = try await vendorNumber(client: client, token: token)
             let request = SalesReportRequest(
-                vendor: vendor, type: SalesReportType(reporterName: type)!, subtype: subtype, frequency: frequency,
+                vendor: vendor, type: ReportType(reporterName: type)!, subtype: subtype, frequency: frequency,
                 date: date.flatMap { ReportDate($0) } ?? Self.latestFinished(frequency, now: Date()), version: version)
             let file = try await Reporter.run { () async throws(ReporterError) in
                 try await client.salesReport(token: token, account: account, request: request)
@@ -158,7 +158,8 @@ struct Reporter: AsyncParsableCommand {
                 return today.month == 1
                     ? ReportDate(year: today.year - 1, month: 12, day: 1)!
                     : ReportDate(year: today.year, month: today.month - 1, day: 1)!
-            case .yearly: return ReportDate(year: today.year - 1, month: 1, day: 1)!
+            // Validation keeps fiscal periods (Finance reports) out of this command.
+            case .yearly, .fiscal: return ReportDate(year: today.year - 1, month: 1, day: 1)!
             }
         }
     }

@@ -1,0 +1,125 @@
+package import SalesReports
+
+/// What makes one report one report (DESIGN.md section 5): ingesting the same identity again
+/// replaces its rows. The sync knows every part from its request to Apple; `orchard import`
+/// reads them from the file.
+package struct ReportIdentity: Sendable, Hashable, CustomStringConvertible {
+    package var accountNumber: String
+    /// The vendor number, or ``unknownVendor`` for a file that does not say it.
+    package var vendor: String
+    package var type: ReportType
+    package var subtype: String
+    package var frequency: ReportFrequency
+    /// The first day the report covers.
+    package var date: ReportDate
+    /// Apple's format version, e.g. `1_0`.
+    package var version: String
+
+    /// The vendor of a report imported from a file whose name does not carry it.
+    package static let unknownVendor = "unknown"
+
+    package init(
+        accountNumber: String, vendor: String, type: ReportType, subtype: String? = nil, frequency: ReportFrequency,
+        date: ReportDate, version: String? = nil
+    ) {
+        self.accountNumber = accountNumber
+        self.vendor = vendor
+        self.type = type
+        self.subtype = subtype ?? type.defaultSubtype
+        self.frequency = frequency
+        self.date = date
+        self.version = version ?? type.recordedVersion
+    }
+
+    /// `true` for the reports the daily rollups are made of.
+    package var isDailySales: Bool { type == .sales && frequency == .daily }
+
+    package var description: String {
+        "\(accountNumber)/\(vendor) \(type.rawValue) \(subtype) \(frequency.rawValue) \(date.isoText) v\(version)"
+    }
+}
+
+/// Where a report stands in the ledger.
+package enum LedgerState: Sendable, Equatable {
+    /// Apple has not published it yet (Reporter 210).
+    case notPublishedYet
+    /// Downloaded and ingested.
+    case fetched
+    /// Apple has no sales for it (Reporter 213): a real zero, not missing data.
+    case empty
+    /// Fetching failed for good, with Apple's code or Orchard's reason.
+    case failed(code: String)
+    /// Ingested again with different content, replacing the earlier rows.
+    case restated
+
+    package var storedName: String {
+        switch self {
+        case .notPublishedYet: "not_published_yet"
+        case .fetched: "fetched"
+        case .empty: "empty"
+        case .failed: "failed"
+        case .restated: "restated"
+        }
+    }
+
+    /// `true` when the report's rows are in the database (possibly none, for an empty day).
+    package var hasContent: Bool {
+        switch self {
+        case .fetched, .empty, .restated: true
+        case .notPublishedYet, .failed: false
+        }
+    }
+
+    /// Reads a stored state; an unknown name is an error, never a silent default.
+    package init(storedName: String, errorCode: String?) throws(StoredValueError) {
+        switch storedName {
+        case "not_published_yet": self = .notPublishedYet
+        case "fetched": self = .fetched
+        case "empty": self = .empty
+        case "failed": self = .failed(code: errorCode ?? "")
+        case "restated": self = .restated
+        default: throw StoredValueError(column: "report_ledger.state", value: storedName)
+        }
+    }
+}
+
+/// A value read from the database that this Orchard does not know: the database was written by
+/// another version, or edited by hand.
+package struct StoredValueError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var column: String
+    package var value: String
+
+    package var description: String {
+        "the database holds '\(value)' in \(column), which this Orchard does not know; was it written by a newer version?"
+    }
+}
+
+extension ReportType {
+    /// Reads a stored report type.
+    package init(stored: String) throws(StoredValueError) {
+        guard let value = ReportType(rawValue: stored) else {
+            throw StoredValueError(column: "report_ledger.report_type", value: stored)
+        }
+        self = value
+    }
+}
+
+extension ReportFrequency {
+    /// Reads a stored frequency.
+    package init(stored: String) throws(StoredValueError) {
+        guard let value = ReportFrequency(rawValue: stored) else {
+            throw StoredValueError(column: "report_ledger.frequency", value: stored)
+        }
+        self = value
+    }
+}
+
+extension ReportDate {
+    /// Reads a stored `YYYY-MM-DD` day.
+    package init(stored: String, column: String) throws(StoredValueError) {
+        guard stored.count == 10, let value = ReportDate(stored) else {
+            throw StoredValueError(column: column, value: stored)
+        }
+        self = value
+    }
+}

@@ -1,0 +1,212 @@
+package import Foundation
+import SalesReports
+
+/// Where the bytes of a report come from.
+package enum ReportSource: Sendable {
+    /// A file on disk (`orchard import`, `orchard reparse`).
+    case file(path: String)
+    /// Bytes downloaded from Apple (plain or gzip), named `name` in errors.
+    case bytes(Data, name: String)
+
+    var name: String {
+        switch self {
+        case .file(let path): path
+        case .bytes(_, let name): name
+        }
+    }
+}
+
+/// Parses one report on a thread of its own and hands its facts, encoded for the database's bulk
+/// path, to the ingestion transaction. Copying the raw file, hashing, gzip decompression and
+/// parsing never run on Swift concurrency's cooperative threads, so ingestions cannot stall the
+/// HTTP server; while the database writes one batch, this thread encodes the next.
+///
+/// Order of events: ``Event/head(_:)`` (the file's hash and first row, enough to tell its identity),
+/// then, once the consumer has the report's ledger id (``start(reportID:)``), batches and the
+/// tally at the end.
+final class ReportParseThread: Sendable {
+    struct Head: Sendable {
+        var sha256: String
+        var kind: ReportKind
+        /// Begin and End Date of the first Sales row.
+        var firstSalesDates: (begin: ReportDate, end: ReportDate)?
+        /// The first date of the first row of another kind.
+        var firstRecordDate: ReportDate?
+    }
+
+    struct AppName: Sendable, Equatable {
+        var appleIdentifier: String?
+        var title: String?
+    }
+
+    struct Tally: Sendable {
+        var rows = 0
+        var days = Set<ReportDate>()
+        var apps: [String: AppName] = [:]
+    }
+
+    enum Event: Sendable {
+        case head(Head)
+        case batch(BulkBatch)
+        case end(Tally)
+    }
+
+    enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case amountOutOfRange(file: String, line: Int)
+
+        var description: String {
+            switch self {
+            case .amountOutOfRange(let file, let line): "\(file):\(line): an amount is too large to store exactly"
+            }
+        }
+    }
+
+    /// The columns of `sales_facts`, in the order the batches carry them. Money is the row's own
+    /// amount, `Units × |per-unit amount|` (APPLE.md section 0), in integer millionths.
+    static let factColumns = [
+        "report_id", "line", "day", "app_sku", "sku", "product_type", "bucket", "units", "proceeds_micros",
+        "proceeds_currency", "sales_micros", "customer_currency", "country", "device",
+    ]
+
+    private let channel = ThreadChannel<Event>(capacity: 2)
+    private let reportID = ThreadGate<Int64>()
+
+    private init() {}
+
+    /// Starts parsing `source` on a new thread; the raw file is copied into `rawStore` on the way.
+    static func start(source: ReportSource, rawStore: RawReportStore?, backend: OrchardDatabase.Backend)
+        -> ReportParseThread
+    {
+        let parse = ReportParseThread()
+        let thread = Thread { parse.run(source: source, rawStore: rawStore, backend: backend) }
+        thread.name = "orchard.ingest.parse"
+        thread.stackSize = 4 << 20
+        thread.start()
+        return parse
+    }
+
+    /// The next event; `nil` after the tally.
+    func next() async throws -> Event? {
+        try await channel.next()
+    }
+
+    /// Lets the thread write facts for the ledger row `id`.
+    func start(reportID id: Int64) {
+        reportID.open(with: id)
+    }
+
+    /// Stops the thread (at its next hand-over) and drops what it parsed.
+    func cancel() {
+        reportID.close()
+        channel.cancel()
+    }
+
+    private func run(source: ReportSource, rawStore: RawReportStore?, backend: OrchardDatabase.Backend) {
+        do {
+            try parse(source: source, rawStore: rawStore, backend: backend)
+        } catch {
+            channel.finish(throwing: error)
+        }
+    }
+
+    private func parse(source: ReportSource, rawStore: RawReportStore?, backend: OrchardDatabase.Backend) throws {
+        let reader: ReportReader
+        let sha: String
+        switch source {
+        case .file(let path):
+            sha = try rawStore?.store(fileAt: path) ?? RawReportStore.hash(fileAt: path)
+            reader = try ReportReader(path: path)
+        case .bytes(let data, let name):
+            sha = try rawStore?.store(data: data) ?? RawReportStore.hash(data: data)
+            reader = try ReportReader(bytes: [UInt8](data), file: name)
+        }
+        var head = Head(sha256: sha, kind: reader.kind)
+        var first: SalesRow? = nil
+        var firstRecord: ReportRecord? = nil
+        if reader.kind == .summarySales {
+            first = try reader.nextSalesRow()
+            head.firstSalesDates = first.map { ($0.beginDate, $0.endDate) }
+        } else {
+            firstRecord = try reader.nextRecord()
+            head.firstRecordDate = firstRecord.flatMap { record in
+                ["Start Date", "Event Date", "Date", "Transaction Date"].lazy.compactMap { record.date($0) }.first
+            }
+        }
+        guard channel.send(.head(head)), let reportID = reportID.wait() else { return }
+
+        var tally = Tally()
+        if reader.kind == .summarySales {
+            var facts = FactEncoder(backend: backend, reportID: reportID, file: source.name)
+            var row = first
+            while let current = row {
+                if try facts.add(current, to: &tally), let batch = facts.encoder.take() {
+                    guard channel.send(.batch(batch)) else { return }
+                }
+                row = try reader.nextSalesRow()
+            }
+            if let batch = facts.encoder.take() {
+                guard channel.send(.batch(batch)) else { return }
+            }
+        } else {
+            tally.rows = firstRecord == nil ? 0 : 1
+            while try reader.nextRecord() != nil { tally.rows += 1 }
+        }
+        guard channel.send(.end(tally)) else { return }
+        channel.finish()
+    }
+}
+
+/// Encodes Sales rows as `sales_facts` rows and keeps the tally of days and apps.
+private struct FactEncoder {
+    var encoder: BulkEncoder
+    let reportID: Int64
+    let file: String
+    private var lastDay: ReportDate? = nil
+    private var lastApp = ""
+    private var lastAppRow = ""
+
+    init(backend: OrchardDatabase.Backend, reportID: Int64, file: String) {
+        encoder = BulkEncoder(backend: backend, columnCount: ReportParseThread.factColumns.count)
+        self.reportID = reportID
+        self.file = file
+    }
+
+    /// Adds one row; `true` when a batch is full.
+    mutating func add(_ row: SalesRow, to tally: inout ReportParseThread.Tally) throws -> Bool {
+        guard let proceeds = row.proceeds.flatMap({ Int64(exactly: $0.millionths) }),
+            let sales = row.sales.flatMap({ Int64(exactly: $0.millionths) })
+        else { throw ReportParseThread.Failure.amountOutOfRange(file: file, line: row.line) }
+        let appSKU = row.appSKU
+        let bucket = row.productType.bucket
+        encoder.append(integer: reportID)
+        encoder.append(integer: Int64(row.line))
+        encoder.append(text: row.beginDate.isoText)
+        encoder.append(text: appSKU)
+        encoder.append(text: row.sku)
+        encoder.append(text: row.productType.identifier)
+        encoder.append(text: bucket.rawValue)
+        encoder.append(integer: row.units)
+        encoder.append(integer: proceeds)
+        encoder.append(text: row.proceedsCurrency)
+        encoder.append(integer: sales)
+        encoder.append(text: row.customerCurrency)
+        encoder.append(text: row.countryCode)
+        encoder.append(text: row.device)
+        // Rows come grouped by day and app: skip the set and dictionary when nothing changed.
+        if row.beginDate != lastDay {
+            lastDay = row.beginDate
+            tally.days.insert(row.beginDate)
+        }
+        if bucket.isAppRow {
+            if appSKU != lastAppRow {
+                lastAppRow = appSKU
+                tally.apps[appSKU] = .init(appleIdentifier: row.appleIdentifier, title: row.title)
+            }
+        } else if appSKU != lastApp {
+            lastApp = appSKU
+            if tally.apps[appSKU] == nil { tally.apps[appSKU] = .init() }
+        }
+        tally.rows += 1
+        return encoder.endRow()
+    }
+}

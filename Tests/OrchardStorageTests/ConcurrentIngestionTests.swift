@@ -1,0 +1,147 @@
+import Foundation
+import OrchardTestSupport
+import SQLKit
+import SalesReports
+import Testing
+
+@testable import OrchardStorage
+
+/// Ingestions of one account at once (several vendors of a day, restatements racing each other)
+/// end with exactly the rollups of a serial run (issue 9).
+@Suite("Concurrent ingestion")
+struct ConcurrentIngestionTests {
+    static let now = Date(timeIntervalSince1970: 1_700_000_000)
+    static let days = [ReportDate(year: 2023, month: 7, day: 18)!, ReportDate(year: 2023, month: 7, day: 19)!]
+
+    /// Reports of four vendors (each with its own apps) over two days, and corrections of two of them.
+    static func files(in directory: URL) throws -> (originals: [String], restatements: [String]) {
+        func rows(vendor: Int, day: ReportDate, extra: Int64) -> [SalesRow] {
+            (0..<40).map { index in
+                let app = "v\(vendor).app\(index % 4)"
+                let iap = index % 3 == 0
+                return SalesFileBuilder.row(
+                    sku: iap ? "\(app).coins" : app, type: iap ? "IA1" : ["1", "3", "7"][index % 3],
+                    units: Int64(index % 7 + 1) + extra - (index % 11 == 0 ? 9 : 0),
+                    proceeds: iap ? "0.70" : "0", price: iap ? (index % 11 == 0 ? "-0.99" : "0.99") : "0",
+                    currency: index % 2 == 0 ? "USD" : "EUR", country: ["US", "DE", "FR", "JP"][index % 4],
+                    device: index % 5 == 0 ? "iPad" : "iPhone", parent: iap ? app : "", day: day)
+            }
+        }
+        var originals: [String] = []
+        var restatements: [String] = []
+        for vendor in 1...4 {
+            for day in days {
+                let folder = directory.appendingPathComponent("original-\(vendor)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                originals.append(
+                    try SalesFileBuilder.write(
+                        rows(vendor: vendor, day: day, extra: 0), vendor: "\(vendor)", day: day, in: folder))
+                if vendor <= 2 {
+                    let corrected = directory.appendingPathComponent("restated-\(vendor)")
+                    try FileManager.default.createDirectory(at: corrected, withIntermediateDirectories: true)
+                    restatements.append(
+                        try SalesFileBuilder.write(
+                            rows(vendor: vendor, day: day, extra: 3), vendor: "\(vendor)", day: day, in: corrected))
+                }
+            }
+        }
+        return (originals, restatements)
+    }
+
+    /// Every rollup row, sorted, as text.
+    static func rollups(_ database: OrchardDatabase) async throws -> [String] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT app_sku, day, country, device, proceeds_currency, customer_currency, downloads, redownloads,
+                    updates, in_app_purchases, restores, other, returns, proceeds_micros, sales_micros
+                FROM daily_rollups
+                ORDER BY day, app_sku, country, device, proceeds_currency, customer_currency
+                """
+            ).all().map { row in
+                var fields: [String] = []
+                for column in ["app_sku", "day", "country", "device", "proceeds_currency", "customer_currency"] {
+                    fields.append(try row.decode(column: column, as: String.self))
+                }
+                for column in [
+                    "downloads", "redownloads", "updates", "in_app_purchases", "restores", "other", "returns",
+                    "proceeds_micros", "sales_micros",
+                ] {
+                    fields.append(String(try row.decode(column: column, as: Int64.self)))
+                }
+                return fields.joined(separator: "|")
+            }
+        }
+    }
+
+    static func ingest(_ paths: [String], into database: OrchardDatabase, concurrently: Bool) async throws {
+        let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+        if concurrently {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for path in paths {
+                    group.addTask { _ = try await ingestor.ingest(path: path, accountNumber: "1", now: Self.now) }
+                }
+                try await group.waitForAll()
+            }
+        } else {
+            for path in paths { _ = try await ingestor.ingest(path: path, accountNumber: "1", now: Self.now) }
+        }
+    }
+
+    @Test("many ingestions of one account at once equal a serial run", arguments: TestBackend.available)
+    func concurrentEqualsSerial(backend: TestBackend) async throws {
+        try await withTemporaryDirectory { directory in
+            // given
+            let (originals, restatements) = try Self.files(in: directory)
+            let serial = try await TestDatabase.withFresh(backend) { fresh in
+                try await fresh.withOpen { database in
+                    _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                    try await Self.ingest(originals, into: database, concurrently: false)
+                    try await Self.ingest(restatements, into: database, concurrently: false)
+                    return try await Self.rollups(database)
+                }
+            }
+            #expect(serial.count > 50)
+
+            for round in 1...3 {
+                // when: every vendor at once on a pool of several connections, then the restatements at once
+                let concurrent = try await TestDatabase.withFresh(backend) { fresh in
+                    let database = try await fresh.open(maxConnections: 6)
+                    do {
+                        _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                        try await Self.ingest(originals.shuffled(), into: database, concurrently: true)
+                        try await Self.ingest(restatements.shuffled(), into: database, concurrently: true)
+                        let rows = try await Self.rollups(database)
+                        try await database.close()
+                        return rows
+                    } catch {
+                        try? await database.close()
+                        throw error
+                    }
+                }
+
+                // then
+                #expect(concurrent == serial, "round \(round)")
+            }
+        }
+    }
+
+    @Test("a rollup row is unique on its grain", arguments: TestBackend.available)
+    func rollupGrainIsUnique(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            // given
+            let insert: SQLQueryString = """
+                INSERT INTO daily_rollups (store_account_id, app_sku, day, country, device, proceeds_currency,
+                    customer_currency, downloads, redownloads, updates, in_app_purchases, restores, other, returns,
+                    proceeds_micros, sales_micros)
+                VALUES (1, 'app', '2023-07-18', 'US', 'iPhone', 'USD', 'USD', 1, 0, 0, 0, 0, 0, 0, 0, 0)
+                """
+            try await database.withConnection { try await $0.raw(insert).run() }
+
+            // when / then
+            await #expect(throws: (any Error).self) {
+                try await database.withConnection { try await $0.raw(insert).run() }
+            }
+        }
+    }
+}
