@@ -19,6 +19,8 @@ public final class ReportReader {
     var scanner: TSVScanner
     private let checkedColumns: [(index: Int, column: ReportColumn)]
     var financialTotals = FinancialFooter(rows: 0, amount: .zero, units: 0)
+    /// `true` when ``forEachSalesRow(_:)`` stopped at a row it must see again.
+    var revisitsLine = false
 
     /// A reader of the rest of a file whose header another reader has read: `source` starts
     /// at a line boundary, and line numbers count from that boundary.

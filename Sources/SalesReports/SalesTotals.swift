@@ -5,8 +5,6 @@ struct SalesTotals {
     private(set) var rows = 0
     private var units = [Int64](repeating: 0, count: 6)
     private var returns: Int64 = 0
-    private var productTypes = ByteKeyTable()
-    private var bucketOfType: [UnitBucket] = []
     private var currencies = ByteKeyTable()
     private var proceeds: [Int128?] = []
     private var sales: [Int128?] = []
@@ -21,59 +19,13 @@ struct SalesTotals {
 
     /// Adds every row of a Summary Sales report.
     mutating func addSales(_ reader: ReportReader) throws(ReportError) {
-        let header = reader.header
-        let fieldCount = header.names.count
-        func column(_ name: String) -> Int { header.index(of: name)! }
-        let sku = column("SKU"), type = column("Product Type Identifier"), units = column("Units")
-        let developerProceeds = column("Developer Proceeds"), customerPrice = column("Customer Price")
-        let begin = column("Begin Date"), end = column("End Date"), title = column("Title")
-        let customerCurrency = column("Customer Currency"), proceedsCurrency = column("Currency of Proceeds")
-        let appleIdentifier = column("Apple Identifier"), parent = column("Parent Identifier")
         let file = reader.file
-        var dates = DateCache()
-        // The scanner lives in a local variable during the loop and goes back to the reader
-        // before the reader is asked anything (errors) and at the end.
-        var scanner = reader.scanner
-        defer { reader.scanner = scanner }
-        while true {
-            do {
-                guard try scanner.nextLine() else { break }
-            } catch {
-                reader.scanner = scanner
-                throw reader.sourceError(error)
-            }
-            if scanner.lineStart == scanner.lineEnd { continue }
-            guard scanner.fieldCount == fieldCount, scanner.lineIsASCII || FieldParser.isValidUTF8(scanner.line) else {
-                reader.scanner = scanner
-                try reader.checkRow()
-                continue
-            }
-            let skuBytes = FieldParser.trimmed(scanner.field(sku))
-            let typeBytes = FieldParser.trimmed(scanner.field(type))
-            guard !skuBytes.isEmpty, !typeBytes.isEmpty,
-                let unitCount = FieldParser.integer(FieldParser.trimmed(scanner.field(units))),
-                let proceedsPerUnit = FieldParser.decimalMillionths(
-                    FieldParser.trimmed(scanner.field(developerProceeds))),
-                let price = FieldParser.decimalMillionths(FieldParser.trimmed(scanner.field(customerPrice))),
-                dates.isValid(FieldParser.trimmed(scanner.field(begin))),
-                dates.isValid(FieldParser.trimmed(scanner.field(end)))
-            else {
-                reader.scanner = scanner
-                try reader.checkRow()
-                throw reader.failure(nil, .badText, "row could not be read")
-            }
-            let bucket = self.bucket(typeBytes)
-            let parentBytes = FieldParser.trimmed(scanner.field(parent))
-            let line = scanner.lineNumber
+        try reader.forEachSalesRow { (row) throws(ReportError) in
             try addEntry(
-                bucket: bucket, units: unitCount,
-                appKey: bucket.isAppRow || parentBytes.isEmpty ? skuBytes : parentBytes,
-                proceeds: Int128(unitCount) &* Int128(proceedsPerUnit.magnitude),
-                proceedsCurrency: FieldParser.trimmed(scanner.field(proceedsCurrency)),
-                sales: Int128(unitCount) &* Int128(price.magnitude),
-                salesCurrency: FieldParser.trimmed(scanner.field(customerCurrency)),
-                appleIdentifier: FieldParser.trimmed(scanner.field(appleIdentifier)),
-                title: FieldParser.trimmed(scanner.field(title)), file: file, line: line)
+                bucket: row.bucket, units: row.units, appKey: row.appSKU, proceeds: row.proceeds,
+                proceedsCurrency: row.proceedsCurrency, sales: row.sales, salesCurrency: row.customerCurrency,
+                appleIdentifier: row.appleIdentifier, title: row.title, file: file, line: row.line)
+            return true
         }
     }
 
@@ -108,15 +60,6 @@ struct SalesTotals {
         } catch {
             throw ReportError(file: file, line: line, reason: .badText, message: "\(error)")
         }
-    }
-
-    @inline(__always)
-    private mutating func bucket(_ typeBytes: UnsafeRawBufferPointer) -> UnitBucket {
-        let id = productTypes.id(typeBytes)
-        if id == bucketOfType.count {
-            bucketOfType.append(ProductType(productTypes.string(id)).bucket)
-        }
-        return bucketOfType[id]
     }
 
     /// The same steps, in the same order, as ``SalesSummaryBuilder``.
@@ -201,9 +144,6 @@ struct SalesTotals {
         files += other.files
         for slot in 0..<6 { units[slot] &+= other.units[slot] }
         returns &+= other.returns
-        for id in 0..<other.productTypes.count {
-            _ = other.productTypes.key(id).withUnsafeBytes { bucket($0) }
-        }
         var currencyMap: [Int] = []
         for id in 0..<other.currencies.count {
             let mine = other.currencies.key(id).withUnsafeBytes { currencyID($0) }
@@ -281,17 +221,19 @@ struct SalesTotals {
 /// Remembers the last two valid dates (a daily file repeats one date on every row), so most
 /// rows need a 10-byte comparison instead of a parse.
 struct DateCache {
-    private var first: (UInt64, UInt16) = (0, 0)
-    private var second: (UInt64, UInt16) = (0, 0)
+    private var first: (UInt64, UInt16, ReportDate?) = (0, 0, nil)
+    private var second: (UInt64, UInt16, ReportDate?) = (0, 0, nil)
 
+    /// The date the bytes spell (`MM/DD/YYYY` or `YYYY-MM-DD`), or `nil`.
     @inline(__always)
-    mutating func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count == 10 else { return false }
+    mutating func date(_ bytes: UnsafeRawBufferPointer) -> ReportDate? {
+        guard bytes.count == 10 else { return nil }
         let key = (bytes.loadUnaligned(as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
-        if key == first || key == second { return true }
-        guard FieldParser.date(bytes) != nil else { return false }
+        if key == (first.0, first.1), let date = first.2 { return date }
+        if key == (second.0, second.1), let date = second.2 { return date }
+        guard let date = FieldParser.date(bytes) else { return nil }
         second = first
-        first = key
-        return true
+        first = (key.0, key.1, date)
+        return date
     }
 }
