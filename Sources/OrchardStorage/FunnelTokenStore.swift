@@ -91,8 +91,18 @@ package struct FunnelTokenStore: Sendable {
         try await eraseWhere("usable_until <= \(bind: now)", now: now)
     }
 
+    /// Clears the ciphertext of matching tokens, and then its old copies on disk.
+    ///
+    /// SQLite: `secure_delete` (set on every connection) zeroes the old bytes in the page, but the WAL
+    /// still holds earlier versions of the page, and the database file too until a checkpoint: so the
+    /// WAL is checkpointed into the file and truncated (`wal_checkpoint(TRUNCATE)`; if a reader holds an
+    /// older snapshot past the busy timeout, the next checkpoint finishes the job).
+    /// PostgreSQL: an UPDATE leaves the old row version as a dead tuple until VACUUM prunes it, and
+    /// overwriting it first would only add another dead version: so the table is vacuumed. The bytes may
+    /// linger in free space and WAL segments until PostgreSQL reuses them; they open only with the master
+    /// key, and after `orchard rotate-key` no key that can open them remains.
     private func eraseWhere(_ condition: SQLQueryString, now: Date) async throws -> Int {
-        try await database.withTransaction { connection in
+        let count = try await database.withTransaction { connection in
             let erased = try await connection.raw(
                 "SELECT id, user_id, masked, proven_accounts FROM funnel_tokens WHERE erased_at IS NULL AND "
                     + condition
@@ -115,6 +125,12 @@ package struct FunnelTokenStore: Sendable {
             }
             return erased.count
         }
+        if count > 0 {
+            let statement: SQLQueryString =
+                database.backend == .sqlite ? "PRAGMA wal_checkpoint(TRUNCATE)" : "VACUUM funnel_tokens"
+            try await database.withConnection { try await $0.raw(statement).run() }
+        }
+        return count
     }
 
     private func records(_ condition: SQLQueryString) async throws -> [FunnelTokenRecord] {

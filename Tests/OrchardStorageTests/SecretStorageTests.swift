@@ -153,4 +153,52 @@ struct SecretStorageTests {
             #expect(again.keyID == box.keyID)
         }
     }
+
+    @Test("an erased funnel token's ciphertext is gone from the SQLite file and its WAL at once")
+    func erasedTokenNotRecoverable() async throws {
+        try await TestDatabase.withFresh(.sqlite) { fresh in
+            let path = try #require(Self.sqlitePath(fresh.url))
+            try await fresh.withOpen { database in
+                // given
+                _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                let store = FunnelTokenStore(
+                    database: database, box: try SecretBox(base64Key: SecretBox.generateKey()))
+                let owner = try await Self.user(database)
+                let record = try await store.save(
+                    userID: owner, token: Self.token, masked: "••••43d4", provenAccounts: ["1"], now: Self.now,
+                    lifetime: 3_600)
+                let ciphertext = try await database.withConnection {
+                    try await $0.raw("SELECT ciphertext FROM funnel_tokens WHERE id = \(bind: record.id)").first()!
+                        .decode(column: "ciphertext", as: Data.self)
+                }
+
+                // when
+                try await store.erase(id: record.id, userID: owner, now: Self.now)
+
+                // then: while the database is still open, neither the file nor its WAL holds the ciphertext
+                var bytes = Data()
+                for suffix in ["", "-wal"] {
+                    bytes += (try? Data(contentsOf: URL(fileURLWithPath: path + suffix))) ?? Data()
+                }
+                #expect(bytes.range(of: Data("••••43d4".utf8)) != nil)
+                #expect(bytes.range(of: ciphertext) == nil)
+                #expect(bytes.range(of: Data(Self.token.utf8)) == nil)
+            }
+        }
+    }
+
+    @Test("SQLite connections zero deleted content")
+    func secureDeleteIsOn() async throws {
+        try await TestDatabase.withFresh(.sqlite) { fresh in
+            try await fresh.withOpen { database in
+                // when
+                let value = try await database.withConnection {
+                    try await $0.raw("PRAGMA secure_delete").first()?.decode(column: "secure_delete", as: Int.self)
+                }
+
+                // then
+                #expect(value == 1)
+            }
+        }
+    }
 }
