@@ -3,5 +3,6 @@ package enum Migrations {
     package static let all: [any Migration] = [
         CreateUsersAndSessions(),
         CreateAccountsIntegrationsAndReports(),
+        ReSealSecretsWithContext(),
     ]
 }
