@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "OrchardCLITests",
             dependencies: [
-                "orchard", "OrchardCore",
+                "orchard", "OrchardCore", "OrchardStorage", "OrchardTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

@@ -94,12 +94,19 @@ extension Settings {
                 serviceAccessToken = Secret(token)
             }
         }
-        if let key = value(.masterKey) {
-            if let bytes = Data(base64Encoded: key), bytes.count == 32 {
-                masterKey = Secret(key)
+        if let keys = value(.masterKey) {
+            // One key, or a comma-separated ring with the current key first (previous keys open older secrets).
+            let ring = keys.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            if ring.allSatisfy({ Data(base64Encoded: $0)?.count == 32 }) {
+                masterKey = Secret(keys)
             } else {
                 problems.append(
-                    .init(key: .masterKey, message: "the value is not base64 of exactly 32 bytes (256 bits)"))
+                    .init(
+                        key: .masterKey,
+                        message:
+                            "the value is not base64 of exactly 32 bytes (256 bits), or a comma-separated list of such keys"
+                    ))
             }
         }
         if let seconds = integer(.invitationCheckSeconds, in: 1...86_400, "a number of seconds") {

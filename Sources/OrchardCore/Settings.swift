@@ -16,7 +16,8 @@ package struct Settings: Sendable, Equatable {
     package var serviceAppleID: String?
     /// The service Apple ID's Reporter access token.
     package var serviceAccessToken: Secret?
-    /// The 256-bit key for secrets at rest, base64 in configuration; generated when absent.
+    /// The 256-bit key for secrets at rest, base64 in configuration; generated when absent. May be a
+    /// comma-separated ring, the current key first and previous keys after it.
     package var masterKey: Secret?
     package var invitationCheckSeconds: Int = 300
     package var invitationWindowHours: Int = 96

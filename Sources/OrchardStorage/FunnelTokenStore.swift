@@ -16,39 +16,45 @@ package struct FunnelTokenRecord: Sendable, Equatable {
 
 package struct FunnelTokenStore: Sendable {
     let database: OrchardDatabase
-    let box: SecretBox
-    let audit: AuditLog
+    let keys: KeyRing
 
-    package init(database: OrchardDatabase, box: SecretBox) {
+    package init(database: OrchardDatabase, keys: KeyRing) {
         self.database = database
-        self.box = box
-        self.audit = AuditLog(database: database)
+        self.keys = keys
     }
 
-    /// Keeps a validated token, encrypted, until `now + lifetime`.
+    /// Keeps a validated token, encrypted and bound to its row, until `now + lifetime`.
     package func save(
         userID: Int64, token: String, masked: String, provenAccounts: [String], now: Date, lifetime: TimeInterval
     ) async throws -> FunnelTokenRecord {
-        let sealed = try box.seal(token)
         let fingerprint = SecretBox.fingerprint(token)
         let accounts = provenAccounts.joined(separator: ",")
         let until = now.addingTimeInterval(lifetime)
-        let id = try await database.withConnection { connection in
-            try await connection.raw(
+        let (keys, displayName) = (keys, database.displayName)
+        // The ciphertext is bound to the row's id, known only once the row exists: insert, then seal.
+        let id = try await database.withTransaction { connection in
+            let id = try await connection.raw(
                 """
-                INSERT INTO funnel_tokens
-                    (user_id, fingerprint, masked, key_id, ciphertext, proven_accounts, created_at, usable_until)
-                VALUES (\(bind: userID), \(bind: fingerprint), \(bind: masked), \(bind: sealed.keyID),
-                        \(bind: sealed.combined), \(bind: accounts), \(bind: now), \(bind: until))
+                INSERT INTO funnel_tokens (user_id, fingerprint, masked, proven_accounts, created_at, usable_until)
+                VALUES (\(bind: userID), \(bind: fingerprint), \(bind: masked), \(bind: accounts), \(bind: now),
+                        \(bind: until))
                 RETURNING id
                 """
             ).first()?.decode(column: "id", as: Int64.self)
+            guard let id else { throw StorageError.cannotConnect(database: displayName, reason: "no id returned") }
+            let sealed = try keys.seal(token, context: .funnelToken(id: id))
+            try await connection.raw(
+                """
+                UPDATE funnel_tokens SET key_id = \(bind: sealed.keyID), ciphertext = \(bind: sealed.combined)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+            try await AuditLog.insert(
+                AuditEvent(
+                    at: now, userID: userID, accountNumber: nil, action: "funnel_token_validated",
+                    detail: "token \(masked) proved accounts \(accounts)"), on: connection)
+            return id
         }
-        guard let id else { throw StorageError.cannotConnect(database: database.displayName, reason: "no id returned") }
-        try await audit.record(
-            AuditEvent(
-                at: now, userID: userID, accountNumber: nil, action: "funnel_token_validated",
-                detail: "token \(masked) proved accounts \(accounts)"))
         return FunnelTokenRecord(
             id: id, userID: userID, masked: masked, fingerprint: fingerprint, provenAccounts: provenAccounts,
             createdAt: now, usableUntil: until, erasedAt: nil)
@@ -77,7 +83,7 @@ package struct FunnelTokenStore: Sendable {
         }
         guard let row, let keyID = try row.decode(column: "key_id", as: String?.self) else { return nil }
         let combined = try row.decode(column: "ciphertext", as: Data.self)
-        return try box.open(.init(keyID: keyID, combined: combined))
+        return try keys.open(.init(keyID: keyID, combined: combined), context: .funnelToken(id: id))
     }
 
     /// Erases one token now (the user left the funnel or removed it).
@@ -91,8 +97,18 @@ package struct FunnelTokenStore: Sendable {
         try await eraseWhere("usable_until <= \(bind: now)", now: now)
     }
 
+    /// Clears the ciphertext of matching tokens, and then its old copies on disk.
+    ///
+    /// SQLite: `secure_delete` (set on every connection) zeroes the old bytes in the page, but the WAL
+    /// still holds earlier versions of the page, and the database file too until a checkpoint: so the
+    /// WAL is checkpointed into the file and truncated (`wal_checkpoint(TRUNCATE)`; if a reader holds an
+    /// older snapshot past the busy timeout, the next checkpoint finishes the job).
+    /// PostgreSQL: an UPDATE leaves the old row version as a dead tuple until VACUUM prunes it, and
+    /// overwriting it first would only add another dead version: so the table is vacuumed. The bytes may
+    /// linger in free space and WAL segments until PostgreSQL reuses them; they open only with the master
+    /// key, and after `orchard rotate-key` no key that can open them remains.
     private func eraseWhere(_ condition: SQLQueryString, now: Date) async throws -> Int {
-        try await database.withTransaction { connection in
+        let count = try await database.withTransaction { connection in
             let erased = try await connection.raw(
                 "SELECT id, user_id, masked, proven_accounts FROM funnel_tokens WHERE erased_at IS NULL AND "
                     + condition
@@ -115,6 +131,12 @@ package struct FunnelTokenStore: Sendable {
             }
             return erased.count
         }
+        if count > 0 {
+            let statement: SQLQueryString =
+                database.backend == .sqlite ? "PRAGMA wal_checkpoint(TRUNCATE)" : "VACUUM funnel_tokens"
+            try await database.withConnection { try await $0.raw(statement).run() }
+        }
+        return count
     }
 
     private func records(_ condition: SQLQueryString) async throws -> [FunnelTokenRecord] {

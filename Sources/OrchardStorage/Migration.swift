@@ -8,6 +8,18 @@ package protocol Migration: Sendable {
     func prepare(on database: any SQLDatabase, ddl: DDL) async throws
 }
 
+/// A migration that needs the master keys: it re-seals secrets at rest. The runner passes the keys it was
+/// given, or nil when it was given none (a migration may still succeed then, if there is nothing to re-seal).
+package protocol KeyedMigration: Migration {
+    func prepare(on database: any SQLDatabase, ddl: DDL, keys: KeyRing?) async throws
+}
+
+extension KeyedMigration {
+    package func prepare(on database: any SQLDatabase, ddl: DDL) async throws {
+        try await prepare(on: database, ddl: ddl, keys: nil)
+    }
+}
+
 /// Column types and clauses that differ between SQLite and PostgreSQL.
 package struct DDL: Sendable {
     package let backend: OrchardDatabase.Backend

@@ -20,11 +20,14 @@ package struct MigrationRunner: Sendable {
     static let advisoryLockKey: Int64 = 0x4F52_4348
 
     package let migrations: [any Migration]
+    /// The master keys, for migrations that re-seal secrets at rest (`KeyedMigration`).
+    private let keys: KeyRing?
     private let logger: Logger
     private let now: @Sendable () -> Date
 
     package init(
         migrations: [any Migration] = Migrations.all,
+        keys: KeyRing? = nil,
         logger: Logger = Logger(label: "orchard.migrations"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -32,6 +35,7 @@ package struct MigrationRunner: Sendable {
             zip(migrations, migrations.dropFirst()).allSatisfy { $0.version < $1.version },
             "migrations must be listed in increasing version order")
         self.migrations = migrations
+        self.keys = keys
         self.logger = logger
         self.now = now
     }
@@ -97,7 +101,11 @@ package struct MigrationRunner: Sendable {
                 ).all()
                 guard rows.isEmpty else { return false }
                 do {
-                    try await migration.prepare(on: connection, ddl: ddl)
+                    if let keyed = migration as? any KeyedMigration {
+                        try await keyed.prepare(on: connection, ddl: ddl, keys: keys)
+                    } else {
+                        try await migration.prepare(on: connection, ddl: ddl)
+                    }
                 } catch {
                     throw StorageError.migrationFailed(
                         version: migration.version, name: migration.name, reason: OrchardDatabase.describe(error))

@@ -7,7 +7,8 @@ import SQLiteKit
 ///
 /// SQLiteKit's own source turns on foreign keys only; Orchard also needs WAL (readers do not
 /// block the writer) and a busy timeout (a second process waits for the write lock instead
-/// of failing with SQLITE_BUSY).
+/// of failing with SQLITE_BUSY) and `secure_delete` (deleted or overwritten content, an erased funnel
+/// token's ciphertext among it, is zeroed in the file instead of left in free space).
 struct SQLiteFileSource: ConnectionPoolSource {
     let path: String
     private let inner: SQLiteConnectionSource
@@ -30,7 +31,7 @@ struct SQLiteFileSource: ConnectionPoolSource {
         return inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
             let settings = [
                 "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = NORMAL",
+                "PRAGMA synchronous = NORMAL", "PRAGMA secure_delete = ON",
             ]
             return settings.reduce(eventLoop.makeSucceededVoidFuture()) { previous, statement in
                 previous.flatMap { Self.run(statement, on: connection, eventLoop: eventLoop, attemptsLeft: 100) }

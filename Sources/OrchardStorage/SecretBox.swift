@@ -4,7 +4,9 @@ package import Foundation
 /// Encrypts secrets at rest with AES-256-GCM (DESIGN.md section 5).
 ///
 /// Each ciphertext is stored with the id of the key that sealed it (the first 16 hex digits of
-/// the key's SHA-256), so a rotation can tell old ciphertexts from new ones.
+/// the key's SHA-256), so a key ring can find the key that opens it, and is bound to where it is
+/// stored by a `SecretContext` (authenticated as GCM associated data): copied into another row, it
+/// does not open.
 package struct SecretBox: Sendable {
     /// A sealed secret: nonce, ciphertext and tag (`AES.GCM.SealedBox.combined`) and its key's id.
     package struct Sealed: Sendable, Equatable {
@@ -44,9 +46,10 @@ package struct SecretBox: Sendable {
         SHA256.hash(data: keyBytes).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
-    package func seal(_ secret: String) throws(SecretBoxError) -> Sealed {
+    /// Seals `secret` for the place `context` names.
+    package func seal(_ secret: String, context: SecretContext) throws(SecretBoxError) -> Sealed {
         do {
-            let box = try AES.GCM.seal(Data(secret.utf8), using: key)
+            let box = try AES.GCM.seal(Data(secret.utf8), using: key, authenticating: context.associatedData)
             guard let combined = box.combined else { throw SecretBoxError.cannotSeal }
             return Sealed(keyID: keyID, combined: combined)
         } catch {
@@ -54,11 +57,13 @@ package struct SecretBox: Sendable {
         }
     }
 
-    package func open(_ sealed: Sealed) throws(SecretBoxError) -> String {
+    /// Opens a secret sealed with this key for the place `context` names.
+    package func open(_ sealed: Sealed, context: SecretContext) throws(SecretBoxError) -> String {
         guard sealed.keyID == keyID else { throw .wrongKey(sealedWith: sealed.keyID) }
         do {
             let box = try AES.GCM.SealedBox(combined: sealed.combined)
-            return String(decoding: try AES.GCM.open(box, using: key), as: UTF8.self)
+            return String(
+                decoding: try AES.GCM.open(box, using: key, authenticating: context.associatedData), as: UTF8.self)
         } catch {
             throw .tampered
         }
@@ -68,6 +73,27 @@ package struct SecretBox: Sendable {
     package static func fingerprint(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
+}
+
+/// Where a sealed secret belongs (table, row or owner, purpose), authenticated with it as AES-GCM
+/// associated data.
+package struct SecretContext: Sendable, Equatable, CustomStringConvertible {
+    package let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    var associatedData: Data { Data(description.utf8) }
+
+    /// A funnel token's access token, bound to its row.
+    package static func funnelToken(id: Int64) -> SecretContext { .init("funnel_tokens/\(id)/access_token") }
+
+    /// A named service secret, bound to its name.
+    package static func serviceSecret(name: String) -> SecretContext { .init("service_secrets/\(name)") }
+
+    /// No associated data: how secrets were sealed before migration 4 bound each to its row.
+    static let unbound = SecretContext("")
 }
 
 package enum SecretBoxError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -81,8 +107,9 @@ package enum SecretBoxError: Error, Sendable, Equatable, CustomStringConvertible
         case .malformedKey: "the master key is not base64 of exactly 32 bytes"
         case .cannotSeal: "the secret could not be encrypted"
         case .wrongKey(let keyID):
-            "the secret was sealed with another master key (\(keyID)); rotate with that key present"
-        case .tampered: "the ciphertext does not open with the master key: it was altered or the key is wrong"
+            "the secret was sealed with master key \(keyID), which is not in the key ring; add that key"
+        case .tampered:
+            "the ciphertext does not open: it was altered, copied from another row, or the key is wrong"
         }
     }
 }

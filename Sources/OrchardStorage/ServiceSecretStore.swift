@@ -1,18 +1,19 @@
 package import Foundation
 import SQLKit
 
-/// Named secrets of the operator (the service Apple ID's token, API private keys), encrypted at rest.
+/// Named secrets of the operator (the service Apple ID's token, API private keys), encrypted at rest,
+/// each bound to its name.
 package struct ServiceSecretStore: Sendable {
     let database: OrchardDatabase
-    let box: SecretBox
+    let keys: KeyRing
 
-    package init(database: OrchardDatabase, box: SecretBox) {
+    package init(database: OrchardDatabase, keys: KeyRing) {
         self.database = database
-        self.box = box
+        self.keys = keys
     }
 
     package func set(_ name: String, secret: String, now: Date) async throws {
-        let sealed = try box.seal(secret)
+        let sealed = try keys.seal(secret, context: .serviceSecret(name: name))
         try await database.withConnection { connection in
             try await connection.raw(
                 """
@@ -31,40 +32,10 @@ package struct ServiceSecretStore: Sendable {
                 .first()
         }
         guard let row else { return nil }
-        return try box.open(
+        return try keys.open(
             .init(
                 keyID: try row.decode(column: "key_id", as: String.self),
-                combined: try row.decode(column: "ciphertext", as: Data.self)))
-    }
-}
-
-/// Re-encrypts every secret at rest from one master key to another, in one transaction.
-package enum SecretRotation {
-    /// Returns how many ciphertexts were re-encrypted; fails, changing nothing, if any does not open
-    /// with `old`.
-    package static func rotate(database: OrchardDatabase, from old: SecretBox, to new: SecretBox) async throws -> Int {
-        try await database.withTransaction { connection in
-            var count = 0
-            for (table, key) in [("funnel_tokens", "id"), ("service_secrets", "name")] {
-                let rows = try await connection.raw(
-                    "SELECT \(ident: key) AS k, key_id, ciphertext FROM \(ident: table) WHERE ciphertext IS NOT NULL"
-                ).all()
-                for row in rows {
-                    let sealed = SecretBox.Sealed(
-                        keyID: try row.decode(column: "key_id", as: String.self),
-                        combined: try row.decode(column: "ciphertext", as: Data.self))
-                    let resealed = try new.seal(try old.open(sealed))
-                    let update: SQLQueryString =
-                        "UPDATE \(ident: table) SET key_id = \(bind: resealed.keyID), ciphertext = \(bind: resealed.combined) WHERE \(ident: key) = "
-                    if key == "id" {
-                        try await connection.raw(update + "\(bind: try row.decode(column: "k", as: Int64.self))").run()
-                    } else {
-                        try await connection.raw(update + "\(bind: try row.decode(column: "k", as: String.self))").run()
-                    }
-                    count += 1
-                }
-            }
-            return count
-        }
+                combined: try row.decode(column: "ciphertext", as: Data.self)),
+            context: .serviceSecret(name: name))
     }
 }

@@ -6,6 +6,12 @@ package enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case migrationFailed(version: Int, name: String, reason: String)
     /// The database has migrations this build of Orchard does not know (a newer Orchard ran on it).
     case databaseIsNewer(appliedVersion: Int, knownVersion: Int)
+    /// The database's secrets are sealed with a master key this process does not hold (key ids only).
+    case masterKeyMismatch(sealedWith: String, held: [String])
+    /// The database's secrets are sealed with a master key and this process has no key at all.
+    case masterKeyMissing(sealedWith: String)
+    /// Stored secrets must be re-sealed, which needs the master key, and none was given.
+    case secretsNeedMasterKey
 
     package var description: String {
         switch self {
@@ -15,6 +21,16 @@ package enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             "migration \(version) (\(name)) failed and was rolled back: \(reason)"
         case .databaseIsNewer(let applied, let known):
             "the database is at schema version \(applied), newer than this Orchard knows (\(known)); upgrade Orchard"
+        case .masterKeyMismatch(let sealedWith, let held):
+            "the database's secrets are sealed with master key \(sealedWith), but this process holds "
+                + "\(held.joined(separator: ", ")); start it with that key (ORCHARD_MASTER_KEY or master.key in the "
+                + "data directory): every process on one database needs the same master key"
+        case .masterKeyMissing(let sealedWith):
+            "the database's secrets are sealed with master key \(sealedWith) and this process has no master key; "
+                + "set ORCHARD_MASTER_KEY (or copy master.key into the data directory) from a host that has it"
+        case .secretsNeedMasterKey:
+            "stored secrets must be re-sealed, which needs the master key: run with ORCHARD_MASTER_KEY or the "
+                + "data directory's master.key"
         }
     }
 }

@@ -123,4 +123,20 @@ struct SettingsTests {
     func malformedDatabaseURLs(text: String) {
         #expect(DatabaseURL(parsing: text) == nil)
     }
+
+    @Test("ORCHARD_MASTER_KEY may list several keys, comma-separated; each must be a 256-bit key")
+    func masterKeyRing() throws {
+        // given
+        let (current, previous) = (Data(repeating: 1, count: 32), Data(repeating: 2, count: 32))
+        let ring = "\(current.base64EncodedString()),\(previous.base64EncodedString())"
+
+        // when
+        let settings = try Settings { $0 == .masterKey ? ring : nil }
+
+        // then
+        #expect(settings.masterKey?.revealed == ring)
+        #expect(throws: SettingsError.self) {
+            try Settings { $0 == .masterKey ? "\(current.base64EncodedString()),c2hvcnQ=" : nil }
+        }
+    }
 }

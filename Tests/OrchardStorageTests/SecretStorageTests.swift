@@ -25,8 +25,8 @@ struct SecretStorageTests {
     func funnelLifetime(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in
             // given
-            let box = try SecretBox(base64Key: SecretBox.generateKey())
-            let store = FunnelTokenStore(database: database, box: box)
+            let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
+            let store = FunnelTokenStore(database: database, keys: keys)
             let owner = try await Self.user(database)
             let other = try await Self.user(database, email: "b@example.com")
 
@@ -70,14 +70,14 @@ struct SecretStorageTests {
             // given
             try await fresh.withOpen { database in
                 _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
-                let box = try SecretBox(base64Key: SecretBox.generateKey())
+                let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
                 let owner = try await Self.user(database)
-                _ = try await FunnelTokenStore(database: database, box: box).save(
+                _ = try await FunnelTokenStore(database: database, keys: keys).save(
                     userID: owner, token: Self.token, masked: "••••43d4", provenAccounts: ["1"], now: Self.now,
                     lifetime: 3_600)
-                try await ServiceSecretStore(database: database, box: box).set(
+                try await ServiceSecretStore(database: database, keys: keys).set(
                     "service_access_token", secret: "service-secret-0123456789", now: Self.now)
-                let checked5 = try await ServiceSecretStore(database: database, box: box).get("service_access_token")
+                let checked5 = try await ServiceSecretStore(database: database, keys: keys).get("service_access_token")
                 #expect(checked5 == "service-secret-0123456789")
             }
 
@@ -103,54 +103,95 @@ struct SecretStorageTests {
         }
     }
 
-    @Test("rotation re-encrypts every secret; the old key no longer opens them", arguments: TestBackend.available)
+    @Test(
+        "rotation re-encrypts every secret and records the new key; the old key no longer opens them",
+        arguments: TestBackend.available)
     func rotation(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in
             // given
-            let old = try SecretBox(base64Key: SecretBox.generateKey())
+            let old = KeyRing(current: try SecretBox(base64Key: SecretBox.generateKey()))
             let new = try SecretBox(base64Key: SecretBox.generateKey())
+            try await SealedKeyRecord.claim(old, database: database)
             let owner = try await Self.user(database)
-            let record = try await FunnelTokenStore(database: database, box: old).save(
+            let record = try await FunnelTokenStore(database: database, keys: old).save(
                 userID: owner, token: Self.token, masked: "m", provenAccounts: [], now: Self.now, lifetime: 3_600)
-            try await ServiceSecretStore(database: database, box: old).set("k", secret: "v", now: Self.now)
+            try await ServiceSecretStore(database: database, keys: old).set("k", secret: "v", now: Self.now)
 
             // when
-            let count = try await SecretRotation.rotate(database: database, from: old, to: new)
+            let count = try await SecretRotation.rotate(
+                database: database, keys: KeyRing(current: new, previous: old.keys), to: new)
 
             // then
             #expect(count == 2)
-            let checked6 = try await FunnelTokenStore(database: database, box: new).reveal(
+            let onlyNew = KeyRing(current: new)
+            let checked6 = try await FunnelTokenStore(database: database, keys: onlyNew).reveal(
                 id: record.id, userID: owner, now: Self.now)
             #expect(checked6 == Self.token)
-            let checked7 = try await ServiceSecretStore(database: database, box: new).get("k")
+            let checked7 = try await ServiceSecretStore(database: database, keys: onlyNew).get("k")
             #expect(checked7 == "v")
             await #expect(throws: SecretBoxError.self) {
-                try await ServiceSecretStore(database: database, box: old).get("k")
+                try await ServiceSecretStore(database: database, keys: old).get("k")
             }
+            let recorded = try await SealedKeyRecord.read(database)
+            #expect(recorded == new.keyID)
         }
     }
 
     @Test("a tampered ciphertext or a wrong key is an error, never garbage")
     func tamper() throws {
         let box = try SecretBox(base64Key: SecretBox.generateKey())
-        var sealed = try box.seal("secret")
+        var sealed = try box.seal("secret", context: .serviceSecret(name: "a"))
         sealed.combined[sealed.combined.count - 1] ^= 1
-        #expect(throws: SecretBoxError.tampered) { try box.open(sealed) }
+        #expect(throws: SecretBoxError.tampered) { try box.open(sealed, context: .serviceSecret(name: "a")) }
         #expect(throws: SecretBoxError.malformedKey) { try SecretBox(base64Key: "c2hvcnQ=") }
         #expect(SecretBox.generateKey() != SecretBox.generateKey())
     }
 
-    @Test("a generated master key is written owner-only and read back")
-    func masterKeyFile() async throws {
-        try await withTemporaryDirectory { directory in
-            let (box, origin) = try MasterKeyFile.load(configured: nil, dataDirectory: directory.path)
-            let path = directory.appendingPathComponent("master.key").path
-            #expect(origin == .generated(path: path))
-            let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-            #expect(permissions == 0o600)
-            let (again, secondOrigin) = try MasterKeyFile.load(configured: nil, dataDirectory: directory.path)
-            #expect(secondOrigin == .file(path: path))
-            #expect(again.keyID == box.keyID)
+    @Test("an erased funnel token's ciphertext is gone from the SQLite file and its WAL at once")
+    func erasedTokenNotRecoverable() async throws {
+        try await TestDatabase.withFresh(.sqlite) { fresh in
+            let path = try #require(Self.sqlitePath(fresh.url))
+            try await fresh.withOpen { database in
+                // given
+                _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                let store = FunnelTokenStore(
+                    database: database, keys: try KeyRing(base64Keys: [SecretBox.generateKey()]))
+                let owner = try await Self.user(database)
+                let record = try await store.save(
+                    userID: owner, token: Self.token, masked: "••••43d4", provenAccounts: ["1"], now: Self.now,
+                    lifetime: 3_600)
+                let ciphertext = try await database.withConnection {
+                    try await $0.raw("SELECT ciphertext FROM funnel_tokens WHERE id = \(bind: record.id)").first()!
+                        .decode(column: "ciphertext", as: Data.self)
+                }
+
+                // when
+                try await store.erase(id: record.id, userID: owner, now: Self.now)
+
+                // then: while the database is still open, neither the file nor its WAL holds the ciphertext
+                var bytes = Data()
+                for suffix in ["", "-wal"] {
+                    bytes += (try? Data(contentsOf: URL(fileURLWithPath: path + suffix))) ?? Data()
+                }
+                #expect(bytes.range(of: Data("••••43d4".utf8)) != nil)
+                #expect(bytes.range(of: ciphertext) == nil)
+                #expect(bytes.range(of: Data(Self.token.utf8)) == nil)
+            }
+        }
+    }
+
+    @Test("SQLite connections zero deleted content")
+    func secureDeleteIsOn() async throws {
+        try await TestDatabase.withFresh(.sqlite) { fresh in
+            try await fresh.withOpen { database in
+                // when
+                let value = try await database.withConnection {
+                    try await $0.raw("PRAGMA secure_delete").first()?.decode(column: "secure_delete", as: Int.self)
+                }
+
+                // then
+                #expect(value == 1)
+            }
         }
     }
 }

@@ -4,5 +4,6 @@ package enum Migrations {
         CreateUsersAndSessions(),
         CreateAccountsIntegrationsAndReports(),
         FactMoneyAndUniqueRollups(),
+        ReSealSecretsWithContext(),
     ]
 }

@@ -21,7 +21,7 @@ struct FX: AsyncParsableCommand {
             let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
             let logger = Logger(label: "orchard.fx")
             let database = try await CommandSupport.openDatabase(settings, logger: logger)
-            _ = try await CommandSupport.migrate(database, logger: logger)
+            _ = try await CommandSupport.migrate(database, settings: settings, logger: logger)
             do {
                 let count = try await FXRateStore(database: database).importECB(path: file)
                 try await database.close()
@@ -51,7 +51,7 @@ struct FX: AsyncParsableCommand {
             let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
             let logger = Logger(label: "orchard.fx")
             let database = try await CommandSupport.openDatabase(settings, logger: logger)
-            _ = try await CommandSupport.migrate(database, logger: logger)
+            _ = try await CommandSupport.migrate(database, settings: settings, logger: logger)
             var micros = value * 1_000_000
             var rounded = Decimal()
             NSDecimalRound(&rounded, &micros, 0, .bankers)

@@ -37,7 +37,7 @@ struct Import: AsyncParsableCommand {
         let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
         let logger = Logger(label: "orchard.import")
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
-        _ = try await CommandSupport.migrate(database, logger: logger)
+        _ = try await CommandSupport.migrate(database, settings: settings, logger: logger)
         let ingestor = ReportIngestor(
             database: database, rawStore: RawReportStore(dataDirectory: settings.dataDirectory), logger: logger)
         let progress = ProgressLine()

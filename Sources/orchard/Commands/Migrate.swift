@@ -13,7 +13,7 @@ struct Migrate: AsyncParsableCommand {
         let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
         let logger = Logger(label: "orchard.migrate")
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
-        let report = try await CommandSupport.migrate(database, logger: logger)
+        let report = try await CommandSupport.migrate(database, settings: settings, logger: logger)
         try await database.close()
         if report.applied.isEmpty {
             print("\(database.displayName): already at schema version \(report.currentVersion); nothing to apply.")

@@ -15,7 +15,7 @@ struct Reparse: AsyncParsableCommand {
         let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
         let logger = Logger(label: "orchard.reparse")
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
-        _ = try await CommandSupport.migrate(database, logger: logger)
+        _ = try await CommandSupport.migrate(database, settings: settings, logger: logger)
         let raw = RawReportStore(dataDirectory: settings.dataDirectory)
         let ingestor = ReportIngestor(database: database, rawStore: nil, logger: logger)
         var done = 0

@@ -28,9 +28,8 @@ struct Serve: AsyncParsableCommand {
         let settings = try CommandSupport.settings(commandLine: given)
         let logger = Logger(label: "orchard.serve")
 
-        _ = try CommandSupport.secretBox(settings, logger: logger)
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
-        _ = try await CommandSupport.migrate(database, logger: logger)
+        _ = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
         let app = buildApplication(settings: settings, database: database, logger: logger) { port in
             logger.notice(
                 "Orchard is listening",
@@ -52,35 +51,6 @@ extension CommandSupport {
         do {
             return try await OrchardDatabase.open(settings.databaseURL, logger: logger)
         } catch {
-            printError("orchard: \(error)")
-            throw ExitCode.failure
-        }
-    }
-
-    /// The master key for secrets at rest: `ORCHARD_MASTER_KEY`, else the data directory's `master.key`,
-    /// generated (with a warning) the first time.
-    static func secretBox(_ settings: Settings, logger: Logger) throws -> SecretBox {
-        do {
-            let (box, origin) = try MasterKeyFile.load(
-                configured: settings.masterKey?.revealed, dataDirectory: settings.dataDirectory)
-            if case .generated(let path) = origin {
-                logger.warning(
-                    "ORCHARD_MASTER_KEY is not set: generated a new master key; back it up, secrets at rest need it",
-                    metadata: ["path": "\(path)"])
-            }
-            return box
-        } catch {
-            printError("orchard: cannot load the master key: \(error)")
-            throw ExitCode(78)
-        }
-    }
-
-    /// Applies pending migrations, or closes the database and exits with the reason.
-    static func migrate(_ database: OrchardDatabase, logger: Logger) async throws -> MigrationRunner.Report {
-        do {
-            return try await MigrationRunner(logger: logger).run(on: database)
-        } catch {
-            try? await database.close()
             printError("orchard: \(error)")
             throw ExitCode.failure
         }
