@@ -84,6 +84,41 @@ struct ConnectAPITests {
         }
     }
 
+    @Test("a token without iat is accepted, as Apple accepts PyPI appstoreconnect's")
+    func acceptsTokenWithoutIssuedAt() async throws {
+        try await SandboxServer.withRunning(now: Self.now) { sandbox in
+            // given
+            let (_, jwt) = try await setUp(sandbox)
+            let token = try jwt.token(now: Self.now, lifetime: 1140, issuedAt: false)
+
+            // when
+            let answer = try await get(sandbox, "/v1/apps", token: token)
+
+            // then
+            #expect(answer.status == 200)
+        }
+    }
+
+    @Test(
+        "a token expiring more than 20 minutes from now is refused, with or without iat",
+        arguments: [true, false])
+    func refusesFarExpiry(issuedAt: Bool) async throws {
+        try await SandboxServer.withRunning(now: Self.now) { sandbox in
+            // given: exp 21 minutes from now; with iat a minute ahead, exp − iat is only 20 minutes
+            let (_, jwt) = try await setUp(sandbox)
+            let farToken = try jwt.token(now: Self.now.addingTimeInterval(60), lifetime: 1200, issuedAt: issuedAt)
+            let nearToken = try jwt.token(now: Self.now, lifetime: 1140, issuedAt: issuedAt)
+
+            // when
+            let far = try await get(sandbox, "/v1/apps", token: farToken)
+            let near = try await get(sandbox, "/v1/apps", token: nearToken)
+
+            // then
+            #expect(far.status == 401)
+            #expect(near.status == 200)
+        }
+    }
+
     @Test("collections page with links.next and a cursor, limit at most 200")
     func pagination() async throws {
         try await SandboxServer.withRunning(now: Self.now) { sandbox in
