@@ -119,6 +119,35 @@ struct ConnectAPITests {
         }
     }
 
+    @Test("List Apps returns the attributes and relationship links of Apple's documentation")
+    func appAttributes() async throws {
+        try await SandboxServer.withRunning(now: Self.now) { sandbox in
+            // given
+            let (account, jwt) = try await setUp(sandbox)
+
+            // when
+            let answer = try await get(sandbox, "/v1/apps?limit=1", token: try jwt.token(now: Self.now))
+
+            // then
+            let app = try #require((answer.json["data"] as? [[String: Any]])?.first)
+            let attributes = try #require(app["attributes"] as? [String: Any])
+            #expect(attributes["name"] as? String == account.apps[0].title)
+            #expect(attributes["sku"] as? String == account.apps[0].sku)
+            #expect(attributes["primaryLocale"] as? String == "en-US")
+            #expect(attributes["isOrEverWasMadeForKids"] as? Bool == false)
+            #expect(attributes["contentRightsDeclaration"] as? String == "DOES_NOT_USE_THIRD_PARTY_CONTENT")
+            #expect(attributes["streamlinedPurchasingEnabled"] as? Bool == true)
+            #expect(attributes.keys.contains("subscriptionStatusUrl") && attributes["subscriptionStatusUrl"] is NSNull)
+            let relationships = try #require(app["relationships"] as? [String: Any])
+            let versions = try #require(
+                (relationships["appStoreVersions"] as? [String: Any])?["links"] as? [String: Any])
+            let id = account.apps[0].appleIdentifier
+            #expect(versions["self"] as? String == "\(sandbox.baseURL)/v1/apps/\(id)/relationships/appStoreVersions")
+            #expect(versions["related"] as? String == "\(sandbox.baseURL)/v1/apps/\(id)/appStoreVersions")
+            #expect(relationships.keys.contains("appInfos") && relationships.keys.contains("builds"))
+        }
+    }
+
     @Test("collections page with links.next and a cursor, limit at most 200")
     func pagination() async throws {
         try await SandboxServer.withRunning(now: Self.now) { sandbox in
