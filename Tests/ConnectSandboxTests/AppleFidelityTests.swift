@@ -4,8 +4,8 @@ import OrchardTestSupport
 import SalesReports
 import Testing
 
-/// The sandbox writes what Apple writes (issue 9): refund signs, and the product types and
-/// Units forms Orchard must read.
+/// The sandbox writes what Apple writes (issue 9): refund signs, financial returns, the
+/// product types and Units forms Orchard must read, and the fiscal calendar of Financial reports.
 @Suite("Apple's report conventions")
 struct AppleFidelityTests {
     static let now = ReporterProtocolTests.now
@@ -97,6 +97,61 @@ struct AppleFidelityTests {
             for index in decimal {
                 #expect(records[index].text("Units") == "\(rows[index].units).00")
             }
+        }
+    }
+
+    @Test("a Financial return has a negative Quantity and a positive Partner Share")
+    func financialReturns() async throws {
+        try await SandboxServer.withRunning(seed: 3, now: Self.now) { sandbox in
+            // given
+            let (account, token) = try sandbox.makeAccountWithUser(apps: 12)
+
+            // when
+            let answer = try await SandboxHTTP.reporter(
+                sandbox, token: token, query: "Finance.getReport, \(account.vendors[0]),ZZ,Financial,2026,4",
+                service: "finance")
+            let reader = try ReportReader(bytes: answer.body, file: "financial")
+            var rows: [FinancialRow] = []
+            while let row = try reader.nextFinancialRow() { rows.append(row) }
+
+            // then
+            #expect(answer.status == 200)
+            let returns = rows.filter { $0.salesOrReturn == "R" }
+            #expect(!returns.isEmpty)
+            #expect(returns.allSatisfy { $0.quantity < 0 })
+            #expect(rows.allSatisfy { $0.partnerShare > .zero })
+            #expect(rows.allSatisfy { $0.extendedPartnerShare == $0.partnerShare.multiplied(by: $0.quantity) })
+            #expect(rows.filter { $0.salesOrReturn == "S" }.allSatisfy { $0.quantity > 0 })
+        }
+    }
+
+    @Test("ZZ is every region in one file; a fiscal period starts on Sunday and ends on Saturday")
+    func consolidatedRegion() async throws {
+        try await SandboxServer.withRunning(seed: 3, now: Self.now) { sandbox in
+            // given
+            let (account, token) = try sandbox.makeAccountWithUser(apps: 12)
+            func rows(_ region: String) async throws -> [FinancialRow] {
+                let answer = try await SandboxHTTP.reporter(
+                    sandbox, token: token,
+                    query: "Finance.getReport, \(account.vendors[0]),\(region),Financial,2026,4", service: "finance")
+                guard answer.status == 200 else { return [] }
+                let reader = try ReportReader(bytes: answer.body, file: region)
+                var rows: [FinancialRow] = []
+                while let row = try reader.nextFinancialRow() { rows.append(row) }
+                return rows
+            }
+
+            // when
+            let all = try await rows("ZZ")
+            var byRegion = 0
+            for region in ["US", "EU", "GB", "JP", "WW"] { byRegion += try await rows(region).count }
+
+            // then
+            #expect(Set(all.map(\.partnerShareCurrency)).count >= 5)
+            #expect(all.count >= byRegion && byRegion > 0)
+            // fiscal 2026 period 4 (January): Sunday 12/28/2025 to Saturday 01/31/2026
+            #expect(all.allSatisfy { $0.startDate == ReportDate(year: 2025, month: 12, day: 28) })
+            #expect(all.allSatisfy { $0.endDate == ReportDate(year: 2026, month: 1, day: 31) })
         }
     }
 }

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOHTTP1
 import OrchardTestSupport
+import SalesReports
 import Testing
 
 /// The App Store Connect API as APPLE.md section 2 describes it.
@@ -145,6 +146,38 @@ struct ConnectAPITests {
             #expect(versions["self"] as? String == "\(sandbox.baseURL)/v1/apps/\(id)/relationships/appStoreVersions")
             #expect(versions["related"] as? String == "\(sandbox.baseURL)/v1/apps/\(id)/appStoreVersions")
             #expect(relationships.keys.contains("appInfos") && relationships.keys.contains("builds"))
+        }
+    }
+
+    @Test("financeReports: reportDate is the fiscal year and period, the same file as Reporter; ZZ is served")
+    func financeReports() async throws {
+        try await SandboxServer.withRunning(seed: 3, now: Self.now) { sandbox in
+            // given
+            let (account, jwt) = try await setUp(sandbox, apps: 6)
+            let token = try jwt.token(now: Self.now)
+            let (_, reporterToken) = try sandbox.world.createUser(
+                appleId: "finance@example.com", accounts: [account.number], roles: [.finance])
+            let base =
+                "/v1/financeReports?filter[vendorNumber]=\(account.vendors[0])&filter[reportType]=FINANCIAL"
+
+            // when: 2026-04 is fiscal 2026 period 4 (January 2026), not April
+            let api = try await get(sandbox, base + "&filter[regionCode]=ZZ&filter[reportDate]=2026-04", token: token)
+            let reporter = try await SandboxHTTP.reporter(
+                sandbox, token: reporterToken.value,
+                query: "Finance.getReport, \(account.vendors[0]),ZZ,Financial,2026,4", service: "finance")
+            let april = try await get(sandbox, base + "&filter[regionCode]=US&filter[reportDate]=2026-07", token: token)
+            let bad = try await get(sandbox, base + "&filter[regionCode]=US&filter[reportDate]=2026-13", token: token)
+
+            // then
+            #expect(api.status == 200)
+            #expect(reporter.status == 200)
+            #expect(api.body == reporter.body)
+            let (_, rows) = try SandboxHTTP.records(api.body)
+            #expect(rows.first?.text("Start Date") == "12/28/2025")
+            #expect(rows.first?.text("End Date") == "01/31/2026")
+            // fiscal April 2026 (03/29 to 05/02) is not published on 03/10
+            #expect(april.status == 404)
+            #expect(bad.status == 400)
         }
     }
 
