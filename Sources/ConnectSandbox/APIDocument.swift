@@ -8,7 +8,34 @@ enum APIDocument {
         let type: String
         let id: String
         let attributes: Attributes
+        var relationships: [String: Relationship]? = nil
         let links: Links
+    }
+
+    /// A relationship as Apple lists it on a resource: links only, no data unless included.
+    struct Relationship: Encodable {
+        let links: RelationshipLinks
+    }
+
+    struct RelationshipLinks: Encodable {
+        let `self`: String
+        let related: String
+    }
+
+    /// `links` for each of `names` on the resource at `resource` (its `links.self` URL).
+    static func relationships(_ names: [String], of resource: String) -> [String: Relationship] {
+        guard let split = resource.range(of: "/v1/") else { return [:] }
+        let base = resource[..<split.lowerBound]
+        let path = resource[split.lowerBound...]
+        return Dictionary(
+            uniqueKeysWithValues: names.map { name in
+                (
+                    name,
+                    Relationship(
+                        links: RelationshipLinks(
+                            self: "\(base)\(path)/relationships/\(name)", related: "\(base)\(path)/\(name)"))
+                )
+            })
     }
 
     struct Links: Encodable {
@@ -43,7 +70,7 @@ enum APIDocument {
     /// `links.next` carrying the next cursor while more remain.
     static func page<Item, Attributes: Encodable>(
         _ items: [Item], call: ConnectAPIController.Call, type: String, id: KeyPath<Item, String>,
-        attributes: (Item) -> Attributes
+        relationships: [String] = [], attributes: (Item) -> Attributes
     ) throws(ConnectAPIError) -> Response {
         var limit = defaultLimit
         if let text = call.query["limit"] {
@@ -71,9 +98,11 @@ enum APIDocument {
                 + items.map { FormFields.encode($0.name) + "=" + FormFields.encode($0.value) }.joined(separator: "&")
         }
         let data = slice.map { item in
-            Resource(
+            let link = base + "/v1/\(type)/\(item[keyPath: id])"
+            return Resource(
                 type: type, id: item[keyPath: id], attributes: attributes(item),
-                links: Links(self: base + "/v1/\(type)/\(item[keyPath: id])"))
+                relationships: relationships.isEmpty ? nil : Self.relationships(relationships, of: link),
+                links: Links(self: link))
         }
         return JSONReply.response(
             Collection(data: data, links: links, meta: Meta(paging: Paging(total: items.count, limit: limit))))

@@ -72,7 +72,9 @@ extension ConnectAPIController {
         }
     }
 
-    /// `GET /v1/financeReports`: `FINANCIAL` for a region and calendar month (`YYYY-MM`).
+    /// `GET /v1/financeReports`: `FINANCIAL` for a region (`ZZ`: all) and an Apple fiscal
+    /// month. `filter[reportDate]` `YYYY-MM` is fiscal year `YYYY`, period `MM` (`01` is
+    /// October of `YYYY − 1`), the same pair Reporter's `Finance.getReport` takes.
     func financeReports(_ call: Call) throws(ConnectAPIError) -> Response {
         guard call.key.roles.canReadFinance else { throw .forbidden }
         try acceptsGzip(call)
@@ -84,12 +86,16 @@ extension ConnectAPIController {
             throw .invalidParameter("filter[reportType]", "'\(typeName)' is not a valid value for filter[reportType].")
         }
         let account = try account(vendor: vendorText, call)
-        guard let month = try? ReportPeriod.api(.monthly, dateText) else {
+        let parts = dateText.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }), let fiscalYear = Int(parts[0]),
+            let fiscalPeriod = Int(parts[1]), FiscalPeriod(year: fiscalYear, period: fiscalPeriod) != nil
+        else {
             throw .invalidParameter("filter[reportDate]", "Use the format YYYY-MM.")
         }
-        guard typeName == "FINANCIAL", Storefront.regions.contains(region) else { throw .notFound(Self.noSalesDetail) }
-        let fiscalPeriod = (month.start.month + 2) % 12 + 1
-        let fiscalYear = month.start.month >= 10 ? month.start.year + 1 : month.start.year
+        guard typeName == "FINANCIAL", ReportLibrary.isFinanceRegion(region) else {
+            throw .notFound(Self.noSalesDetail)
+        }
         let now = world.clock.now()
         return try serve { () throws(ReportError) in
             try library.financialReport(

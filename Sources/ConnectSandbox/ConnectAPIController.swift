@@ -99,15 +99,8 @@ struct ConnectAPIController: Sendable {
             }
             apps.sort { descending ? $0[keyPath: field] > $1[keyPath: field] : $0[keyPath: field] < $1[keyPath: field] }
         }
-        return try APIDocument.page(apps, call: call, type: "apps", id: \.appleIdentifier) { app in
-            AppAttributes(name: app.title, bundleId: app.bundleId, sku: app.sku, primaryLocale: "en-US")
-        }
-    }
-
-    struct AppAttributes: Encodable {
-        let name: String
-        let bundleId: String
-        let sku: String
-        let primaryLocale: String
+        return try APIDocument.page(
+            apps, call: call, type: "apps", id: \.appleIdentifier, relationships: AppResourceAttributes.relationships,
+            attributes: AppResourceAttributes.init)
     }
 }

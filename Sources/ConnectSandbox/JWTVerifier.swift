@@ -3,7 +3,10 @@ import Foundation
 
 /// Verifies App Store Connect API bearer tokens as Apple does (APPLE.md 2.1): ES256 over
 /// `header.payload` with a registered key, the raw 64-byte `r‖s` signature (DER is refused),
-/// `aud` `appstoreconnect-v1`, not expired, and a lifetime (`exp − iat`) of at most 20 minutes.
+/// `aud` `appstoreconnect-v1`, not expired, `exp` at most 20 minutes from now ("Tokens that
+/// expire more than 20 minutes into the future are not valid"), and, when `iat` is present, a
+/// lifetime (`exp − iat`) of at most 20 minutes. `iat` is optional: Apple accepts tokens
+/// without it in the field (PyPI `appstoreconnect` 0.10.1 sends none).
 struct JWTVerifier: Sendable {
     /// Why a token was refused; for the sandbox's own log, never shown with the token.
     enum Rejection: Error, Sendable, Equatable {
@@ -33,11 +36,14 @@ struct JWTVerifier: Sendable {
             audience as? String == "appstoreconnect-v1"
                 || (audience as? [String])?.contains("appstoreconnect-v1") == true
         else { return .failure(.wrongAudience) }
-        guard let exp = (claims["exp"] as? NSNumber)?.doubleValue, let iat = (claims["iat"] as? NSNumber)?.doubleValue
-        else { return .failure(.missingClaims) }
+        guard let exp = (claims["exp"] as? NSNumber)?.doubleValue else { return .failure(.missingClaims) }
         guard claims["iss"] as? String == key.issuerId else { return .failure(.wrongIssuer) }
         guard now.timeIntervalSince1970 < exp else { return .failure(.expired) }
-        guard exp - iat <= Self.maximumLifetime else { return .failure(.lifetimeTooLong) }
+        guard exp - now.timeIntervalSince1970 <= Self.maximumLifetime else { return .failure(.lifetimeTooLong) }
+        if let issuedAt = claims["iat"] {
+            guard let iat = (issuedAt as? NSNumber)?.doubleValue else { return .failure(.malformed) }
+            guard exp - iat <= Self.maximumLifetime else { return .failure(.lifetimeTooLong) }
+        }
         return .success(key)
     }
 

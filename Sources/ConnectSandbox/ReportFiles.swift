@@ -13,7 +13,11 @@ struct ReportFiles: Sendable {
         guard !lines.isEmpty else { return nil }
         let renderer = SalesRowRenderer(account: account)
         let writer = ReportWriter(kind: .summarySales, gzip: true, gzipMemberSize: Self.gzipMemberSize)
-        for line in lines { try writer.write(renderer.row(line, period: period)) }
+        for line in lines {
+            // a few rows (the same ones on every run) with Units as Apple's DECIMAL(18,2), `3.00`
+            var random = SeededGenerator(account.seed, line.key, UInt64(bitPattern: Int64(period.start.dayNumber)))
+            try writer.write(renderer.row(line, period: period), decimalUnits: random.chance(0.03))
+        }
         return try writer.finish()
     }
 

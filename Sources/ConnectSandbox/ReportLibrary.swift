@@ -101,19 +101,27 @@ package final class ReportLibrary: Sendable {
         }
     }
 
-    /// The Financial report of fiscal `year`/`period` for `region`, as of `now`.
+    /// The Financial report of fiscal `year`/`period` for `region` (`ZZ`: all regions), as of
+    /// `now`. Reporter's `Finance.getReport` and the API's `/v1/financeReports` both come here.
     package func financialReport(
         account: SandboxAccount, vendor: Int, region: String, fiscalYear: Int, fiscalPeriod: Int, now: Date
     ) throws(ReportError) -> ReportOutcome {
-        guard let month = ReportFiles.fiscalMonth(year: fiscalYear, period: fiscalPeriod) else { return .noSales }
-        if let gate = gate(month, now: now) { return gate == .notAvailableYet ? .noSales : gate }
-        let key = Key(account: account.number, seed: account.seed, type: "financial-\(vendor)-\(region)", period: month)
+        guard let fiscal = FiscalPeriod(year: fiscalYear, period: fiscalPeriod) else { return .noSales }
+        if let gate = gate(fiscal.reportPeriod, now: now) { return gate == .notAvailableYet ? .noSales : gate }
+        let key = Key(
+            account: account.number, seed: account.seed, type: "financial-\(vendor)-\(region)",
+            period: fiscal.reportPeriod)
         return try cached(key) { () throws(ReportError) in
             let name =
-                "\(vendor)_\(String(month.start.month + 100).suffix(2))\(String(month.start.year).suffix(2))_\(region).txt.gz"
-            return try ReportFiles(account: account).financial(month: month, region: region)
+                "\(vendor)_\(String(fiscal.calendarMonth + 100).suffix(2))\(String(fiscal.calendarYear).suffix(2))_\(region).txt.gz"
+            return try ReportFiles(account: account).financial(period: fiscal, region: region)
                 .map { ReportFile(filename: name, body: ByteBuffer(bytes: $0)) }
         }
+    }
+
+    /// Whether Finance reports are cut for `region`: a storefront region, or `ZZ` for all.
+    package static func isFinanceRegion(_ region: String) -> Bool {
+        region == ReportFiles.allRegions || Storefront.regions.contains(region)
     }
 
     private func gate(_ period: ReportPeriod, now: Date) -> ReportOutcome? {

@@ -62,6 +62,13 @@ package struct ReportPeriod: Sendable, Hashable {
         }
     }
 
+    /// Days `start...end` published as a monthly report is: an Apple fiscal period.
+    init(monthlyFrom start: ReportDate, to end: ReportDate) {
+        frequency = .monthly
+        self.start = start
+        self.end = end
+    }
+
     /// Parses Reporter's date argument: `YYYYMMDD` for Daily and Weekly (any day of the week
     /// selects the week that ends on the following Sunday), `YYYYMM` Monthly, `YYYY` Yearly.
     package static func reporter(_ frequency: ReportFrequency, _ text: String) throws(DateProblem) -> ReportPeriod {

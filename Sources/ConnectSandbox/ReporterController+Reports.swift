@@ -36,7 +36,7 @@ extension ReporterController {
     func financeReport(_ request: ReporterRequest, account: SandboxAccount) throws(ReporterFailure) -> Response {
         let arguments = request.arguments
         guard let vendor = Int(arguments[0]), account.vendors.contains(vendor) else { throw .invalidVendor }
-        guard Storefront.regions.contains(arguments[1].uppercased()) else {
+        guard ReportLibrary.isFinanceRegion(arguments[1].uppercased()) else {
             throw ReporterFailure(code: 208, message: "Invalid region code.", status: .badRequest)
         }
         guard arguments[2].lowercased() == "financial" else { throw .invalidReportType }

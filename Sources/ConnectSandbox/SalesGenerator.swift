@@ -13,6 +13,7 @@ struct SalesGenerator: Sendable {
         var lines: [SaleLine] = []
         for (index, app) in account.catalog.enumerated() where day.dayNumber >= app.launchDay {
             generate(app: app, index: index, day: day, into: &lines)
+            addRare(app: app, index: index, day: day, into: &lines)
         }
         return lines
     }
@@ -62,6 +63,33 @@ struct SalesGenerator: Sendable {
                 }
             }
         }
+    }
+
+    /// Now and then (a quarter of an app's days) a few units under one of the rare identifiers,
+    /// from a generator of their own so the ordinary lines stay as they were.
+    private func addRare(app: AppProfile, index: Int, day: ReportDate, into lines: inout [SaleLine]) {
+        var random = SeededGenerator(
+            account.seed, UInt64(index), UInt64(bitPattern: Int64(day.dayNumber)), 0x5A7E)
+        guard random.chance(0.25) else { return }
+        let variant = Int(random.next() % UInt64(RareProductType.all.count))
+        let type = RareProductType.all[variant]
+        let storefront = Int(random.next() % UInt64(Storefront.all.count))
+        let units = 1 + Int64(random.next() % 3)
+        let product: Int
+        switch type.kind {
+        case .restore:
+            guard let found = app.products.firstIndex(where: { $0.kind == .nonConsumable }) else { return }
+            product = found + 1
+        case .purchase:
+            guard let found = app.products.firstIndex(where: { !$0.isSubscription }) else { return }
+            product = found + 1
+        default:
+            product = 0
+        }
+        lines.append(
+            SaleLine(
+                app: index, product: product, kind: type.kind, storefront: storefront, device: 0, refund: false,
+                variant: UInt8(variant + 1), units: units))
     }
 
     /// Expected first downloads: base × growth since launch × weekday × season.

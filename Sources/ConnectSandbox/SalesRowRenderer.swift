@@ -9,8 +9,13 @@ struct SalesRowRenderer: Sendable {
         let storefront = Storefront.all[line.storefront]
         let product = line.product == 0 ? nil : app.products[line.product - 1]
         let tier = product?.priceTier ?? app.priceTier
-        let isFree = tier == nil || line.kind == .redownload || line.kind == .update || line.kind == .restore
+        let isFree =
+            tier == nil || line.kind == .redownload || line.kind == .update || line.kind == .restore
+            || line.kind == .other
         let price = isFree ? DecimalAmount.zero : storefront.price(tier: tier!)
+        // Apple writes a refund with a negative Customer Price and a positive Developer Proceeds
+        // (APPLE.md section 0): the sign of the money is the sign of Units.
+        let customerPrice = line.refund ? DecimalAmount(millionths: -price.millionths) : price
         let proceeds =
             isFree
             ? DecimalAmount.zero
@@ -23,7 +28,7 @@ struct SalesRowRenderer: Sendable {
             developerProceeds: proceeds, beginDate: period.start, endDate: period.end,
             customerCurrency: storefront.currency, countryCode: storefront.country,
             proceedsCurrency: blankCurrency ? "" : storefront.proceedsCurrency,
-            appleIdentifier: product?.appleIdentifier ?? app.app.appleIdentifier, customerPrice: price,
+            appleIdentifier: product?.appleIdentifier ?? app.app.appleIdentifier, customerPrice: customerPrice,
             parentIdentifier: product == nil ? "" : app.app.sku, category: app.category,
             device: app.platform.devices[line.device].name, supportedPlatforms: app.platform.supportedPlatforms)
         if case .autoRenewable(let subscriptionPeriod, _, _) = product?.kind {
@@ -35,8 +40,10 @@ struct SalesRowRenderer: Sendable {
     }
 
     private func productType(_ line: SaleLine, app: AppProfile, product: InAppProduct?) -> String {
+        if let rare = line.rareType { return rare.identifier }
         switch line.kind {
-        case .download: return app.platform.downloadType
+        // `.other` lines always carry a rare identifier
+        case .download, .other: return app.platform.downloadType
         case .redownload: return app.platform.redownloadType
         case .update: return app.platform.updateType
         case .restore: return "IA3"

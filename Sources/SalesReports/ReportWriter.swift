@@ -70,6 +70,13 @@ public final class ReportWriter {
         try write(values: columns.map { row.value(forColumn: $0) })
     }
 
+    /// Writes a Summary Sales row with `Units` in decimal form when `decimalUnits` (`3.00`,
+    /// `-1.00`): Apple documents Units as DECIMAL(18,2), and readers must accept both forms.
+    public func write(_ row: SalesRow, decimalUnits: Bool) throws(ReportError) {
+        guard decimalUnits else { return try write(row) }
+        try write(values: columns.map { $0 == "Units" ? "\(row.units).00" : row.value(forColumn: $0) })
+    }
+
     /// Writes a record read from another file, matching columns by name (blank when absent).
     public func write(_ record: ReportRecord) throws(ReportError) {
         try write(values: columns.map { record[$0] ?? "" })

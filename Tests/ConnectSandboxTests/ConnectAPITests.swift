@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOHTTP1
 import OrchardTestSupport
+import SalesReports
 import Testing
 
 /// The App Store Connect API as APPLE.md section 2 describes it.
@@ -81,6 +82,102 @@ struct ConnectAPITests {
                 (error["detail"] as? String)?.hasPrefix("Provide a properly configured and signed bearer token") == true
             )
             #expect(answer.header("X-Rate-Limit") != nil)
+        }
+    }
+
+    @Test("a token without iat is accepted, as Apple accepts PyPI appstoreconnect's")
+    func acceptsTokenWithoutIssuedAt() async throws {
+        try await SandboxServer.withRunning(now: Self.now) { sandbox in
+            // given
+            let (_, jwt) = try await setUp(sandbox)
+            let token = try jwt.token(now: Self.now, lifetime: 1140, issuedAt: false)
+
+            // when
+            let answer = try await get(sandbox, "/v1/apps", token: token)
+
+            // then
+            #expect(answer.status == 200)
+        }
+    }
+
+    @Test(
+        "a token expiring more than 20 minutes from now is refused, with or without iat",
+        arguments: [true, false])
+    func refusesFarExpiry(issuedAt: Bool) async throws {
+        try await SandboxServer.withRunning(now: Self.now) { sandbox in
+            // given: exp 21 minutes from now; with iat a minute ahead, exp − iat is only 20 minutes
+            let (_, jwt) = try await setUp(sandbox)
+            let farToken = try jwt.token(now: Self.now.addingTimeInterval(60), lifetime: 1200, issuedAt: issuedAt)
+            let nearToken = try jwt.token(now: Self.now, lifetime: 1140, issuedAt: issuedAt)
+
+            // when
+            let far = try await get(sandbox, "/v1/apps", token: farToken)
+            let near = try await get(sandbox, "/v1/apps", token: nearToken)
+
+            // then
+            #expect(far.status == 401)
+            #expect(near.status == 200)
+        }
+    }
+
+    @Test("List Apps returns the attributes and relationship links of Apple's documentation")
+    func appAttributes() async throws {
+        try await SandboxServer.withRunning(now: Self.now) { sandbox in
+            // given
+            let (account, jwt) = try await setUp(sandbox)
+
+            // when
+            let answer = try await get(sandbox, "/v1/apps?limit=1", token: try jwt.token(now: Self.now))
+
+            // then
+            let app = try #require((answer.json["data"] as? [[String: Any]])?.first)
+            let attributes = try #require(app["attributes"] as? [String: Any])
+            #expect(attributes["name"] as? String == account.apps[0].title)
+            #expect(attributes["sku"] as? String == account.apps[0].sku)
+            #expect(attributes["primaryLocale"] as? String == "en-US")
+            #expect(attributes["isOrEverWasMadeForKids"] as? Bool == false)
+            #expect(attributes["contentRightsDeclaration"] as? String == "DOES_NOT_USE_THIRD_PARTY_CONTENT")
+            #expect(attributes["streamlinedPurchasingEnabled"] as? Bool == true)
+            #expect(attributes.keys.contains("subscriptionStatusUrl") && attributes["subscriptionStatusUrl"] is NSNull)
+            let relationships = try #require(app["relationships"] as? [String: Any])
+            let versions = try #require(
+                (relationships["appStoreVersions"] as? [String: Any])?["links"] as? [String: Any])
+            let id = account.apps[0].appleIdentifier
+            #expect(versions["self"] as? String == "\(sandbox.baseURL)/v1/apps/\(id)/relationships/appStoreVersions")
+            #expect(versions["related"] as? String == "\(sandbox.baseURL)/v1/apps/\(id)/appStoreVersions")
+            #expect(relationships.keys.contains("appInfos") && relationships.keys.contains("builds"))
+        }
+    }
+
+    @Test("financeReports: reportDate is the fiscal year and period, the same file as Reporter; ZZ is served")
+    func financeReports() async throws {
+        try await SandboxServer.withRunning(seed: 3, now: Self.now) { sandbox in
+            // given
+            let (account, jwt) = try await setUp(sandbox, apps: 6)
+            let token = try jwt.token(now: Self.now)
+            let (_, reporterToken) = try sandbox.world.createUser(
+                appleId: "finance@example.com", accounts: [account.number], roles: [.finance])
+            let base =
+                "/v1/financeReports?filter[vendorNumber]=\(account.vendors[0])&filter[reportType]=FINANCIAL"
+
+            // when: 2026-04 is fiscal 2026 period 4 (January 2026), not April
+            let api = try await get(sandbox, base + "&filter[regionCode]=ZZ&filter[reportDate]=2026-04", token: token)
+            let reporter = try await SandboxHTTP.reporter(
+                sandbox, token: reporterToken.value,
+                query: "Finance.getReport, \(account.vendors[0]),ZZ,Financial,2026,4", service: "finance")
+            let april = try await get(sandbox, base + "&filter[regionCode]=US&filter[reportDate]=2026-07", token: token)
+            let bad = try await get(sandbox, base + "&filter[regionCode]=US&filter[reportDate]=2026-13", token: token)
+
+            // then
+            #expect(api.status == 200)
+            #expect(reporter.status == 200)
+            #expect(api.body == reporter.body)
+            let (_, rows) = try SandboxHTTP.records(api.body)
+            #expect(rows.first?.text("Start Date") == "12/28/2025")
+            #expect(rows.first?.text("End Date") == "01/31/2026")
+            // fiscal April 2026 (03/29 to 05/02) is not published on 03/10
+            #expect(april.status == 404)
+            #expect(bad.status == 400)
         }
     }
 

@@ -15,11 +15,13 @@ struct JWTFactory {
 
     func token(
         now: Date, lifetime: TimeInterval = 600, audience: String = "appstoreconnect-v1", algorithm: String = "ES256",
-        der: Bool = false, signer: P256.Signing.PrivateKey? = nil
+        der: Bool = false, signer: P256.Signing.PrivateKey? = nil, issuedAt: Bool = true
     ) throws -> String {
         let header = #"{"alg":"\#(algorithm)","kid":"\#(keyId)","typ":"JWT"}"#
         let iat = Int(now.timeIntervalSince1970)
-        let payload = #"{"iss":"\#(issuerId)","iat":\#(iat),"exp":\#(iat + Int(lifetime)),"aud":"\#(audience)"}"#
+        // PyPI `appstoreconnect` 0.10.1 sends no `iat`
+        let issued = issuedAt ? #""iat":\#(iat),"# : ""
+        let payload = #"{"iss":"\#(issuerId)",\#(issued)"exp":\#(iat + Int(lifetime)),"aud":"\#(audience)"}"#
         let input = Self.base64URL(Data(header.utf8)) + "." + Self.base64URL(Data(payload.utf8))
         let signature = try (signer ?? privateKey).signature(for: Data(input.utf8))
         return input + "." + Self.base64URL(der ? signature.derRepresentation : signature.rawRepresentation)

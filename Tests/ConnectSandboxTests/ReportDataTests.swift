@@ -129,8 +129,9 @@ struct ReportDataTests {
                 let units = row.integer("Units") ?? 0
                 rows += 1
                 self.units += units
-                let proceeds = (row.decimal("Developer Proceeds") ?? .zero).multiplied(by: units) ?? .zero
-                let sales = (row.decimal("Customer Price") ?? .zero).multiplied(by: units) ?? .zero
+                // the sign of the money is the sign of Units (APPLE.md section 0)
+                let proceeds = (row.decimal("Developer Proceeds") ?? .zero).extended(units: units) ?? .zero
+                let sales = (row.decimal("Customer Price") ?? .zero).extended(units: units) ?? .zero
                 self.proceeds[row.text("Currency of Proceeds"), default: .zero] =
                     self.proceeds[row.text("Currency of Proceeds"), default: .zero].adding(proceeds)!
                 self.sales[row.text("Customer Currency"), default: .zero] =
