@@ -8,22 +8,21 @@ import SalesReports
 extension ConnectAPIController {
     /// The report types and frequencies Apple allows (APPLE.md 2.3), with the sandbox's data
     /// for the ones it generates (`nil`: valid, but always "no sales").
-    private static let combinations:
-        [String: (subtypes: Set<String>, frequencies: Set<String>, type: SalesReportType?)] = [
-            "SALES": (["SUMMARY"], ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"], .sales),
-            "PRE_ORDER": (["SUMMARY"], ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"], nil),
-            "NEWSSTAND": (["DETAILED"], ["DAILY", "WEEKLY"], nil),
-            "SUBSCRIPTION": (["SUMMARY"], ["DAILY"], .subscription),
-            "SUBSCRIPTION_EVENT": (["SUMMARY"], ["DAILY"], .subscriptionEvent),
-            "SUBSCRIBER": (["DETAILED"], ["DAILY"], .subscriber),
-            "SUBSCRIPTION_OFFER_CODE_REDEMPTION": (["SUMMARY"], ["DAILY"], nil),
-            "WIN_BACK_ELIGIBILITY": (["SUMMARY"], ["DAILY"], nil),
-            "INSTALLS": (
-                ["SUMMARY", "DETAILED", "SUMMARY_CHANNEL", "SUMMARY_INSTALL_TYPE", "SUMMARY_TERRITORY"],
-                ["MONTHLY", "YEARLY"], nil
-            ),
-            "FIRST_ANNUAL": (["SUMMARY", "DETAILED"], ["DAILY", "YEARLY"], nil),
-        ]
+    private static let combinations: [String: (subtypes: Set<String>, frequencies: Set<String>, type: ReportType?)] = [
+        "SALES": (["SUMMARY"], ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"], .sales),
+        "PRE_ORDER": (["SUMMARY"], ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"], nil),
+        "NEWSSTAND": (["DETAILED"], ["DAILY", "WEEKLY"], nil),
+        "SUBSCRIPTION": (["SUMMARY"], ["DAILY"], .subscription),
+        "SUBSCRIPTION_EVENT": (["SUMMARY"], ["DAILY"], .subscriptionEvent),
+        "SUBSCRIBER": (["DETAILED"], ["DAILY"], .subscriber),
+        "SUBSCRIPTION_OFFER_CODE_REDEMPTION": (["SUMMARY"], ["DAILY"], nil),
+        "WIN_BACK_ELIGIBILITY": (["SUMMARY"], ["DAILY"], nil),
+        "INSTALLS": (
+            ["SUMMARY", "DETAILED", "SUMMARY_CHANNEL", "SUMMARY_INSTALL_TYPE", "SUMMARY_TERRITORY"],
+            ["MONTHLY", "YEARLY"], nil
+        ),
+        "FIRST_ANNUAL": (["SUMMARY", "DETAILED"], ["DAILY", "YEARLY"], nil),
+    ]
 
     static let noSalesDetail = "There were no sales for the date specified."
     static let notYetDetail =

@@ -20,22 +20,26 @@ package enum ReportOutcome: Sendable {
     case noLongerAvailable
 }
 
-/// The report types both interfaces can ask for.
-package enum SalesReportType: Sendable, Hashable {
-    case sales, subscription, subscriptionEvent, subscriber
-
+/// SalesReports' `ReportType` as the sandbox serves it: Sales and Trends reports from its
+/// generator; financial reports come from ``FiscalPeriod`` and `ReportFiles+Financial`.
+extension ReportType {
     var kind: ReportKind {
         switch self {
         case .sales: return .summarySales
         case .subscription: return .subscription
         case .subscriptionEvent: return .subscriptionEvent
         case .subscriber: return .subscriber
+        case .financial: return .financial
         }
     }
 
     /// The only frequencies Apple offers for the type.
     package var frequencies: Set<ReportFrequency> {
-        self == .sales ? Set(ReportFrequency.allCases) : [.daily]
+        switch self {
+        case .sales: Set(ReportFrequency.salesAndTrends)
+        case .subscription, .subscriptionEvent, .subscriber: [.daily]
+        case .financial: [.fiscal]
+        }
     }
 
     /// The latest version, the one the sandbox writes.
@@ -52,6 +56,7 @@ package enum SalesReportType: Sendable, Hashable {
         case .subscription: return "Subscription_\(vendor)_\(date)_V1_3.txt.gz"
         case .subscriptionEvent: return "Subscription_Event_\(vendor)_\(date)_V1_3.txt.gz"
         case .subscriber: return "Subscriber_\(vendor)_\(date)_V1_3.txt.gz"
+        case .financial: preconditionFailure("financial reports are named by their fiscal period")
         }
     }
 }
@@ -86,7 +91,7 @@ package final class ReportLibrary: Sendable {
 
     /// A Sales and Trends report of `account` for `period`, as of `now`.
     package func salesReport(
-        _ type: SalesReportType, account: SandboxAccount, vendor: Int, period: ReportPeriod, now: Date
+        _ type: ReportType, account: SandboxAccount, vendor: Int, period: ReportPeriod, now: Date
     ) throws(ReportError) -> ReportOutcome {
         if let gate = gate(period, now: now) { return gate }
         let key = Key(account: account.number, seed: account.seed, type: "\(type)-\(vendor)", period: period)

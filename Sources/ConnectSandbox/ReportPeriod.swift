@@ -1,28 +1,25 @@
 package import Foundation
 package import SalesReports
 
-/// How often a report is cut: Reporter spells it `Daily`, the App Store Connect API `DAILY`.
-package enum ReportFrequency: String, Sendable, Hashable, CaseIterable, Codable {
-    case daily, weekly, monthly, yearly
-
-    /// Reads `Daily`/`daily`/`DAILY` (both interfaces' spellings).
+/// SalesReports' `ReportFrequency`, as both Apple interfaces spell it: Reporter `Daily`, the App
+/// Store Connect API `DAILY`. Financial reports are cut by ``FiscalPeriod``, never by a frequency.
+extension ReportFrequency {
+    /// Reads `Daily`/`daily`/`DAILY` (both interfaces' spellings); `nil` for anything else,
+    /// including `Fiscal`, which no Sales and Trends request names.
     package init?(name: some StringProtocol) {
-        guard let value = ReportFrequency(rawValue: name.lowercased()) else { return nil }
+        guard let value = ReportFrequency(reporterName: String(name)), value != .fiscal else { return nil }
         self = value
     }
 
-    /// `Daily`, `Weekly`, ... as Reporter writes it.
-    package var reporterName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
-
     /// The letter in Apple's file names: `S_D_`, `S_W_`, `S_M_`, `S_Y_`.
-    var fileLetter: String { String(rawValue.prefix(1).uppercased()) }
+    var fileLetter: String { String(rawValue.prefix(1)) }
 
     /// Days after the period's last day before Apple publishes it (MARKET.md 3: weekly reports
     /// arrive on Monday, monthly 5 days after month-end, yearly 6 days after year-end).
     var publicationLagDays: Int {
         switch self {
         case .daily, .weekly: return 1
-        case .monthly: return 5
+        case .monthly, .fiscal: return 5
         case .yearly: return 6
         }
     }
@@ -59,6 +56,8 @@ package struct ReportPeriod: Sendable, Hashable {
         case .yearly:
             start = ReportDate(year: day.year, month: 1, day: 1)!
             end = ReportDate(year: day.year, month: 12, day: 31)!
+        case .fiscal:
+            preconditionFailure("financial reports are cut by FiscalPeriod; ReportFrequency(name:) never reads Fiscal")
         }
     }
 
@@ -78,7 +77,7 @@ package struct ReportPeriod: Sendable, Hashable {
         let expected: Int
         switch frequency {
         case .daily, .weekly: expected = 8
-        case .monthly: expected = 6
+        case .monthly, .fiscal: expected = 6
         case .yearly: expected = 4
         }
         guard [4, 6, 8].contains(digits.count) else { throw .malformed }
@@ -104,7 +103,7 @@ package struct ReportPeriod: Sendable, Hashable {
     package var fileDateText: String {
         switch frequency {
         case .daily, .weekly: return end.compactText
-        case .monthly: return String(end.compactText.prefix(6))
+        case .monthly, .fiscal: return String(end.compactText.prefix(6))
         case .yearly: return String(end.year)
         }
     }

@@ -67,7 +67,7 @@ extension ReporterController {
 
     /// The report type for Reporter's type and subtype; `nil` for types Apple offers that the
     /// sandbox has no data for (Pre-Order, Newsstand: always "no sales").
-    private func reportType(_ type: String, _ subtype: String) throws(ReporterFailure) -> SalesReportType? {
+    private func reportType(_ type: String, _ subtype: String) throws(ReporterFailure) -> ReportType? {
         let subtypes = ["summary", "detailed", "opt-in"]
         switch (type.lowercased(), subtype.lowercased()) {
         case ("sales", "summary"): return .sales
