@@ -74,6 +74,15 @@ package struct BulkEncoder {
         }
     }
 
+    /// Appends text given as UTF-8 bytes (already checked to be UTF-8).
+    package mutating func append(bytes: UnsafeRawBufferPointer) {
+        separate()
+        switch backend {
+        case .sqlite: binds.append(.text(String(decoding: bytes, as: UTF8.self)))
+        case .postgres: Self.writeEscaped(bytes, to: &buffer)
+        }
+    }
+
     package mutating func append(integer: Int64) {
         separate()
         switch backend {
@@ -127,12 +136,17 @@ package struct BulkEncoder {
 
     /// COPY's text format: backslash, tab, newline and carriage return are escaped.
     private static func writeEscaped(_ text: String, to buffer: inout ByteBuffer) {
-        let needsEscape = text.utf8.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        var text = text
+        text.withUTF8 { writeEscaped(UnsafeRawBufferPointer($0), to: &buffer) }
+    }
+
+    private static func writeEscaped(_ bytes: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
+        let needsEscape = bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         guard needsEscape else {
-            buffer.writeString(text)
+            buffer.writeBytes(bytes)
             return
         }
-        for byte in text.utf8 {
+        for byte in bytes {
             switch byte {
             case 0x5C: buffer.writeStaticString("\\\\")
             case 0x09: buffer.writeStaticString("\\t")

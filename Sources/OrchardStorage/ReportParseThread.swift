@@ -51,16 +51,6 @@ final class ReportParseThread: Sendable {
         case end(Tally)
     }
 
-    enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
-        case amountOutOfRange(file: String, line: Int)
-
-        var description: String {
-            switch self {
-            case .amountOutOfRange(let file, let line): "\(file):\(line): an amount is too large to store exactly"
-            }
-        }
-    }
-
     /// The columns of `sales_facts`, in the order the batches carry them. Money is the row's own
     /// amount, `Units × |per-unit amount|` (APPLE.md section 0), in integer millionths.
     static let factColumns = [
@@ -121,11 +111,13 @@ final class ReportParseThread: Sendable {
             reader = try ReportReader(bytes: [UInt8](data), file: name)
         }
         var head = Head(sha256: sha, kind: reader.kind)
-        var first: SalesRow? = nil
         var firstRecord: ReportRecord? = nil
         if reader.kind == .summarySales {
-            first = try reader.nextSalesRow()
-            head.firstSalesDates = first.map { ($0.beginDate, $0.endDate) }
+            // A look at the first row, which the loop below sees again.
+            try reader.forEachSalesRow { row in
+                head.firstSalesDates = (row.beginDate, row.endDate)
+                return false
+            }
         } else {
             firstRecord = try reader.nextRecord()
             head.firstRecordDate = firstRecord.flatMap { record in
@@ -137,13 +129,14 @@ final class ReportParseThread: Sendable {
         var tally = Tally()
         if reader.kind == .summarySales {
             var facts = FactEncoder(backend: backend, reportID: reportID, file: source.name)
-            var row = first
-            while let current = row {
-                if try facts.add(current, to: &tally), let batch = facts.encoder.take() {
-                    guard channel.send(.batch(batch)) else { return }
+            var consumerLeft = false
+            try reader.forEachSalesRow { (row) throws(ReportError) in
+                if try facts.add(row, to: &tally), let batch = facts.encoder.take() {
+                    consumerLeft = !channel.send(.batch(batch))
                 }
-                row = try reader.nextSalesRow()
+                return !consumerLeft
             }
+            if consumerLeft { return }
             if let batch = facts.encoder.take() {
                 guard channel.send(.batch(batch)) else { return }
             }
@@ -156,14 +149,16 @@ final class ReportParseThread: Sendable {
     }
 }
 
-/// Encodes Sales rows as `sales_facts` rows and keeps the tally of days and apps.
+/// Encodes Sales rows as `sales_facts` rows straight from their bytes, and keeps the tally of days
+/// and apps.
 private struct FactEncoder {
     var encoder: BulkEncoder
     let reportID: Int64
     let file: String
     private var lastDay: ReportDate? = nil
-    private var lastApp = ""
-    private var lastAppRow = ""
+    private var lastDayText = ""
+    private var lastApp: [UInt8] = []
+    private var lastAppRow: [UInt8] = []
 
     init(backend: OrchardDatabase.Backend, reportID: Int64, file: String) {
         encoder = BulkEncoder(backend: backend, columnCount: ReportParseThread.factColumns.count)
@@ -172,41 +167,48 @@ private struct FactEncoder {
     }
 
     /// Adds one row; `true` when a batch is full.
-    mutating func add(_ row: SalesRow, to tally: inout ReportParseThread.Tally) throws -> Bool {
-        guard let proceeds = row.proceeds.flatMap({ Int64(exactly: $0.millionths) }),
-            let sales = row.sales.flatMap({ Int64(exactly: $0.millionths) })
-        else { throw ReportParseThread.Failure.amountOutOfRange(file: file, line: row.line) }
-        let appSKU = row.appSKU
-        let bucket = row.productType.bucket
-        encoder.append(integer: reportID)
-        encoder.append(integer: Int64(row.line))
-        encoder.append(text: row.beginDate.isoText)
-        encoder.append(text: appSKU)
-        encoder.append(text: row.sku)
-        encoder.append(text: row.productType.identifier)
-        encoder.append(text: bucket.rawValue)
-        encoder.append(integer: row.units)
-        encoder.append(integer: proceeds)
-        encoder.append(text: row.proceedsCurrency)
-        encoder.append(integer: sales)
-        encoder.append(text: row.customerCurrency)
-        encoder.append(text: row.countryCode)
-        encoder.append(text: row.device)
-        // Rows come grouped by day and app: skip the set and dictionary when nothing changed.
+    mutating func add(_ row: SalesRowBytes, to tally: inout ReportParseThread.Tally) throws(ReportError) -> Bool {
+        guard let proceeds = Int64(exactly: row.proceeds), let sales = Int64(exactly: row.sales) else {
+            throw ReportError(
+                file: file, line: row.line, reason: .overflow, message: "an amount is too large to store exactly")
+        }
         if row.beginDate != lastDay {
             lastDay = row.beginDate
+            lastDayText = row.beginDate.isoText
             tally.days.insert(row.beginDate)
         }
-        if bucket.isAppRow {
-            if appSKU != lastAppRow {
-                lastAppRow = appSKU
-                tally.apps[appSKU] = .init(appleIdentifier: row.appleIdentifier, title: row.title)
+        let appSKU = row.appSKU
+        encoder.append(integer: reportID)
+        encoder.append(integer: Int64(row.line))
+        encoder.append(text: lastDayText)
+        encoder.append(bytes: appSKU)
+        encoder.append(bytes: row.sku)
+        encoder.append(bytes: row.productType)
+        encoder.append(text: row.bucket.rawValue)
+        encoder.append(integer: row.units)
+        encoder.append(integer: proceeds)
+        encoder.append(bytes: row.proceedsCurrency)
+        encoder.append(integer: sales)
+        encoder.append(bytes: row.customerCurrency)
+        encoder.append(bytes: row.countryCode)
+        encoder.append(bytes: row.device)
+        // Rows come grouped by app: look the app up only when it changes.
+        if row.bucket.isAppRow {
+            if !appSKU.elementsEqual(lastAppRow) {
+                lastAppRow = Array(appSKU)
+                tally.apps[Self.string(appSKU)] = .init(
+                    appleIdentifier: Self.string(row.appleIdentifier), title: Self.string(row.title))
             }
-        } else if appSKU != lastApp {
-            lastApp = appSKU
-            if tally.apps[appSKU] == nil { tally.apps[appSKU] = .init() }
+        } else if !appSKU.elementsEqual(lastApp) {
+            lastApp = Array(appSKU)
+            let sku = Self.string(appSKU)
+            if tally.apps[sku] == nil { tally.apps[sku] = .init() }
         }
         tally.rows += 1
         return encoder.endRow()
+    }
+
+    private static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
     }
 }
