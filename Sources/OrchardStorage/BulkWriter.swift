@@ -2,7 +2,7 @@ import Foundation
 package import NIOCore
 import PostgresKit
 import SQLKit
-package import SQLiteKit
+import SQLiteKit
 
 /// One value of a bulk row.
 package enum BulkValue: Sendable, Equatable {
@@ -11,17 +11,25 @@ package enum BulkValue: Sendable, Equatable {
     case null
 }
 
-/// Rows already encoded for one backend's bulk path: `COPY` text for PostgreSQL, positional binds
-/// for SQLite. Encoding is plain CPU work, so it can run on a parser's own thread.
+/// Rows already encoded for one backend's bulk path: `COPY` text for PostgreSQL, the `VALUES` list
+/// of a multi-row `INSERT` for SQLite. Encoding is plain CPU work, so it can run on a parser's own
+/// thread.
 package enum BulkBatch: Sendable {
     case copy(ByteBuffer, rows: Int)
-    case binds([SQLiteData], rows: Int)
+    /// `(…),(…)`: values written as SQL literals (integers, and text quoted with `'` doubled), so
+    /// SQLite parses them as it parses the statement, with no bind per value.
+    case values(String, rows: Int)
 
     package var rows: Int {
         switch self {
-        case .copy(_, let rows), .binds(_, let rows): rows
+        case .copy(_, let rows), .values(_, let rows): rows
         }
     }
+}
+
+/// A text value SQLite cannot hold as a literal.
+package struct BulkTextError: Error, Sendable, CustomStringConvertible {
+    package var description: String { "a text value contains a NUL byte" }
 }
 
 /// Encodes rows into ``BulkBatch``es of the size the backend writes best.
@@ -30,7 +38,6 @@ package struct BulkEncoder {
     private let columnCount: Int
     package let rowsPerBatch: Int
     private var buffer = ByteBuffer()
-    private var binds: [SQLiteData] = []
     private var column = 0
     private var rows = 0
 
@@ -38,63 +45,60 @@ package struct BulkEncoder {
         self.backend = backend
         self.columnCount = columnCount
         switch backend {
-        // SQLite allows 32,766 binds a statement.
-        case .sqlite: rowsPerBatch = max(1, 30_000 / columnCount)
+        // About a megabyte of SQL a statement.
+        case .sqlite: rowsPerBatch = 5_000
         // A COPY chunk of a few MB.
         case .postgres: rowsPerBatch = 20_000
         }
-        reserve()
-    }
-
-    private mutating func reserve() {
-        switch backend {
-        case .sqlite: binds.reserveCapacity(rowsPerBatch * columnCount)
-        case .postgres: buffer.reserveCapacity(rowsPerBatch * columnCount * 10)
-        }
+        buffer.reserveCapacity(rowsPerBatch * columnCount * 10)
     }
 
     private mutating func separate() {
-        if backend == .postgres && column > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        switch backend {
+        case .postgres:
+            if column > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        case .sqlite:
+            if column == 0 {
+                if rows > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+                buffer.writeInteger(UInt8(ascii: "("))
+            } else {
+                buffer.writeInteger(UInt8(ascii: ","))
+            }
+        }
         column += 1
     }
 
-    package mutating func append(_ value: BulkValue) {
+    package mutating func append(_ value: BulkValue) throws {
         switch value {
-        case .text(let text): append(text: text)
+        case .text(let text): try append(text: text)
         case .integer(let number): append(integer: number)
         case .null: appendNull()
         }
     }
 
-    package mutating func append(text: String) {
-        separate()
-        switch backend {
-        case .sqlite: binds.append(.text(text))
-        case .postgres: Self.writeEscaped(text, to: &buffer)
-        }
+    package mutating func append(text: String) throws {
+        var text = text
+        try text.withUTF8 { try append(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends text given as UTF-8 bytes (already checked to be UTF-8).
-    package mutating func append(bytes: UnsafeRawBufferPointer) {
+    package mutating func append(bytes: UnsafeRawBufferPointer) throws {
         separate()
         switch backend {
-        case .sqlite: binds.append(.text(String(decoding: bytes, as: UTF8.self)))
+        case .sqlite: try Self.writeQuoted(bytes, to: &buffer)
         case .postgres: Self.writeEscaped(bytes, to: &buffer)
         }
     }
 
     package mutating func append(integer: Int64) {
         separate()
-        switch backend {
-        case .sqlite: binds.append(.integer(Int(integer)))
-        case .postgres: Self.writeDecimal(integer, to: &buffer)
-        }
+        Self.writeDecimal(integer, to: &buffer)
     }
 
     package mutating func appendNull() {
         separate()
         switch backend {
-        case .sqlite: binds.append(.null)
+        case .sqlite: buffer.writeStaticString("NULL")
         case .postgres: buffer.writeStaticString("\\N")
         }
     }
@@ -105,7 +109,10 @@ package struct BulkEncoder {
         precondition(column == columnCount, "a bulk row has one value per column")
         column = 0
         rows += 1
-        if backend == .postgres { buffer.writeInteger(UInt8(ascii: "\n")) }
+        switch backend {
+        case .postgres: buffer.writeInteger(UInt8(ascii: "\n"))
+        case .sqlite: buffer.writeInteger(UInt8(ascii: ")"))
+        }
         return rows == rowsPerBatch
     }
 
@@ -114,34 +121,62 @@ package struct BulkEncoder {
         guard rows > 0 else { return nil }
         let batch: BulkBatch
         switch backend {
-        case .sqlite:
-            batch = .binds(binds, rows: rows)
-            binds = []
-        case .postgres:
-            batch = .copy(buffer, rows: rows)
-            buffer = ByteBuffer()
+        case .sqlite: batch = .values(String(decoding: buffer.readableBytesView, as: UTF8.self), rows: rows)
+        case .postgres: batch = .copy(buffer, rows: rows)
         }
+        buffer = ByteBuffer()
+        buffer.reserveCapacity(rowsPerBatch * columnCount * 10)
         rows = 0
-        reserve()
         return batch
     }
 
+    /// Writes an integer's decimal digits, without a `String` in between.
     private static func writeDecimal(_ value: Int64, to buffer: inout ByteBuffer) {
         if value >= 0 && value < 10 {
             buffer.writeInteger(UInt8(ascii: "0") + UInt8(value))
-        } else {
-            buffer.writeString(String(value))
+            return
+        }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(digits)[start..<20]))
         }
     }
 
-    /// COPY's text format: backslash, tab, newline and carriage return are escaped.
-    private static func writeEscaped(_ text: String, to buffer: inout ByteBuffer) {
-        var text = text
-        text.withUTF8 { writeEscaped(UnsafeRawBufferPointer($0), to: &buffer) }
+    /// An SQL string literal: the only character to escape in `'…'` is `'` itself (doubled). SQLite
+    /// reads statements as C strings, so a NUL byte is refused rather than cut short.
+    private static func writeQuoted(_ bytes: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) throws {
+        buffer.writeInteger(UInt8(ascii: "'"))
+        var plain = true
+        for byte in bytes where byte == UInt8(ascii: "'") || byte == 0 {
+            plain = false
+            break
+        }
+        if plain {
+            buffer.writeBytes(bytes)
+        } else {
+            for byte in bytes {
+                if byte == 0 { throw BulkTextError() }
+                if byte == UInt8(ascii: "'") { buffer.writeInteger(byte) }
+                buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "'"))
     }
 
+    /// COPY's text format: backslash, tab, newline and carriage return are escaped.
     private static func writeEscaped(_ bytes: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
-        let needsEscape = bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        var needsEscape = false
+        for byte in bytes where byte == 0x5C || (byte <= 0x0D && (byte == 0x09 || byte == 0x0A || byte == 0x0D)) {
+            needsEscape = true
+            break
+        }
         guard needsEscape else {
             buffer.writeBytes(bytes)
             return
@@ -159,7 +194,7 @@ package struct BulkEncoder {
 }
 
 /// Writes many rows into one table fast, on the connection (and so in the transaction) it is given:
-/// `COPY ... FROM STDIN` on PostgreSQL, multi-row `INSERT`s with positional binds on SQLite.
+/// `COPY ... FROM STDIN` on PostgreSQL, multi-row `INSERT`s of literal values on SQLite.
 /// Never one statement per row.
 ///
 /// One batch is written while the caller produces the next (the database works on one core, the
@@ -184,7 +219,7 @@ package struct BulkWriter {
     /// Adds one row; `values` are in `columns` order.
     package mutating func append(_ values: [BulkValue]) async throws {
         precondition(values.count == columns.count, "a bulk row has one value per column")
-        for value in values { encoder.append(value) }
+        for value in values { try encoder.append(value) }
         if encoder.endRow(), let batch = encoder.take() { try await write(batch) }
     }
 
@@ -196,8 +231,10 @@ package struct BulkWriter {
         let columns = columns
         inFlight = Task {
             switch (batch, connection) {
-            case (.binds(let binds, let rows), .sqlite(let sqlite)):
-                try await Self.insert(binds, rows: rows, table: table, columns: columns, into: sqlite)
+            case (.values(let values, _), .sqlite(let sqlite)):
+                try await sqlite.query("INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES " + values) {
+                    _ in
+                }
             case (.copy(let buffer, _), .postgres(let postgres)):
                 try await postgres.copyFrom(
                     table: table, columns: columns, format: .text(.init()), logger: postgres.logger
@@ -221,16 +258,6 @@ package struct BulkWriter {
     package mutating func abandon() async {
         _ = try? await inFlight?.value
         inFlight = nil
-    }
-
-    private static func insert(
-        _ binds: [SQLiteData], rows: Int, table: String, columns: [String], into sqlite: SQLiteConnection
-    ) async throws {
-        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let sql =
-            "INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES "
-            + Array(repeating: tuple, count: rows).joined(separator: ",")
-        try await sqlite.query(sql, binds) { _ in }
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-package import SQLKit
+import SQLKit
 package import SalesReports
 
 /// Daily rollups per account, app, day, country, device and currency pair: derived from the
@@ -61,10 +61,19 @@ package enum DailyRollups {
         return 0
     }
 
+    /// The rollups the report being ingested added up itself (``RollupAccumulator``).
+    struct OwnRollups: Sendable {
+        var reportID: Int64
+        var rows: RollupRows
+        var driver: OrchardDatabase.DriverConnection
+    }
+
     /// Recomputes the rollups of `days` for one account from the facts of its Daily Sales reports.
-    /// Runs inside the ingestion's transaction, which holds the account's lock.
-    package static func recompute(
-        accountID: Int64, days: [ReportDate], backend: OrchardDatabase.Backend, on connection: any SQLDatabase
+    /// Runs inside the ingestion's transaction, which holds the account's lock. A day whose only
+    /// chosen report is `own`'s takes `own`'s rows as they are; other days are grouped in SQL.
+    static func recompute(
+        accountID: Int64, days: [ReportDate], backend: OrchardDatabase.Backend, on connection: any SQLDatabase,
+        own: OwnRollups? = nil
     ) async throws {
         guard !days.isEmpty else { return }
         if backend == .postgres {
@@ -95,8 +104,29 @@ package enum DailyRollups {
             try await connection.raw(
                 "DELETE FROM daily_rollups WHERE store_account_id = \(bind: accountID) AND day IN " + dayList
             ).run()
-            let reports = chooseReports(candidates)
-            guard !reports.isEmpty else { continue }
+            var grouped = chunk
+            if let own {
+                // The days whose rollups are the report's own rows.
+                let alone = Set(
+                    Dictionary(grouping: candidates, by: \.day).compactMap { day, reports in
+                        chooseReports(reports) == [own.reportID] ? day : nil
+                    })
+                if !alone.isEmpty {
+                    var writer = BulkWriter(connection: own.driver, table: "daily_rollups", columns: RollupRows.columns)
+                    do {
+                        try await own.rows.write(
+                            days: Set(alone.compactMap { ReportDate($0) }), accountID: accountID, into: &writer)
+                        try await writer.flush()
+                    } catch {
+                        await writer.abandon()
+                        throw error
+                    }
+                    grouped.removeAll { alone.contains($0) }
+                }
+            }
+            let reports = chooseReports(candidates.filter { grouped.contains($0.day) })
+            guard !reports.isEmpty, !grouped.isEmpty else { continue }
+            let groupedList = list(grouped)
             try await connection.raw(
                 """
                 INSERT INTO daily_rollups (store_account_id, app_sku, day, country, device, proceeds_currency,
@@ -115,7 +145,7 @@ package enum DailyRollups {
                     SUM(f.sales_micros)
                 FROM sales_facts f
                 WHERE f.report_id IN
-                """ + " " + list(reports) + " AND f.day IN " + dayList + " "
+                """ + " " + list(reports) + " AND f.day IN " + groupedList + " "
                     + """
                     GROUP BY f.app_sku, f.day, f.country, f.device, f.proceeds_currency, f.customer_currency
                     """

@@ -71,7 +71,7 @@ package enum LedgerState: Sendable, Equatable {
     }
 
     /// Reads a stored state; an unknown name is an error, never a silent default.
-    package init(storedName: String, errorCode: String?) throws(StoredValueError) {
+    package init(storedName: String, errorCode: String?) throws {
         switch storedName {
         case "not_published_yet": self = .notPublishedYet
         case "fetched": self = .fetched
@@ -85,6 +85,9 @@ package enum LedgerState: Sendable, Equatable {
 
 /// A value read from the database that this Orchard does not know: the database was written by
 /// another version, or edited by hand.
+///
+/// The initialisers that throw it are declared plain `throws`: with `throws(StoredValueError)`,
+/// called from async code, Swift 6.3.1's release build crashes in LLVM's coroutine splitting.
 package struct StoredValueError: Error, Sendable, Equatable, CustomStringConvertible {
     package var column: String
     package var value: String
@@ -96,7 +99,7 @@ package struct StoredValueError: Error, Sendable, Equatable, CustomStringConvert
 
 extension ReportType {
     /// Reads a stored report type.
-    package init(stored: String) throws(StoredValueError) {
+    package init(stored: String) throws {
         guard let value = ReportType(rawValue: stored) else {
             throw StoredValueError(column: "report_ledger.report_type", value: stored)
         }
@@ -106,7 +109,7 @@ extension ReportType {
 
 extension ReportFrequency {
     /// Reads a stored frequency.
-    package init(stored: String) throws(StoredValueError) {
+    package init(stored: String) throws {
         guard let value = ReportFrequency(rawValue: stored) else {
             throw StoredValueError(column: "report_ledger.frequency", value: stored)
         }
@@ -116,7 +119,7 @@ extension ReportFrequency {
 
 extension ReportDate {
     /// Reads a stored `YYYY-MM-DD` day.
-    package init(stored: String, column: String) throws(StoredValueError) {
+    package init(stored: String, column: String) throws {
         guard stored.count == 10, let value = ReportDate(stored) else {
             throw StoredValueError(column: column, value: stored)
         }

@@ -151,7 +151,9 @@ package struct ReportIngestor: Sendable {
                     """
                 ).run()
                 let days = identity.isDailySales ? tally.days.union(previousDays).sorted() : []
-                try await DailyRollups.recompute(accountID: accountID, days: days, backend: backend, on: connection)
+                try await DailyRollups.recompute(
+                    accountID: accountID, days: days, backend: backend, on: connection,
+                    own: tally.rollups.map { .init(reportID: reportID, rows: $0, driver: driver) })
                 logger.debug(
                     "rollups recomputed",
                     metadata: ["days": "\(days.count)", "seconds": "\(ContinuousClock.now - factsWritten)"])

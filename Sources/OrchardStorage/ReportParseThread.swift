@@ -43,6 +43,8 @@ final class ReportParseThread: Sendable {
         var rows = 0
         var days = Set<ReportDate>()
         var apps: [String: AppName] = [:]
+        /// The report's own daily rollups, when they could be added up on the way.
+        var rollups: RollupRows?
     }
 
     enum Event: Sendable {
@@ -130,16 +132,24 @@ final class ReportParseThread: Sendable {
         if reader.kind == .summarySales {
             var facts = FactEncoder(backend: backend, reportID: reportID, file: source.name)
             var consumerLeft = false
-            try reader.forEachSalesRow { (row) throws(ReportError) in
-                if try facts.add(row, to: &tally), let batch = facts.encoder.take() {
-                    consumerLeft = !channel.send(.batch(batch))
+            // The loop's state through pointers: variables captured by the closure would be boxed
+            // and checked for exclusive access on every row.
+            try withUnsafeMutablePointer(to: &facts) { facts throws(ReportError) in
+                try withUnsafeMutablePointer(to: &tally) { tally throws(ReportError) in
+                    try reader.forEachSalesRow { (row) throws(ReportError) in
+                        if try facts.pointee.add(row, to: &tally.pointee), let batch = facts.pointee.encoder.take() {
+                            consumerLeft = !channel.send(.batch(batch))
+                            return !consumerLeft
+                        }
+                        return true
+                    }
                 }
-                return !consumerLeft
             }
             if consumerLeft { return }
             if let batch = facts.encoder.take() {
                 guard channel.send(.batch(batch)) else { return }
             }
+            tally.rollups = facts.rollups.finish()
         } else {
             tally.rows = firstRecord == nil ? 0 : 1
             while try reader.nextRecord() != nil { tally.rows += 1 }
@@ -153,6 +163,7 @@ final class ReportParseThread: Sendable {
 /// and apps.
 private struct FactEncoder {
     var encoder: BulkEncoder
+    var rollups = RollupAccumulator()
     let reportID: Int64
     let file: String
     private var lastDay: ReportDate? = nil
@@ -172,26 +183,31 @@ private struct FactEncoder {
             throw ReportError(
                 file: file, line: row.line, reason: .overflow, message: "an amount is too large to store exactly")
         }
+        rollups.add(row, proceeds: proceeds, sales: sales)
         if row.beginDate != lastDay {
             lastDay = row.beginDate
             lastDayText = row.beginDate.isoText
             tally.days.insert(row.beginDate)
         }
         let appSKU = row.appSKU
-        encoder.append(integer: reportID)
-        encoder.append(integer: Int64(row.line))
-        encoder.append(text: lastDayText)
-        encoder.append(bytes: appSKU)
-        encoder.append(bytes: row.sku)
-        encoder.append(bytes: row.productType)
-        encoder.append(text: row.bucket.rawValue)
-        encoder.append(integer: row.units)
-        encoder.append(integer: proceeds)
-        encoder.append(bytes: row.proceedsCurrency)
-        encoder.append(integer: sales)
-        encoder.append(bytes: row.customerCurrency)
-        encoder.append(bytes: row.countryCode)
-        encoder.append(bytes: row.device)
+        do {
+            encoder.append(integer: reportID)
+            encoder.append(integer: Int64(row.line))
+            try encoder.append(text: lastDayText)
+            try encoder.append(bytes: appSKU)
+            try encoder.append(bytes: row.sku)
+            try encoder.append(bytes: row.productType)
+            try encoder.append(text: row.bucket.rawValue)
+            encoder.append(integer: row.units)
+            encoder.append(integer: proceeds)
+            try encoder.append(bytes: row.proceedsCurrency)
+            encoder.append(integer: sales)
+            try encoder.append(bytes: row.customerCurrency)
+            try encoder.append(bytes: row.countryCode)
+            try encoder.append(bytes: row.device)
+        } catch {
+            throw ReportError(file: file, line: row.line, reason: .badText, message: "\(error)")
+        }
         // Rows come grouped by app: look the app up only when it changes.
         if row.bucket.isAppRow {
             if !appSKU.elementsEqual(lastAppRow) {

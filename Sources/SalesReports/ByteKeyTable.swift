@@ -7,14 +7,14 @@ import Darwin
 /// Interns short byte strings (SKUs, currency codes, product types) as small integer ids
 /// without creating a `String` per row: an open-addressing hash table over one byte arena.
 /// A struct, so that hot loops can own it in a local variable.
-struct ByteKeyTable {
+package struct ByteKeyTable {
     private var arena: [UInt8] = []
     private var keyStarts: [Int] = [0]
     private var hashes: [UInt64] = []
     private var slots: [Int32]
     private var mask: Int
 
-    init(capacity: Int = 64) {
+    package init(capacity: Int = 64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         slots = Array(repeating: -1, count: size)
@@ -22,11 +22,11 @@ struct ByteKeyTable {
     }
 
     /// The number of distinct keys.
-    var count: Int { hashes.count }
+    package var count: Int { hashes.count }
 
     /// The id of `key`, inserting it when new.
     @inline(__always)
-    mutating func id(_ key: UnsafeRawBufferPointer) -> Int {
+    package mutating func id(_ key: UnsafeRawBufferPointer) -> Int {
         let hash = ByteKeyTable.hash(key)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -38,12 +38,12 @@ struct ByteKeyTable {
     }
 
     /// The bytes of key `id`.
-    func key(_ id: Int) -> ArraySlice<UInt8> {
+    package func key(_ id: Int) -> ArraySlice<UInt8> {
         arena[keyStarts[id]..<keyStarts[id + 1]]
     }
 
     /// The key `id` as a string.
-    func string(_ id: Int) -> String {
+    package func string(_ id: Int) -> String {
         String(decoding: key(id), as: UTF8.self)
     }
 

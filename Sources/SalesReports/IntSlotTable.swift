@@ -1,46 +1,58 @@
 /// Maps non-negative integer keys to dense slots 0, 1, 2, … in first-seen order: an
 /// open-addressing table for the (app, currency) pairs of the fast path.
-struct IntSlotTable {
-    private var keys: [Int]
-    private var slots: [Int]
+package struct IntSlotTable {
+    /// Buckets of two integers, the key (-1 when empty) and its slot, side by side so that a
+    /// lookup touches one cache line.
+    private var table: [Int]
     private var mask: Int
     /// Every key with its slot, in slot order.
-    private(set) var entries: [(key: Int, slot: Int)] = []
+    package private(set) var entries: [(key: Int, slot: Int)] = []
 
-    init() {
-        keys = Array(repeating: -1, count: 256)
-        slots = Array(repeating: 0, count: 256)
+    package init() {
+        table = Self.emptyTable(buckets: 256)
         mask = 255
+    }
+
+    private static func emptyTable(buckets: Int) -> [Int] {
+        var table = [Int](repeating: 0, count: buckets * 2)
+        for bucket in 0..<buckets { table[bucket * 2] = -1 }
+        return table
+    }
+
+    @inline(__always)
+    private static func bucket(_ key: Int, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
     }
 
     /// The slot of `key`, a new one (equal to the previous count) when the key is new.
     @inline(__always)
-    mutating func slot(_ key: Int) -> Int {
-        var index = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+    package mutating func slot(_ key: Int) -> Int {
+        var index = Self.bucket(key, mask: mask)
         while true {
-            let found = keys[index]
-            if found == key { return slots[index] }
+            let found = table[index &* 2]
+            if found == key { return table[index &* 2 &+ 1] }
             if found < 0 {
                 let slot = entries.count
-                keys[index] = key
-                slots[index] = slot
+                table[index &* 2] = key
+                table[index &* 2 &+ 1] = slot
                 entries.append((key, slot))
-                if entries.count * 2 > keys.count { grow() }
+                // Grown past three quarters full: linear probes stay short, and the table small.
+                if entries.count * 4 > (mask + 1) * 3 { grow() }
                 return slot
             }
-            index = (index + 1) & mask
+            index = (index &+ 1) & mask
         }
     }
 
     private mutating func grow() {
-        keys = Array(repeating: -1, count: keys.count * 2)
-        slots = Array(repeating: 0, count: keys.count)
-        mask = keys.count - 1
+        let buckets = (mask + 1) * 2
+        table = Self.emptyTable(buckets: buckets)
+        mask = buckets - 1
         for (key, slot) in entries {
-            var index = Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-            while keys[index] >= 0 { index = (index + 1) & mask }
-            keys[index] = key
-            slots[index] = slot
+            var index = Self.bucket(key, mask: mask)
+            while table[index * 2] >= 0 { index = (index + 1) & mask }
+            table[index * 2] = key
+            table[index * 2 + 1] = slot
         }
     }
 }

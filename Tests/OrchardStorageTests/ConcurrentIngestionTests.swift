@@ -23,8 +23,8 @@ struct ConcurrentIngestionTests {
                     sku: iap ? "\(app).coins" : app, type: iap ? "IA1" : ["1", "3", "7"][index % 3],
                     units: Int64(index % 7 + 1) + extra - (index % 11 == 0 ? 9 : 0),
                     proceeds: iap ? "0.70" : "0", price: iap ? (index % 11 == 0 ? "-0.99" : "0.99") : "0",
-                    currency: index % 2 == 0 ? "USD" : "EUR", country: ["US", "DE", "FR", "JP"][index % 4],
-                    device: index % 5 == 0 ? "iPad" : "iPhone", parent: iap ? app : "", day: day)
+                    currency: index % 2 == 0 ? "USD" : "EUR", country: ["US", "DE", "FR", "JP", "BR"][index % 5],
+                    device: ["iPad", "iPhone", "Desktop"][index % 3], parent: iap ? app : "", day: day)
             }
         }
         var originals: [String] = []
@@ -122,6 +122,31 @@ struct ConcurrentIngestionTests {
 
                 // then
                 #expect(concurrent == serial, "round \(round)")
+            }
+        }
+    }
+
+    @Test("a report's own added-up rollups equal the rollups grouped in SQL", arguments: TestBackend.available)
+    func ownRollupsEqualSQL(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given: one vendor's report over many apps, countries, devices and currencies, refunds
+                // included, so its rollups are added up on its parse thread
+                let (originals, _) = try Self.files(in: directory)
+                let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                _ = try await ingestor.ingest(path: originals[0], accountNumber: "1", now: Self.now)
+                let own = try await Self.rollups(database)
+
+                // when: the same days grouped from the facts in SQL
+                try await database.withTransaction { connection in
+                    try await DailyRollups.recompute(
+                        accountID: 1, days: Self.days, backend: database.backend, on: connection)
+                }
+                let grouped = try await Self.rollups(database)
+
+                // then
+                #expect(own.count > 20)
+                #expect(own == grouped)
             }
         }
     }
