@@ -161,21 +161,8 @@ struct RotateKeyCommandTests {
         }
         environment.merge(settings) { $1 }
         environment["ORCHARD_TEST_FAILPOINT"] = failpoint
-        let process = Process()
-        process.executableURL = SummarizeCommandTests.executable
-        process.arguments = ["rotate-key", "--database-url", Self.text(of: url)]
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        return try SummarizeCommandTests.run(
+            ["rotate-key", "--database-url", Self.text(of: url)], environment: environment)
     }
 
     static func text(of url: DatabaseURL) -> String {

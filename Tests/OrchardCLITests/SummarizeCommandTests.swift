@@ -29,10 +29,14 @@ struct SummarizeCommandTests {
             customerPrice: DecimalAmount(proceeds)!, parentIdentifier: parent)
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs the built `orchard` with `arguments` (and `environment`, else this process's).
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
