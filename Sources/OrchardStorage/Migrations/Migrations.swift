@@ -5,5 +5,6 @@ package enum Migrations {
         CreateAccountsIntegrationsAndReports(),
         FactMoneyAndUniqueRollups(),
         ReSealSecretsWithContext(),
+        JobQueueTable(),
     ]
 }

@@ -1,0 +1,235 @@
+package import Foundation
+import SQLKit
+
+/// The persisted job queue of DESIGN.md section 6, the same code on SQLite and PostgreSQL.
+///
+/// A job is claimed with a lease and a lease token; every later write by its worker (renew,
+/// complete, fail, release) names the token and is refused once the lease has passed to another
+/// worker or the job was cancelled, so a worker that stalled past its lease cannot overwrite the
+/// newer run's outcome. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so any number of workers
+/// share one queue; SQLite claims inside its single-writer transaction.
+package struct JobQueue: Sendable {
+    package enum State: String, Sendable, CaseIterable {
+        case queued, running, done, dead, cancelled
+    }
+
+    /// A claimed job, as its worker holds it.
+    package struct Job: Sendable, Equatable {
+        package var id: Int64
+        package var kind: String
+        package var payload: String
+        package var storeAccountID: Int64?
+        /// Runs so far, this one included.
+        package var attempts: Int
+        package var maxAttempts: Int
+        package var leaseToken: String
+    }
+
+    /// The worker's lease on a job has passed to another worker, or the job was cancelled: the
+    /// worker must stop and write nothing more.
+    package struct LeaseLost: Error, Sendable, Equatable, CustomStringConvertible {
+        package var jobID: Int64
+        package var description: String { "job \(jobID) is no longer this worker's (lease lapsed or job cancelled)" }
+    }
+
+    /// How long a failed job waits before its next attempt.
+    package struct Backoff: Sendable {
+        package var base: TimeInterval = 30
+        package var cap: TimeInterval = 3_600
+        /// A number in 0..<1 (injected in tests).
+        package var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
+
+        package init(
+            base: TimeInterval = 30, cap: TimeInterval = 3_600,
+            random: @escaping @Sendable () -> Double = {
+                Double.random(in: 0..<1)
+            }
+        ) {
+            self.base = base
+            self.cap = cap
+            self.random = random
+        }
+
+        /// Exponential with equal jitter: half the step, plus up to the other half at random.
+        package func delay(afterAttempt attempt: Int) -> TimeInterval {
+            let step = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+            return step / 2 + step / 2 * random()
+        }
+    }
+
+    let database: OrchardDatabase
+    let backoff: Backoff
+
+    package init(database: OrchardDatabase, backoff: Backoff = Backoff()) {
+        self.database = database
+        self.backoff = backoff
+    }
+
+    /// Queues a job; `nil` when a job with the same `dedupeKey` is already queued or running.
+    @discardableResult
+    package func enqueue(
+        kind: String, payload: String = "{}", dedupeKey: String? = nil, storeAccountID: Int64? = nil,
+        runAfter: Date, maxAttempts: Int = 8, now: Date
+    ) async throws -> Int64? {
+        try await database.withTransaction { connection in
+            try await connection.raw(
+                """
+                INSERT INTO jobs (kind, payload, dedupe_key, store_account_id, run_after, max_attempts, created_at,
+                    updated_at)
+                VALUES (\(bind: kind), \(bind: payload), \(bind: dedupeKey), \(bind: storeAccountID), \(bind: runAfter),
+                    \(bind: maxAttempts), \(bind: now), \(bind: now))
+                ON CONFLICT DO NOTHING
+                RETURNING id
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
+        }
+    }
+
+    /// Claims the job that is due first (queued and due, or running with a lapsed lease) for
+    /// `owner`, for `lease`; `nil` when none is due. A job whose lease lapsed as often as it may run
+    /// is parked as dead instead.
+    package func claim(owner: String, lease: TimeInterval, now: Date) async throws -> Job? {
+        let token = UUID().uuidString
+        let backend = database.backend
+        return try await database.withTransaction { connection in
+            try await connection.raw(
+                """
+                UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                    last_error = 'the worker running it stopped before it finished, every attempt', updated_at = \(bind: now)
+                WHERE state = 'running' AND lease_expires_at < \(bind: now) AND attempts >= max_attempts
+                """
+            ).run()
+            let due: SQLQueryString = """
+                SELECT id FROM jobs
+                WHERE (state = 'queued' AND run_after <= \(bind: now)) OR (state = 'running' AND lease_expires_at < \(bind: now))
+                ORDER BY run_after, id LIMIT 1
+                """
+            let pick: SQLQueryString = backend == .postgres ? due + " FOR UPDATE SKIP LOCKED" : due
+            guard
+                let row = try await connection.raw(
+                    """
+                    UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(bind: owner),
+                        lease_token = \(bind: token), lease_expires_at = \(bind: now.addingTimeInterval(lease)),
+                        updated_at = \(bind: now)
+                    WHERE id = (
+                    """ + pick + ") RETURNING id, kind, payload, store_account_id, attempts, max_attempts"
+                ).first()
+            else { return nil }
+            return Job(
+                id: try row.decode(column: "id", as: Int64.self), kind: try row.decode(column: "kind", as: String.self),
+                payload: try row.decode(column: "payload", as: String.self),
+                storeAccountID: try row.decode(column: "store_account_id", as: Int64?.self),
+                attempts: try row.decode(column: "attempts", as: Int.self),
+                maxAttempts: try row.decode(column: "max_attempts", as: Int.self), leaseToken: token)
+        }
+    }
+
+    /// Extends the lease while the job runs.
+    package func renew(_ job: Job, lease: TimeInterval, now: Date) async throws {
+        try await fenced(job) {
+            "lease_expires_at = \(bind: now.addingTimeInterval(lease)), updated_at = \(bind: now)"
+        }
+    }
+
+    /// Marks the job done.
+    package func complete(_ job: Job, now: Date) async throws {
+        try await fenced(job) {
+            """
+            state = 'done', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, last_error = NULL,
+            updated_at = \(bind: now)
+            """
+        }
+    }
+
+    /// Records a failed attempt: queued again after the backoff (or Apple's `Retry-After`), or dead
+    /// after its last attempt, keeping `error`. A `permanent` failure is dead at once.
+    package func fail(_ job: Job, error: String, retryAfter: TimeInterval? = nil, permanent: Bool = false, now: Date)
+        async throws
+    {
+        if permanent || job.attempts >= job.maxAttempts {
+            try await fenced(job) {
+                """
+                state = 'dead', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                last_error = \(bind: error), updated_at = \(bind: now)
+                """
+            }
+        } else {
+            let delay = max(retryAfter ?? 0, backoff.delay(afterAttempt: job.attempts))
+            try await fenced(job) {
+                """
+                state = 'queued', run_after = \(bind: now.addingTimeInterval(delay)), lease_owner = NULL,
+                lease_token = NULL, lease_expires_at = NULL, last_error = \(bind: error), updated_at = \(bind: now)
+                """
+            }
+        }
+    }
+
+    /// Gives the job back without counting the attempt (a worker shutting down).
+    package func release(_ job: Job, now: Date) async throws {
+        try await fenced(job) {
+            """
+            state = 'queued', attempts = attempts - 1, run_after = \(bind: now), lease_owner = NULL,
+            lease_token = NULL, lease_expires_at = NULL, updated_at = \(bind: now)
+            """
+        }
+    }
+
+    /// Cancels every queued or running job of a store account; returns how many.
+    @discardableResult
+    package func cancel(storeAccountID: Int64, now: Date) async throws -> Int {
+        try await database.withTransaction { connection in
+            try await connection.raw(
+                """
+                UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                    updated_at = \(bind: now)
+                WHERE store_account_id = \(bind: storeAccountID) AND state IN ('queued', 'running')
+                RETURNING id
+                """
+            ).all().count
+        }
+    }
+
+    /// When the next job falls due (a queued job's time, or a running job's lease end), for an
+    /// idle worker's sleep; `nil` when the queue is empty.
+    package func nextDue() async throws -> Date? {
+        try await database.withConnection { connection in
+            let rows = try await connection.raw(
+                """
+                SELECT MIN(run_after) AS due FROM jobs WHERE state = 'queued'
+                UNION ALL SELECT MIN(lease_expires_at) AS due FROM jobs WHERE state = 'running'
+                """
+            ).all()
+            return try rows.compactMap { try $0.decode(column: "due", as: Date?.self) }.min()
+        }
+    }
+
+    /// The number of jobs per kind and state.
+    package func counts() async throws -> [String: [State: Int]] {
+        try await database.withConnection { connection in
+            var result: [String: [State: Int]] = [:]
+            for row in try await connection.raw(
+                "SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state"
+            ).all() {
+                let name = try row.decode(column: "state", as: String.self)
+                guard let state = State(rawValue: name) else {
+                    throw StoredValueError(column: "jobs.state", value: name)
+                }
+                result[try row.decode(column: "kind", as: String.self), default: [:]][state] =
+                    try row.decode(column: "n", as: Int.self)
+            }
+            return result
+        }
+    }
+
+    /// Runs `UPDATE jobs SET <set> WHERE` the job is still this worker's.
+    private func fenced(_ job: Job, _ set: () -> SQLQueryString) async throws {
+        let assignments = set()
+        let updated = try await database.withTransaction { connection in
+            try await connection.raw(
+                "UPDATE jobs SET " + assignments
+                    + " WHERE id = \(bind: job.id) AND lease_token = \(bind: job.leaseToken) AND state = 'running' RETURNING id"
+            ).first()
+        }
+        guard updated != nil else { throw LeaseLost(jobID: job.id) }
+    }
+}
