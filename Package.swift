@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "OrchardCore", "OrchardStorage", "AppStoreConnect", "SalesReports",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -96,6 +97,8 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -136,6 +139,15 @@ let package = Package(
             name: "OrchardStorageTests",
             dependencies: [
                 "OrchardStorage", "OrchardTestSupport", "SalesReports",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "OrchardSyncTests",
+            dependencies: [
+                "OrchardSync", "OrchardStorage", "OrchardTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: upcoming

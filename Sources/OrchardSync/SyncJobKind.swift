@@ -1,8 +1,9 @@
-/// The kinds of background job of DESIGN.md section 6, run by OrchardSync's workers.
-package enum SyncJobKind: String, Sendable, CaseIterable, Codable {
-    case verifyInvitations = "verify_invitations"
-    case detectRevocation = "detect_revocation"
+/// The kinds of background job of DESIGN.md section 6, run by OrchardSync's workers, as stored in
+/// `jobs.kind`.
+package enum SyncJobKind: String, Sendable, CaseIterable {
+    case checkInvitations = "check_invitations"
     case backfillAccount = "backfill_account"
     case syncReport = "sync_report"
-    case expirePendingIntegrations = "expire_pending_integrations"
+    case eraseFunnelTokens = "erase_funnel_tokens"
+    case purgeAccount = "purge_account"
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import OrchardCore
 import OrchardStorage
+import OrchardSync
 import OrchardWeb
 
 struct Serve: AsyncParsableCommand {
@@ -29,8 +30,11 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "orchard.serve")
 
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
-        _ = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
-        let app = buildApplication(settings: settings, database: database, logger: logger) { port in
+        let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
+        let workers =
+            settings.runWorkers
+            ? buildWorkers(database: database, keys: keys, logger: Logger(label: "orchard.worker")) : []
+        let app = buildApplication(settings: settings, database: database, logger: logger, services: workers) { port in
             logger.notice(
                 "Orchard is listening",
                 metadata: ["url": "http://\(settings.host):\(port)", "database": "\(database.displayName)"])

@@ -1,0 +1,139 @@
+package import Foundation
+package import Logging
+package import OrchardStorage
+import ServiceLifecycle
+
+/// A failure a job handler can describe to the queue: when to try again (Apple's `Retry-After`),
+/// or that trying again cannot help.
+package protocol JobFailure: Error {
+    var retryAfter: TimeInterval? { get }
+    var isPermanent: Bool { get }
+}
+
+/// Runs queued jobs, one at a time, as a ServiceLifecycle service (DESIGN.md section 6): claims the
+/// job due first with a lease, renews the lease while the handler runs, records the outcome, and
+/// sleeps until the next job is due (at most `idleCap`) when there is none. On graceful shutdown the
+/// running handler is cancelled and its job released to be run again, not counted as failed.
+package struct JobWorker: Service {
+    package typealias Handler = @Sendable (JobQueue.Job) async throws -> Void
+
+    let queue: JobQueue
+    let handlers: [String: Handler]
+    let owner: String
+    let lease: TimeInterval
+    let idleCap: TimeInterval
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    package init(
+        queue: JobQueue, handlers: [String: Handler], owner: String = "worker-\(UUID().uuidString.prefix(8))",
+        lease: TimeInterval = 120, idleCap: TimeInterval = 30, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "orchard.worker")
+    ) {
+        self.queue = queue
+        self.handlers = handlers
+        self.owner = owner
+        self.lease = lease
+        self.idleCap = idleCap
+        self.now = now
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        logger.info("worker started", metadata: ["owner": "\(owner)", "kinds": "\(handlers.keys.sorted())"])
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if try await runNext() { continue }
+                    let due = try await queue.nextDue()
+                    let wait = min(idleCap, max(0.05, (due ?? .distantFuture).timeIntervalSince(now())))
+                    try await Task.sleep(for: .seconds(wait))
+                } catch is CancellationError {
+                    break
+                } catch {
+                    // The database is unreachable or busy: wait, then try again.
+                    logger.warning("cannot reach the job queue", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(idleCap))
+                }
+            }
+        }
+        logger.info("worker stopped", metadata: ["owner": "\(owner)"])
+    }
+
+    /// Claims and runs the job due first; `false` when none is due.
+    package func runNext() async throws -> Bool {
+        guard let job = try await queue.claim(owner: owner, lease: lease, now: now()) else { return false }
+        await run(job)
+        return true
+    }
+
+    private func run(_ job: JobQueue.Job) async {
+        let metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempts)"]
+        guard let handler = handlers[job.kind] else {
+            try? await queue.fail(job, error: "no handler for jobs of kind '\(job.kind)'", permanent: true, now: now())
+            logger.error("job kind unknown", metadata: metadata)
+            return
+        }
+        let renewal = Task { [queue, lease, now] in
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(lease / 3))
+                try await queue.renew(job, lease: lease, now: now())
+            }
+        }
+        defer { renewal.cancel() }
+        do {
+            try await handler(job)
+            try Task.checkCancellation()
+            try await queue.complete(job, now: now())
+            logger.debug("job done", metadata: metadata)
+        } catch is JobQueue.LeaseLost {
+            logger.warning("job taken over or cancelled; its outcome is not recorded", metadata: metadata)
+        } catch is CancellationError {
+            try? await queue.release(job, now: now())
+            logger.info("job released at shutdown", metadata: metadata)
+        } catch {
+            let failure = error as? any JobFailure
+            logger.warning("job failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            do {
+                try await queue.fail(
+                    job, error: String(describing: error), retryAfter: failure?.retryAfter,
+                    permanent: failure?.isPermanent ?? false, now: now())
+            } catch {
+                logger.warning("job outcome not recorded", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+        }
+    }
+}
+
+/// Queues a recurring job every `interval` (de-duplicated: skipped while one is queued or running).
+package struct RecurringJob: Service {
+    let queue: JobQueue
+    let kind: SyncJobKind
+    let interval: TimeInterval
+    let now: @Sendable () -> Date
+
+    package init(
+        queue: JobQueue, kind: SyncJobKind, interval: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.queue = queue
+        self.kind = kind
+        self.interval = interval
+        self.now = now
+    }
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                _ = try? await schedule()
+                try? await Task.sleep(for: .seconds(interval))
+            }
+        }
+    }
+
+    /// Queues the job now, unless one is already queued or running.
+    @discardableResult
+    package func schedule() async throws -> Int64? {
+        let time = now()
+        return try await queue.enqueue(kind: kind.rawValue, dedupeKey: kind.rawValue, runAfter: time, now: time)
+    }
+}

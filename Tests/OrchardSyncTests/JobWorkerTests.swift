@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import OrchardStorage
+import OrchardTestSupport
+import SQLKit
+import Synchronization
+import Testing
+
+@testable import OrchardSync
+
+/// The worker over the real queue on both databases, with an injected clock.
+@Suite("Job worker")
+struct JobWorkerTests {
+    static let start = Date(timeIntervalSince1970: 1_700_000_000)
+
+    struct AppleSaysWait: JobFailure {
+        var retryAfter: TimeInterval? { 300 }
+        var isPermanent: Bool { false }
+    }
+
+    struct ReportTooOld: JobFailure {
+        var retryAfter: TimeInterval? { nil }
+        var isPermanent: Bool { true }
+    }
+
+    static func migrated(_ backend: TestBackend, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void)
+        async throws
+    {
+        try await TestDatabase.withFresh(backend) { fresh in
+            try await fresh.withOpen { database in
+                _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                try await body(database)
+            }
+        }
+    }
+
+    static func states(_ database: OrchardDatabase) async throws -> [String: JobQueue.State] {
+        try await JobQueue(database: database).counts().compactMapValues { $0.count == 1 ? $0.keys.first : nil }
+    }
+
+    @Test(
+        "a job runs, a failing one waits for Apple's Retry-After, a hopeless one is dead at once",
+        arguments: TestBackend.available)
+    func outcomes(backend: TestBackend) async throws {
+        try await Self.migrated(backend) { database in
+            // given
+            let queue = JobQueue(database: database)
+            let ran = Mutex<[String]>([])
+            let worker = JobWorker(
+                queue: queue,
+                handlers: [
+                    "ok": { job in ran.withLock { $0.append(job.kind) } },
+                    "wait": { _ in throw AppleSaysWait() },
+                    "hopeless": { _ in throw ReportTooOld() },
+                ], now: { Self.start }, logger: TestLogging.logger)
+            for kind in ["ok", "wait", "hopeless", "unknown"] {
+                try await queue.enqueue(kind: kind, runAfter: Self.start, now: Self.start)
+            }
+
+            // when
+            var runs = 0
+            while try await worker.runNext() { runs += 1 }
+
+            // then
+            #expect(runs == 4)
+            #expect(ran.withLock { $0 } == ["ok"])
+            let counts = try await queue.counts()
+            #expect(counts["ok"] == [.done: 1])
+            #expect(counts["wait"] == [.queued: 1])
+            #expect(counts["hopeless"] == [.dead: 1])
+            #expect(counts["unknown"] == [.dead: 1])
+            #expect(try await queue.nextDue() == Self.start.addingTimeInterval(300))
+        }
+    }
+
+    @Test("the recurring erasure job erases funnel tokens past their lifetime", arguments: TestBackend.available)
+    func erasesFunnelTokens(backend: TestBackend) async throws {
+        try await Self.migrated(backend) { database in
+            // given: a user's funnel token whose hour is over
+            let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
+            _ = try await SealedKeyRecord.claim(keys, database: database)
+            let userID = try await database.withConnection { connection in
+                try await connection.raw(
+                    """
+                    INSERT INTO users (email, password_hash, created_at) VALUES ('a@example.com', 'x', \(bind: Self.start))
+                    RETURNING id
+                    """
+                ).first()!.decode(column: "id", as: Int64.self)
+            }
+            let tokens = FunnelTokenStore(database: database, keys: keys)
+            let record = try await tokens.save(
+                userID: userID, token: "4fbd6016-439d-4cef-a72e-5c465f8343d4", masked: "4fbd…43d4",
+                provenAccounts: ["123"], now: Self.start, lifetime: 3_600)
+            let later = Self.start.addingTimeInterval(3_601)
+            let services = buildWorkers(database: database, keys: keys, now: { later }, logger: TestLogging.logger)
+            let worker = try #require(services.compactMap { $0 as? JobWorker }.first)
+            let schedule = try #require(services.compactMap { $0 as? RecurringJob }.first)
+
+            // when
+            #expect(try await schedule.schedule() != nil)
+            #expect(try await schedule.schedule() == nil)
+            #expect(try await worker.runNext())
+
+            // then
+            #expect(try await tokens.reveal(id: record.id, userID: userID, now: later) == nil)
+            #expect(try await JobQueue(database: database).counts()["erase_funnel_tokens"] == [.done: 1])
+        }
+    }
+}
