@@ -38,9 +38,7 @@ public enum ReportType: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// Reads a Reporter spelling case-insensitively, e.g. `sales`, `SubscriptionEvent`.
     public init?(reporterName: String) {
-        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == reporterName.lowercased() }) else {
-            return nil
-        }
+        guard let match = Self.caseNamed(reporterName) else { return nil }
         self = match
     }
 
@@ -74,9 +72,7 @@ public enum ReportFrequency: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// Reads `Daily`, `weekly`, `MONTHLY` …
     public init?(reporterName: String) {
-        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == reporterName.lowercased() }) else {
-            return nil
-        }
+        guard let match = Self.caseNamed(reporterName) else { return nil }
         self = match
     }
 
@@ -91,5 +87,12 @@ public enum ReportFrequency: String, Sendable, Hashable, CaseIterable, Codable {
         } else {
             self = .weekly
         }
+    }
+}
+
+extension CaseIterable where Self: RawRepresentable, RawValue == String {
+    /// The case whose raw value is `name`, ignoring case.
+    fileprivate static func caseNamed(_ name: String) -> Self? {
+        allCases.first { $0.rawValue.lowercased() == name.lowercased() }
     }
 }
