@@ -62,14 +62,19 @@ package struct IntegrationStore: Sendable {
             var changed: [Integration] = []
             for integration in try await Self.select("a.number = \(bind: accountNumber)", on: connection) {
                 guard let next = integration.status.applying(event) else { continue }
-                try await connection.raw(
-                    """
-                    UPDATE integrations SET status = \(bind: next.rawValue), status_reason = \(bind: reason),
-                        updated_at = \(bind: now),
-                        activated_at = CASE WHEN \(bind: next.rawValue) = 'active' THEN \(bind: now) ELSE activated_at END
-                    WHERE id = \(bind: integration.id)
-                    """
-                ).run()
+                // Compare-and-set: a worker that read the same status a moment earlier moved it
+                // already, and the integration is not moved twice.
+                guard
+                    try await connection.raw(
+                        """
+                        UPDATE integrations SET status = \(bind: next.rawValue), status_reason = \(bind: reason),
+                            updated_at = \(bind: now),
+                            activated_at = CASE WHEN \(bind: next.rawValue) = 'active' THEN \(bind: now) ELSE activated_at END
+                        WHERE id = \(bind: integration.id) AND status = \(bind: integration.status.rawValue)
+                        RETURNING id
+                        """
+                    ).first() != nil
+                else { continue }
                 try await AuditLog.insert(
                     AuditEvent(
                         at: now, userID: integration.userID, accountNumber: accountNumber,
@@ -104,6 +109,14 @@ package struct IntegrationStore: Sendable {
         }
     }
 
+    /// Reads a stored status; an unknown one is an error, never a silent default.
+    static func status(_ stored: String) throws -> IntegrationStatus {
+        guard let status = IntegrationStatus(rawValue: stored) else {
+            throw StoredValueError(column: "integrations.status", value: stored)
+        }
+        return status
+    }
+
     static func select(_ condition: SQLQueryString, on connection: any SQLDatabase) async throws -> [Integration] {
         try await connection.raw(
             """
@@ -118,7 +131,7 @@ package struct IntegrationStore: Sendable {
                 userID: try row.decode(column: "user_id", as: Int64.self),
                 accountNumber: try row.decode(column: "number", as: String.self),
                 accountName: try row.decode(column: "name", as: String.self),
-                status: IntegrationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+                status: try Self.status(try row.decode(column: "status", as: String.self)),
                 statusReason: try row.decode(column: "status_reason", as: String?.self),
                 createdAt: try row.decode(column: "created_at", as: Date.self),
                 activatedAt: try row.decode(column: "activated_at", as: Date?.self),

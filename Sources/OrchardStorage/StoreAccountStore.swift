@@ -53,13 +53,16 @@ package struct StoreAccountStore: Sendable {
                 """
             ).first()
         else { return nil }
+        let accessName = try row.decode(column: "access_state", as: String.self)
+        guard let access = StoreAccountAccess(rawValue: accessName) else {
+            throw StoredValueError(column: "store_accounts.access_state", value: accessName)
+        }
         return StoreAccount(
             id: try row.decode(column: "id", as: Int64.self),
             number: try row.decode(column: "number", as: String.self),
             name: try row.decode(column: "name", as: String.self),
             vendors: try row.decode(column: "vendors", as: String.self).split(separator: ",").map(String.init),
-            access: StoreAccountAccess(rawValue: try row.decode(column: "access_state", as: String.self))
-                ?? .awaitingAccess,
+            access: access,
             firstSeenAt: try row.decode(column: "first_seen_at", as: Date.self),
             lastSeenAt: try row.decode(column: "last_seen_at", as: Date?.self),
             backfill: .init(
