@@ -73,7 +73,7 @@ package enum DailyRollups {
     /// chosen report is `own`'s takes `own`'s rows as they are; other days are grouped in SQL.
     static func recompute(
         accountID: Int64, days: [ReportDate], backend: OrchardDatabase.Backend, on connection: any SQLDatabase,
-        own: OwnRollups? = nil
+        own: OwnRollups? = nil, freshStatistics: Bool = false
     ) async throws {
         guard !days.isEmpty else { return }
         if backend == .postgres {
@@ -126,6 +126,11 @@ package enum DailyRollups {
             }
             let reports = chooseReports(candidates.filter { grouped.contains($0.day) })
             guard !reports.isEmpty, !grouped.isEmpty else { continue }
+            if backend == .postgres, freshStatistics {
+                // Statistics that count a large report just written, so the grouping below uses a hash
+                // table, not an on-disk sort. Only on this path: ANALYZE locks the table until commit.
+                try await connection.raw("ANALYZE sales_facts").run()
+            }
             let groupedList = list(grouped)
             try await connection.raw(
                 """

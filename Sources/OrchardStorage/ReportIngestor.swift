@@ -132,11 +132,12 @@ package struct ReportIngestor: Sendable {
                     await facts.abandon()
                     throw error
                 }
-                try await Self.upsertApps(tally.apps, accountID: accountID, on: connection)
-                if backend == .postgres, tally.rows > 10_000 {
-                    // Fresh statistics, so the rollup query groups with a hash table, not a sort.
-                    try await connection.raw("ANALYZE sales_facts").run()
+                if identity.isDailySales, tally.days.count > 1 {
+                    throw Failure.wrongReport(
+                        file: source.name, expected: "a daily report of \(identity.date.isoText)",
+                        found: "rows for \(tally.days.count) days")
                 }
+                try await Self.upsertApps(tally.apps, accountID: accountID, on: connection)
                 let factsWritten = ContinuousClock.now
                 logger.debug(
                     "facts written", metadata: ["rows": "\(tally.rows)", "seconds": "\(factsWritten - started)"])
@@ -153,7 +154,8 @@ package struct ReportIngestor: Sendable {
                 let days = identity.isDailySales ? tally.days.union(previousDays).sorted() : []
                 try await DailyRollups.recompute(
                     accountID: accountID, days: days, backend: backend, on: connection,
-                    own: tally.rollups.map { .init(reportID: reportID, rows: $0, driver: driver) })
+                    own: tally.rollups.map { .init(reportID: reportID, rows: $0, driver: driver) },
+                    freshStatistics: tally.rows > 10_000)
                 logger.debug(
                     "rollups recomputed",
                     metadata: ["days": "\(days.count)", "seconds": "\(ContinuousClock.now - factsWritten)"])
@@ -219,7 +221,9 @@ package struct ReportIngestor: Sendable {
             ON CONFLICT (number) DO NOTHING
             """
         ).run()
-        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+        // NO KEY UPDATE: serialises ingestions of the account without blocking rows that only
+        // reference it (a job queued for the account takes KEY SHARE).
+        let lock: SQLQueryString = backend == .postgres ? " FOR NO KEY UPDATE" : ""
         return try await connection.raw("SELECT id FROM store_accounts WHERE number = \(bind: number)" + lock).first()!
             .decode(column: "id", as: Int64.self)
     }

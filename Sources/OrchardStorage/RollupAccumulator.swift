@@ -68,7 +68,8 @@ struct RollupAccumulator {
         case .restores: bucketColumn = 4
         case .other: bucketColumn = 5
         }
-        guard let units = Int32(exactly: row.units), count(units, at: base + bucketColumn),
+        // Int32.min has no positive counterpart: such a row gives up like any other overflow.
+        guard let units = Int32(exactly: row.units), units != .min, count(units, at: base + bucketColumn),
             units >= 0 || count(-units, at: base + 6),
             add(proceeds, at: slot * Self.moneyCount), add(sales, at: slot * Self.moneyCount + 1)
         else { return giveUp() }

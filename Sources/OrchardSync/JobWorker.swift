@@ -74,21 +74,29 @@ package struct JobWorker: Service {
             logger.error("job kind unknown", metadata: metadata)
             return
         }
-        let renewal = Task { [queue, lease, now] in
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(lease / 3))
-                try await queue.renew(job, lease: lease, now: now())
-            }
-        }
-        defer { renewal.cancel() }
         do {
-            try await handler(job)
-            try Task.checkCancellation()
+            // The handler and the lease's renewal run side by side; losing the lease (taken over, or
+            // the account's jobs cancelled) cancels the handler.
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await handler(job)
+                    return true
+                }
+                group.addTask { try await renewLease(of: job, metadata: metadata) }
+                while let finished = try await group.next() {
+                    if finished {
+                        group.cancelAll()
+                        break
+                    }
+                }
+            }
+            // The work is done: recorded as done even when shutdown began meanwhile.
             try await queue.complete(job, now: now())
             logger.debug("job done", metadata: metadata)
         } catch is JobQueue.LeaseLost {
             logger.warning("job taken over or cancelled; its outcome is not recorded", metadata: metadata)
-        } catch is CancellationError {
+        } catch  where Task.isCancelled {
+            // Shutting down: whatever the handler threw on its way out, the job runs again elsewhere.
             try? await queue.release(job, now: now())
             logger.info("job released at shutdown", metadata: metadata)
         } catch {
@@ -100,6 +108,25 @@ package struct JobWorker: Service {
                     permanent: failure?.isPermanent ?? false, now: now())
             } catch {
                 logger.warning("job outcome not recorded", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+        }
+    }
+
+    /// Renews the lease three times per lease until cancelled; throws ``JobQueue/LeaseLost`` when the
+    /// job is no longer this worker's. Other errors (a busy or unreachable database) are retried at
+    /// the next renewal, while the lease still has two thirds to run.
+    private func renewLease(of job: JobQueue.Job, metadata: Logger.Metadata) async throws -> Bool {
+        while true {
+            try await Task.sleep(for: .seconds(lease / 3))
+            do {
+                try await queue.renew(job, lease: lease, now: now())
+            } catch let lost as JobQueue.LeaseLost {
+                throw lost
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.warning(
+                    "lease not renewed; trying again", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }
         }
     }

@@ -113,6 +113,53 @@ struct IngestionCorrectnessTests {
         }
     }
 
+    @Test("units past 32 bits fall back to grouping in SQL, exactly", arguments: TestBackend.available)
+    func hugeUnits(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given: a refund of Int32.min units next to a sale of more than Int32.max units
+                let rows = [
+                    SalesFileBuilder.row(sku: "app", type: "1", units: -2_147_483_648, day: Self.day),
+                    SalesFileBuilder.row(sku: "app", type: "1", units: 3_000_000_000, country: "DE", day: Self.day),
+                ]
+                let path = try SalesFileBuilder.write(rows, day: Self.day, in: directory)
+
+                // when
+                _ = try await Self.ingestor(database, raw: nil).ingest(path: path, accountNumber: "1", now: Self.now)
+
+                // then
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "1", from: Self.day, to: Self.day, database: database)
+                #expect(totals.units[.downloads] == 852_516_352)
+                #expect(totals.returns == 2_147_483_648)
+            }
+        }
+    }
+
+    @Test("a daily report with rows of two days is refused", arguments: TestBackend.available)
+    func dailyReportOfTwoDays(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given
+                let next = ReportDate(year: 2023, month: 7, day: 19)!
+                let rows = [
+                    SalesFileBuilder.row(sku: "app", type: "1", units: 1, day: Self.day),
+                    SalesFileBuilder.row(sku: "app", type: "1", units: 1, day: next),
+                ]
+                let path = try SalesFileBuilder.write(rows, day: Self.day, in: directory)
+
+                // when
+                let error = await #expect(throws: ReportIngestor.Failure.self) {
+                    try await Self.ingestor(database, raw: nil).ingest(path: path, accountNumber: "1", now: Self.now)
+                }
+
+                // then
+                #expect("\(error!)".contains("rows for 2 days"))
+                #expect(try await Self.count("sales_facts", in: database) == 0)
+            }
+        }
+    }
+
     @Test("reparse rebuilds altered facts and rollups from the raw file", arguments: TestBackend.available)
     func reparseRepairsFacts(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in
