@@ -20,6 +20,9 @@ public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, 
     /// Report type, subtype, date type or date rejected (codes 201-208, 101-102), or a request the
     /// client refused to send.
     case invalidParameters(code: Int?, message: String)
+    /// The report is older than Apple keeps (code 205 with Apple's "available only for past 365
+    /// days"): gone for good, never worth a retry.
+    case reportTooOld(message: String)
     /// Too many requests (code 117, HTTP 429); wait `retryAfter` when Apple said.
     case rateLimited(retryAfter: Duration?)
     /// Apple failed on its side (HTTP 5xx, "An unexpected error occurred").
@@ -52,6 +55,7 @@ public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, 
         case .accountRequired: "the token sees several accounts; specify the account number"
         case .invalidAccount: "the account number is not one this token can see"
         case .invalidVendor: "the vendor number is not valid for this account"
+        case .reportTooOld(let message): "the report is older than Apple keeps: \(message)"
         case .invalidParameters(let code, let message):
             "invalid report parameters\(code.map { " (code \($0))" } ?? ""): \(message)"
         case .rateLimited(let retryAfter):
@@ -70,6 +74,7 @@ public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, 
         switch self {
         case .notAvailableYet(let message): return .notAvailableYet(message: clean(message))
         case .invalidParameters(let code, let message): return .invalidParameters(code: code, message: clean(message))
+        case .reportTooOld(let message): return .reportTooOld(message: clean(message))
         case .appleUnavailable(let status, let message):
             return .appleUnavailable(status: status, message: clean(message))
         case .unexpectedResponse(let status, let code, let message):
@@ -104,10 +109,17 @@ public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, 
         case 214: .accountRequired
         case 215: .invalidAccount
         case 200, 300: .invalidVendor
+        case 205 where Self.saysTooOld(message): .reportTooOld(message: message)
         case 100...102, 201...208: .invalidParameters(code: code, message: message)
         case 117: .rateLimited(retryAfter: retryAfter)
         default: nil
         }
+    }
+
+    /// Apple's wording for a date past its retention: "Reports are available only for past 365 days."
+    private static func saysTooOld(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return text.contains("available only for past") || text.contains("only for the past")
     }
 
     private static func fromMessage(_ message: String, status: Int, retryAfter: Duration?) -> ReporterError? {
@@ -118,6 +130,7 @@ public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, 
         if text.contains("access token is invalid") { return .invalidToken }
         if text.contains("not available yet") { return .notAvailableYet(message: message) }
         if text.contains("no sales") { return .noSales }
+        if saysTooOld(message) { return .reportTooOld(message: message) }
         if text.contains("more than one account") || text.contains("specify an account") { return .accountRequired }
         if text.contains("too many requests") { return .rateLimited(retryAfter: retryAfter) }
         if text.contains("unexpected error") { return .appleUnavailable(status: status, message: message) }

@@ -18,6 +18,10 @@ struct ReporterErrorTests {
         (.robotError(400, code: 215, "Invalid account number."), .invalidAccount),
         (.robotError(400, code: 200, "Invalid vendor number."), .invalidVendor),
         (.robotError(400, code: 205, "Invalid date."), .invalidParameters(code: 205, message: "Invalid date.")),
+        (
+            .robotError(400, code: 205, "Reports are available only for past 365 days. Please enter a different date."),
+            .reportTooOld(message: "Reports are available only for past 365 days. Please enter a different date.")
+        ),
         (.robotError(400, code: 101, "Invalid command."), .invalidParameters(code: 101, message: "Invalid command.")),
         (
             .robotError(429, code: 117, "Too many requests.", headers: [("Retry-After", "30")]),

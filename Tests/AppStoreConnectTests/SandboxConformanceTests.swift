@@ -142,8 +142,8 @@ struct SandboxConformanceTests {
                 Issue.record("today is not available yet"); return
             }
             #expect(await report(ReportDate(year: 2026, month: 11, day: 1)!) == .noSales)
-            guard case .invalidParameters(205, _) = await report(ReportDate(year: 2025, month: 1, day: 1)!) else {
-                Issue.record("older than a year is code 205")
+            guard case .reportTooOld = await report(ReportDate(year: 2025, month: 1, day: 1)!) else {
+                Issue.record("older than a year is code 205, too old")
                 return
             }
             #expect(await report(Self.yesterday, vendor: "99999999") == .invalidVendor)
