@@ -1,0 +1,64 @@
+import AppStoreConnect
+import ArgumentParser
+import Foundation
+import Logging
+import OrchardCore
+import OrchardStorage
+import SalesReports
+
+struct Service: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The service Apple ID that customers invite into their App Store Connect accounts.",
+        subcommands: [SetToken.self])
+
+    struct SetToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-token",
+            abstract: "Store the service Apple ID's Reporter access token, read from standard input, encrypted.",
+            discussion: """
+                Generate it in App Store Connect, signed in as the service Apple ID: Sales and Trends > Reports > \
+                About Reports > Generate Access Token. Reporter cannot tell when a token expires, so Orchard counts \
+                180 days from today unless --expires gives the date App Store Connect shows. The token is never \
+                printed; ORCHARD_SERVICE_ACCESS_TOKEN, when set, is used instead of the stored one.
+                """)
+
+        @Option(help: "The expiry App Store Connect shows, YYYY-MM-DD; 180 days from today by default.")
+        var expires: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if let expires, expires.count != 10 || ReportDate(expires) == nil {
+                throw ValidationError("--expires must be a real day written YYYY-MM-DD, not '\(expires)'")
+            }
+        }
+
+        func run() async throws {
+            guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty
+            else {
+                CommandSupport.printError("orchard service set-token: give the token on standard input")
+                throw ExitCode.validationFailure
+            }
+            let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
+            let logger = Logger(label: "orchard.service")
+            let database = try await CommandSupport.openDatabase(settings, logger: logger)
+            let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
+            let now = Date()
+            // The start of that day in UTC.
+            let expiry = expires.flatMap(ReportDate.init).map {
+                Date(timeIntervalSince1970: Double($0.dayNumber) * 86_400)
+            }
+            do {
+                let token = try await ServiceTokenStore(database: database, keys: keys).set(
+                    line, expires: expiry, now: now)
+                let day = ReportDate(dayNumber: Int(token.expiresAt.timeIntervalSince1970 / 86_400)).isoText
+                print(
+                    "service token \(ReporterAccessToken(line).masked) stored, encrypted; expires \(day) "
+                        + "(\(token.daysLeft(now: now)) days)")
+            } catch {
+                try? await database.close()
+                throw error
+            }
+            try await database.close()
+        }
+    }
+}
