@@ -125,6 +125,19 @@ package struct TestDatabase: Sendable {
     }
 }
 
+/// A fresh database of `backend` with every migration applied, for one test; `test` names it in the
+/// backend log (see ``TestDatabase/withFresh(_:test:_:)``).
+package func withMigrated(
+    _ backend: TestBackend, test: String = #function, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void
+) async throws {
+    try await TestDatabase.withFresh(backend, test: test) { fresh in
+        try await fresh.withOpen { database in
+            _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+            try await body(database)
+        }
+    }
+}
+
 package enum TestSupportError: Error, CustomStringConvertible {
     case postgresNotConfigured
 

@@ -301,15 +301,3 @@ struct IngestionTests {
 
 /// A day written `YYYY-MM-DD`.
 func isoDay(_ text: String) -> ReportDate { ReportDate(text)! }
-
-/// A fresh, migrated database of `backend` for one test.
-func withMigrated(
-    _ backend: TestBackend, test: String = #function, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void
-) async throws {
-    try await TestDatabase.withFresh(backend, test: test) { fresh in
-        try await fresh.withOpen { database in
-            _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
-            try await body(database)
-        }
-    }
-}

@@ -23,26 +23,11 @@ struct JobWorkerTests {
         var isPermanent: Bool { true }
     }
 
-    static func migrated(_ backend: TestBackend, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void)
-        async throws
-    {
-        try await TestDatabase.withFresh(backend) { fresh in
-            try await fresh.withOpen { database in
-                _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
-                try await body(database)
-            }
-        }
-    }
-
-    static func states(_ database: OrchardDatabase) async throws -> [String: JobQueue.State] {
-        try await JobQueue(database: database).counts().compactMapValues { $0.count == 1 ? $0.keys.first : nil }
-    }
-
     @Test(
         "a job runs, a failing one waits for Apple's Retry-After, a hopeless one is dead at once",
         arguments: TestBackend.available)
     func outcomes(backend: TestBackend) async throws {
-        try await Self.migrated(backend) { database in
+        try await withMigrated(backend) { database in
             // given
             let queue = JobQueue(database: database)
             let ran = Mutex<[String]>([])
@@ -75,7 +60,7 @@ struct JobWorkerTests {
 
     @Test("the recurring erasure job erases funnel tokens past their lifetime", arguments: TestBackend.available)
     func erasesFunnelTokens(backend: TestBackend) async throws {
-        try await Self.migrated(backend) { database in
+        try await withMigrated(backend) { database in
             // given: a user's funnel token whose hour is over
             let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
             _ = try await SealedKeyRecord.claim(keys, database: database)

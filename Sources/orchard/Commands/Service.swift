@@ -6,8 +6,10 @@ import OrchardCore
 import OrchardStorage
 import SalesReports
 
-struct Service: AsyncParsableCommand {
+/// `orchard service`; named apart from ServiceLifecycle's `Service`, which the workers are.
+struct ServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "service",
         abstract: "The service Apple ID that customers invite into their App Store Connect accounts.",
         subcommands: [SetToken.self])
 
