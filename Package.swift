@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -72,6 +74,7 @@ let package = Package(
             dependencies: [
                 "OrchardCore", "OrchardStorage", "AppStoreConnect", "SalesReports",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
@@ -146,7 +149,9 @@ let package = Package(
         .testTarget(
             name: "OrchardSyncTests",
             dependencies: [
-                "OrchardSync", "OrchardStorage", "OrchardTestSupport",
+                "OrchardSync", "OrchardStorage", "OrchardTestSupport", "OrchardCore", "AppStoreConnect", "ConnectSandbox",
+                "SalesReports",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],

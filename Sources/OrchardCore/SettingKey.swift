@@ -19,6 +19,8 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case backfillDays
     case syncConcurrency
     case funnelTokenMinutes
+    case restatementDays
+    case retentionDays
 
     /// The environment variable, e.g. `ORCHARD_PORT`.
     package var environmentName: String {
@@ -39,6 +41,8 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .backfillDays: "ORCHARD_BACKFILL_DAYS"
         case .syncConcurrency: "ORCHARD_SYNC_CONCURRENCY"
         case .funnelTokenMinutes: "ORCHARD_FUNNEL_TOKEN_MINUTES"
+        case .restatementDays: "ORCHARD_RESTATEMENT_DAYS"
+        case .retentionDays: "ORCHARD_RETENTION_DAYS"
         }
     }
 

@@ -120,6 +120,8 @@ extension Settings {
         if let minutes = integer(.funnelTokenMinutes, in: 1...1_440, "a number of minutes") {
             funnelTokenMinutes = minutes
         }
+        if let days = integer(.restatementDays, in: 0...60, "a number of days") { restatementDays = days }
+        if let days = integer(.retentionDays, in: 0...3_650, "a number of days") { retentionDays = days }
         if !problems.isEmpty { throw SettingsError(problems: problems) }
     }
 }

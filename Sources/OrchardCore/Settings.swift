@@ -24,6 +24,10 @@ package struct Settings: Sendable, Equatable {
     package var backfillDays: Int = 365
     package var syncConcurrency: Int = 8
     package var funnelTokenMinutes: Int = 60
+    /// Recent days the daily sync fetches again, so Apple's restatements replace what changed.
+    package var restatementDays: Int = 7
+    /// How long a revoked account's data stays read-only before it is purged.
+    package var retentionDays: Int = 30
 
     package init() {}
 

@@ -12,6 +12,14 @@ package struct StoreAccount: Sendable, Equatable, Codable {
     package var backfill: Progress
     package var lastSyncAt: Date?
     package var lastError: String?
+    /// The last report day (`YYYY-MM-DD`) the daily sync completed for every vendor.
+    package var syncedThrough: String?
+    /// Consecutive invitation checks that did not see the account while it was accessible.
+    package var missedChecks: Int
+    /// When the service identity lost access; its data is purged a retention period later.
+    package var revokedAt: Date?
+    /// When a revoked account's data was purged.
+    package var purgedAt: Date?
 
     /// Reports done out of reports to fetch.
     package struct Progress: Sendable, Equatable, Codable {
@@ -27,7 +35,8 @@ package struct StoreAccount: Sendable, Equatable, Codable {
     package init(
         id: Int64, number: String, name: String, vendors: [String], access: StoreAccountAccess, firstSeenAt: Date,
         lastSeenAt: Date? = nil, backfill: Progress = .init(done: 0, total: 0), lastSyncAt: Date? = nil,
-        lastError: String? = nil
+        lastError: String? = nil, syncedThrough: String? = nil, missedChecks: Int = 0, revokedAt: Date? = nil,
+        purgedAt: Date? = nil
     ) {
         self.id = id
         self.number = number
@@ -39,6 +48,10 @@ package struct StoreAccount: Sendable, Equatable, Codable {
         self.backfill = backfill
         self.lastSyncAt = lastSyncAt
         self.lastError = lastError
+        self.syncedThrough = syncedThrough
+        self.missedChecks = missedChecks
+        self.revokedAt = revokedAt
+        self.purgedAt = purgedAt
     }
 }
 

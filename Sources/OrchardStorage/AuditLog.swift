@@ -26,7 +26,7 @@ package struct AuditLog: Sendable {
     }
 
     package func record(_ event: AuditEvent) async throws {
-        try await database.withConnection { try await Self.insert(event, on: $0) }
+        try await database.withWriter { try await Self.insert(event, on: $0) }
     }
 
     /// Inserts on a given connection, so the event commits or rolls back with the change it describes.

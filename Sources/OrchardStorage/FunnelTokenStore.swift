@@ -134,7 +134,7 @@ package struct FunnelTokenStore: Sendable {
         if count > 0 {
             let statement: SQLQueryString =
                 database.backend == .sqlite ? "PRAGMA wal_checkpoint(TRUNCATE)" : "VACUUM funnel_tokens"
-            try await database.withConnection { try await $0.raw(statement).run() }
+            try await database.withWriter { try await $0.raw(statement).run() }
         }
         return count
     }

@@ -16,7 +16,9 @@ package struct IntegrationStore: Sendable {
         case notAllowed(from: IntegrationStatus, event: IntegrationStatus.Event)
     }
 
-    /// A new pending integration; fails when the user already has one for the account.
+    /// A new integration; fails when the user already has one for the account. It is pending until
+    /// the service identity sees the account, or active at once when it already does (another user
+    /// integrated the account first): one store account has one sync, however many users it has.
     package func create(userID: Int64, accountNumber: String, now: Date) async throws -> Integration {
         try await database.withTransaction { connection in
             guard let account = try await StoreAccountStore.find(number: accountNumber, on: connection) else {
@@ -26,16 +28,19 @@ package struct IntegrationStore: Sendable {
                 "SELECT id FROM integrations WHERE user_id = \(bind: userID) AND store_account_id = \(bind: account.id)"
             ).first()
             guard existing == nil else { throw Failure.alreadyIntegrated(accountNumber: accountNumber) }
+            let status: IntegrationStatus = account.access == .accessible ? .active : .pending
+            let activatedAt: Date? = status == .active ? now : nil
             try await connection.raw(
                 """
-                INSERT INTO integrations (user_id, store_account_id, status, created_at, updated_at)
-                VALUES (\(bind: userID), \(bind: account.id), 'pending', \(bind: now), \(bind: now))
+                INSERT INTO integrations (user_id, store_account_id, status, created_at, activated_at, updated_at)
+                VALUES (\(bind: userID), \(bind: account.id), \(bind: status.rawValue), \(bind: now),
+                    \(bind: activatedAt), \(bind: now))
                 """
             ).run()
             try await AuditLog.insert(
                 AuditEvent(
                     at: now, userID: userID, accountNumber: accountNumber, action: "integration_created",
-                    detail: "pending"),
+                    detail: status == .active ? "active: the service already sees the account" : "pending"),
                 on: connection)
             return try await Self.select(
                 "i.user_id = \(bind: userID) AND a.number = \(bind: accountNumber)", on: connection)[0]
@@ -58,9 +63,29 @@ package struct IntegrationStore: Sendable {
     package func apply(
         _ event: IntegrationStatus.Event, accountNumber: String, reason: String?, now: Date
     ) async throws -> [Integration] {
+        try await apply(event, where: "a.number = \(bind: accountNumber)", reason: reason, now: now)
+    }
+
+    /// Applies `event` to one integration (the invitation window is each integration's own);
+    /// returns it when it changed.
+    @discardableResult
+    package func apply(
+        _ event: IntegrationStatus.Event, integrationID: Int64, reason: String?, now: Date
+    ) async throws -> Integration? {
+        try await apply(event, where: "i.id = \(bind: integrationID)", reason: reason, now: now).first
+    }
+
+    /// Every pending integration, oldest first.
+    package func pending() async throws -> [Integration] {
+        try await database.withConnection { try await Self.select("i.status = 'pending'", on: $0) }
+    }
+
+    private func apply(
+        _ event: IntegrationStatus.Event, where condition: SQLQueryString, reason: String?, now: Date
+    ) async throws -> [Integration] {
         try await database.withTransaction { connection in
             var changed: [Integration] = []
-            for integration in try await Self.select("a.number = \(bind: accountNumber)", on: connection) {
+            for integration in try await Self.select(condition, on: connection) {
                 guard let next = integration.status.applying(event) else { continue }
                 // Compare-and-set: a worker that read the same status a moment earlier moved it
                 // already, and the integration is not moved twice.
@@ -77,7 +102,7 @@ package struct IntegrationStore: Sendable {
                 else { continue }
                 try await AuditLog.insert(
                     AuditEvent(
-                        at: now, userID: integration.userID, accountNumber: accountNumber,
+                        at: now, userID: integration.userID, accountNumber: integration.accountNumber,
                         action: "integration_\(next.rawValue)", detail: reason ?? ""),
                     on: connection)
                 var updated = integration

@@ -174,6 +174,17 @@ package struct JobQueue: Sendable {
         }
     }
 
+    /// Puts the job back until `until` without counting the attempt: it could not run for a reason
+    /// outside it (the service token is refused, Apple has not published the report yet).
+    package func postpone(_ job: Job, until: Date, reason: String, now: Date) async throws {
+        try await fenced(job) {
+            """
+            state = 'queued', attempts = attempts - 1, run_after = \(bind: until), lease_owner = NULL,
+            lease_token = NULL, lease_expires_at = NULL, last_error = \(bind: reason), updated_at = \(bind: now)
+            """
+        }
+    }
+
     /// Cancels every queued or running job of a store account; returns how many.
     @discardableResult
     package func cancel(storeAccountID: Int64, now: Date) async throws -> Int {

@@ -111,6 +111,17 @@ package final class OrchardDatabase: Sendable {
         }
     }
 
+    /// Runs `body`, which writes, on one connection outside a transaction (one statement, or a
+    /// checkpoint). On SQLite it queues with the process's other writers first: a write left to
+    /// SQLite's busy wait would hold one of SQLiteNIO's two threads while the transaction it waits
+    /// for needs them.
+    package func withWriter<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        guard backend == .sqlite else { return try await withConnection(body) }
+        return try await sqliteWriters.withLock { try await withConnection(body) }
+    }
+
     /// Runs `body` in a transaction on one connection: committed when it returns, rolled back when it throws.
     ///
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers

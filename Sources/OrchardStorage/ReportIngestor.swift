@@ -146,7 +146,7 @@ package struct ReportIngestor: Sendable {
                 let state: LedgerState = restated ? .restated : tally.rows == 0 ? .empty : .fetched
                 try await connection.raw(
                     """
-                    UPDATE report_ledger SET state = \(bind: state.storedName), error_code = NULL,
+                    UPDATE report_ledger SET state = \(bind: state.storedName), error_code = NULL, error_message = NULL,
                         fetched_at = \(bind: now), row_count = \(bind: tally.rows), sha256 = \(bind: head.sha256)
                     WHERE id = \(bind: reportID)
                     """

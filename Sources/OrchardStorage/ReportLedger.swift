@@ -1,6 +1,6 @@
 package import Foundation
 import SQLKit
-import SalesReports
+package import SalesReports
 
 /// The report ledger: one row per report identity, with where it stands.
 package struct ReportLedger: Sendable {
@@ -19,8 +19,11 @@ package struct ReportLedger: Sendable {
         package var sha256: String?
     }
 
-    /// Records a state without a file: not published yet, empty (no sales) or failed.
-    package func record(_ identity: ReportIdentity, state: LedgerState, now: Date) async throws {
+    /// Records a state without a file: not published yet, empty (no sales) or failed (with the
+    /// reason, e.g. the parser's message, in `message`).
+    package func record(_ identity: ReportIdentity, state: LedgerState, message: String? = nil, now: Date)
+        async throws
+    {
         try await database.withTransaction { connection in
             try await connection.raw(
                 """
@@ -33,7 +36,13 @@ package struct ReportLedger: Sendable {
                 "SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)"
             ).first()!.decode(column: "id", as: Int64.self)
             let id = try await Self.upsert(identity, accountID: accountID, state: state, on: connection)
-            try await connection.raw("UPDATE report_ledger SET fetched_at = \(bind: now) WHERE id = \(bind: id)").run()
+            try await connection.raw(
+                """
+                UPDATE report_ledger SET fetched_at = \(bind: now),
+                    error_message = CASE WHEN state = 'failed' THEN \(bind: message) ELSE NULL END
+                WHERE id = \(bind: id)
+                """
+            ).run()
         }
     }
 
@@ -57,6 +66,47 @@ package struct ReportLedger: Sendable {
                     rowCount: try row.decode(column: "row_count", as: Int.self),
                     sha256: try row.decode(column: "sha256", as: String?.self))
             }
+        }
+    }
+
+    /// The state of each report of one kind of an account's vendor whose date lies in
+    /// `from...to`, by its date (`YYYY-MM-DD`): what a backfill or sync still has to fetch.
+    package func states(
+        accountNumber: String, vendor: String, type: ReportType, frequency: ReportFrequency, from: ReportDate,
+        to: ReportDate
+    ) async throws -> [String: LedgerState] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT l.report_date, l.state, l.error_code
+                FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
+                WHERE a.number = \(bind: accountNumber) AND l.vendor = \(bind: vendor)
+                  AND l.report_type = \(bind: type.rawValue) AND l.frequency = \(bind: frequency.rawValue)
+                  AND l.report_date BETWEEN \(bind: from.isoText) AND \(bind: to.isoText)
+                """
+            ).all().reduce(into: [String: LedgerState]()) { states, row in
+                let state = try LedgerState(
+                    storedName: try row.decode(column: "state", as: String.self),
+                    errorCode: try row.decode(column: "error_code", as: String?.self))
+                let date = try row.decode(column: "report_date", as: String.self)
+                // Of two versions of one day, the one with content tells.
+                if states[date]?.hasContent != true { states[date] = state }
+            }
+        }
+    }
+
+    /// The message recorded with a failed report, e.g. the parser's.
+    package func failure(_ identity: ReportIdentity) async throws -> String? {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT l.error_message FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
+                WHERE a.number = \(bind: identity.accountNumber) AND l.vendor = \(bind: identity.vendor)
+                  AND l.report_type = \(bind: identity.type.rawValue) AND l.report_subtype = \(bind: identity.subtype)
+                  AND l.frequency = \(bind: identity.frequency.rawValue) AND l.report_date = \(bind: identity.date.isoText)
+                  AND l.version = \(bind: identity.version)
+                """
+            ).first()?.decode(column: "error_message", as: String?.self)
         }
     }
 

@@ -14,7 +14,7 @@ package struct ServiceSecretStore: Sendable {
 
     package func set(_ name: String, secret: String, now: Date) async throws {
         let sealed = try keys.seal(secret, context: .serviceSecret(name: name))
-        try await database.withConnection { connection in
+        try await database.withWriter { connection in
             try await connection.raw(
                 """
                 INSERT INTO service_secrets (name, key_id, ciphertext, updated_at)

@@ -2,7 +2,8 @@ package import Foundation
 package import OrchardCore
 import SQLKit
 
-/// Store accounts: one row per App Store Connect account, shared by every user who integrates it.
+/// Store accounts: one row per App Store Connect account, shared by every user who integrates it,
+/// with what the service identity can see of it and where its sync stands (DESIGN.md section 2).
 package struct StoreAccountStore: Sendable {
     let database: OrchardDatabase
 
@@ -32,7 +33,7 @@ package struct StoreAccountStore: Sendable {
 
     /// Records what the service identity can see of the account.
     package func setAccess(number: String, _ access: StoreAccountAccess, now: Date) async throws {
-        try await database.withConnection { connection in
+        try await database.withWriter { connection in
             try await connection.raw(
                 """
                 UPDATE store_accounts SET access_state = \(bind: access.rawValue),
@@ -43,16 +44,161 @@ package struct StoreAccountStore: Sendable {
         }
     }
 
+    // MARK: - Access, as the invitation check finds it
+
+    /// Every account the service identity can read.
+    package func accessible() async throws -> [StoreAccount] {
+        try await database.withConnection { try await Self.select("access_state = 'accessible'", on: $0) }
+    }
+
+    /// Accessible accounts that at least one user has an active integration with: the ones to sync.
+    package func syncable() async throws -> [StoreAccount] {
+        try await database.withConnection {
+            try await Self.select(
+                """
+                access_state = 'accessible' AND EXISTS (
+                    SELECT 1 FROM integrations i WHERE i.store_account_id = store_accounts.id AND i.status = 'active')
+                """, on: $0)
+        }
+    }
+
+    /// Revoked accounts whose data has not been purged yet.
+    package func revokedUnpurged() async throws -> [StoreAccount] {
+        try await database.withConnection {
+            try await Self.select("access_state = 'revoked' AND purged_at IS NULL", on: $0)
+        }
+    }
+
+    /// The service identity sees the account: it becomes accessible (again), with no missed checks.
+    /// Returns `true` when it was not accessible before (compare-and-set: of two workers seeing the
+    /// same change, one gets `true`).
+    @discardableResult
+    package func markAccessible(number: String, now: Date) async throws -> Bool {
+        try await database.withTransaction { connection in
+            let changed =
+                try await connection.raw(
+                    """
+                    UPDATE store_accounts SET access_state = 'accessible', missed_checks = 0, revoked_at = NULL,
+                        purged_at = NULL, last_seen_at = \(bind: now)
+                    WHERE number = \(bind: number) AND access_state <> 'accessible'
+                    RETURNING id
+                    """
+                ).first() != nil
+            if !changed {
+                try await connection.raw(
+                    """
+                    UPDATE store_accounts SET missed_checks = 0, last_seen_at = \(bind: now)
+                    WHERE number = \(bind: number)
+                    """
+                ).run()
+            }
+            return changed
+        }
+    }
+
+    /// One more check did not see an accessible account; returns the consecutive misses so far.
+    package func recordMiss(number: String) async throws -> Int {
+        try await database.withTransaction { connection in
+            try await connection.raw(
+                """
+                UPDATE store_accounts SET missed_checks = missed_checks + 1
+                WHERE number = \(bind: number) AND access_state = 'accessible'
+                RETURNING missed_checks
+                """
+            ).first()?.decode(column: "missed_checks", as: Int.self) ?? 0
+        }
+    }
+
+    /// The service identity lost the account: revoked from `now`. `true` when this call revoked it.
+    package func revoke(number: String, now: Date) async throws -> Bool {
+        try await database.withTransaction { connection in
+            try await connection.raw(
+                """
+                UPDATE store_accounts SET access_state = 'revoked', revoked_at = \(bind: now)
+                WHERE number = \(bind: number) AND access_state = 'accessible'
+                RETURNING id
+                """
+            ).first() != nil
+        }
+    }
+
+    // MARK: - Sync state
+
+    /// Records the vendor numbers the service identity sees for the account.
+    package func setVendors(number: String, _ vendors: [String]) async throws {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                UPDATE store_accounts SET vendors = \(bind: vendors.joined(separator: ","))
+                WHERE number = \(bind: number)
+                """
+            ).run()
+        }
+    }
+
+    /// Starts a backfill's progress: `done` of `total` reports.
+    package func setBackfill(number: String, done: Int, total: Int) async throws {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                UPDATE store_accounts SET backfill_done = \(bind: done), backfill_total = \(bind: total)
+                WHERE number = \(bind: number)
+                """
+            ).run()
+        }
+    }
+
+    /// Counts reports done (and reports added to the plan) during a backfill.
+    package func advanceBackfill(number: String, done: Int, total: Int = 0) async throws {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                UPDATE store_accounts SET backfill_done = backfill_done + \(bind: done),
+                    backfill_total = backfill_total + \(bind: total)
+                WHERE number = \(bind: number)
+                """
+            ).run()
+        }
+    }
+
+    /// The daily sync completed through `day` (`YYYY-MM-DD`).
+    package func recordSync(number: String, through day: String, now: Date) async throws {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                UPDATE store_accounts SET synced_through = \(bind: day), last_sync_at = \(bind: now), last_error = NULL
+                WHERE number = \(bind: number)
+                """
+            ).run()
+        }
+    }
+
+    /// Records why the account's last sync failed (`nil` clears it), shown beside its integrations.
+    package func recordSyncError(number: String, _ error: String?) async throws {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                "UPDATE store_accounts SET last_error = \(bind: error) WHERE number = \(bind: number)"
+            ).run()
+        }
+    }
+
+    // MARK: - Reading
+
+    static let columns: SQLQueryString = """
+        SELECT id, number, name, vendors, access_state, first_seen_at, last_seen_at, backfill_done,
+               backfill_total, last_sync_at, last_error, synced_through, missed_checks, revoked_at, purged_at
+        FROM store_accounts
+        """
+
     static func find(number: String, on connection: any SQLDatabase) async throws -> StoreAccount? {
-        guard
-            let row = try await connection.raw(
-                """
-                SELECT id, number, name, vendors, access_state, first_seen_at, last_seen_at, backfill_done,
-                       backfill_total, last_sync_at, last_error
-                FROM store_accounts WHERE number = \(bind: number)
-                """
-            ).first()
-        else { return nil }
+        try await select("number = \(bind: number)", on: connection).first
+    }
+
+    static func select(_ condition: SQLQueryString, on connection: any SQLDatabase) async throws -> [StoreAccount] {
+        try await connection.raw(columns + " WHERE " + condition + " ORDER BY id").all().map(account)
+    }
+
+    static func account(_ row: any SQLRow) throws -> StoreAccount {
         let accessName = try row.decode(column: "access_state", as: String.self)
         guard let access = StoreAccountAccess(rawValue: accessName) else {
             throw StoredValueError(column: "store_accounts.access_state", value: accessName)
@@ -69,6 +215,10 @@ package struct StoreAccountStore: Sendable {
                 done: try row.decode(column: "backfill_done", as: Int.self),
                 total: try row.decode(column: "backfill_total", as: Int.self)),
             lastSyncAt: try row.decode(column: "last_sync_at", as: Date?.self),
-            lastError: try row.decode(column: "last_error", as: String?.self))
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            syncedThrough: try row.decode(column: "synced_through", as: String?.self),
+            missedChecks: try row.decode(column: "missed_checks", as: Int.self),
+            revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
+            purgedAt: try row.decode(column: "purged_at", as: Date?.self))
     }
 }

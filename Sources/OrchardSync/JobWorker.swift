@@ -2,6 +2,7 @@ package import Foundation
 package import Logging
 package import OrchardStorage
 import ServiceLifecycle
+import Synchronization
 
 /// A failure a job handler can describe to the queue: when to try again (Apple's `Retry-After`),
 /// or that trying again cannot help.
@@ -10,10 +11,25 @@ package protocol JobFailure: Error {
     var isPermanent: Bool { get }
 }
 
-/// Runs queued jobs, one at a time, as a ServiceLifecycle service (DESIGN.md section 6): claims the
-/// job due first with a lease, renews the lease while the handler runs, records the outcome, and
-/// sleeps until the next job is due (at most `idleCap`) when there is none. On graceful shutdown the
-/// running handler is cancelled and its job released to be run again, not counted as failed.
+/// A job that could not run for a reason outside it (the service token is refused, Apple has not
+/// published the report yet): it waits until `until` without using up an attempt.
+package struct JobPostponed: Error, CustomStringConvertible {
+    package var until: Date
+    package var reason: String
+
+    package init(until: Date, reason: String) {
+        self.until = until
+        self.reason = reason
+    }
+
+    package var description: String { reason }
+}
+
+/// Runs queued jobs as a ServiceLifecycle service (DESIGN.md section 6): claims jobs due with a
+/// lease, up to `concurrency` at once, renews each lease while its handler runs, records the outcome,
+/// and sleeps until the next job is due (at most `idleCap`) when there is none, waking early when
+/// one of its jobs finishes. On graceful shutdown the running handlers are cancelled and their jobs
+/// released to be run again, not counted as failed.
 package struct JobWorker: Service {
     package typealias Handler = @Sendable (JobQueue.Job) async throws -> Void
 
@@ -22,38 +38,60 @@ package struct JobWorker: Service {
     let owner: String
     let lease: TimeInterval
     let idleCap: TimeInterval
+    let concurrency: Int
     let now: @Sendable () -> Date
     let logger: Logger
+    let wake = WakeSignal()
 
     package init(
         queue: JobQueue, handlers: [String: Handler], owner: String = "worker-\(UUID().uuidString.prefix(8))",
-        lease: TimeInterval = 120, idleCap: TimeInterval = 30, now: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger = Logger(label: "orchard.worker")
+        lease: TimeInterval = 120, idleCap: TimeInterval = 30, concurrency: Int = 1,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "orchard.worker")
     ) {
         self.queue = queue
         self.handlers = handlers
         self.owner = owner
         self.lease = lease
         self.idleCap = idleCap
+        self.concurrency = max(1, concurrency)
         self.now = now
         self.logger = logger
     }
 
     package func run() async throws {
-        logger.info("worker started", metadata: ["owner": "\(owner)", "kinds": "\(handlers.keys.sorted())"])
+        logger.info(
+            "worker started",
+            metadata: ["owner": "\(owner)", "kinds": "\(handlers.keys.sorted())", "concurrency": "\(concurrency)"])
+        let running = RunningCount()
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    if try await runNext() { continue }
-                    let due = try await queue.nextDue()
-                    let wait = min(idleCap, max(0.05, (due ?? .distantFuture).timeIntervalSince(now())))
-                    try await Task.sleep(for: .seconds(wait))
-                } catch is CancellationError {
-                    break
-                } catch {
-                    // The database is unreachable or busy: wait, then try again.
-                    logger.warning("cannot reach the job queue", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(idleCap))
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    do {
+                        if running.value < concurrency,
+                            let job = try await queue.claim(owner: owner, lease: lease, now: now())
+                        {
+                            running.add(1)
+                            group.addTask {
+                                await run(job)
+                                running.add(-1)
+                                wake.signal()
+                            }
+                            continue
+                        }
+                        if running.value >= concurrency {
+                            await wake.wait(seconds: idleCap)
+                            continue
+                        }
+                        let due = try await queue.nextDue()
+                        await wake.wait(
+                            seconds: min(idleCap, max(0.05, (due ?? .distantFuture).timeIntervalSince(now()))))
+                    } catch is CancellationError {
+                        break
+                    } catch {
+                        // The database is unreachable or busy: wait, then try again.
+                        logger.warning("cannot reach the job queue", metadata: ["error": "\(error)"])
+                        await wake.wait(seconds: idleCap)
+                    }
                 }
             }
         }
@@ -95,6 +133,15 @@ package struct JobWorker: Service {
             logger.debug("job done", metadata: metadata)
         } catch is JobQueue.LeaseLost {
             logger.warning("job taken over or cancelled; its outcome is not recorded", metadata: metadata)
+        } catch let postponed as JobPostponed where !Task.isCancelled {
+            logger.info(
+                "job postponed",
+                metadata: metadata.merging(["until": "\(postponed.until)", "reason": "\(postponed.reason)"]) { $1 })
+            do {
+                try await queue.postpone(job, until: postponed.until, reason: postponed.reason, now: now())
+            } catch {
+                logger.warning("job outcome not recorded", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
         } catch  where Task.isCancelled {
             // Shutting down: whatever the handler threw on its way out, the job runs again elsewhere.
             try? await queue.release(job, now: now())
@@ -162,5 +209,16 @@ package struct RecurringJob: Service {
     package func schedule() async throws -> Int64? {
         let time = now()
         return try await queue.enqueue(kind: kind.rawValue, dedupeKey: kind.rawValue, runAfter: time, now: time)
+    }
+}
+
+/// The jobs a worker is running, read by its claim loop and changed by the jobs' tasks.
+private final class RunningCount: Sendable {
+    private let count = Mutex(0)
+
+    var value: Int { count.withLock { $0 } }
+
+    func add(_ change: Int) {
+        count.withLock { $0 += change }
     }
 }

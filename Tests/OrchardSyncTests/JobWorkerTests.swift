@@ -1,3 +1,5 @@
+import AppStoreConnect
+import AsyncHTTPClient
 import Foundation
 import Logging
 import OrchardStorage
@@ -77,7 +79,14 @@ struct JobWorkerTests {
                 userID: userID, token: "4fbd6016-439d-4cef-a72e-5c465f8343d4", masked: "4fbd…43d4",
                 provenAccounts: ["123"], now: Self.start, lifetime: 3_600)
             let later = Self.start.addingTimeInterval(3_601)
-            let services = buildWorkers(database: database, keys: keys, now: { later }, logger: TestLogging.logger)
+            let engine = SyncEngine(
+                database: database,
+                reporter: ReporterClient(
+                    baseURL: URL(string: "http://127.0.0.1:9")!, transport: .asyncHTTPClient(.shared)),
+                service: ServiceIdentity(database: database, keys: keys, configuredToken: nil),
+                settings: SyncSettings(), rawStore: nil, now: { later }, logger: TestLogging.logger)
+            let services = buildWorkers(
+                database: database, keys: keys, engine: engine, now: { later }, logger: TestLogging.logger)
             let worker = try #require(services.compactMap { $0 as? JobWorker }.first)
             let schedule = try #require(services.compactMap { $0 as? RecurringJob }.first)
 

@@ -6,5 +6,6 @@ package enum Migrations {
         FactMoneyAndUniqueRollups(),
         ReSealSecretsWithContext(),
         JobQueueTable(),
+        SyncState(),
     ]
 }

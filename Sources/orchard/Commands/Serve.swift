@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Hummingbird
 import Logging
 import OrchardCore
@@ -31,10 +32,11 @@ struct Serve: AsyncParsableCommand {
 
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
-        let workers =
-            settings.runWorkers
-            ? buildWorkers(database: database, keys: keys, logger: Logger(label: "orchard.worker")) : []
-        let app = buildApplication(settings: settings, database: database, logger: logger, services: workers) { port in
+        let (workers, http) = CommandSupport.workers(
+            settings, database: database, keys: keys, logger: Logger(label: "orchard.worker"))
+        let app = buildApplication(
+            settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : []
+        ) { port in
             logger.notice(
                 "Orchard is listening",
                 metadata: ["url": "http://\(settings.host):\(port)", "database": "\(database.displayName)"])
@@ -42,9 +44,11 @@ struct Serve: AsyncParsableCommand {
         do {
             try await app.runService()
         } catch {
+            try? await http.shutdown()
             try? await database.close()
             throw error
         }
+        try? await http.shutdown()
         try await database.close()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Logging
 import OrchardCore
 import OrchardStorage
@@ -10,9 +11,11 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the background workers only, for scale-out: any number share one PostgreSQL queue.",
         discussion: """
-            Jobs so far: erasing customers' access tokens past ORCHARD_FUNNEL_TOKEN_MINUTES. Invitation checks, \
-            backfill and the daily sync come with the sync engine (issue 10). SIGTERM or SIGINT stops the worker \
-            gracefully: a running job is released to be run again.
+            Checks invitations every ORCHARD_INVITATION_CHECK_SECONDS (activation, expiry, revocation), backfills \
+            newly active accounts, runs the daily sync, purges revoked accounts after ORCHARD_RETENTION_DAYS and \
+            erases customers' access tokens past ORCHARD_FUNNEL_TOKEN_MINUTES, with at most \
+            ORCHARD_SYNC_CONCURRENCY Apple requests in flight. SIGTERM or SIGINT stops the worker gracefully: \
+            running jobs are released to be run again.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -22,17 +25,20 @@ struct Worker: AsyncParsableCommand {
         let logger = Logger(label: "orchard.worker")
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
+        let (workers, http) = CommandSupport.workers(settings, database: database, keys: keys, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: buildWorkers(database: database, keys: keys, logger: logger).map {
+                services: workers.map {
                     .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)
                 }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
+            try? await http.shutdown()
             try? await database.close()
             throw error
         }
+        try? await http.shutdown()
         try await database.close()
     }
 }

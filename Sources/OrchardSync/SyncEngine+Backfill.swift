@@ -1,0 +1,128 @@
+import AppStoreConnect
+import Foundation
+import Logging
+import OrchardCore
+import OrchardStorage
+import SalesReports
+
+extension SyncEngine {
+    /// Fetches an account's history on activation: every daily Summary Sales report Apple still
+    /// keeps (`backfillDays`), newest first so the dashboard fills from today backwards, then the
+    /// yearly reports of the years before, until a year without sales. Reports already in the ledger
+    /// are skipped, so a backfill cut short resumes where it stopped. Progress (reports done of
+    /// reports planned) is kept on the store account.
+    package func backfill(accountNumber: String) async throws {
+        guard let account = try await accounts.find(number: accountNumber), account.access == .accessible else {
+            return
+        }
+        let credential = try await credential()
+        let vendors = try await refreshVendors(of: account, credential: credential)
+        let latest = latestReportDay()
+        let oldest = latest.adding(days: -(settings.backfillDays - 1))
+        var missing: [ReportIdentity] = []
+        var states: [String: [String: LedgerState]] = [:]
+        for vendor in vendors {
+            states[vendor] = try await ledger.states(
+                accountNumber: accountNumber, vendor: vendor, type: .sales, frequency: .daily, from: oldest, to: latest)
+        }
+        for offset in 0..<settings.backfillDays {
+            let day = latest.adding(days: -offset)
+            for vendor in vendors where !Self.settled(states[vendor]?[day.isoText]) {
+                missing.append(
+                    ReportIdentity(
+                        accountNumber: accountNumber, vendor: vendor, type: .sales, frequency: .daily, date: day))
+            }
+        }
+        let total = settings.backfillDays * vendors.count
+        try await accounts.setBackfill(number: accountNumber, done: total - missing.count, total: total)
+        logger.info(
+            "backfill started",
+            metadata: ["account": "\(accountNumber)", "reports": "\(total)", "to_fetch": "\(missing.count)"])
+        try await fetchAll(missing, credential: credential) { _ in
+            try await accounts.advanceBackfill(number: accountNumber, done: 1)
+        }
+
+        // Yearly reports for the years before the daily window, kept in the ledger.
+        var year = oldest.year - 1
+        for _ in 0..<settings.yearlyReportsBack {
+            guard let first = ReportDate(year: year, month: 1, day: 1) else { break }
+            let yearly = vendors.map {
+                ReportIdentity(accountNumber: accountNumber, vendor: $0, type: .sales, frequency: .yearly, date: first)
+            }
+            try await accounts.advanceBackfill(number: accountNumber, done: 0, total: yearly.count)
+            var sales = false
+            for identity in yearly {
+                let known = try await ledger.states(
+                    accountNumber: accountNumber, vendor: identity.vendor, type: .sales, frequency: .yearly,
+                    from: first, to: first)[first.isoText]
+                let outcome: FetchOutcome =
+                    if let known, Self.settled(known) { known == .empty ? .empty : .unchanged } else {
+                        try await fetch(identity, credential: credential)
+                    }
+                try await accounts.advanceBackfill(number: accountNumber, done: 1)
+                if outcome != .empty, outcome != .tooOld { sales = true }
+            }
+            if !sales { break }
+            year -= 1
+        }
+        try await accounts.recordSync(
+            number: accountNumber, through: try await completeThrough(accountNumber, vendors: vendors).isoText,
+            now: now())
+        logger.info("backfill done", metadata: ["account": "\(accountNumber)"])
+    }
+
+    /// `true` for a report that needs no fetching: it has content, or Apple said it never will.
+    static func settled(_ state: LedgerState?) -> Bool {
+        switch state {
+        case .fetched, .empty, .restated, .failed(code: "report_too_old"): true
+        default: false
+        }
+    }
+
+    /// Fetches reports with at most `perAccountConcurrency` in flight, in the order given (newest
+    /// first); `done` runs after each. The first error stops the rest and is thrown.
+    func fetchAll(
+        _ reports: [ReportIdentity], credential: ServiceIdentity.Credential,
+        done: @escaping @Sendable (FetchOutcome) async throws -> Void
+    ) async throws {
+        let width = max(1, settings.perAccountConcurrency)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            for _ in 0..<min(width, reports.count) {
+                let report = reports[next]
+                next += 1
+                group.addTask { try await done(try await fetch(report, credential: credential)) }
+            }
+            while try await group.next() != nil {
+                guard next < reports.count else { continue }
+                let report = reports[next]
+                next += 1
+                group.addTask { try await done(try await fetch(report, credential: credential)) }
+            }
+        }
+    }
+
+    /// The account's vendors as the service identity sees them now, stored on the account.
+    func refreshVendors(of account: StoreAccount, credential: ServiceIdentity.Credential) async throws -> [String] {
+        let reporter = reporter
+        let number = account.number
+        let vendors = try await apple("Sales.getVendors", account: number, credential: credential) {
+            try await reporter.vendors(token: $0, account: number)
+        }
+        if vendors != account.vendors { try await accounts.setVendors(number: number, vendors) }
+        return vendors
+    }
+
+    /// The newest day through which every vendor's daily reports have content: the latest report
+    /// day when all are in, else the day before it.
+    func completeThrough(_ accountNumber: String, vendors: [String]) async throws -> ReportDate {
+        let latest = latestReportDay()
+        for vendor in vendors {
+            let state = try await ledger.states(
+                accountNumber: accountNumber, vendor: vendor, type: .sales, frequency: .daily, from: latest, to: latest)[
+                    latest.isoText]
+            if state?.hasContent != true { return latest.adding(days: -1) }
+        }
+        return latest
+    }
+}

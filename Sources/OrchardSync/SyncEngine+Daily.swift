@@ -1,0 +1,123 @@
+import AppStoreConnect
+import Foundation
+import Logging
+import OrchardCore
+package import OrchardStorage
+import SalesReports
+
+extension SyncEngine {
+    /// The daily sync of one account, once Apple publishes yesterday: yesterday's daily report for
+    /// every vendor (Apple's "not available yet" postpones the job, no error), any day missed since
+    /// the last sync, the last `restatementDays` days again so restatements replace what changed,
+    /// and the weekly, monthly and yearly reports of periods that closed. A day without sales is
+    /// recorded empty; a report that fails for good is recorded failed and the rest go on.
+    package func syncAccount(accountNumber: String) async throws {
+        guard let account = try await accounts.find(number: accountNumber), account.access == .accessible else {
+            return
+        }
+        let credential = try await credential()
+        let vendors =
+            account.vendors.isEmpty ? try await refreshVendors(of: account, credential: credential) : account.vendors
+        let latest = latestReportDay()
+        let through = account.syncedThrough.flatMap { ReportDate($0) } ?? latest.adding(days: -1)
+        guard through < latest else { return }
+
+        for vendor in vendors {
+            let identity = ReportIdentity(
+                accountNumber: accountNumber, vendor: vendor, type: .sales, frequency: .daily, date: latest)
+            if try await fetch(identity, credential: credential) == .notPublishedYet {
+                throw JobPostponed(
+                    until: now().addingTimeInterval(settings.notPublishedRetry),
+                    reason: "Apple has not published the report of \(latest.isoText) yet")
+            }
+        }
+
+        // Days missed since the last sync (a worker that was down), and the restatement window.
+        let window = max(settings.restatementDays, latest.dayNumber - through.dayNumber - 1)
+        let days = (1...max(1, min(window, settings.backfillDays - 1))).map { latest.adding(days: -$0) }
+        let reports = days.flatMap { day in
+            vendors.map {
+                ReportIdentity(accountNumber: accountNumber, vendor: $0, type: .sales, frequency: .daily, date: day)
+            }
+        }
+        try await fetchAll(window > 0 ? reports : [], credential: credential) { _ in }
+
+        // Periods that closed since the last sync.
+        for identity in closedPeriods(after: through, through: latest, accountNumber: accountNumber, vendors: vendors)
+        where try await fetch(identity, credential: credential) == .notPublishedYet {
+            try await queue.enqueue(
+                kind: SyncJobKind.syncReport.rawValue, payload: ReportJob(identity).json,
+                dedupeKey: "report:\(identity)", storeAccountID: account.id,
+                runAfter: now().addingTimeInterval(6 * 3_600), now: now())
+        }
+        try await accounts.recordSync(number: accountNumber, through: latest.isoText, now: now())
+    }
+
+    /// Weekly (ending on a Sunday), monthly and yearly periods whose last day lies in `(after, through]`.
+    func closedPeriods(after: ReportDate, through: ReportDate, accountNumber: String, vendors: [String])
+        -> [ReportIdentity]
+    {
+        guard after < through else { return [] }
+        var periods: [(ReportFrequency, ReportDate)] = []
+        for number in (after.dayNumber + 1)...through.dayNumber {
+            let day = ReportDate(dayNumber: number)
+            if day.weekday == 0 { periods.append((.weekly, day.adding(days: -6))) }
+            if day.adding(days: 1).month != day.month {
+                periods.append((.monthly, ReportDate(year: day.year, month: day.month, day: 1)!))
+            }
+            if day.month == 12, day.day == 31 {
+                periods.append((.yearly, ReportDate(year: day.year, month: 1, day: 1)!))
+            }
+        }
+        return periods.flatMap { frequency, start in
+            vendors.map {
+                ReportIdentity(
+                    accountNumber: accountNumber, vendor: $0, type: .sales, frequency: frequency, date: start)
+            }
+        }
+    }
+
+    /// Fetches one report again later (a weekly or monthly report Apple had not published yet).
+    package func syncReport(_ job: ReportJob) async throws {
+        guard let account = try await accounts.find(number: job.account), account.access == .accessible,
+            let identity = job.identity
+        else { return }
+        let credential = try await credential()
+        guard try await fetch(identity, credential: credential) == .notPublishedYet else { return }
+        // Apple publishes within days; past a month it never will.
+        guard latestReportDay().dayNumber - identity.date.dayNumber < 400 else { return }
+        throw JobPostponed(
+            until: now().addingTimeInterval(6 * 3_600), reason: "Apple has not published \(identity) yet")
+    }
+}
+
+/// The payload of a `sync_report` job: one report's identity.
+package struct ReportJob: Codable, Sendable, Equatable {
+    package var account: String
+    package var vendor: String
+    package var type: String
+    package var subtype: String
+    package var frequency: String
+    package var date: String
+
+    package init(_ identity: ReportIdentity) {
+        account = identity.accountNumber
+        vendor = identity.vendor
+        type = identity.type.rawValue
+        subtype = identity.subtype
+        frequency = identity.frequency.rawValue
+        date = identity.date.isoText
+    }
+
+    var identity: ReportIdentity? {
+        guard let type = ReportType(rawValue: type), let frequency = ReportFrequency(rawValue: frequency),
+            let date = ReportDate(date)
+        else { return nil }
+        return ReportIdentity(
+            accountNumber: account, vendor: vendor, type: type, subtype: subtype, frequency: frequency, date: date)
+    }
+
+    var json: String {
+        String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

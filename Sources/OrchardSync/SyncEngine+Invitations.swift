@@ -1,0 +1,152 @@
+import AppStoreConnect
+import Foundation
+import Logging
+import OrchardCore
+import OrchardStorage
+import SalesReports
+
+extension SyncEngine {
+    /// The reason a user reads when the service user was removed from their account.
+    package static let revokedReason = "the service user was removed from this App Store Connect account"
+
+    /// What one invitation check did.
+    package struct CheckResult: Sendable, Equatable {
+        package var activated: [String] = []
+        package var expired: [Int64] = []
+        package var revoked: [String] = []
+        package var backfillsQueued: [String] = []
+
+        package init() {}
+    }
+
+    /// Lists the accounts the service identity sees (`Sales.getAccounts`) and moves every status
+    /// that depends on it (DESIGN.md section 2), each as a compare-and-set so two workers checking at
+    /// once never move one integration twice:
+    /// - a pending integration whose account appears becomes active; its account becomes accessible
+    ///   and, when it was not before, its backfill is queued;
+    /// - a pending integration past its own invitation window becomes expired (only after a check
+    ///   that succeeded: an unreachable Apple never expires anyone);
+    /// - an accessible account missing from two consecutive checks is revoked: its integrations are
+    ///   removed for every user, its jobs cancelled, its purge queued after the retention period.
+    @discardableResult
+    package func checkInvitations() async throws -> CheckResult {
+        _ = try await service.warnIfDue(now: now(), logger: logger)
+        let credential = try await credential()
+        let reporter = reporter
+        let visible = try await apple("Sales.getAccounts", account: "*", credential: credential) {
+            try await reporter.accounts(token: $0)
+        }
+        let seen = Set(visible.map(\.number))
+        var result = CheckResult()
+
+        for (number, pending) in Dictionary(grouping: try await integrations.pending(), by: \.accountNumber)
+            .sorted(by: { $0.key < $1.key })
+        {
+            if seen.contains(number) {
+                if try await activate(number) { result.backfillsQueued.append(number) }
+                let changed = try await integrations.apply(
+                    .serviceSeesAccount, accountNumber: number, reason: nil, now: now())
+                if !changed.isEmpty { result.activated.append(number) }
+            } else {
+                for integration in pending
+                where now() >= integration.createdAt.addingTimeInterval(settings.invitationWindow) {
+                    if try await integrations.apply(
+                        .invitationWindowPassed, integrationID: integration.id, reason: expiryReason(number),
+                        now: now()) != nil
+                    {
+                        result.expired.append(integration.id)
+                    }
+                }
+            }
+        }
+
+        for account in try await accounts.accessible() {
+            if seen.contains(account.number) {
+                if account.missedChecks > 0 { try await accounts.markAccessible(number: account.number, now: now()) }
+                continue
+            }
+            let misses = try await accounts.recordMiss(number: account.number)
+            logger.notice(
+                "the service identity no longer sees an accessible account",
+                metadata: ["account": "\(account.number)", "consecutive_checks": "\(misses)"])
+            guard misses >= settings.missesBeforeRevocation,
+                try await accounts.revoke(number: account.number, now: now())
+            else { continue }
+            try await integrations.apply(
+                .serviceLostAccess, accountNumber: account.number, reason: Self.revokedReason, now: now())
+            let cancelled = try await queue.cancel(storeAccountID: account.id, now: now())
+            try await queue.enqueue(
+                kind: SyncJobKind.purgeAccount.rawValue, payload: AccountJob(account: account.number).json,
+                dedupeKey: "purge:\(account.number)",
+                storeAccountID: account.id, runAfter: now().addingTimeInterval(settings.retention), maxAttempts: 20,
+                now: now())
+            logger.warning(
+                "account revoked: the service user was removed",
+                metadata: ["account": "\(account.number)", "jobs_cancelled": "\(cancelled)"])
+            result.revoked.append(account.number)
+        }
+        try await scheduleSyncs()
+        return result
+    }
+
+    /// Makes the account accessible and queues its backfill when it was not accessible before.
+    private func activate(_ number: String) async throws -> Bool {
+        guard try await accounts.markAccessible(number: number, now: now()),
+            let account = try await accounts.find(number: number)
+        else { return false }
+        logger.info("the service identity sees the account: active", metadata: ["account": "\(number)"])
+        try await queue.enqueue(
+            kind: SyncJobKind.backfillAccount.rawValue, payload: AccountJob(account: number).json,
+            dedupeKey: "backfill:\(number)", storeAccountID: account.id,
+            runAfter: now(), now: now())
+        return true
+    }
+
+    private func expiryReason(_ number: String) -> String {
+        let hours = Int(settings.invitationWindow / 3_600)
+        let who = settings.serviceAppleID.map { "Orchard's service Apple ID (\($0))" } ?? "Orchard's service Apple ID"
+        return
+            "\(who) did not appear in App Store Connect account \(number) within \(hours) hours of your request: the invitation was not sent, not accepted, or it expired (Apple's invitations last 3 days). Remove this integration and start again, then invite the service Apple ID with the Sales role."
+    }
+
+    /// Queues what each account with an active integration needs: its backfill when none has
+    /// completed, else its daily sync when a newer day may be published.
+    package func scheduleSyncs() async throws {
+        let latest = latestReportDay().isoText
+        for account in try await accounts.syncable() {
+            if account.syncedThrough == nil {
+                try await queue.enqueue(
+                    kind: SyncJobKind.backfillAccount.rawValue, payload: AccountJob(account: account.number).json,
+                    dedupeKey: "backfill:\(account.number)",
+                    storeAccountID: account.id, runAfter: now(), now: now())
+            } else if let through = account.syncedThrough, through < latest {
+                try await queue.enqueue(
+                    kind: SyncJobKind.syncAccount.rawValue, payload: AccountJob(account: account.number).json,
+                    dedupeKey: "sync:\(account.number)",
+                    storeAccountID: account.id, runAfter: now(), now: now())
+            }
+        }
+    }
+
+    /// Purges a revoked account once its retention has passed; waits when it has not (the account
+    /// was revoked again since), does nothing when access came back.
+    package func purge(accountNumber: String) async throws {
+        guard let account = try await accounts.find(number: accountNumber), account.access == .revoked,
+            let revokedAt = account.revokedAt
+        else { return }
+        let due = revokedAt.addingTimeInterval(settings.retention)
+        guard now() >= due else {
+            throw JobPostponed(until: due, reason: "the retention period runs until \(due)")
+        }
+        if let result = try await AccountPurge(database: database, rawStore: rawStore).purge(
+            number: accountNumber, now: now())
+        {
+            logger.notice(
+                "revoked account purged after its retention period",
+                metadata: [
+                    "account": "\(accountNumber)", "reports": "\(result.reports)", "facts": "\(result.facts)",
+                    "files": "\(result.files)",
+                ])
+        }
+    }
+}

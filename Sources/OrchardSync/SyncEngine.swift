@@ -1,0 +1,213 @@
+package import AppStoreConnect
+package import Foundation
+package import Logging
+import Metrics
+package import OrchardStorage
+package import SalesReports
+
+/// The sync engine of DESIGN.md sections 2 and 6: invitation checks (activation, expiry,
+/// revocation), backfill, the daily sync and purges, as job handlers. Every Apple request goes
+/// through the service identity's token and the worker's ``RequestLimiter``; every report through
+/// ``ReportIngestor`` under the identity it was asked for.
+package struct SyncEngine: Sendable {
+    let database: OrchardDatabase
+    let reporter: ReporterClient
+    let service: ServiceIdentity
+    let settings: SyncSettings
+    let limiter: RequestLimiter
+    let ingestor: ReportIngestor
+    let rawStore: RawReportStore?
+    let queue: JobQueue
+    let accounts: StoreAccountStore
+    let integrations: IntegrationStore
+    let ledger: ReportLedger
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    package init(
+        database: OrchardDatabase, reporter: ReporterClient, service: ServiceIdentity, settings: SyncSettings,
+        rawStore: RawReportStore?, limiter: RequestLimiter? = nil, queue: JobQueue? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "orchard.sync")
+    ) {
+        self.database = database
+        self.reporter = reporter
+        self.service = service
+        self.settings = settings
+        self.limiter =
+            limiter ?? RequestLimiter(limit: settings.concurrency, perAccount: settings.perAccountConcurrency)
+        self.ingestor = ReportIngestor(database: database, rawStore: rawStore, logger: logger)
+        self.rawStore = rawStore
+        self.queue = queue ?? JobQueue(database: database)
+        self.accounts = StoreAccountStore(database: database)
+        self.integrations = IntegrationStore(database: database)
+        self.ledger = ReportLedger(database: database)
+        self.now = now
+        self.logger = logger
+    }
+
+    /// The newest report day Apple may have published: yesterday (report days are calendar days,
+    /// taken in UTC here as in Connect Sandbox).
+    package func latestReportDay() -> ReportDate {
+        ReportDate(dayNumber: Int((now().timeIntervalSince1970 / 86_400).rounded(.down)) - 1)
+    }
+
+    // MARK: - Apple, politely
+
+    /// Sends one Reporter request for `account` through the limiter, counting it by outcome; a
+    /// refused service token is recorded (all syncing stops) and rate limits pause every request.
+    func apple<Result: Sendable>(
+        _ command: String, account: String, credential: ServiceIdentity.Credential,
+        _ body: @Sendable @escaping (ReporterAccessToken) async throws -> Result
+    ) async throws -> Result {
+        do {
+            let result = try await limiter.run(account: account) { try await body(credential.token) }
+            Counter(label: "orchard_apple_requests_total", dimensions: [("command", command), ("outcome", "ok")])
+                .increment()
+            return result
+        } catch let error as ReporterError {
+            Counter(
+                label: "orchard_apple_requests_total",
+                dimensions: [("command", command), ("outcome", error.metricCode)]
+            ).increment()
+            switch error {
+            case .invalidToken, .expiredToken:
+                try await service.recordRefusal(error, of: credential, now: now(), logger: logger)
+                throw JobPostponed(
+                    until: now().addingTimeInterval(settings.unusableTokenRetry),
+                    reason: "Apple refused the service access token (\(error))")
+            case .rateLimited(let retryAfter):
+                let wait = retryAfter ?? .seconds(60)
+                await limiter.pause(for: wait)
+                throw SyncFailure(message: error.description, retryAfter: TimeInterval(wait.components.seconds))
+            default:
+                throw error
+            }
+        }
+    }
+
+    /// The service identity's token, or the job waits.
+    func credential() async throws -> ServiceIdentity.Credential {
+        do {
+            return try await service.usableCredential(now: now())
+        } catch let unusable as ServiceIdentity.Unusable {
+            throw JobPostponed(until: now().addingTimeInterval(settings.unusableTokenRetry), reason: unusable.reason)
+        }
+    }
+
+    // MARK: - One report
+
+    /// What fetching one report came to.
+    package enum FetchOutcome: Sendable, Equatable {
+        case ingested(rows: Int)
+        case restated(rows: Int)
+        case unchanged
+        /// Apple has no sales for it (213): recorded as an empty day.
+        case empty
+        /// Apple has not published it yet (210).
+        case notPublishedYet
+        /// Older than Apple keeps.
+        case tooOld
+        /// Recorded as failed for this report, with why; other reports go on.
+        case failed(String)
+
+        var isDone: Bool {
+            switch self {
+            case .notPublishedYet: false
+            default: true
+            }
+        }
+    }
+
+    /// Fetches one report with the service token and ingests it under `identity`. A file that does
+    /// not parse is downloaded again, `parseAttempts` times in all, then recorded as failed with the
+    /// parser's message; nothing of it is ever visible.
+    package func fetch(_ identity: ReportIdentity, credential: ServiceIdentity.Credential) async throws
+        -> FetchOutcome
+    {
+        let request = SalesReportRequest(
+            vendor: identity.vendor, type: identity.type, subtype: identity.subtype, frequency: identity.frequency,
+            date: identity.date)
+        let reporter = reporter
+        var lastProblem = ""
+        for attempt in 1...max(1, settings.parseAttempts) {
+            let file: ReportFile
+            do {
+                file = try await apple("Sales.getReport", account: identity.accountNumber, credential: credential) {
+                    try await reporter.salesReport(token: $0, account: identity.accountNumber, request: request)
+                }
+            } catch let error as ReporterError {
+                switch error {
+                case .noSales:
+                    try await ledger.record(identity, state: .empty, now: now())
+                    return .empty
+                case .notAvailableYet:
+                    try await ledger.record(identity, state: .notPublishedYet, now: now())
+                    return .notPublishedYet
+                case .reportTooOld(let message):
+                    try await ledger.record(
+                        identity, state: .failed(code: "report_too_old"), message: message, now: now())
+                    return .tooOld
+                case .invalidVendor, .invalidParameters, .accountRequired, .unexpectedResponse:
+                    try await ledger.record(
+                        identity, state: .failed(code: error.metricCode), message: error.description, now: now())
+                    return .failed(error.description)
+                default:
+                    // Apple unavailable, the connection broken (after the client's retries), or the
+                    // account no longer visible: the job fails and is tried again later.
+                    throw error
+                }
+            }
+            do {
+                let result = try await ingestor.ingest(
+                    .bytes(file.gzipData, name: file.fileName), identity: identity, now: now())
+                switch result.outcome {
+                case .ingested(let rows): return .ingested(rows: rows)
+                case .restated(let rows): return .restated(rows: rows)
+                case .unchanged: return .unchanged
+                }
+            } catch let error where Self.isMalformed(error) {
+                lastProblem = String(describing: error)
+                Counter(label: "orchard_reports_malformed_total").increment()
+                logger.warning(
+                    "report does not parse; downloading it again",
+                    metadata: ["report": "\(identity)", "attempt": "\(attempt)", "error": "\(lastProblem)"])
+            }
+        }
+        try await ledger.record(identity, state: .failed(code: "malformed"), message: lastProblem, now: now())
+        return .failed(lastProblem)
+    }
+
+    static func isMalformed(_ error: any Error) -> Bool {
+        error is ReportError || error is ReportIngestor.Failure
+    }
+}
+
+/// A sync failure the queue retries, after Apple's `Retry-After` when it gave one.
+package struct SyncFailure: JobFailure, CustomStringConvertible {
+    package var message: String
+    package var retryAfter: TimeInterval?
+    package var isPermanent = false
+
+    package var description: String { message }
+}
+
+extension ReporterError {
+    /// A short label for metrics and ledger error codes.
+    var metricCode: String {
+        switch self {
+        case .invalidToken: "invalid_token"
+        case .expiredToken: "expired_token"
+        case .notAvailableYet: "not_available_yet"
+        case .noSales: "no_sales"
+        case .accountRequired: "account_required"
+        case .invalidAccount: "invalid_account"
+        case .invalidVendor: "invalid_vendor"
+        case .invalidParameters: "invalid_parameters"
+        case .reportTooOld: "report_too_old"
+        case .rateLimited: "rate_limited"
+        case .appleUnavailable: "apple_unavailable"
+        case .unexpectedResponse: "unexpected_response"
+        case .transport: "transport"
+        }
+    }
+}

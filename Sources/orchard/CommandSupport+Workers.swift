@@ -1,0 +1,29 @@
+import AppStoreConnect
+import AsyncHTTPClient
+import Logging
+import OrchardCore
+import OrchardStorage
+import OrchardSync
+import ServiceLifecycle
+
+extension CommandSupport {
+    /// The worker role's services (the job worker and its recurring jobs), and the HTTP client they
+    /// use for Apple, to shut down after them.
+    static func workers(
+        _ settings: Settings, database: OrchardDatabase, keys: KeyRing, logger: Logger
+    ) -> (services: [any Service], http: HTTPClient) {
+        var configuration = HTTPClient.Configuration()
+        // As many connections as requests may be in flight to Apple.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, settings.syncConcurrency)
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let engine = SyncEngine(
+            database: database,
+            reporter: ReporterClient(
+                baseURL: settings.reporterURL, transport: .asyncHTTPClient(http),
+                logger: Logger(label: "orchard.reporter")),
+            service: ServiceIdentity(database: database, keys: keys, configuredToken: settings.serviceAccessToken),
+            settings: SyncSettings(settings), rawStore: RawReportStore(dataDirectory: settings.dataDirectory),
+            logger: Logger(label: "orchard.sync"))
+        return (buildWorkers(database: database, keys: keys, engine: engine, logger: logger), http)
+    }
+}

@@ -1,0 +1,246 @@
+import AppStoreConnect
+import ConnectSandbox
+import Foundation
+import OrchardCore
+import OrchardStorage
+import OrchardSync
+import OrchardTestSupport
+import SalesReports
+import Testing
+
+/// The sync engine end to end against Connect Sandbox over loopback, with one injected clock for
+/// both sides (no sleeps): issue 10's lifecycles.
+@Suite("Sync lifecycle against Connect Sandbox")
+struct SyncLifecycleTests {
+    @Test(
+        "pending → active → backfilled → daily → revoked for every user → purged; a second user joins at once",
+        arguments: TestBackend.available)
+    func lifecycle(backend: TestBackend) async throws {
+        try await SyncHarness.with(backend) { harness in
+            // given: an account with 60 days of sales, its owner's pending integration
+            let (account, ownerToken) = try harness.sandbox.makeAccountWithUser(
+                name: "Acme Apps", apps: 2, historyDays: 60)
+            let number = String(account.number)
+            let owner = try await harness.user("owner@example.com")
+            #expect(try await harness.integrate(userID: owner, account: account).status == .pending)
+
+            // when: a check before the invitation changes nothing
+            var check = try await harness.engine.checkInvitations()
+            #expect(check == .init())
+            #expect(try await harness.integrations.list(userID: owner).map(\.status) == [.pending])
+
+            // when: the owner invites the service user, and the next check sees the account
+            try harness.inviteService(into: account)
+            check = try await harness.engine.checkInvitations()
+            #expect(check.activated == [number])
+            #expect(check.backfillsQueued == [number])
+            #expect(try await harness.integrations.list(userID: owner).map(\.status) == [.active])
+            #expect(try await harness.accounts.find(number: number)?.access == .accessible)
+
+            // then: the backfill fetches 20 days newest first, then yearly reports until a year without sales
+            #expect(try await harness.drain() == 1)
+            let backfilled = try #require(try await harness.accounts.find(number: number))
+            #expect(backfilled.backfill == .init(done: 21, total: 21))
+            let latest = harness.engine.latestReportDay()
+            #expect(backfilled.syncedThrough == latest.isoText)
+            let entries = try await harness.ledger.entries(accountNumber: number)
+            #expect(entries.filter { $0.identity.frequency == .daily }.count == 20)
+            #expect(entries.filter { $0.identity.frequency == .yearly }.map(\.state) == [.empty])
+            let days = (0..<20).map { latest.adding(days: -$0) }
+            let reference = try await harness.independentTotals(account: account, ownerToken: ownerToken, days: days)
+            let totals = try await DailyRollups.totals(
+                accountNumber: number, from: days.last!, to: latest, database: harness.database)
+            #expect(reference.rows > 0)
+            #expect(totals.units[.downloads] == reference.units.downloads)
+            #expect(totals.units[.inAppPurchases] == reference.units.inAppPurchases)
+            #expect(totals.returns == reference.returns)
+            #expect(totals.proceeds == reference.proceeds.mapValues(\.millionths))
+
+            // when: a colleague integrates the same account: active at once, with no second backfill
+            let colleague = try await harness.user("colleague@example.com")
+            #expect(try await harness.integrate(userID: colleague, account: account).status == .active)
+            try await harness.engine.checkInvitations()
+            #expect(try await harness.queue.counts()["backfill_account"] == [.done: 1])
+
+            // when: a day passes; the check queues the daily sync, which fetches the new day
+            harness.advance(days: 1)
+            try await harness.engine.checkInvitations()
+            #expect(try await harness.drain() == 1)
+            let synced = try #require(try await harness.accounts.find(number: number))
+            #expect(synced.syncedThrough == latest.adding(days: 1).isoText)
+            #expect(synced.lastError == nil)
+            #expect(
+                try await harness.ledger.entries(accountNumber: number).contains {
+                    $0.identity.date == latest.adding(days: 1) && $0.identity.frequency == .daily && $0.state.hasContent
+                })
+
+            // when: an admin removes the service user; one missed check removes nothing
+            try harness.sandbox.world.removeUser(email: SyncHarness.serviceAppleID, from: account.number)
+            check = try await harness.engine.checkInvitations()
+            #expect(check.revoked.isEmpty)
+            #expect(try await harness.integrations.list(accountNumber: number).map(\.status) == [.active, .active])
+
+            // then: the second miss revokes it for both users, with the reason, and queues the purge
+            check = try await harness.engine.checkInvitations()
+            #expect(check.revoked == [number])
+            let removed = try await harness.integrations.list(accountNumber: number)
+            #expect(removed.map(\.status) == [.removed, .removed])
+            #expect(removed.allSatisfy { $0.statusReason == SyncEngine.revokedReason })
+            #expect(try await harness.accounts.find(number: number)?.access == .revoked)
+            #expect(try await harness.drain() == 0)
+            #expect(try await harness.count("daily_rollups", account: account) > 0)
+
+            // then: after the retention period everything of the account is purged
+            harness.advance(days: 2.1)
+            #expect(try await harness.drain() == 1)
+            for table in ["sales_facts", "daily_rollups", "report_ledger", "apps"] {
+                #expect(try await harness.count(table, account: account) == 0, "\(table)")
+            }
+            let files =
+                FileManager.default.enumerator(atPath: harness.rawDirectory.path)?.allObjects
+                .compactMap { $0 as? String }.filter { !$0.hasPrefix(".") && $0.count > 2 } ?? []
+            #expect(files.isEmpty)
+            #expect(try await harness.accounts.find(number: number)?.purgedAt != nil)
+        }
+    }
+
+    @Test(
+        "a pending integration expires after its own window; an active one never does", arguments: TestBackend.available
+    )
+    func expiry(backend: TestBackend) async throws {
+        try await SyncHarness.with(backend) { harness in
+            let (invited, _) = try harness.sandbox.makeAccountWithUser(name: "Invited", historyDays: 5)
+            let (ignored, _) = try harness.sandbox.makeAccountWithUser(
+                name: "Ignored", historyDays: 5, appleId: "other@example.com")
+            let user = try await harness.user("u@example.com")
+            let active = try await harness.integrate(userID: user, account: invited)
+            try harness.inviteService(into: invited)
+            try await harness.engine.checkInvitations()
+            harness.advance(days: 1)
+            let late = try await harness.integrate(userID: user, account: ignored)
+
+            // when: 47 hours after the second integration, it is still pending
+            harness.clock.advance(by: 47 * 3_600)
+            var check = try await harness.engine.checkInvitations()
+            #expect(check.expired.isEmpty)
+
+            // then: past 48 hours it expires, with a reason that says what to do
+            harness.clock.advance(by: 3_600 + 1)
+            check = try await harness.engine.checkInvitations()
+            #expect(check.expired == [late.id])
+            let statuses = Dictionary(
+                uniqueKeysWithValues: try await harness.integrations.list(userID: user).map { ($0.id, $0) })
+            #expect(statuses[active.id]?.status == .active)
+            #expect(statuses[late.id]?.status == .expired)
+            #expect(statuses[late.id]?.statusReason?.contains("Remove this integration and start again") == true)
+            #expect(statuses[late.id]?.statusReason?.contains(SyncHarness.serviceAppleID) == true)
+        }
+    }
+
+    @Test(
+        "a refused service token stops syncing without retries and resumes when a new one is set",
+        arguments: TestBackend.available)
+    func serviceTokenReplaced(backend: TestBackend) async throws {
+        try await SyncHarness.with(backend) { harness in
+            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", historyDays: 5)
+            let user = try await harness.user("u@example.com")
+            _ = try await harness.integrate(userID: user, account: account)
+            try harness.inviteService(into: account)
+
+            // given: the service Apple ID's token is replaced in App Store Connect (the old one stops working)
+            _ = try harness.sandbox.world.generateToken(appleId: SyncHarness.serviceAppleID)
+            try await harness.queue.enqueue(
+                kind: SyncJobKind.checkInvitations.rawValue, runAfter: harness.clock.now, now: harness.clock.now)
+
+            // when: the check runs, Apple refuses the token
+            #expect(try await harness.drain() == 1)
+            let status = try await harness.service.status(now: harness.clock.now)
+            #expect(status.problem == "invalid")
+            #expect(status.message?.contains("orchard service set-token") == true)
+            // the job waits, with its attempts intact, instead of failing over and over
+            #expect(try await harness.queue.counts()["check_invitations"] == [.queued: 1])
+            #expect(try await harness.integrations.list(userID: user).map(\.status) == [.pending])
+
+            // when: the operator sets the new token
+            let fresh = try harness.sandbox.world.generateToken(appleId: SyncHarness.serviceAppleID)
+            try await ServiceTokenStore(database: harness.database, keys: harness.keys).set(
+                fresh.value, expires: nil, now: harness.clock.now)
+
+            // then: the waiting job runs by itself at its time, and the account turns active
+            harness.clock.advance(by: harness.settings.unusableTokenRetry + 1)
+            #expect(try await harness.drain() >= 1)
+            #expect(try await harness.service.status(now: harness.clock.now).problem == nil)
+            #expect(try await harness.integrations.list(userID: user).map(\.status) == [.active])
+        }
+    }
+
+    @Test(
+        "days without sales are recorded empty; a report that never parses is failed with the parser's message",
+        arguments: TestBackend.available)
+    func emptyAndMalformedDays(backend: TestBackend) async throws {
+        var settings = SyncHarness.settings(backfillDays: 4)
+        settings.yearlyReportsBack = 0
+        try await SyncHarness.with(backend, settings: settings) { harness in
+            // given: an account without apps (no sales at all) and one with sales
+            let (quiet, _) = try harness.sandbox.makeAccountWithUser(name: "Quiet", apps: 0, historyDays: 30)
+            let (busy, _) = try harness.sandbox.makeAccountWithUser(
+                name: "Busy", apps: 2, historyDays: 30, appleId: "b@example.com")
+            let user = try await harness.user("u@example.com")
+            for account in [quiet, busy] {
+                _ = try await harness.integrate(userID: user, account: account)
+                try harness.inviteService(into: account)
+            }
+            try await harness.engine.checkInvitations()
+
+            // when: every report of the busy account arrives truncated
+            harness.sandbox.faults.settings = FaultSettings(truncateRate: 1)
+            try await harness.drain()
+
+            // then: the quiet account's days are empty days, not gaps
+            let quietEntries = try await harness.ledger.entries(accountNumber: String(quiet.number))
+            #expect(quietEntries.count == 4)
+            #expect(quietEntries.allSatisfy { $0.state == .empty })
+            // and the busy account's days failed with the parser's message, nothing half-ingested
+            let busyEntries = try await harness.ledger.entries(accountNumber: String(busy.number))
+            #expect(busyEntries.count == 4)
+            #expect(busyEntries.allSatisfy { $0.state == .failed(code: "malformed") })
+            let message = try await harness.ledger.failure(try #require(busyEntries.first).identity)
+            #expect(message?.isEmpty == false)
+            #expect(try await harness.count("sales_facts", account: busy) == 0)
+            #expect(try await harness.count("daily_rollups", account: busy) == 0)
+        }
+    }
+
+    @Test("Apple's 'not available yet' postpones the daily sync without an error", arguments: TestBackend.available)
+    func notPublishedYet(backend: TestBackend) async throws {
+        var settings = SyncHarness.settings(backfillDays: 3)
+        settings.yearlyReportsBack = 0
+        try await SyncHarness.with(backend, settings: settings) { harness in
+            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", historyDays: 30)
+            let user = try await harness.user("u@example.com")
+            _ = try await harness.integrate(userID: user, account: account)
+            try harness.inviteService(into: account)
+            try await harness.engine.checkInvitations()
+            try await harness.drain()
+
+            // when: the next day starts, before Apple publishes (the sandbox publishes at 05:00)
+            harness.advance(days: 0.5)  // 00:00 UTC: a new report day, not yet published
+            try await harness.engine.checkInvitations()
+            try await harness.drain()
+
+            // then: the sync waits an hour, its attempts intact, and the account shows no error
+            let jobs = try await harness.queue.counts()["sync_account"]
+            #expect(jobs == [.queued: 1])
+            let account1 = try #require(try await harness.accounts.find(number: String(account.number)))
+            #expect(account1.lastError == nil)
+            #expect(account1.syncedThrough == harness.engine.latestReportDay().adding(days: -1).isoText)
+
+            // when: Apple has published
+            harness.advance(days: 0.25)
+            try await harness.drain()
+            #expect(
+                try await harness.accounts.find(number: String(account.number))?.syncedThrough
+                    == harness.engine.latestReportDay().isoText)
+        }
+    }
+}
