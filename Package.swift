@@ -91,6 +91,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(
+            name: "orchard-bench",
+            dependencies: [
+                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardTestSupport", "ConnectSandbox",
+                "AppStoreConnect", "SalesReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "orchard",
             dependencies: [
                 "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardWeb", "SalesReports", "AppStoreConnect",
@@ -149,7 +163,8 @@ let package = Package(
         .testTarget(
             name: "OrchardSyncTests",
             dependencies: [
-                "OrchardSync", "OrchardStorage", "OrchardTestSupport", "OrchardCore", "AppStoreConnect", "ConnectSandbox",
+                "OrchardSync", "OrchardStorage", "OrchardTestSupport", "OrchardCore", "AppStoreConnect",
+                "ConnectSandbox",
                 "SalesReports",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -21,6 +21,8 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case funnelTokenMinutes
     case restatementDays
     case retentionDays
+    case jobLeaseSeconds
+    case jobRetrySeconds
 
     /// The environment variable, e.g. `ORCHARD_PORT`.
     package var environmentName: String {
@@ -43,6 +45,8 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .funnelTokenMinutes: "ORCHARD_FUNNEL_TOKEN_MINUTES"
         case .restatementDays: "ORCHARD_RESTATEMENT_DAYS"
         case .retentionDays: "ORCHARD_RETENTION_DAYS"
+        case .jobLeaseSeconds: "ORCHARD_JOB_LEASE_SECONDS"
+        case .jobRetrySeconds: "ORCHARD_JOB_RETRY_SECONDS"
         }
     }
 

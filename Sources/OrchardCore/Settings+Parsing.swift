@@ -122,6 +122,8 @@ extension Settings {
         }
         if let days = integer(.restatementDays, in: 0...60, "a number of days") { restatementDays = days }
         if let days = integer(.retentionDays, in: 0...3_650, "a number of days") { retentionDays = days }
+        if let seconds = integer(.jobLeaseSeconds, in: 3...3_600, "a number of seconds") { jobLeaseSeconds = seconds }
+        if let seconds = integer(.jobRetrySeconds, in: 1...3_600, "a number of seconds") { jobRetrySeconds = seconds }
         if !problems.isEmpty { throw SettingsError(problems: problems) }
     }
 }

@@ -28,6 +28,10 @@ package struct Settings: Sendable, Equatable {
     package var restatementDays: Int = 7
     /// How long a revoked account's data stays read-only before it is purged.
     package var retentionDays: Int = 30
+    /// How long a worker's claim on a job lasts unless renewed.
+    package var jobLeaseSeconds: Int = 120
+    /// The first wait before a failed job runs again, doubled after each failure.
+    package var jobRetrySeconds: Int = 30
 
     package init() {}
 

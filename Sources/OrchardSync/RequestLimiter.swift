@@ -20,6 +20,8 @@ package actor RequestLimiter {
     private var pausedUntil: ContinuousClock.Instant?
     /// The most requests seen in flight at once, for tests and the benchmark.
     package private(set) var peak = 0
+    /// Requests started so far.
+    package private(set) var started = 0
 
     package init(limit: Int, perAccount: Int) {
         self.limit = max(1, limit)
@@ -85,6 +87,7 @@ package actor RequestLimiter {
         inFlight += 1
         inFlightByAccount[account, default: 0] += 1
         peak = max(peak, inFlight)
+        started += 1
     }
 
     private func cancel(_ id: UInt64) {

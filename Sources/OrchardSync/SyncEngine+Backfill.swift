@@ -80,26 +80,40 @@ extension SyncEngine {
     }
 
     /// Fetches reports with at most `perAccountConcurrency` in flight, in the order given (newest
-    /// first); `done` runs after each. The first error stops the rest and is thrown.
+    /// first); `done` runs after each. A report that fails does not stop the others: the first
+    /// failure is thrown once all have been tried, so a retried job has less left to do. A refused
+    /// token or a rate limit stops at once.
     func fetchAll(
         _ reports: [ReportIdentity], credential: ServiceIdentity.Credential,
         done: @escaping @Sendable (FetchOutcome) async throws -> Void
     ) async throws {
         let width = max(1, settings.perAccountConcurrency)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let failure: (any Error)? = try await withThrowingTaskGroup(of: (any Error)?.self) { group in
             var next = 0
-            for _ in 0..<min(width, reports.count) {
+            var failure: (any Error)?
+            func add() {
                 let report = reports[next]
                 next += 1
-                group.addTask { try await done(try await fetch(report, credential: credential)) }
+                group.addTask {
+                    do {
+                        try await done(try await fetch(report, credential: credential))
+                        return nil
+                    } catch let error where error is JobPostponed || error is SyncFailure || error is CancellationError
+                    {
+                        throw error
+                    } catch {
+                        return error
+                    }
+                }
             }
-            while try await group.next() != nil {
-                guard next < reports.count else { continue }
-                let report = reports[next]
-                next += 1
-                group.addTask { try await done(try await fetch(report, credential: credential)) }
+            while next < min(width, reports.count) { add() }
+            while let result = try await group.next() {
+                if let result, failure == nil { failure = result }
+                if next < reports.count { add() }
             }
+            return failure
         }
+        if let failure { throw failure }
     }
 
     /// The account's vendors as the service identity sees them now, stored on the account.

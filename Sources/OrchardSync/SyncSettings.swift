@@ -23,11 +23,16 @@ package struct SyncSettings: Sendable {
     /// Yearly reports looked for before the backfill's first day, stopping at the first year without sales.
     package var yearlyReportsBack = 10
     /// Downloads of a report that does not parse before it is recorded as failed.
-    package var parseAttempts = 3
+    package var parseAttempts = 5
     /// How long the daily sync waits when Apple has not published yesterday's report.
     package var notPublishedRetry: TimeInterval = 3_600
     /// How long jobs wait while the service token is missing or refused.
     package var unusableTokenRetry: TimeInterval = 600
+    /// How long a worker's claim on a job lasts unless renewed (`ORCHARD_JOB_LEASE_SECONDS`): a
+    /// worker that dies mid-job delays it this long.
+    package var jobLease: TimeInterval = 120
+    /// The first wait before a failed job runs again; doubled after each failure (`ORCHARD_JOB_RETRY_SECONDS`).
+    package var jobRetryBase: TimeInterval = 30
     /// The service Apple ID customers invite, named in reasons a user reads.
     package var serviceAppleID: String?
 
@@ -42,6 +47,8 @@ package struct SyncSettings: Sendable {
         concurrency = settings.syncConcurrency
         perAccountConcurrency = max(1, min(4, settings.syncConcurrency))
         serviceAppleID = settings.serviceAppleID
+        jobLease = TimeInterval(settings.jobLeaseSeconds)
+        jobRetryBase = TimeInterval(settings.jobRetrySeconds)
         unusableTokenRetry = min(600, max(5, TimeInterval(settings.invitationCheckSeconds)))
     }
 }

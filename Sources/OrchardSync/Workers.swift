@@ -10,12 +10,12 @@ package func buildWorkers(
     database: OrchardDatabase, keys: KeyRing, engine: SyncEngine, now: @escaping @Sendable () -> Date = { Date() },
     logger: Logger
 ) -> [any Service] {
-    let queue = JobQueue(database: database)
+    let queue = JobQueue(database: database, backoff: .init(base: engine.settings.jobRetryBase))
     return [
         JobWorker(
             queue: queue,
             handlers: syncHandlers(database: database, keys: keys, engine: engine, now: now, logger: logger),
-            concurrency: engine.settings.concurrency, now: now, logger: logger),
+            lease: engine.settings.jobLease, concurrency: engine.settings.concurrency, now: now, logger: logger),
         RecurringJob(queue: queue, kind: .eraseFunnelTokens, interval: 60, now: now),
         RecurringJob(
             queue: queue, kind: .checkInvitations, interval: engine.settings.invitationCheckInterval, now: now),

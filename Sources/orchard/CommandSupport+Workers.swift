@@ -20,7 +20,8 @@ extension CommandSupport {
             database: database,
             reporter: ReporterClient(
                 baseURL: settings.reporterURL, transport: .asyncHTTPClient(http),
-                logger: Logger(label: "orchard.reporter")),
+                // Apple's answers in the background: more patience than a person at the funnel.
+                retry: RetryPolicy(maxAttempts: 6), logger: Logger(label: "orchard.reporter")),
             service: ServiceIdentity(database: database, keys: keys, configuredToken: settings.serviceAccessToken),
             settings: SyncSettings(settings), rawStore: RawReportStore(dataDirectory: settings.dataDirectory),
             logger: Logger(label: "orchard.sync"))

@@ -8,22 +8,6 @@ import OrchardSync
 import OrchardTestSupport
 import SQLKit
 import SalesReports
-import Synchronization
-
-/// A clock tests move by hand, shared by Orchard and the sandbox.
-final class TestClock: Sendable {
-    private let date: Mutex<Date>
-
-    init(_ start: Date) {
-        date = Mutex(start)
-    }
-
-    var now: Date { date.withLock { $0 } }
-
-    func advance(by seconds: TimeInterval) {
-        date.withLock { $0 += seconds }
-    }
-}
 
 /// Orchard's sync engine on a migrated database, against a Connect Sandbox on loopback, with one
 /// clock for both and the service Apple ID's token set.
@@ -34,7 +18,7 @@ struct SyncHarness {
 
     let database: OrchardDatabase
     let sandbox: SandboxServer
-    let clock: TestClock
+    let clock: ManualClock
     let keys: KeyRing
     let engine: SyncEngine
     let settings: SyncSettings
@@ -54,7 +38,7 @@ struct SyncHarness {
     ) async throws {
         try await withMigrated(backend) { database in
             try await SandboxServer.withRunning(seed: seed, now: start) { sandbox in
-                let clock = TestClock(start)
+                let clock = ManualClock(start)
                 let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
                 _ = try await SealedKeyRecord.claim(keys, database: database)
                 // The service Apple ID, with a token and no accounts yet.

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// Benchmarks and fault drills of the sync engine that need more than a test: thousands of accounts,
+/// or real `orchard worker` processes killed with SIGKILL. Results go into BENCHMARKS.md.
+@main
+struct OrchardBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orchard-bench",
+        abstract: "Benchmarks and fault drills of Orchard's sync engine against Connect Sandbox.",
+        subcommands: [DailySyncBenchmark.self, ChaosDrill.self])
+}
