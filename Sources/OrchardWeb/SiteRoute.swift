@@ -4,6 +4,7 @@ package enum SiteRoute: Sendable, Equatable {
     case home
     case healthz
     case readyz
+    case metrics
 
     /// The path as the router registers it and as links use it.
     package var path: String {
@@ -11,6 +12,7 @@ package enum SiteRoute: Sendable, Equatable {
         case .home: "/"
         case .healthz: "/healthz"
         case .readyz: "/readyz"
+        case .metrics: "/metrics"
         }
     }
 }

@@ -7,11 +7,11 @@ import OrchardSync
 import ServiceLifecycle
 
 extension CommandSupport {
-    /// The worker role's services (the job worker and its recurring jobs), and the HTTP client they
-    /// use for Apple, to shut down after them.
+    /// The worker role's services (the job worker and its recurring jobs), the HTTP client they use
+    /// for Apple (to shut down after them), and the engine (for its operations snapshot).
     static func workers(
         _ settings: Settings, database: OrchardDatabase, keys: KeyRing, logger: Logger
-    ) -> (services: [any Service], http: HTTPClient) {
+    ) -> (services: [any Service], http: HTTPClient, engine: SyncEngine) {
         var configuration = HTTPClient.Configuration()
         // As many connections as requests may be in flight to Apple.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, settings.syncConcurrency)
@@ -25,6 +25,6 @@ extension CommandSupport {
             service: ServiceIdentity(database: database, keys: keys, configuredToken: settings.serviceAccessToken),
             settings: SyncSettings(settings), rawStore: RawReportStore(dataDirectory: settings.dataDirectory),
             logger: Logger(label: "orchard.sync"))
-        return (buildWorkers(database: database, keys: keys, engine: engine, logger: logger), http)
+        return (buildWorkers(database: database, keys: keys, engine: engine, logger: logger), http, engine)
     }
 }

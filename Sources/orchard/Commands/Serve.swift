@@ -2,10 +2,12 @@ import ArgumentParser
 import AsyncHTTPClient
 import Hummingbird
 import Logging
+import Metrics
 import OrchardCore
 import OrchardStorage
 import OrchardSync
 import OrchardWeb
+import Prometheus
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,10 +34,13 @@ struct Serve: AsyncParsableCommand {
 
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
-        let (workers, http) = CommandSupport.workers(
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(prometheusFactory(registry))
+        let (workers, http, engine) = CommandSupport.workers(
             settings, database: database, keys: keys, logger: Logger(label: "orchard.worker"))
         let app = buildApplication(
-            settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : []
+            settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : [],
+            metrics: MetricsController(registry: registry, snapshot: { try await engine.snapshot() })
         ) { port in
             logger.notice(
                 "Orchard is listening",

@@ -25,7 +25,7 @@ struct Worker: AsyncParsableCommand {
         let logger = Logger(label: "orchard.worker")
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
-        let (workers, http) = CommandSupport.workers(settings, database: database, keys: keys, logger: logger)
+        let (workers, http, _) = CommandSupport.workers(settings, database: database, keys: keys, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: workers.map {

@@ -1,0 +1,23 @@
+package import OrchardCore
+import OrchardStorage
+import SalesReports
+
+extension SyncEngine {
+    /// The operations snapshot for `/metrics` and the operator's pages.
+    package func snapshot() async throws -> OperationsSnapshot {
+        let jobs = try await queue.counts().flatMap { kind, states in
+            states.map { OperationsSnapshot.JobCount(kind: kind, state: $0.key.rawValue, count: $0.value) }
+        }.sorted { ($0.kind, $0.state) < ($1.kind, $1.state) }
+        let latest = latestReportDay()
+        let accounts = try await accounts.syncable().map { account in
+            OperationsSnapshot.AccountSync(
+                number: account.number,
+                lagDays: account.syncedThrough.flatMap { ReportDate($0) }.map { latest.dayNumber - $0.dayNumber },
+                backfillDone: account.backfill.done, backfillTotal: account.backfill.total)
+        }
+        let status = try await service.status(now: now())
+        return OperationsSnapshot(
+            jobs: jobs, accounts: accounts, serviceTokenDaysLeft: status.daysLeft, serviceTokenProblem: status.problem,
+            serviceMessage: status.message)
+    }
+}
