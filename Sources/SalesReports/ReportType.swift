@@ -80,6 +80,9 @@ public enum ReportFrequency: String, Sendable, Hashable, CaseIterable, Codable {
     public init(begin: ReportDate, end: ReportDate) {
         if begin == end {
             self = .daily
+        } else if end.dayNumber - begin.dayNumber == 6, end.weekday == 0 {
+            // Monday to Sunday, even when the Monday is the first of a month.
+            self = .weekly
         } else if begin.day == 1, end.year == begin.year, end.month == begin.month {
             self = .monthly
         } else if begin.day == 1, begin.month == 1, end.year == begin.year, end.month == 12, end.day == 31 {

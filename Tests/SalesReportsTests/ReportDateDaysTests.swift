@@ -32,4 +32,16 @@ struct ReportDateDaysTests {
             ReportDate(year: 2024, month: 12, day: 30)!.sundayEndingWeek == ReportDate(year: 2025, month: 1, day: 5)!)
         #expect(tuesday.compactText == "20230718")
     }
+
+    @Test("a report's period is told from its first and last day, a week that starts on the 1st included")
+    func frequencyFromDates() {
+        func day(_ month: Int, _ day: Int, _ year: Int = 2026) -> ReportDate { ReportDate(year: year, month: month, day: day)! }
+        #expect(ReportFrequency(begin: day(6, 1), end: day(6, 1)) == .daily)
+        // 2026-06-01 is a Monday: the week ends on Sunday the 7th
+        #expect(ReportFrequency(begin: day(6, 1), end: day(6, 7)) == .weekly)
+        #expect(ReportFrequency(begin: day(6, 8), end: day(6, 14)) == .weekly)
+        #expect(ReportFrequency(begin: day(6, 1), end: day(6, 30)) == .monthly)
+        #expect(ReportFrequency(begin: day(2, 1), end: day(2, 28)) == .monthly)
+        #expect(ReportFrequency(begin: day(1, 1), end: day(12, 31)) == .yearly)
+    }
 }
