@@ -58,7 +58,24 @@ package struct ReportIngestor: Sendable {
         _ source: ReportSource, identity: ReportIdentity, now: Date, force: Bool = false,
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> Result {
-        try await ingest(source, now: now, force: force, progress: progress) { head in
+        // The daily sync downloads its restatement window again every day and nearly all of it is
+        // unchanged: bytes the ledger already holds are recognised by a read, with no parse and no
+        // write transaction.
+        if !force, case .bytes(let data, _) = source {
+            let sha256 = RawReportStore.hash(data: data)
+            let known = try await database.withConnection { connection in
+                try await connection.raw("SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)")
+                    .first()?.decode(column: "id", as: Int64.self)
+            }
+            if let known,
+                let previous = try await database.withConnection({
+                    try await Self.ledgerRow(identity, accountID: known, on: $0)
+                }), previous.sha256 == sha256, previous.state.hasContent
+            {
+                return Result(identity: identity, outcome: .unchanged, days: [])
+            }
+        }
+        return try await ingest(source, now: now, force: force, progress: progress) { head in
             try Self.check(head, against: identity, file: source.name)
             return identity
         }
