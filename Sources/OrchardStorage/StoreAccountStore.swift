@@ -148,13 +148,15 @@ package struct StoreAccountStore: Sendable {
         }
     }
 
-    /// Counts reports done (and reports added to the plan) during a backfill.
+    /// Counts reports done (and reports added to the plan) during a backfill, never past the plan
+    /// (a backfill taken over after its worker stalled may count a report twice).
     package func advanceBackfill(number: String, done: Int, total: Int = 0) async throws {
         try await database.withWriter { connection in
             try await connection.raw(
                 """
-                UPDATE store_accounts SET backfill_done = backfill_done + \(bind: done),
-                    backfill_total = backfill_total + \(bind: total)
+                UPDATE store_accounts SET backfill_total = backfill_total + \(bind: total),
+                    backfill_done = CASE WHEN backfill_done + \(bind: done) > backfill_total + \(bind: total)
+                        THEN backfill_total + \(bind: total) ELSE backfill_done + \(bind: done) END
                 WHERE number = \(bind: number)
                 """
             ).run()

@@ -65,6 +65,8 @@ extension SyncEngine {
             if !sales { break }
             year -= 1
         }
+        let planned = try await accounts.find(number: accountNumber)?.backfill.total ?? total
+        try await accounts.setBackfill(number: accountNumber, done: planned, total: planned)
         try await accounts.recordSync(
             number: accountNumber, through: try await completeThrough(accountNumber, vendors: vendors).isoText,
             now: now())

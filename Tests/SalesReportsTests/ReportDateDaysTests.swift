@@ -35,7 +35,9 @@ struct ReportDateDaysTests {
 
     @Test("a report's period is told from its first and last day, a week that starts on the 1st included")
     func frequencyFromDates() {
-        func day(_ month: Int, _ day: Int, _ year: Int = 2026) -> ReportDate { ReportDate(year: year, month: month, day: day)! }
+        func day(_ month: Int, _ day: Int, _ year: Int = 2026) -> ReportDate {
+            ReportDate(year: year, month: month, day: day)!
+        }
         #expect(ReportFrequency(begin: day(6, 1), end: day(6, 1)) == .daily)
         // 2026-06-01 is a Monday: the week ends on Sunday the 7th
         #expect(ReportFrequency(begin: day(6, 1), end: day(6, 7)) == .weekly)
