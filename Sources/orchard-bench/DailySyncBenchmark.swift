@@ -31,6 +31,8 @@ struct DailySyncBenchmark: AsyncParsableCommand {
     @Option(help: "Days fetched again by the daily sync (ORCHARD_RESTATEMENT_DAYS).") var restatementDays = 7
     @Option(help: "Apps per account.") var apps = 3
     @Option(help: "sqlite or postgres.") var backend = "sqlite"
+    @Option(help: "Reports the sandbox keeps generated (its cache; 20,000 in `orchard sandbox`).")
+    var cacheCapacity = 20_000
 
     func run() async throws {
         guard let backend = TestBackend(rawValue: backend) else {
@@ -49,13 +51,16 @@ struct DailySyncBenchmark: AsyncParsableCommand {
         }()
         let accountCount = accounts
         let apps = apps
+        let cacheCapacity = cacheCapacity
         var logger = Logger(label: "orchard.bench")
         logger.logLevel = .warning
         let quiet = logger
         try await TestDatabase.withFresh(backend) { fresh in
             try await fresh.withOpen { database in
                 _ = try await MigrationRunner(logger: quiet).run(on: database)
-                try await SandboxServer.withRunning(seed: 11, now: start, rateLimit: 100_000_000) { sandbox in
+                try await SandboxServer.withRunning(
+                    seed: 11, now: start, rateLimit: 100_000_000, reportCacheCapacity: cacheCapacity
+                ) { sandbox in
                     let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
                     let (accounts, token) = try BenchWorld.sandboxAccounts(
                         sandbox, count: accountCount, apps: apps, historyDays: 40)
