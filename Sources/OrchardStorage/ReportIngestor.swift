@@ -63,15 +63,15 @@ package struct ReportIngestor: Sendable {
         // write transaction.
         if !force, case .bytes(let data, _) = source {
             let sha256 = RawReportStore.hash(data: data)
-            let known = try await database.withConnection { connection in
-                try await connection.raw("SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)")
-                    .first()?.decode(column: "id", as: Int64.self)
+            let previous = try await database.withConnection { connection in
+                guard
+                    let accountID = try await connection.raw(
+                        "SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)"
+                    ).first()?.decode(column: "id", as: Int64.self)
+                else { return nil as (state: LedgerState, sha256: String?)? }
+                return try await Self.ledgerRow(identity, accountID: accountID, on: connection)
             }
-            if let known,
-                let previous = try await database.withConnection({
-                    try await Self.ledgerRow(identity, accountID: known, on: $0)
-                }), previous.sha256 == sha256, previous.state.hasContent
-            {
+            if let previous, previous.sha256 == sha256, previous.state.hasContent {
                 return Result(identity: identity, outcome: .unchanged, days: [])
             }
         }

@@ -31,19 +31,6 @@ package struct StoreAccountStore: Sendable {
         try await database.withConnection { try await Self.find(number: number, on: $0) }
     }
 
-    /// Records what the service identity can see of the account.
-    package func setAccess(number: String, _ access: StoreAccountAccess, now: Date) async throws {
-        try await database.withWriter { connection in
-            try await connection.raw(
-                """
-                UPDATE store_accounts SET access_state = \(bind: access.rawValue),
-                    last_seen_at = CASE WHEN \(bind: access.rawValue) = 'accessible' THEN \(bind: now) ELSE last_seen_at END
-                WHERE number = \(bind: number)
-                """
-            ).run()
-        }
-    }
-
     // MARK: - Access, as the invitation check finds it
 
     /// Every account the service identity can read.

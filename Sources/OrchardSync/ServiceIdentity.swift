@@ -88,7 +88,13 @@ package struct ServiceIdentity: Sendable {
         let fingerprint = SecretBox.fingerprint(configured.revealed)
         // The first sight of this token starts its 180 days; another token starts them again.
         let name = "service_token_seen_\(fingerprint.prefix(16))"
-        let seen = try await settings.setIfAbsent(name, String(Int64(now.timeIntervalSince1970)))
+        // Read first: only the first sight writes (every job asks for the credential).
+        let seen: String
+        if let recorded = try await settings.get(name) {
+            seen = recorded
+        } else {
+            seen = try await settings.setIfAbsent(name, String(Int64(now.timeIntervalSince1970)))
+        }
         let firstSeen = Int64(seen).map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? now
         return Credential(
             token: ReporterAccessToken(configured.revealed), fingerprint: fingerprint,
@@ -97,8 +103,9 @@ package struct ServiceIdentity: Sendable {
 
     /// The token, when Apple has not refused it; else ``Unusable``.
     package func usableCredential(now: Date) async throws -> Credential {
-        let status = try await status(now: now)
-        guard let credential = try await credential(now: now), status.problem == nil else {
+        let credential = try await credential(now: now)
+        let status = try await status(of: credential, now: now)
+        guard let credential, status.problem == nil else {
             throw Unusable(reason: status.message ?? "the service access token cannot be used")
         }
         return credential
@@ -119,7 +126,11 @@ package struct ServiceIdentity: Sendable {
 
     /// Where the service identity stands.
     package func status(now: Date) async throws -> Status {
-        guard let credential = try await credential(now: now) else {
+        try await status(of: try await credential(now: now), now: now)
+    }
+
+    private func status(of credential: Credential?, now: Date) async throws -> Status {
+        guard let credential else {
             return Status(configured: false, daysLeft: nil, problem: nil, warning: nil)
         }
         var problem: String?
@@ -135,9 +146,10 @@ package struct ServiceIdentity: Sendable {
     /// Logs the status once per token and threshold (30, 14, 3 days, expired, refused), so a
     /// warning appears when it first applies and is not repeated at every check.
     package func warnIfDue(now: Date, logger: Logger) async throws -> Status {
-        let status = try await status(now: now)
+        let credential = try await credential(now: now)
+        let status = try await status(of: credential, now: now)
         guard let message = status.message else { return status }
-        let fingerprint = try await credential(now: now)?.fingerprint.prefix(16) ?? "none"
+        let fingerprint = credential?.fingerprint.prefix(16) ?? "none"
         let key = "\(fingerprint) \(status.problem ?? status.warning.map(String.init) ?? "unconfigured")"
         if try await settings.get("service_token_warned") != key {
             try await settings.set("service_token_warned", key)

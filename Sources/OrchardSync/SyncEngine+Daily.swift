@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import OrchardCore
 package import OrchardStorage
-import SalesReports
+package import SalesReports
 
 extension SyncEngine {
     /// The daily sync of one account, once Apple publishes yesterday: yesterday's daily report for
@@ -84,10 +84,25 @@ extension SyncEngine {
         else { return }
         let credential = try await credential()
         guard try await fetch(identity, credential: credential) == .notPublishedYet else { return }
-        // Apple publishes within days; past a month it never will.
-        guard latestReportDay().dayNumber - identity.date.dayNumber < 400 else { return }
+        // Apple publishes within days of a period's end; a month later it never will.
+        guard latestReportDay().dayNumber - Self.periodEnd(identity).dayNumber < 30 else { return }
         throw JobPostponed(
             until: now().addingTimeInterval(6 * 3_600), reason: "Apple has not published \(identity) yet")
+    }
+}
+
+extension SyncEngine {
+    /// The last day a report covers.
+    package static func periodEnd(_ identity: ReportIdentity) -> ReportDate {
+        let start = identity.date
+        switch identity.frequency {
+        case .daily: return start
+        case .weekly: return start.adding(days: 6)
+        case .monthly:
+            let next = start.month == 12 ? (start.year + 1, 1) : (start.year, start.month + 1)
+            return ReportDate(year: next.0, month: next.1, day: 1)!.adding(days: -1)
+        case .yearly, .fiscal: return ReportDate(year: start.year, month: 12, day: 31)!
+        }
     }
 }
 
@@ -117,7 +132,5 @@ package struct ReportJob: Codable, Sendable, Equatable {
             accountNumber: account, vendor: vendor, type: type, subtype: subtype, frequency: frequency, date: date)
     }
 
-    var json: String {
-        String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    var json: String { jobPayload(self) }
 }

@@ -109,13 +109,6 @@ package struct SyncEngine: Sendable {
         case tooOld
         /// Recorded as failed for this report, with why; other reports go on.
         case failed(String)
-
-        var isDone: Bool {
-            switch self {
-            case .notPublishedYet: false
-            default: true
-            }
-        }
     }
 
     /// Fetches one report with the service token and ingests it under `identity`. A file that does

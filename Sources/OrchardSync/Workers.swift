@@ -86,13 +86,16 @@ package struct AccountJob: Codable, Sendable {
         self.account = account
     }
 
-    package var json: String {
-        String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    package var json: String { jobPayload(self) }
 
     static func decode(_ payload: String) throws -> AccountJob {
         try JSONDecoder().decode(AccountJob.self, from: Data(payload.utf8))
     }
+}
+
+/// A job's payload as stored in `jobs.payload`.
+func jobPayload(_ value: some Encodable) -> String {
+    String(decoding: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
 }
 
 extension Duration {
