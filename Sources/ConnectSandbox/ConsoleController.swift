@@ -88,7 +88,7 @@ struct ConsoleController: Sendable {
     /// The signed-in user and the account of the path, when that user manages its users.
     private func manager(_ request: Request, _ context: some RequestContext) -> (SandboxUser, SandboxAccount)? {
         guard let user = signedIn(request), let number = context.parameters.get("number").flatMap({ Int($0) }),
-            let account = world.visibleAccounts(of: user.appleId, for: .users).first(where: { $0.number == number })
+            let account = world.visibleAccount(number, of: user.appleId, for: .users)
         else { return nil }
         return (user, account)
     }

@@ -46,26 +46,28 @@ struct ReporterController: Sendable {
         }
         let appleId = try authenticate(request.accessToken)
         let access: SandboxWorld.Access = service == .sales ? .sales : .finance
-        let visible = world.visibleAccounts(of: appleId, for: access)
+        let chosen = { () throws(ReporterFailure) -> SandboxAccount in
+            try resolve(request.account, appleId: appleId, access: access)
+        }
         switch (service, command) {
         case (_, "getaccounts"):
             try expect(request, arguments: 0)
-            return accountsReply(visible, mode: request.mode)
+            return accountsReply(world.visibleAccounts(of: appleId, for: access), mode: request.mode)
         case (.sales, "getvendors"):
             try expect(request, arguments: 0)
-            let account = try resolve(request.account, visible)
+            let account = try chosen()
             return ReporterReply.success(
                 xml: "<Vendors>" + account.vendors.map { "<Vendor>\($0)</Vendor>" }.joined() + "</Vendors>",
                 text: account.vendors.map(String.init).joined(separator: "\n"), mode: request.mode)
         case (.finance, "getvendorsandregions"):
             try expect(request, arguments: 0)
-            return vendorsAndRegionsReply(try resolve(request.account, visible), mode: request.mode)
+            return vendorsAndRegionsReply(try chosen(), mode: request.mode)
         case (.sales, "getreport"):
             guard (5...6).contains(request.arguments.count) else { throw .wrongParameterCount(request.command) }
-            return try salesReport(request, account: try resolve(request.account, visible))
+            return try salesReport(request, account: try chosen())
         case (.finance, "getreport"):
             try expect(request, arguments: 5)
-            return try financeReport(request, account: try resolve(request.account, visible))
+            return try financeReport(request, account: try chosen())
         default:
             throw .invalidCommand
         }
@@ -80,8 +82,11 @@ struct ReporterController: Sendable {
     }
 
     /// The account a command is about: the one given, or the only one the token sees.
-    private func resolve(_ requested: String?, _ visible: [SandboxAccount]) throws(ReporterFailure) -> SandboxAccount {
+    private func resolve(_ requested: String?, appleId: String, access: SandboxWorld.Access) throws(ReporterFailure)
+        -> SandboxAccount
+    {
         guard let requested else {
+            let visible = world.visibleAccounts(of: appleId, for: access)
             guard visible.count <= 1 else { throw .severalAccounts }
             guard let only = visible.first else { throw .invalidAccount() }
             return only
@@ -89,7 +94,7 @@ struct ReporterController: Sendable {
         // fedoco: an empty account value gets HTTP 404 from Apple
         guard !requested.isEmpty else { throw .invalidAccount(status: .notFound) }
         guard let number = Int(requested.trimmingCharacters(in: .whitespaces)),
-            let account = visible.first(where: { $0.number == number })
+            let account = world.visibleAccount(number, of: appleId, for: access)
         else { throw .invalidAccount() }
         return account
     }

@@ -24,6 +24,7 @@ extension SandboxWorld {
             let user = SandboxUser(appleId: id, firstName: firstName, lastName: lastName, token: token)
             state.users[id] = user
             state.userOrder.append(id)
+            state.tokenOwners[token.value] = id
             for number in Set(accounts) {
                 state.memberships.append(Membership(appleId: id, account: number, roles: roles))
             }
@@ -38,7 +39,9 @@ extension SandboxWorld {
         return try change { state, now throws(SandboxWorldError) in
             guard state.users[id] != nil else { throw .unknownAppleID(id) }
             let token = newToken(now: now, days: expiresInDays)
+            if let old = state.users[id]?.token { state.tokenOwners[old.value] = nil }
             state.users[id]?.token = token
+            state.tokenOwners[token.value] = id
             return token
         }
     }
@@ -48,10 +51,10 @@ extension SandboxWorld {
         let now = clock.now()
         return
             (try? read { state in
-                guard !value.isEmpty, let user = state.users.values.first(where: { $0.token?.value == value }),
-                    let token = user.token
+                guard !value.isEmpty, let id = state.tokenOwners[value], let token = state.users[id]?.token,
+                    token.value == value
                 else { return TokenCheck.invalid }
-                return now >= token.expiresAt ? .expired : .valid(appleId: user.appleId)
+                return now >= token.expiresAt ? .expired : .valid(appleId: id)
             }) ?? .invalid
     }
 
@@ -70,12 +73,28 @@ extension SandboxWorld {
 
     /// The accounts `appleId` sees with roles allowing `access`, by account number.
     package func visibleAccounts(of appleId: String, for access: Access) -> [SandboxAccount] {
-        (try? read { state in
-            state.memberships
-                .filter { $0.appleId == appleId.lowercased() && access.allows($0.roles) }
-                .compactMap { state.accounts[$0.account] }
-                .sorted { $0.number < $1.number }
-        }) ?? []
+        let id = appleId.lowercased()
+        return
+            (try? read { state in
+                state.memberships
+                    .filter { $0.appleId == id && access.allows($0.roles) }
+                    .compactMap { state.accounts[$0.account] }
+                    .sorted { $0.number < $1.number }
+            }) ?? []
+    }
+
+    /// Account `number` when `appleId` sees it with a role allowing `access`, else nil: one
+    /// account without building the whole list (a Reporter request names its account).
+    package func visibleAccount(_ number: Int, of appleId: String, for access: Access) -> SandboxAccount? {
+        let id = appleId.lowercased()
+        return try? read { state in
+            guard
+                state.memberships.contains(where: {
+                    $0.account == number && $0.appleId == id && access.allows($0.roles)
+                })
+            else { return nil }
+            return state.accounts[number]
+        }
     }
 
     /// The memberships of `appleId` or of `account`.

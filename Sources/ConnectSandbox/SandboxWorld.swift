@@ -11,6 +11,8 @@ package final class SandboxWorld: Sendable {
         var accountOrder: [Int] = []
         var users: [String: SandboxUser] = [:]
         var userOrder: [String] = []
+        /// The Apple ID of each live token value: a Reporter request finds its user without a scan.
+        var tokenOwners: [String: String] = [:]
         var memberships: [Membership] = []
         var invitations: [Invitation] = []
         var keys: [String: APIKey] = [:]

@@ -85,8 +85,8 @@ package struct JobQueue: Sendable {
         }
     }
 
-    /// Claims the job that is due first (queued and due, or running with a lapsed lease) for
-    /// `owner`, for `lease`; `nil` when none is due. A job whose lease lapsed as often as it may run
+    /// Claims a running job whose lease lapsed, else the queued job due first, for `owner`, for
+    /// `lease`; `nil` when none is due. A job whose lease lapsed as often as it may run
     /// is parked as dead instead.
     package func claim(owner: String, lease: TimeInterval, now: Date) async throws -> Job? {
         let token = UUID().uuidString
@@ -99,14 +99,22 @@ package struct JobQueue: Sendable {
                 WHERE state = 'running' AND lease_expires_at < \(bind: now) AND attempts >= max_attempts
                 """
             ).run()
-            let due: SQLQueryString = """
-                SELECT id FROM jobs
-                WHERE (state = 'queued' AND run_after <= \(bind: now)) OR (state = 'running' AND lease_expires_at < \(bind: now))
-                ORDER BY run_after, id LIMIT 1
+            // Two picks, each along its own index: a job whose worker stopped (lease lapsed), then
+            // the earliest due queued job. One `OR` made SQLite sort every due job at each claim.
+            let picks: [SQLQueryString] = [
                 """
-            let pick: SQLQueryString = backend == .postgres ? due + " FOR UPDATE SKIP LOCKED" : due
-            guard
-                let row = try await connection.raw(
+                SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < \(bind: now)
+                ORDER BY lease_expires_at, id LIMIT 1
+                """,
+                """
+                SELECT id FROM jobs WHERE state = 'queued' AND run_after <= \(bind: now)
+                ORDER BY run_after, id LIMIT 1
+                """,
+            ]
+            var claimed: (any SQLRow)?
+            for due in picks where claimed == nil {
+                let pick: SQLQueryString = backend == .postgres ? due + " FOR UPDATE SKIP LOCKED" : due
+                claimed = try await connection.raw(
                     """
                     UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(bind: owner),
                         lease_token = \(bind: token), lease_expires_at = \(bind: now.addingTimeInterval(lease)),
@@ -114,7 +122,8 @@ package struct JobQueue: Sendable {
                     WHERE id = (
                     """ + pick + ") RETURNING id, kind, payload, store_account_id, attempts, max_attempts"
                 ).first()
-            else { return nil }
+            }
+            guard let row = claimed else { return nil }
             return Job(
                 id: try row.decode(column: "id", as: Int64.self), kind: try row.decode(column: "kind", as: String.self),
                 payload: try row.decode(column: "payload", as: String.self),
