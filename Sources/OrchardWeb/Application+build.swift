@@ -1,3 +1,4 @@
+package import Foundation
 package import Hummingbird
 package import Logging
 package import OrchardCore
@@ -17,14 +18,26 @@ package func buildApplication(
     logger: Logger,
     services: [any Service] = [],
     metrics: MetricsController? = nil,
+    passwords: PasswordHasher = PasswordHasher(),
+    now: @escaping @Sendable () -> Date = { Date() },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = Router()
+    let sessions = SessionStore(database: database)
+    let accounts = Accounts(
+        users: UserStore(database: database), sessions: sessions, hasher: passwords, throttle: SignInThrottle(now: now),
+        now: now)
+    let router = Router(context: OrchardRequestContext.self)
+    router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.debug))
     router.middlewares.add(MetricsMiddleware())
+    router.middlewares.add(ErrorMiddleware())
+    router.middlewares.add(AuthenticationMiddleware(sessions: sessions, now: now))
+    router.get(SiteRoute.stylesheet.pattern) { _, _ in Stylesheet.response() }
     metrics?.addRoutes(to: router)
     HealthController(database: database, migrations: migrations).addRoutes(to: router)
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
+    AccountController(accounts: accounts).addRoutes(to: router)
+    AuthAPIController(accounts: accounts).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Orchard"),

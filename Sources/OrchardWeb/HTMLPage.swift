@@ -1,45 +1,127 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import OrchardCore
 import Plot
 
-/// A rendered HTML page as a response, with the site's common head and frame.
+/// What every page's frame shows: who is signed in, the token its forms carry, a message left by
+/// the previous request.
+struct PageFrame: Sendable {
+    var user: User?
+    var csrfToken: String
+    var flash: Flash?
+
+    init(_ context: OrchardRequestContext, request: Request) {
+        user = context.user
+        csrfToken = context.csrfToken
+        flash = request.cookies[Flash.cookie].flatMap { Flash(rawValue: $0.value) }
+    }
+
+    init(user: User?, csrfToken: String, flash: Flash? = nil) {
+        self.user = user
+        self.csrfToken = csrfToken
+        self.flash = flash
+    }
+
+    /// A form that posts to `route` with the CSRF token.
+    func form(
+        _ route: SiteRoute, _ nodes: Node<HTML.FormContext>..., class className: String? = nil
+    ) -> Node<HTML.BodyContext> {
+        .form(
+            .method(.post), .action(route.path), .unwrap(className) { .class($0) },
+            .input(.type(.hidden), .name(AuthenticationMiddleware.csrfField), .value(csrfToken)),
+            .group(nodes))
+    }
+}
+
+/// A message shown once on the next page (after a redirect). Only these codes travel in the cookie,
+/// so nothing a visitor sends is ever shown back as a message.
+enum Flash: String, Sendable {
+    static let cookie = "orchard_flash"
+
+    case welcome, signedIn, signedOut, passwordChanged, tokenRevoked
+
+    var text: String {
+        switch self {
+        case .welcome: "Welcome to Orchard. Your account is ready."
+        case .signedIn: "You are signed in."
+        case .signedOut: "You are signed out."
+        case .passwordChanged: "Your password is changed. Other devices were signed out."
+        case .tokenRevoked: "The API token is revoked; scripts using it now get 401."
+        }
+    }
+
+    /// Sets the flash for the next page.
+    static func redirect(to route: SiteRoute, _ flash: Flash, request: Request, extra: [Cookie] = []) -> Response {
+        var response = Redirect.to(route.path)
+        for cookie in extra { response.setCookie(cookie) }
+        response.setCookie(AuthenticationMiddleware.cookie(Self.cookie, flash.rawValue, request: request, maxAge: 60))
+        return response
+    }
+}
+
+/// A rendered HTML page as a response, inside the site's frame.
 struct HTMLPage: ResponseGenerator {
     let title: String
+    var frame: PageFrame?
+    var status: HTTPResponse.Status = .ok
     let content: Node<HTML.BodyContext>
 
+    init(title: String, frame: PageFrame?, status: HTTPResponse.Status = .ok, content: Node<HTML.BodyContext>) {
+        self.title = title
+        self.frame = frame
+        self.status = status
+        self.content = content
+    }
+
     func response(from request: Request, context: some RequestContext) -> Response {
-        let html = HTML(
+        var response = Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: html().render())))
+        if frame?.flash != nil {
+            response.setCookie(AuthenticationMiddleware.cookie(Flash.cookie, "", request: request, maxAge: 0))
+        }
+        return response
+    }
+
+    func html() -> HTML {
+        HTML(
             .lang(.english),
             .head(
                 .encoding(.utf8),
                 .title("\(title) · Orchard"),
                 .viewport(.accordingToDevice),
-                .style(Self.css)
+                .link(.rel(.stylesheet), .href(SiteRoute.stylesheet.path))
             ),
             .body(
-                .header(.a(.class("brand"), .href(SiteRoute.home.path), .text("Orchard"))),
-                .main(content),
+                .header(
+                    .class("topbar"),
+                    .div(
+                        .class("inner"), .a(.class("brand"), .href(SiteRoute.home.path), .text("Orchard")), navigation()
+                    )),
+                .main(
+                    .unwrap(frame?.flash) { flash in
+                        .div(.class("flash notice"), .attribute(named: "role", value: "status"), .text(flash.text))
+                    },
+                    content),
                 .footer(.text("Orchard \(OrchardVersion.current)"))
             )
         )
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: html.render()))
-        )
     }
 
-    /// The site's one stylesheet, kept small and inline so pages need no second request.
-    static let css = """
-        :root { color-scheme: light dark; --accent: #2f7d32; }
-        body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 60rem; padding: 0 1rem; }
-        header { padding: 1rem 0; border-bottom: 1px solid #8884; }
-        .brand { font-weight: 700; font-size: 1.25rem; color: var(--accent); text-decoration: none; }
-        main { padding: 1.5rem 0; }
-        footer { color: #888; font-size: .875rem; padding: 1rem 0; border-top: 1px solid #8884; }
-        dl.status { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
-        dl.status dt { font-weight: 600; }
-        .ok { color: var(--accent); } .problem { color: #c62828; }
-        """
+    private func navigation() -> Node<HTML.BodyContext> {
+        guard let frame else { return .empty }
+        guard let user = frame.user else {
+            return .nav(
+                .attribute(named: "aria-label", value: "Account"),
+                .a(.href(SiteRoute.signIn().path), .text("Sign in")),
+                .a(.class("button"), .href(SiteRoute.signUp.path), .text("Sign up")))
+        }
+        return .nav(
+            .attribute(named: "aria-label", value: "Account"),
+            .a(.href(SiteRoute.account.path), .text("Settings")),
+            .a(.href(SiteRoute.apiTokens.path), .text("API tokens")),
+            .span(.class("who"), .text(user.email)),
+            frame.form(.signOut, .button(.type(.submit), .class("link"), .text("Sign out"))))
+    }
 }

@@ -26,10 +26,10 @@ struct HealthController: Sendable {
     }
 
     func addRoutes(to router: Router<some RequestContext>) {
-        router.get(RouterPath(SiteRoute.healthz.path)) { _, _ in
+        router.get(SiteRoute.healthz.pattern) { _, _ in
             Health(status: "ok", version: OrchardVersion.current)
         }
-        router.get(RouterPath(SiteRoute.readyz.path)) { _, _ in
+        router.get(SiteRoute.readyz.pattern) { _, _ in
             await readiness()
         }
     }

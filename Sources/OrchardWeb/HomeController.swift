@@ -8,9 +8,11 @@ struct HomeController: Sendable {
     let migrations: MigrationRunner
     let settings: Settings
 
-    func addRoutes(to router: Router<some RequestContext>) {
-        router.get(RouterPath(SiteRoute.home.path)) { _, _ in
-            HomePage.view(await HomePage.model(database: database, migrations: migrations, settings: settings))
+    func addRoutes(to router: Router<OrchardRequestContext>) {
+        router.get(SiteRoute.home.pattern) { request, context in
+            HomePage.view(
+                await HomePage.model(database: database, migrations: migrations, settings: settings),
+                frame: PageFrame(context, request: request))
         }
     }
 }

@@ -1,11 +1,17 @@
+import OrchardCore
 import Plot
 
 extension HomePage {
-    static func view(_ model: Model) -> HTMLPage {
+    static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
         HTMLPage(
-            title: "Home",
+            title: "Home", frame: frame,
             content: .group(
                 .h1("App Store metrics from Apple's own reports"),
+                .unwrap(
+                    frame.user, { user in .p(.text("Signed in as \(user.email).")) },
+                    else: .p(
+                        .a(.class("button"), .href(SiteRoute.signUp.path), .text("Create an account")), .text(" or "),
+                        .a(.href(SiteRoute.signIn().path), .text("sign in")))),
                 .p(
                     "Orchard connects your App Store Connect accounts and turns Apple's Sales and Trends ",
                     "reports into downloads, re-downloads, updates, in-app purchases, proceeds and refunds ",

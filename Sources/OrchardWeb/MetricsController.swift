@@ -18,7 +18,7 @@ package struct MetricsController: Sendable {
     }
 
     func addRoutes(to router: Router<some RequestContext>) {
-        router.get(RouterPath(SiteRoute.metrics.path)) { _, _ in
+        router.get(SiteRoute.metrics.pattern) { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             if let snapshot = try? await snapshot() { record(snapshot) }

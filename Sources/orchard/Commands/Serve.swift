@@ -40,12 +40,12 @@ struct Serve: AsyncParsableCommand {
             settings, database: database, keys: keys, logger: Logger(label: "orchard.worker"))
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : [],
-            metrics: MetricsController(registry: registry, snapshot: { try await engine.snapshot() })
-        ) { port in
-            logger.notice(
-                "Orchard is listening",
-                metadata: ["url": "http://\(settings.host):\(port)", "database": "\(database.displayName)"])
-        }
+            metrics: MetricsController(registry: registry, snapshot: { try await engine.snapshot() }),
+            onServerRunning: { port in
+                logger.notice(
+                    "Orchard is listening",
+                    metadata: ["url": "http://\(settings.host):\(port)", "database": "\(database.displayName)"])
+            })
         do {
             try await app.runService()
         } catch {

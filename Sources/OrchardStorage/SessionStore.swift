@@ -1,0 +1,149 @@
+package import Foundation
+package import OrchardCore
+import SQLKit
+
+/// Browser sessions and API bearer tokens. The database keeps only SHA-256 hashes of the values
+/// the user holds, so a copy of it signs nobody in.
+package struct SessionStore: Sendable {
+    let database: OrchardDatabase
+
+    package init(database: OrchardDatabase) {
+        self.database = database
+    }
+
+    /// A new random secret of 32 bytes, base64url without padding (cookie- and header-safe).
+    package static func newSecret(prefix: String = "") -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return prefix
+            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    // MARK: Sessions
+
+    /// Starts a session for `userID`, valid for `lifetime`; returns the value for the cookie.
+    package func start(userID: Int64, now: Date, lifetime: TimeInterval) async throws -> String {
+        let secret = Self.newSecret()
+        try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at)
+                VALUES (\(bind: SecretBox.fingerprint(secret)), \(bind: userID), \(bind: now), \(bind: now),
+                        \(bind: now.addingTimeInterval(lifetime)))
+                """
+            ).run()
+        }
+        return secret
+    }
+
+    /// The user of a live session.
+    package func user(session secret: String, now: Date) async throws -> User? {
+        let row = try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT users.id, users.email, users.role, users.created_at FROM sessions
+                JOIN users ON users.id = sessions.user_id
+                WHERE sessions.id_hash = \(bind: SecretBox.fingerprint(secret)) AND sessions.expires_at > \(bind: now)
+                """
+            ).first()
+        }
+        return try row.map(UserStore.user)
+    }
+
+    /// Ends a session (sign-out).
+    package func end(session secret: String) async throws {
+        try await database.withWriter { connection in
+            try await connection.raw("DELETE FROM sessions WHERE id_hash = \(bind: SecretBox.fingerprint(secret))")
+                .run()
+        }
+    }
+
+    /// Removes expired sessions; returns how many.
+    @discardableResult
+    package func removeExpired(now: Date) async throws -> Int {
+        try await database.withWriter { connection in
+            try await connection.raw("DELETE FROM sessions WHERE expires_at <= \(bind: now) RETURNING id_hash").all()
+                .count
+        }
+    }
+
+    // MARK: API tokens
+
+    /// An API token as its owner sees it in the list: never the value, only its first characters.
+    package struct APIToken: Sendable, Equatable {
+        package let id: Int64
+        package let name: String
+        package let prefix: String
+        package let createdAt: Date
+        package let lastUsedAt: Date?
+    }
+
+    /// A new bearer token named `name`; the value is returned once and never stored.
+    package func issueToken(userID: Int64, name: String, now: Date) async throws -> (APIToken, String) {
+        let secret = Self.newSecret(prefix: "orch_")
+        let prefix = String(secret.prefix(9))
+        let id = try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                INSERT INTO api_tokens (user_id, name, token_hash, token_prefix, created_at)
+                VALUES (\(bind: userID), \(bind: name), \(bind: SecretBox.fingerprint(secret)), \(bind: prefix), \(bind: now))
+                RETURNING id
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
+        }
+        guard let id else { throw StorageError.cannotConnect(database: database.displayName, reason: "no id returned") }
+        return (APIToken(id: id, name: name, prefix: prefix, createdAt: now, lastUsedAt: nil), secret)
+    }
+
+    /// The user of a bearer token, noting when it was last used (at most once a minute).
+    package func user(apiToken secret: String, now: Date) async throws -> User? {
+        let hash = SecretBox.fingerprint(secret)
+        let row = try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT users.id, users.email, users.role, users.created_at, api_tokens.last_used_at FROM api_tokens
+                JOIN users ON users.id = api_tokens.user_id
+                WHERE api_tokens.token_hash = \(bind: hash)
+                    AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > \(bind: now))
+                """
+            ).first()
+        }
+        guard let row else { return nil }
+        let lastUsed = try row.decode(column: "last_used_at", as: Date?.self)
+        if lastUsed.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
+            try await database.withWriter { connection in
+                try await connection.raw(
+                    "UPDATE api_tokens SET last_used_at = \(bind: now) WHERE token_hash = \(bind: hash)"
+                ).run()
+            }
+        }
+        return try UserStore.user(row)
+    }
+
+    package func tokens(userID: Int64) async throws -> [APIToken] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT id, name, token_prefix, created_at, last_used_at FROM api_tokens
+                WHERE user_id = \(bind: userID) ORDER BY id
+                """
+            ).all()
+        }.map { row in
+            APIToken(
+                id: try row.decode(column: "id", as: Int64.self), name: try row.decode(column: "name", as: String.self),
+                prefix: try row.decode(column: "token_prefix", as: String.self),
+                createdAt: try row.decode(column: "created_at", as: Date.self),
+                lastUsedAt: try row.decode(column: "last_used_at", as: Date?.self))
+        }
+    }
+
+    /// Revokes the user's token `id`; false when the user has no such token.
+    package func revokeToken(id: Int64, userID: Int64) async throws -> Bool {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                "DELETE FROM api_tokens WHERE id = \(bind: id) AND user_id = \(bind: userID) RETURNING id"
+            ).first() != nil
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import OrchardCore
+import OrchardStorage
+
+/// The account pages: sign up, sign in, sign out, settings and API tokens.
+struct AccountController: Sendable {
+    let accounts: Accounts
+
+    struct CredentialsForm: Decodable {
+        let email: String
+        let password: String
+        let next: String?
+    }
+
+    struct PasswordForm: Decodable {
+        let current: String
+        let new: String
+    }
+
+    struct TokenForm: Decodable {
+        let name: String
+    }
+
+    func addRoutes(to router: Router<OrchardRequestContext>) {
+        router.get(SiteRoute.signUp.pattern) { request, context in
+            if context.user != nil { return Redirect.to(SiteRoute.home.path) }
+            return CredentialPage.view(.init(kind: .signUp), frame: PageFrame(context, request: request))
+                .response(from: request, context: context)
+        }
+        router.post(SiteRoute.signUp.pattern) { request, context in
+            let form = try await request.decode(as: CredentialsForm.self, context: context)
+            do {
+                let user = try await accounts.signUp(email: form.email, password: form.password)
+                return try await startSession(user, flash: .welcome, next: nil, request: request)
+            } catch let error as WebError where error != .csrfFailed {
+                return CredentialPage.view(
+                    .init(kind: .signUp, email: form.email, error: error), frame: PageFrame(context, request: request)
+                ).response(from: request, context: context)
+            }
+        }
+        router.get(SiteRoute.signIn().pattern) { request, context in
+            let next = LocalPath.validated(request.uri.queryParameters["next"].map(String.init))
+            if context.user != nil { return Redirect.to(next ?? SiteRoute.home.path) }
+            return CredentialPage.view(.init(kind: .signIn(next: next)), frame: PageFrame(context, request: request))
+                .response(from: request, context: context)
+        }
+        router.post(SiteRoute.signIn().pattern) { request, context in
+            let form = try await request.decode(as: CredentialsForm.self, context: context)
+            let next = LocalPath.validated(form.next)
+            do {
+                let user = try await accounts.signIn(
+                    email: form.email, password: form.password, from: context.remoteAddress)
+                return try await startSession(user, flash: .signedIn, next: next, request: request)
+            } catch let error as WebError where error != .csrfFailed {
+                var response = CredentialPage.view(
+                    .init(kind: .signIn(next: next), email: form.email, error: error),
+                    frame: PageFrame(context, request: request)
+                ).response(from: request, context: context)
+                if case .tooManyAttempts(let seconds) = error { response.headers[.retryAfter] = String(seconds) }
+                return response
+            }
+        }
+        router.post(SiteRoute.signOut.pattern) { request, context in
+            if let session = context.session { try await accounts.sessions.end(session: session) }
+            return Flash.redirect(
+                to: .home, .signedOut, request: request,
+                extra: [
+                    AuthenticationMiddleware.cookie(
+                        AuthenticationMiddleware.sessionCookie, "", request: request, maxAge: 0)
+                ])
+        }
+        router.get(SiteRoute.account.pattern) { request, context in
+            AccountPage.settings(
+                user: try context.requireUser(), model: .init(), frame: PageFrame(context, request: request))
+        }
+        router.post(SiteRoute.changePassword.pattern) { request, context in
+            let user = try context.requireUser()
+            let form = try await request.decode(as: PasswordForm.self, context: context)
+            do {
+                try await accounts.changePassword(
+                    user: user, current: form.current, new: form.new, session: context.session)
+                return Flash.redirect(to: .account, .passwordChanged, request: request)
+            } catch let error as WebError {
+                return AccountPage.settings(
+                    user: user, model: .init(error: error), frame: PageFrame(context, request: request)
+                )
+                .response(from: request, context: context)
+            }
+        }
+        router.get(SiteRoute.apiTokens.pattern) { request, context in
+            let user = try context.requireUser()
+            return AccountPage.tokens(
+                .init(tokens: try await accounts.sessions.tokens(userID: user.id)),
+                frame: PageFrame(context, request: request))
+        }
+        router.post(SiteRoute.apiTokens.pattern) { request, context in
+            let user = try context.requireUser()
+            let name = try await request.decode(as: TokenForm.self, context: context).name
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            var model = AccountPage.TokensModel(tokens: [])
+            if name.isEmpty || name.count > 100 {
+                model.nameError = "Give the token a name of 1 to 100 characters, such as the script that uses it."
+            } else {
+                let (_, value) = try await accounts.sessions.issueToken(
+                    userID: user.id, name: name, now: accounts.now())
+                model.created = (name, value)
+            }
+            model.tokens = try await accounts.sessions.tokens(userID: user.id)
+            return AccountPage.tokens(model, frame: PageFrame(context, request: request))
+        }
+        router.post(SiteRoute.revokeAPIToken(id: 0).pattern) { request, context in
+            let user = try context.requireUser()
+            guard let id = context.parameters.get("id", as: Int64.self),
+                try await accounts.sessions.revokeToken(id: id, userID: user.id)
+            else { throw WebError.notFound }
+            return Flash.redirect(to: .apiTokens, .tokenRevoked, request: request)
+        }
+    }
+
+    /// A fresh session (never one the visitor brought: sign-in rotates it) and a redirect.
+    private func startSession(_ user: User, flash: Flash, next: String?, request: Request) async throws -> Response {
+        let secret = try await accounts.sessions.start(
+            userID: user.id, now: accounts.now(), lifetime: Accounts.sessionLifetime)
+        var response = Redirect.to(next ?? SiteRoute.home.path)
+        response.setCookie(
+            AuthenticationMiddleware.cookie(
+                AuthenticationMiddleware.sessionCookie, secret, request: request, maxAge: Int(Accounts.sessionLifetime))
+        )
+        response.setCookie(AuthenticationMiddleware.cookie(Flash.cookie, flash.rawValue, request: request, maxAge: 60))
+        return response
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import OrchardCore
+import OrchardStorage
+
+/// `/api/v1/auth/*`, `/api/v1/me` and the platforms list (DESIGN.md 8.2).
+struct AuthAPIController: Sendable {
+    let accounts: Accounts
+
+    struct CredentialsBody: Decodable {
+        let email: String
+        let password: String
+    }
+
+    struct UserBody: Encodable {
+        let id: Int64
+        let email: String
+        let role: String
+        let createdAt: Date
+
+        init(_ user: User) {
+            id = user.id
+            email = user.email
+            role = user.role.rawValue
+            createdAt = user.createdAt
+        }
+    }
+
+    struct SignedIn: ResponseEncodable {
+        let user: UserBody
+        let token: String
+    }
+
+    struct Me: ResponseEncodable {
+        let user: UserBody
+    }
+
+    struct Platform: Encodable {
+        let id: String
+        let name: String
+        let available: Bool
+    }
+
+    struct Platforms: ResponseEncodable {
+        let platforms: [Platform]
+    }
+
+    static let platforms = [
+        Platform(id: "app-store-connect", name: "App Store Connect", available: true),
+        Platform(id: "google-play", name: "Google Play Console", available: false),
+    ]
+
+    func addRoutes(to router: Router<OrchardRequestContext>) {
+        router.post(SiteRoute.api(.signUp).pattern) { request, context in
+            let body = try await request.decode(as: CredentialsBody.self, context: context)
+            let user = try await accounts.signUp(email: body.email, password: body.password)
+            let (_, token) = try await accounts.sessions.issueToken(
+                userID: user.id, name: "sign-up", now: accounts.now())
+            return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
+        }
+        router.post(SiteRoute.api(.logIn).pattern) { request, context in
+            let body = try await request.decode(as: CredentialsBody.self, context: context)
+            let user = try await accounts.signIn(
+                email: body.email, password: body.password, from: context.remoteAddress)
+            let (_, token) = try await accounts.sessions.issueToken(userID: user.id, name: "login", now: accounts.now())
+            return SignedIn(user: UserBody(user), token: token)
+        }
+        router.get(SiteRoute.api(.me).pattern) { _, context in
+            Me(user: UserBody(try context.requireUser()))
+        }
+        router.get(SiteRoute.api(.platforms).pattern) { _, context in
+            _ = try context.requireUser()
+            return Platforms(platforms: Self.platforms)
+        }
+    }
+}

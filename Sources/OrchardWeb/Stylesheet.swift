@@ -1,0 +1,72 @@
+import Hummingbird
+import NIOCore
+import OrchardStorage
+
+/// The site's one stylesheet, served under a name carrying its content hash so browsers may keep
+/// it for a year (a new build changes the name).
+enum Stylesheet {
+    static let version = String(SecretBox.fingerprint(css).prefix(12))
+
+    static func response() -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: css)))
+    }
+
+    static let css = """
+        :root { color-scheme: light dark; --accent: #2f6f3e; --accent-text: #fff; --fg: #1b1f23; --muted: #59636e;
+          --line: #d0d7de; --bg: #fff; --panel: #f6f8fa; --bad: #b42318; --good: #1a7f37; --warn: #9a6700;
+          --radius: 8px; --gap: 1rem; }
+        @media (prefers-color-scheme: dark) {
+          :root { --accent: #5fb878; --accent-text: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #3d444d;
+            --bg: #0d1117; --panel: #161b22; --bad: #ff7b72; --good: #56d364; --warn: #e3b341; } }
+        * { box-sizing: border-box; }
+        body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--fg);
+          background: var(--bg); }
+        a { color: var(--accent); }
+        :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+        .topbar { border-bottom: 1px solid var(--line); }
+        .topbar .inner, main, footer { max-width: 75rem; margin: 0 auto; padding: 0 var(--gap); }
+        .topbar .inner { display: flex; gap: var(--gap); align-items: center; flex-wrap: wrap; min-height: 3.5rem; }
+        .brand { font-weight: 700; font-size: 1.25rem; color: var(--accent); text-decoration: none; margin-right: auto; }
+        .topbar nav { display: flex; gap: var(--gap); align-items: center; flex-wrap: wrap; }
+        .topbar nav a { text-decoration: none; }
+        .topbar form { margin: 0; }
+        .who { color: var(--muted); }
+        main { padding-top: 1.5rem; padding-bottom: 2rem; }
+        footer { color: var(--muted); font-size: .875rem; padding-top: 1rem; padding-bottom: 1rem;
+          border-top: 1px solid var(--line); }
+        h1 { font-size: 1.6rem; margin: 0 0 1rem; }
+        .narrow { max-width: 26rem; }
+        .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: var(--gap);
+          margin-bottom: var(--gap); }
+        label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
+        input[type=email], input[type=password], input[type=text] { width: 100%; padding: .55rem .65rem;
+          font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; }
+        input[aria-invalid=true] { border-color: var(--bad); }
+        .hint { color: var(--muted); font-size: .875rem; margin: .25rem 0 0; }
+        .field-error { color: var(--bad); font-size: .875rem; margin: .25rem 0 0; }
+        button, .button { font: inherit; padding: .5rem 1rem; border-radius: 6px; border: 1px solid var(--accent);
+          background: var(--accent); color: var(--accent-text); cursor: pointer; text-decoration: none;
+          display: inline-block; }
+        button.link { background: none; border: none; color: var(--accent); padding: 0; text-decoration: underline; }
+        button.secondary { background: none; color: var(--accent); }
+        .actions { display: flex; justify-content: space-between; align-items: center; margin-top: 1.25rem; gap: var(--gap); }
+        .flash { border-radius: var(--radius); padding: .75rem var(--gap); margin-bottom: var(--gap);
+          border: 1px solid var(--line); background: var(--panel); }
+        .flash.error { border-color: var(--bad); }
+        .flash.notice { border-color: var(--good); }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+        .secret { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all;
+          background: var(--bg); border: 1px dashed var(--line); padding: .5rem; border-radius: 6px; }
+        dl.status { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+        dl.status dt { font-weight: 600; }
+        .ok { color: var(--good); } .problem { color: var(--bad); }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        """
+}

@@ -1,0 +1,110 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import OrchardCore
+import OrchardStorage
+import OrchardTestSupport
+import Synchronization
+
+@testable import OrchardWeb
+
+/// A server on loopback over a fresh database, with a clock the test moves and bcrypt at its
+/// lowest cost (these tests are about the web, not the hash).
+struct WebHarness: Sendable {
+    static let start = Date(timeIntervalSince1970: 1_796_000_000)
+
+    let clock: ManualClock
+    let database: OrchardDatabase
+
+    static func run(
+        _ backend: TestBackend, _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let clock = ManualClock(start)
+        try await TestDatabase.withFresh(backend) { fresh in
+            try await fresh.withOpen { database in
+                _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                let app = buildApplication(
+                    settings: Settings(), database: database, logger: TestLogging.logger,
+                    passwords: PasswordHasher(cost: 4), now: { clock.now })
+                try await app.test(.live) { client in
+                    try await body(WebHarness(clock: clock, database: database), client)
+                }
+            }
+        }
+    }
+}
+
+/// A browser's memory for one visitor: its cookies, sent back on each request.
+final class Browser: Sendable {
+    let client: any TestClientProtocol
+    private let jar = Mutex<[String: String]>([:])
+
+    init(_ client: any TestClientProtocol) {
+        self.client = client
+    }
+
+    var cookies: [String: String] { jar.withLock { $0 } }
+
+    func cookie(_ name: String) -> String? { jar.withLock { $0[name] } }
+
+    /// Sends a request with the jar's cookies; keeps what the answer sets (an empty value or
+    /// Max-Age=0 removes).
+    @discardableResult
+    func request(
+        _ path: String, method: HTTPRequest.Method = .get, form: [(String, String)]? = nil, json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        let cookieHeader = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+        if !cookieHeader.isEmpty { headers[.cookie] = cookieHeader }
+        var body: ByteBuffer?
+        if let form {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            body = ByteBuffer(string: Self.encode(form))
+        } else if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(string: json)
+        }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
+        for line in response.headers[values: .setCookie] {
+            let pair = line.split(separator: ";")[0].split(
+                separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2 else { continue }
+            let (name, value) = (String(pair[0]), String(pair[1]))
+            let removed = value.isEmpty || line.lowercased().contains("max-age=0")
+            jar.withLock { $0[name] = removed ? nil : value }
+        }
+        return response
+    }
+
+    static func encode(_ form: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return form.map {
+            "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)="
+                + $0.1.addingPercentEncoding(withAllowedCharacters: allowed)!
+        }.joined(separator: "&")
+    }
+
+    /// The value of the hidden `_csrf` field of the page.
+    static func csrfToken(in page: String) -> String? {
+        guard let range = page.range(of: #"name="_csrf" value=""#) else { return nil }
+        return String(page[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The `error` object of a JSON error answer.
+    var apiError: (code: String, message: String)? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let error = object["error"] as? [String: Any], let code = error["code"] as? String,
+            let message = error["message"] as? String
+        else { return nil }
+        return (code, message)
+    }
+
+    var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] }
+}
