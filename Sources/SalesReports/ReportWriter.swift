@@ -7,6 +7,8 @@ public final class ReportWriter {
     public let kind: ReportKind
     /// The header, in file order.
     public let columns: [String]
+    /// Each column's number among the Summary Sales columns a `SalesRow` knows (nil: another column).
+    private lazy var salesColumnNumbers = columns.map { SalesRow.columnNumbers[$0] }
     private let target: String
     private let fileSink: (any ByteSink)?
     private let memory = MemoryByteSink()
@@ -67,14 +69,17 @@ public final class ReportWriter {
 
     /// Writes a Summary Sales row.
     public func write(_ row: SalesRow) throws(ReportError) {
-        try write(values: columns.map { row.value(forColumn: $0) })
+        try write(values: zip(columns, salesColumnNumbers).map { row.value(atColumn: $1, named: $0) })
     }
 
     /// Writes a Summary Sales row with `Units` in decimal form when `decimalUnits` (`3.00`,
     /// `-1.00`): Apple documents Units as DECIMAL(18,2), and readers must accept both forms.
     public func write(_ row: SalesRow, decimalUnits: Bool) throws(ReportError) {
         guard decimalUnits else { return try write(row) }
-        try write(values: columns.map { $0 == "Units" ? "\(row.units).00" : row.value(forColumn: $0) })
+        try write(
+            values: zip(columns, salesColumnNumbers).map {
+                $0 == "Units" ? "\(row.units).00" : row.value(atColumn: $1, named: $0)
+            })
     }
 
     /// Writes a record read from another file, matching columns by name (blank when absent).

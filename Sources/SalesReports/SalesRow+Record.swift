@@ -31,36 +31,76 @@ extension SalesRow {
     /// The value of each named column as Apple writes it (money with at least two decimals,
     /// dates `MM/DD/YYYY`), untrimmed blanks as `""`; unknown names come from ``otherColumns``.
     public func value(forColumn name: String) -> String {
-        switch name {
-        case "Provider": return provider
-        case "Provider Country": return providerCountry
-        case "SKU": return sku
-        case "Developer": return developer
-        case "Title": return title
-        case "Version": return version
-        case "Product Type Identifier": return productType.identifier
-        case "Units": return String(units)
-        case "Developer Proceeds": return developerProceeds.description
-        case "Begin Date": return beginDate.usText
-        case "End Date": return endDate.usText
-        case "Customer Currency": return customerCurrency
-        case "Country Code": return countryCode
-        case "Currency of Proceeds": return proceedsCurrency
-        case "Apple Identifier": return appleIdentifier
-        case "Customer Price": return customerPrice.description
-        case "Promo Code": return promoCode
-        case "Parent Identifier": return parentIdentifier
-        case "Subscription": return subscription
-        case "Period": return period
-        case "Category": return category
-        case "CMB": return cmb
-        case "Device": return device
-        case "Supported Platforms": return supportedPlatforms
-        case "Proceeds Reason": return proceedsReason
-        case "Preserved Pricing": return preservedPricing
-        case "Client": return client
-        case "Order Type": return orderType
-        default: return otherColumns[name] ?? ""
+        value(atColumn: Self.columnNumbers[name], named: name)
+    }
+
+    /// The columns ``value(atColumn:named:)`` knows, numbered in Apple's order.
+    static let columnNames = [
+        "Provider",
+        "Provider Country",
+        "SKU",
+        "Developer",
+        "Title",
+        "Version",
+        "Product Type Identifier",
+        "Units",
+        "Developer Proceeds",
+        "Begin Date",
+        "End Date",
+        "Customer Currency",
+        "Country Code",
+        "Currency of Proceeds",
+        "Apple Identifier",
+        "Customer Price",
+        "Promo Code",
+        "Parent Identifier",
+        "Subscription",
+        "Period",
+        "Category",
+        "CMB",
+        "Device",
+        "Supported Platforms",
+        "Proceeds Reason",
+        "Preserved Pricing",
+        "Client",
+        "Order Type",
+    ]
+
+    /// Each known column's number: a writer looks its columns up once, not at every row.
+    static let columnNumbers = Dictionary(uniqueKeysWithValues: columnNames.enumerated().map { ($1, $0) })
+
+    /// The value of column `number` of ``columnNames``, or of `name` in ``otherColumns`` when `nil`.
+    func value(atColumn number: Int?, named name: String) -> String {
+        switch number {
+        case 0: provider
+        case 1: providerCountry
+        case 2: sku
+        case 3: developer
+        case 4: title
+        case 5: version
+        case 6: productType.identifier
+        case 7: String(units)
+        case 8: developerProceeds.description
+        case 9: beginDate.usText
+        case 10: endDate.usText
+        case 11: customerCurrency
+        case 12: countryCode
+        case 13: proceedsCurrency
+        case 14: appleIdentifier
+        case 15: customerPrice.description
+        case 16: promoCode
+        case 17: parentIdentifier
+        case 18: subscription
+        case 19: period
+        case 20: category
+        case 21: cmb
+        case 22: device
+        case 23: supportedPlatforms
+        case 24: proceedsReason
+        case 25: preservedPricing
+        case 26: client
+        case 27: orderType
+        default: otherColumns[name] ?? ""
         }
     }
 }
