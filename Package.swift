@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "OrchardWeb",
             dependencies: [
-                "OrchardCore", "OrchardStorage",
+                "OrchardCore", "OrchardStorage", "AppStoreConnect",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -184,8 +184,9 @@ let package = Package(
         .testTarget(
             name: "OrchardWebTests",
             dependencies: [
-                "OrchardWeb", "OrchardTestSupport", "OrchardCore", "OrchardStorage",
+                "OrchardWeb", "OrchardTestSupport", "OrchardCore", "OrchardStorage", "AppStoreConnect", "ConnectSandbox",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -1,9 +1,22 @@
+package import AppStoreConnect
 package import Foundation
 package import Hummingbird
 package import Logging
 package import OrchardCore
 package import OrchardStorage
 package import ServiceLifecycle
+
+/// What the funnel needs beyond the database: Apple's Reporter (to validate customers' tokens)
+/// and the keys that seal those tokens while the funnel runs.
+package struct FunnelDependencies: Sendable {
+    package let reporter: ReporterClient
+    package let keys: KeyRing
+
+    package init(reporter: ReporterClient, keys: KeyRing) {
+        self.reporter = reporter
+        self.keys = keys
+    }
+}
 
 /// Assembles the web role: routes, controllers and their dependencies.
 ///
@@ -19,6 +32,7 @@ package func buildApplication(
     services: [any Service] = [],
     metrics: MetricsController? = nil,
     passwords: PasswordHasher = PasswordHasher(),
+    funnel: FunnelDependencies? = nil,
     now: @escaping @Sendable () -> Date = { Date() },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -30,14 +44,25 @@ package func buildApplication(
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.debug))
     router.middlewares.add(MetricsMiddleware())
+    // Twice: outside authentication for its own refusals, inside it so error pages know the user.
     router.middlewares.add(ErrorMiddleware())
     router.middlewares.add(AuthenticationMiddleware(sessions: sessions, now: now))
+    router.middlewares.add(ErrorMiddleware())
     router.get(SiteRoute.stylesheet.pattern) { _, _ in Stylesheet.response() }
     metrics?.addRoutes(to: router)
     HealthController(database: database, migrations: migrations).addRoutes(to: router)
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
     AccountController(accounts: accounts).addRoutes(to: router)
     AuthAPIController(accounts: accounts).addRoutes(to: router)
+    router.get(SiteRoute.script.pattern) { _, _ in Script.response() }
+    if let funnel {
+        let funnel = Funnel(
+            reporter: funnel.reporter, tokens: FunnelTokenStore(database: database, keys: funnel.keys),
+            storeAccounts: StoreAccountStore(database: database), integrations: IntegrationStore(database: database),
+            audit: AuditLog(database: database), settings: settings, now: now)
+        FunnelAPIController(funnel: funnel).addRoutes(to: router)
+        IntegrationsController(funnel: funnel).addRoutes(to: router)
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Orchard"),

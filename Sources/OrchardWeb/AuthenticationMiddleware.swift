@@ -99,15 +99,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-/// Reads one field of a URL-encoded form.
+/// Reads the fields of a URL-encoded form or query.
 enum URLForm {
     static func value(of name: String, in body: String) -> String? {
-        for pair in body.split(separator: "&") {
+        values(of: name, in: body).first
+    }
+
+    /// Every value of `name`, in order (checkboxes sharing a name).
+    static func values(of name: String, in body: String) -> [String] {
+        body.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, decode(parts[0]) == name else { continue }
+            guard parts.count == 2, decode(parts[0]) == name else { return nil }
             return decode(parts[1])
         }
-        return nil
     }
 
     private static func decode(_ text: Substring) -> String {

@@ -39,7 +39,7 @@ struct PageFrame: Sendable {
 enum Flash: String, Sendable {
     static let cookie = "orchard_flash"
 
-    case welcome, signedIn, signedOut, passwordChanged, tokenRevoked
+    case welcome, signedIn, signedOut, passwordChanged, tokenRevoked, integrationsCreated, integrationRemoved
 
     var text: String {
         switch self {
@@ -48,6 +48,10 @@ enum Flash: String, Sendable {
         case .signedOut: "You are signed out."
         case .passwordChanged: "Your password is changed. Other devices were signed out."
         case .tokenRevoked: "The API token is revoked; scripts using it now get 401."
+        case .integrationsCreated:
+            "Done. Each account is pending until Orchard sees your invitation; we check every few minutes, and it "
+                + "usually turns active within minutes of your invitation. History then loads by itself."
+        case .integrationRemoved: "The integration is removed."
         }
     }
 
@@ -91,7 +95,8 @@ struct HTMLPage: ResponseGenerator {
                 .encoding(.utf8),
                 .title("\(title) · Orchard"),
                 .viewport(.accordingToDevice),
-                .link(.rel(.stylesheet), .href(SiteRoute.stylesheet.path))
+                .link(.rel(.stylesheet), .href(SiteRoute.stylesheet.path)),
+                .script(.src(SiteRoute.script.path), .attribute(named: "defer", value: "defer"))
             ),
             .body(
                 .header(
@@ -119,6 +124,7 @@ struct HTMLPage: ResponseGenerator {
         }
         return .nav(
             .attribute(named: "aria-label", value: "Account"),
+            .a(.href(SiteRoute.integrations.path), .text("Data Integration")),
             .a(.href(SiteRoute.account.path), .text("Settings")),
             .a(.href(SiteRoute.apiTokens.path), .text("API tokens")),
             .span(.class("who"), .text(user.email)),

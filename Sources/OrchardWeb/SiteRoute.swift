@@ -17,6 +17,16 @@ package enum SiteRoute: Sendable, Equatable {
     case changePassword
     case apiTokens
     case revokeAPIToken(id: Int64)
+    case integrations
+    case removeIntegration(id: Int64)
+    case restartIntegration(id: Int64)
+    /// Funnel step 1; `GET` shows it, `POST` checks a token.
+    case funnelToken
+    /// Step 2 with a kept token; `POST` goes on to step 3 with the chosen accounts.
+    case funnelAccounts(token: Int64)
+    case funnelInvite(token: Int64, accounts: [String] = [])
+    case funnelFinish(token: Int64)
+    case script
     case api(APIRoute)
 
     /// Where the JSON API lives.
@@ -27,6 +37,10 @@ package enum SiteRoute: Sendable, Equatable {
         switch self {
         case .signIn(let next?):
             base { "\($0)" } + "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        case .funnelInvite(_, let accounts) where !accounts.isEmpty:
+            base { "\($0)" } + "?"
+                + accounts.map { "account=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+                .joined(separator: "&")
         default: base { "\($0)" }
         }
     }
@@ -48,6 +62,14 @@ package enum SiteRoute: Sendable, Equatable {
         case .changePassword: "/account/password"
         case .apiTokens: "/account/api-tokens"
         case .revokeAPIToken(let id): "/account/api-tokens/\(parameter(id))/revoke"
+        case .integrations: "/integrations"
+        case .removeIntegration(let id): "/integrations/\(parameter(id))/remove"
+        case .restartIntegration(let id): "/integrations/\(parameter(id))/restart"
+        case .funnelToken: "/integrations/app-store-connect"
+        case .funnelAccounts(let id): "/integrations/app-store-connect/tokens/\(parameter(id))/accounts"
+        case .funnelInvite(let id, _): "/integrations/app-store-connect/tokens/\(parameter(id))/invite"
+        case .funnelFinish(let id): "/integrations/app-store-connect/tokens/\(parameter(id))/finish"
+        case .script: "/assets/orchard-\(Script.version).js"
         case .api(let route): Self.apiPrefix + route.base(parameter)
         }
     }
@@ -59,6 +81,14 @@ package enum APIRoute: Sendable, Equatable {
     case logIn
     case me
     case platforms
+    case funnelTokens
+    case funnelToken(id: Int64)
+    case funnelTokenAccounts(id: Int64)
+    case invitation
+    /// `POST`: finish the funnel.
+    case funnelIntegrations
+    case integrations
+    case integration(id: Int64)
 
     func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -66,6 +96,13 @@ package enum APIRoute: Sendable, Equatable {
         case .logIn: "auth/login"
         case .me: "me"
         case .platforms: "integrations/platforms"
+        case .funnelTokens: "asc/tokens"
+        case .funnelToken(let id): "asc/tokens/\(parameter(id))"
+        case .funnelTokenAccounts(let id): "asc/tokens/\(parameter(id))/accounts"
+        case .invitation: "asc/invitation"
+        case .funnelIntegrations: "asc/integrations"
+        case .integrations: "integrations"
+        case .integration(let id): "integrations/\(parameter(id))"
         }
     }
 }

@@ -67,6 +67,30 @@ enum Stylesheet {
         dl.status { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         dl.status dt { font-weight: 600; }
         .ok { color: var(--good); } .problem { color: var(--bad); }
+        .platforms { list-style: none; padding: 0; display: flex; gap: var(--gap); flex-wrap: wrap; }
+        .platform { border: 1px solid var(--line); border-radius: var(--radius); padding: var(--gap); display: flex;
+          flex-direction: column; gap: .5rem; min-width: 16rem; flex: 1; }
+        .badge { display: inline-block; border-radius: 999px; padding: 0 .6rem; font-size: .875rem; font-weight: 600;
+          border: 1px solid currentColor; }
+        .badge.active { color: var(--good); } .badge.pending { color: var(--warn); }
+        .badge.expired, .badge.removed { color: var(--bad); } .badge.muted { color: var(--muted); }
+        .badge.active::before { content: "● "; } .badge.pending::before { content: "○ "; }
+        .badge.expired::before, .badge.removed::before { content: "✕ "; }
+        progress { width: 8rem; vertical-align: middle; accent-color: var(--accent); }
+        .empty { border: 1px dashed var(--line); border-radius: var(--radius); padding: 1.5rem; text-align: center; }
+        ol.steps { list-style: none; display: flex; gap: 1.25rem; padding: 0; margin: 0 0 1.25rem; flex-wrap: wrap; }
+        ol.steps li { color: var(--muted); } ol.steps li.current { color: var(--fg); font-weight: 600; }
+        ol.steps .number { display: inline-grid; place-items: center; width: 1.6rem; height: 1.6rem; border-radius: 50%;
+          border: 1px solid currentColor; font-size: .875rem; }
+        ol.steps li.current .number { background: var(--accent); color: var(--accent-text); border-color: var(--accent); }
+        ol.steps li.done { color: var(--good); }
+        fieldset { border: 1px solid var(--line); border-radius: var(--radius); padding: .5rem var(--gap); }
+        .choice { display: flex; gap: .6rem; align-items: baseline; margin: .5rem 0; }
+        .choice label { display: inline; font-weight: 400; margin: 0; }
+        .copyable { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; }
+        .copyable code { font-size: 1.1rem; padding: .35rem .6rem; border: 1px solid var(--line); border-radius: 6px; }
+        button:disabled { opacity: .5; cursor: not-allowed; }
+        details { margin: .75rem 0; } summary { cursor: pointer; color: var(--accent); }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         """
 }

@@ -15,6 +15,16 @@ package enum WebError: Error, Equatable, Sendable {
     case emailTaken
     case credential(CredentialProblem)
     case operatorOnly
+    case tokenMissing
+    case invalidToken
+    case expiredToken
+    case noAccounts
+    case appleUnavailable
+    case funnelTokenGone
+    case noAccountsSelected
+    case unknownAccount(String)
+    case invitationNotConfirmed
+    case alreadyIntegrated(String)
     /// Something Orchard did not expect; the log has the details, the answer none.
     case internalError
 
@@ -30,6 +40,12 @@ package enum WebError: Error, Equatable, Sendable {
         case .emailTaken: .conflict
         case .credential: .unprocessableContent
         case .internalError: .internalServerError
+        case .tokenMissing, .invalidToken, .expiredToken, .noAccounts, .noAccountsSelected, .unknownAccount,
+            .invitationNotConfirmed:
+            .unprocessableContent
+        case .appleUnavailable: .badGateway
+        case .funnelTokenGone: .notFound
+        case .alreadyIntegrated: .conflict
         }
     }
 
@@ -48,6 +64,15 @@ package enum WebError: Error, Equatable, Sendable {
         case .credential(.weakPassword): "weak_password"
         case .operatorOnly: "operator_only"
         case .internalError: "internal_error"
+        case .tokenMissing, .invalidToken: "invalid_token"
+        case .expiredToken: "expired_token"
+        case .noAccounts: "no_accounts"
+        case .appleUnavailable: "apple_unavailable"
+        case .funnelTokenGone: "not_found"
+        case .noAccountsSelected: "no_accounts_selected"
+        case .unknownAccount: "unknown_account"
+        case .invitationNotConfirmed: "invitation_not_confirmed"
+        case .alreadyIntegrated: "already_integrated"
         }
     }
 
@@ -65,6 +90,27 @@ package enum WebError: Error, Equatable, Sendable {
         case .emailTaken: "An account with this e-mail address exists already. Sign in instead."
         case .credential(let problem): problem.message
         case .operatorOnly: "Only an operator of this Orchard can open this page."
+        case .tokenMissing: "Paste your App Store Connect access token."
+        case .invalidToken:
+            "Apple does not accept this access token: it may be mistyped, or replaced by a newer one (generating a "
+                + "token revokes the previous one). Copy it again from Sales and Trends > Reports > About Reports."
+        case .expiredToken:
+            "This access token has expired (tokens last 180 days). Generate a new one in Sales and Trends > Reports "
+                + "> About Reports > Generate Access Token; note that tools still using the old one will stop working."
+        case .noAccounts:
+            "This token's Apple ID sees no account with Sales and Trends reports. Use the token of an Apple ID that "
+                + "has the Sales, Finance, Admin or Account Holder role in the account."
+        case .appleUnavailable:
+            "Apple's reporting service did not answer as expected. Nothing was saved; try again in a few minutes."
+        case .funnelTokenGone:
+            "This token is no longer kept: Orchard erases it when the setup's time runs out or when you remove it. "
+                + "Paste it again to continue."
+        case .noAccountsSelected: "Select at least one account."
+        case .unknownAccount(let number):
+            "Account \(number) is not one your access token sees, so it cannot be connected with it."
+        case .invitationNotConfirmed:
+            "Tick the box to confirm you invited the service Apple ID into every selected account."
+        case .alreadyIntegrated(let number): "You have connected account \(number) already."
         case .internalError: "Something went wrong on our side. Try again; if it keeps happening, tell the operator."
         }
     }

@@ -1,3 +1,6 @@
+import AppStoreConnect
+import AsyncHTTPClient
+import ConnectSandbox
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -17,20 +20,56 @@ struct WebHarness: Sendable {
     let clock: ManualClock
     let database: OrchardDatabase
 
+    /// Set when the harness runs with Connect Sandbox: the server's funnel asks it.
+    let sandbox: SandboxServer?
+    let keys: KeyRing
+
+    static let serviceAppleID = "orchard-service@example.com"
+
     static func run(
-        _ backend: TestBackend, _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
+        _ backend: TestBackend, sandbox: Bool = false, settings: Settings = Settings(),
+        serviceAppleID: String? = WebHarness.serviceAppleID,
+        _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let clock = ManualClock(start)
+        let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
         try await TestDatabase.withFresh(backend) { fresh in
             try await fresh.withOpen { database in
                 _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
-                let app = buildApplication(
-                    settings: Settings(), database: database, logger: TestLogging.logger,
-                    passwords: PasswordHasher(cost: 4), now: { clock.now })
-                try await app.test(.live) { client in
-                    try await body(WebHarness(clock: clock, database: database), client)
+                if sandbox {
+                    try await SandboxServer.withRunning(seed: 7, now: start) { server in
+                        try await serve(
+                            server, database: database, clock: clock, keys: keys, settings: settings,
+                            serviceAppleID: serviceAppleID, body)
+                    }
+                } else {
+                    try await serve(
+                        nil, database: database, clock: clock, keys: keys, settings: settings,
+                        serviceAppleID: serviceAppleID, body)
                 }
             }
+        }
+    }
+
+    private static func serve(
+        _ server: SandboxServer?, database: OrchardDatabase, clock: ManualClock, keys: KeyRing, settings: Settings,
+        serviceAppleID: String?, _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let funnel = server.map {
+            FunnelDependencies(
+                reporter: ReporterClient(
+                    baseURL: URL(string: $0.baseURL)!, transport: .asyncHTTPClient(.shared),
+                    retry: RetryPolicy(maxAttempts: 1)),
+                keys: keys)
+        }
+        var settings = settings
+        settings.serviceAppleID = settings.serviceAppleID ?? (server == nil ? nil : serviceAppleID)
+        let app = buildApplication(
+            settings: settings, database: database, logger: TestLogging.logger,
+            passwords: PasswordHasher(cost: 4), funnel: funnel, now: { clock.now })
+        try await app.test(.live) { client in
+            try await body(
+                WebHarness(clock: clock, database: database, sandbox: server, keys: keys), client)
         }
     }
 }

@@ -1,3 +1,4 @@
+import AppStoreConnect
 import ArgumentParser
 import AsyncHTTPClient
 import Hummingbird
@@ -41,6 +42,12 @@ struct Serve: AsyncParsableCommand {
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : [],
             metrics: MetricsController(registry: registry, snapshot: { try await engine.snapshot() }),
+            funnel: FunnelDependencies(
+                reporter: ReporterClient(
+                    baseURL: settings.reporterURL, transport: .asyncHTTPClient(http),
+                    // A person waits at the funnel: a short timeout and one retry, then a clear message.
+                    retry: RetryPolicy(maxAttempts: 2), timeout: .seconds(20), logger: Logger(label: "orchard.funnel")),
+                keys: keys),
             onServerRunning: { port in
                 logger.notice(
                     "Orchard is listening",

@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import OrchardCore
+import OrchardStorage
+
+/// The funnel and the user's integrations through the JSON API (DESIGN.md 8.2).
+struct FunnelAPIController: Sendable {
+    let funnel: Funnel
+
+    struct TokenBody: Decodable {
+        let accessToken: String
+    }
+
+    struct FinishBody: Decodable {
+        let tokenId: Int64
+        let accounts: [String]
+        let invitationConfirmed: Bool?
+    }
+
+    struct TokenView: Encodable {
+        let id: Int64
+        let masked: String
+        let createdAt: Date
+        let usableUntil: Date
+
+        init(_ record: FunnelTokenRecord) {
+            id = record.id
+            masked = record.masked
+            createdAt = record.createdAt
+            usableUntil = record.usableUntil
+        }
+    }
+
+    struct Validated: ResponseEncodable {
+        let token: TokenView
+        let accounts: [Funnel.SeenAccount]
+    }
+
+    struct Tokens: ResponseEncodable {
+        let tokens: [TokenView]
+    }
+
+    struct Accounts: ResponseEncodable {
+        let accounts: [Funnel.SeenAccount]
+    }
+
+    struct InvitationView: ResponseEncodable {
+        let serviceAppleId: String?
+        let configured: Bool
+        let roles: [String]
+        let steps: [String]
+    }
+
+    struct IntegrationView: Encodable {
+        struct Account: Encodable {
+            let number: String
+            let name: String
+        }
+        struct Backfill: Encodable {
+            let done: Int
+            let total: Int
+        }
+        let id: Int64
+        let platform = "app-store-connect"
+        let account: Account
+        let status: String
+        let statusReason: String?
+        let createdAt: Date
+        let activatedAt: Date?
+        let lastSyncAt: Date?
+        let backfill: Backfill
+        let syncError: String?
+
+        init(_ integration: Integration, account store: StoreAccount?) {
+            id = integration.id
+            account = Account(number: integration.accountNumber, name: integration.accountName)
+            status = integration.status.rawValue
+            statusReason = integration.statusReason
+            createdAt = integration.createdAt
+            activatedAt = integration.activatedAt
+            lastSyncAt = store?.lastSyncAt
+            backfill = Backfill(done: store?.backfill.done ?? 0, total: store?.backfill.total ?? 0)
+            syncError = store?.lastError
+        }
+    }
+
+    struct Integrations: ResponseEncodable {
+        let integrations: [IntegrationView]
+    }
+
+    func addRoutes(to router: Router<OrchardRequestContext>) {
+        router.post(SiteRoute.api(.funnelTokens).pattern) { request, context in
+            let user = try context.requireUser()
+            let body = try await request.decode(as: TokenBody.self, context: context)
+            let (record, accounts) = try await funnel.submit(token: body.accessToken, user: user)
+            return EditedResponse(status: .created, response: Validated(token: TokenView(record), accounts: accounts))
+        }
+        router.get(SiteRoute.api(.funnelTokens).pattern) { _, context in
+            Tokens(tokens: try await funnel.usableTokens(user: try context.requireUser()).map(TokenView.init))
+        }
+        router.get(SiteRoute.api(.funnelTokenAccounts(id: 0)).pattern) { _, context in
+            let user = try context.requireUser()
+            return Accounts(accounts: try await funnel.accounts(tokenID: try Self.id(context), user: user))
+        }
+        router.delete(SiteRoute.api(.funnelToken(id: 0)).pattern) { _, context in
+            let user = try context.requireUser()
+            try await funnel.forget(tokenID: try Self.id(context), user: user)
+            return Response(status: .noContent)
+        }
+        router.get(SiteRoute.api(.invitation).pattern) { _, context in
+            _ = try context.requireUser()
+            let invitation = funnel.invitation
+            return InvitationView(
+                serviceAppleId: invitation.serviceAppleID, configured: invitation.serviceAppleID != nil,
+                roles: invitation.roles, steps: invitation.steps)
+        }
+        router.post(SiteRoute.api(.funnelIntegrations).pattern) { request, context in
+            let user = try context.requireUser()
+            let body = try await request.decode(as: FinishBody.self, context: context)
+            let created = try await funnel.finish(
+                user: user, tokenID: body.tokenId, accounts: body.accounts, confirmed: body.invitationConfirmed == true)
+            return EditedResponse(
+                status: .created, response: Integrations(integrations: try await views(created)))
+        }
+        router.get(SiteRoute.api(.integrations).pattern) { _, context in
+            let user = try context.requireUser()
+            return Integrations(integrations: try await views(try await funnel.integrations.list(userID: user.id)))
+        }
+        router.delete(SiteRoute.api(.integration(id: 0)).pattern) { _, context in
+            let user = try context.requireUser()
+            guard try await funnel.integrations.delete(id: try Self.id(context), userID: user.id, now: funnel.now())
+            else { throw WebError.notFound }
+            return Response(status: .noContent)
+        }
+    }
+
+    private func views(_ integrations: [Integration]) async throws -> [IntegrationView] {
+        var views: [IntegrationView] = []
+        for integration in integrations {
+            let account = try await funnel.storeAccounts.find(number: integration.accountNumber)
+            views.append(IntegrationView(integration, account: account))
+        }
+        return views
+    }
+
+    /// The `:id` of the path; a non-number is as unknown as a number that is not the user's.
+    static func id(_ context: OrchardRequestContext) throws(WebError) -> Int64 {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw .notFound }
+        return id
+    }
+}

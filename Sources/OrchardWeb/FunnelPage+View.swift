@@ -1,0 +1,211 @@
+import Foundation
+import HTTPTypes
+import OrchardCore
+import OrchardStorage
+import Plot
+
+/// The three steps of the App Store Connect funnel as plain pages: each works without JavaScript;
+/// `orchard.js` turns them into a dialog.
+enum FunnelPage {
+    enum Step: Int { case token = 1, accounts, invite }
+
+    static func indicator(_ current: Step) -> Node<HTML.BodyContext> {
+        let names = ["Access token", "Accounts", "Invite"]
+        return .element(
+            named: "ol",
+            nodes: [.class("steps"), .attribute(named: "aria-label", value: "Steps")]
+                + names.enumerated().map { index, name in
+                    let step = index + 1
+                    let state = step < current.rawValue ? "done" : step == current.rawValue ? "current" : "todo"
+                    return .li(
+                        .class(state),
+                        .unwrap(step == current.rawValue ? "step" : nil) {
+                            .attribute(named: "aria-current", value: $0)
+                        },
+                        .span(.class("number"), .text(step < current.rawValue ? "✓" : "\(step)")), .text(" \(name)"))
+                })
+    }
+
+    // MARK: Step 1
+
+    struct TokenModel {
+        var kept: [FunnelTokenRecord]
+        var error: WebError?
+        /// The token just validated: Next leads on with it.
+        var validated: (record: FunnelTokenRecord, accounts: [Funnel.SeenAccount])?
+    }
+
+    static func token(_ model: TokenModel, frame: PageFrame) -> HTMLPage {
+        let errorID = "token-error"
+        let next: Node<HTML.BodyContext> =
+            if let validated = model.validated {
+                .a(.class("button"), .href(SiteRoute.funnelAccounts(token: validated.record.id).path), .text("Next"))
+            } else {
+                .button(
+                    .type(.button), .attribute(named: "disabled"), .attribute(named: "aria-disabled", value: "true"),
+                    .text("Next"))
+            }
+        return HTMLPage(
+            title: "Connect App Store Connect", frame: frame, status: model.error?.status ?? .ok,
+            content: .div(
+                .class("funnel narrow"),
+                .h1("Connect App Store Connect"),
+                indicator(.token),
+                .p(
+                    .text("Paste your App Store Connect access token. Orchard uses it only to see which accounts are "),
+                    .text("yours during this setup; it is kept encrypted and erased within the hour.")),
+                .details(
+                    .summary("Where do I find the token?"),
+                    .p(
+                        .text("In App Store Connect open Sales and Trends, then Reports, then About Reports (the "),
+                        .text("i beside the page title), and copy the token shown, or choose Generate Access Token.")),
+                    .p(
+                        .strong("Generating a new token revokes the old one."),
+                        .text(" Tools still using the old token (scripts, other dashboards) would stop working, so "),
+                        .text("paste your existing token if you have one."))),
+                .unwrap(model.validated) { validated in
+                    .div(
+                        .class("flash notice"), .attribute(named: "role", value: "status"),
+                        .text(
+                            "Token \(validated.record.masked) is valid. It sees \(validated.accounts.count) "
+                                + (validated.accounts.count == 1 ? "account." : "accounts.")))
+                },
+                frame.form(
+                    .funnelToken,
+                    .label(.for("accessToken"), "Access token"),
+                    .input(
+                        .type(.password), .id("accessToken"), .name("accessToken"), .required(true),
+                        .attribute(named: "autocomplete", value: "off"), .spellcheck(false),
+                        .attribute(named: "aria-invalid", value: model.error == nil ? "false" : "true"),
+                        .attribute(named: "aria-describedby", value: model.error == nil ? "token-hint" : errorID)),
+                    .p(.id("token-hint"), .class("hint"), .text("Never shown again, here or anywhere.")),
+                    .unwrap(model.error) {
+                        .p(
+                            .id(errorID), .class("field-error"), .attribute(named: "role", value: "alert"),
+                            .text($0.message))
+                    },
+                    .button(.type(.submit), .class("secondary"), .text("Check token"))),
+                .if(
+                    !model.kept.isEmpty,
+                    .div(
+                        .class("kept"),
+                        .h2("Or use a token you checked in the last hour"),
+                        .ul(
+                            .forEach(model.kept) { record in
+                                .li(
+                                    .a(.href(SiteRoute.funnelAccounts(token: record.id).path), .text(record.masked)),
+                                    .span(
+                                        .class("hint"),
+                                        .text(
+                                            " checked \(AccountPage.day(record.createdAt)), sees accounts \(record.provenAccounts.joined(separator: ", "))"
+                                        )))
+                            }))),
+                .div(.class("actions"), .a(.href(SiteRoute.integrations.path), .text("Cancel")), next)))
+    }
+
+    // MARK: Step 2
+
+    struct AccountsModel {
+        let tokenID: Int64
+        let masked: String
+        let accounts: [Funnel.SeenAccount]
+        /// Accounts the user has an integration of already.
+        let integrated: Set<String>
+        var selected: Set<String> = []
+        var error: WebError?
+    }
+
+    static func accounts(_ model: AccountsModel, frame: PageFrame) -> HTMLPage {
+        HTMLPage(
+            title: "Choose accounts", frame: frame, status: model.error?.status ?? .ok,
+            content: .div(
+                .class("funnel narrow"),
+                .h1("Choose accounts"),
+                indicator(.accounts),
+                .p(.text("Token \(model.masked) sees these App Store Connect accounts. Choose the ones to connect.")),
+                .unwrap(model.error) {
+                    .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text($0.message))
+                },
+                frame.form(
+                    .funnelAccounts(token: model.tokenID),
+                    .fieldset(
+                        .element(named: "legend", text: "Accounts"),
+                        .forEach(model.accounts) { account in
+                            let done = model.integrated.contains(account.number)
+                            let id = "account-\(account.number)"
+                            return .div(
+                                .class("choice"),
+                                .input(
+                                    .type(.checkbox), .id(id), .name("account"), .value(account.number),
+                                    .checked(model.selected.contains(account.number)), .disabled(done)),
+                                .label(
+                                    .for(id), .text("\(account.name) (\(account.number))"),
+                                    .span(
+                                        .class("hint"),
+                                        .text(
+                                            done
+                                                ? " connected already"
+                                                : " vendor \(account.vendors.joined(separator: ", "))"))))
+                        }),
+                    .div(
+                        .class("actions"), .a(.href(SiteRoute.funnelToken.path), .text("Back")),
+                        .button(.type(.submit), .text("Next"))))))
+    }
+
+    // MARK: Step 3
+
+    struct InviteModel {
+        let tokenID: Int64
+        let accounts: [Funnel.SeenAccount]
+        let invitation: Funnel.Invitation
+        var error: WebError?
+    }
+
+    static func invite(_ model: InviteModel, frame: PageFrame) -> HTMLPage {
+        let names = model.accounts.map { "\($0.name) (\($0.number))" }.joined(separator: ", ")
+        return HTMLPage(
+            title: "Invite Orchard", frame: frame, status: model.error?.status ?? .ok,
+            content: .div(
+                .class("funnel narrow"),
+                .h1("Invite Orchard into your accounts"),
+                indicator(.invite),
+                .unwrap(model.error) {
+                    .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text($0.message))
+                },
+                .unwrap(
+                    model.invitation.serviceAppleID,
+                    { address in
+                        .div(
+                            .p(.text("Invite this Apple ID into each account you selected:")),
+                            .p(
+                                .class("copyable"), .code(.id("service-apple-id"), .text(address)),
+                                .button(
+                                    .type(.button), .class("secondary copy"),
+                                    .data(named: "copy", value: "service-apple-id"),
+                                    .hidden(true), .text("Copy"))))
+                    },
+                    else: .div(
+                        .class("flash error"), .attribute(named: "role", value: "alert"),
+                        .text(
+                            "The operator of this Orchard has not set its service Apple ID (ORCHARD_SERVICE_APPLE_ID), "
+                                + "so there is no address to invite yet. Ask them to set it, then come back."))),
+                .element(
+                    named: "ol", nodes: model.invitation.steps.map { .li(.text($0)) }),
+                .p(.strong(.text("Do this in each account separately: \(names).")), .text(" Role: Sales.")),
+                frame.form(
+                    .funnelFinish(token: model.tokenID),
+                    .forEach(model.accounts) { .input(.type(.hidden), .name("account"), .value($0.number)) },
+                    .div(
+                        .class("choice"),
+                        .input(
+                            .type(.checkbox), .id("confirmed"), .name("invitationConfirmed"), .value("true"),
+                            .required(true), .disabled(model.invitation.serviceAppleID == nil)),
+                        .label(.for("confirmed"), "I have invited the Apple ID into every selected account")),
+                    .div(
+                        .class("actions"),
+                        .a(.href(SiteRoute.funnelAccounts(token: model.tokenID).path), .text("Back")),
+                        .button(
+                            .type(.submit), .if(model.invitation.serviceAppleID == nil, .attribute(named: "disabled")),
+                            .text("Finish"))))))
+    }
+}

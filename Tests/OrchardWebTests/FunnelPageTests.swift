@@ -1,0 +1,132 @@
+import ConnectSandbox
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import OrchardCore
+import OrchardStorage
+import OrchardTestSupport
+import Testing
+
+@testable import OrchardWeb
+
+@Suite("The funnel as plain pages (no JavaScript), against Connect Sandbox over loopback")
+struct FunnelPageTests {
+    @Test(
+        "Data Integration, the three steps, every refusal on screen, then pending integrations",
+        arguments: TestBackend.available)
+    func funnelPages(backend: TestBackend) async throws {
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
+            let sandbox = try #require(harness.sandbox)
+            let games = try sandbox.world.createAccount(name: "Acme Games", apps: 2)
+            let tools = try sandbox.world.createAccount(name: "Acme Tools", apps: 1)
+            let (_, token) = try sandbox.world.createUser(
+                appleId: "ada@acme.example", accounts: [games.number, tools.number])
+            let browser = Browser(client)
+            _ = try await AccountPageTests.submit(
+                browser, "/signup", [("email", "ada@example.com"), ("password", AccountPageTests.password)])
+
+            // the Data Integration page: platforms, and an empty state that leads into the funnel
+            let empty = try await browser.request("/integrations")
+            #expect(empty.status == .ok)
+            #expect(empty.text.contains("No integrations yet."))
+            #expect(empty.text.contains(#"href="/integrations/app-store-connect""#))
+            #expect(empty.text.contains("Google Play Console"))
+
+            // step 1: a wrong token is explained, Next stays disabled, and the token is not echoed
+            let step1 = try await browser.request("/integrations/app-store-connect")
+            #expect(step1.text.contains("Generating a new token revokes the old one."))
+            #expect(step1.text.contains(#"aria-current="step""#))
+            let csrf = try #require(Browser.csrfToken(in: step1.text))
+            let wrong = try await browser.request(
+                "/integrations/app-store-connect", method: .post,
+                form: [("_csrf", csrf), ("accessToken", "wrong-token-123")])
+            #expect(wrong.status == .unprocessableContent)
+            #expect(wrong.text.contains("Apple does not accept this access token"))
+            #expect(wrong.text.contains(#"aria-describedby="token-error""#))
+            #expect(wrong.text.contains(#"<button type="button" disabled aria-disabled="true">Next</button>"#))
+            #expect(!wrong.text.contains("wrong-token-123"))
+
+            // the right one: valid, Next leads to step 2
+            let valid = try await browser.request(
+                "/integrations/app-store-connect", method: .post, form: [("_csrf", csrf), ("accessToken", token.value)])
+            #expect(valid.status == .ok)
+            #expect(valid.text.contains("It sees 2 accounts."))
+            #expect(!valid.text.contains(token.value))
+            let nextPath = try #require(
+                valid.text.range(of: #"<a class="button" href=""#).map {
+                    String(valid.text[$0.upperBound...].prefix { $0 != "\"" })
+                })
+            #expect(nextPath.hasSuffix("/accounts"))
+
+            // step 2: both accounts with vendors; none chosen is refused
+            let step2 = try await browser.request(nextPath)
+            #expect(step2.text.contains("Acme Games (\(games.number))"))
+            #expect(step2.text.contains("vendor \(games.vendors.map(String.init).joined(separator: ", "))"))
+            let noneChosen = try await browser.request(nextPath, method: .post, form: [("_csrf", csrf)])
+            #expect(noneChosen.status == .unprocessableContent)
+            #expect(noneChosen.text.contains("Select at least one account."))
+            let chosen = try await browser.request(
+                nextPath, method: .post,
+                form: [("_csrf", csrf), ("account", String(games.number)), ("account", String(tools.number))])
+            #expect(chosen.status == .seeOther)
+            let invitePath = try #require(chosen.headers[.location])
+
+            // step 3: the service Apple ID, each account named, and the box must be ticked
+            let step3 = try await browser.request(invitePath)
+            #expect(step3.text.contains(WebHarness.serviceAppleID))
+            #expect(
+                step3.text.contains(
+                    "Do this in each account separately: Acme Games (\(games.number)), Acme Tools (\(tools.number))."))
+            #expect(step3.text.contains("Users and Access"))
+            let finishPath = invitePath.replacingOccurrences(of: "/invite", with: "/finish").split(separator: "?")[0]
+            let accounts = [("account", String(games.number)), ("account", String(tools.number))]
+            let unticked = try await browser.request(
+                String(finishPath), method: .post, form: [("_csrf", csrf)] + accounts)
+            #expect(unticked.status == .unprocessableContent)
+            #expect(unticked.text.contains("Tick the box to confirm"))
+            let finished = try await browser.request(
+                String(finishPath), method: .post, form: [("_csrf", csrf), ("invitationConfirmed", "true")] + accounts)
+            #expect(finished.status == .seeOther)
+            #expect(finished.headers[.location] == "/integrations")
+
+            // both pending, explained, with the next step
+            let list = try await browser.request("/integrations")
+            #expect(list.text.contains("usually turns active within minutes of your invitation"))
+            #expect(list.text.components(separatedBy: #"<span class="badge pending">Pending</span>"#).count == 3)
+            #expect(list.text.contains("Invite \(WebHarness.serviceAppleID) into this account"))
+
+            // step 2 now marks them connected
+            let revisit = try await browser.request(nextPath)
+            #expect(revisit.text.contains("connected already"))
+        }
+    }
+
+    @Test("step 3 says so when the operator has not set the service Apple ID")
+    func noServiceAppleID() async throws {
+        var settings = Settings()
+        settings.serviceAppleID = nil
+        try await WebHarness.run(.sqlite, sandbox: true, settings: settings, serviceAppleID: nil) { harness, client in
+            let sandbox = try #require(harness.sandbox)
+            let games = try sandbox.world.createAccount(name: "Acme Games", apps: 1)
+            let (_, token) = try sandbox.world.createUser(appleId: "ada@acme.example", accounts: [games.number])
+            let browser = Browser(client)
+            let home = try await AccountPageTests.submit(
+                browser, "/signup", [("email", "ada@example.com"), ("password", AccountPageTests.password)])
+            #expect(home.status == .seeOther)
+            let bearer = try await Browser(client).request(
+                "/api/v1/auth/login", method: .post,
+                json: #"{"email": "ada@example.com", "password": "\#(AccountPageTests.password)"}"#)
+            let headers: HTTPFields = [.authorization: "Bearer \(try #require(bearer.json?["token"] as? String))"]
+            let validated = try await browser.request(
+                "/api/v1/asc/tokens", method: .post, json: #"{"accessToken": "\#(token.value)"}"#, headers: headers)
+            let id = try #require((validated.json?["token"] as? [String: Any])?["id"] as? Int)
+            let page = try await browser.request(
+                "/integrations/app-store-connect/tokens/\(id)/invite?account=\(games.number)")
+            #expect(page.text.contains("has not set its service Apple ID (ORCHARD_SERVICE_APPLE_ID)"))
+            #expect(page.text.contains(#"<button type="submit" disabled>Finish</button>"#))
+            let api = try await browser.request("/api/v1/asc/invitation", headers: headers)
+            #expect(api.json?["configured"] as? Bool == false)
+        }
+    }
+}
