@@ -184,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "OrchardWebTests",
             dependencies: [
-                "OrchardWeb", "OrchardTestSupport", "OrchardCore", "OrchardStorage", "AppStoreConnect", "ConnectSandbox",
+                "OrchardWeb", "OrchardTestSupport", "OrchardCore", "OrchardStorage", "AppStoreConnect",
+                "ConnectSandbox",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
