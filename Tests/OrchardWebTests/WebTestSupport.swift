@@ -4,6 +4,7 @@ import ConnectSandbox
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
 import OrchardCore
 import OrchardStorage
@@ -28,7 +29,7 @@ struct WebHarness: Sendable {
 
     static func run(
         _ backend: TestBackend, sandbox: Bool = false, settings: Settings = Settings(),
-        serviceAppleID: String? = WebHarness.serviceAppleID,
+        serviceAppleID: String? = WebHarness.serviceAppleID, logger: Logger = TestLogging.logger,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let clock = ManualClock(start)
@@ -40,12 +41,12 @@ struct WebHarness: Sendable {
                     try await SandboxServer.withRunning(seed: 7, now: start) { server in
                         try await serve(
                             server, database: database, clock: clock, keys: keys, settings: settings,
-                            serviceAppleID: serviceAppleID, body)
+                            serviceAppleID: serviceAppleID, logger: logger, body)
                     }
                 } else {
                     try await serve(
                         nil, database: database, clock: clock, keys: keys, settings: settings,
-                        serviceAppleID: serviceAppleID, body)
+                        serviceAppleID: serviceAppleID, logger: logger, body)
                 }
             }
         }
@@ -53,19 +54,20 @@ struct WebHarness: Sendable {
 
     private static func serve(
         _ server: SandboxServer?, database: OrchardDatabase, clock: ManualClock, keys: KeyRing, settings: Settings,
-        serviceAppleID: String?, _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
+        serviceAppleID: String?, logger: Logger,
+        _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let funnel = server.map {
             FunnelDependencies(
                 reporter: ReporterClient(
                     baseURL: URL(string: $0.baseURL)!, transport: .asyncHTTPClient(.shared),
-                    retry: RetryPolicy(maxAttempts: 1)),
+                    retry: RetryPolicy(maxAttempts: 1), logger: logger),
                 keys: keys)
         }
         var settings = settings
         settings.serviceAppleID = settings.serviceAppleID ?? (server == nil ? nil : serviceAppleID)
         let app = buildApplication(
-            settings: settings, database: database, logger: TestLogging.logger,
+            settings: settings, database: database, logger: logger,
             passwords: PasswordHasher(cost: 4), funnel: funnel, now: { clock.now })
         try await app.test(.live) { client in
             try await body(
