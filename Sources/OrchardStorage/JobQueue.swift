@@ -241,6 +241,70 @@ package struct JobQueue: Sendable {
         }
     }
 
+    /// A job that used all its attempts, as the operator page lists it.
+    package struct DeadJob: Sendable, Equatable {
+        package var id: Int64
+        package var kind: String
+        package var accountNumber: String?
+        package var attempts: Int
+        package var lastError: String?
+        package var updatedAt: Date
+    }
+
+    /// The most recent dead jobs, newest first.
+    package func dead(limit: Int = 100) async throws -> [DeadJob] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT jobs.id, jobs.kind, store_accounts.number, jobs.attempts, jobs.last_error, jobs.updated_at
+                FROM jobs LEFT JOIN store_accounts ON store_accounts.id = jobs.store_account_id
+                WHERE jobs.state = 'dead' ORDER BY jobs.updated_at DESC, jobs.id DESC LIMIT \(bind: limit)
+                """
+            ).all().map { row in
+                DeadJob(
+                    id: try row.decode(column: "id", as: Int64.self),
+                    kind: try row.decode(column: "kind", as: String.self),
+                    accountNumber: try row.decode(column: "number", as: String?.self),
+                    attempts: try row.decode(column: "attempts", as: Int.self),
+                    lastError: try row.decode(column: "last_error", as: String?.self),
+                    updatedAt: try row.decode(column: "updated_at", as: Date.self))
+            }
+        }
+    }
+
+    /// What retrying a dead job came to.
+    package enum RetryOutcome: Sendable, Equatable {
+        case queued
+        /// The same work is queued or running already (its de-duplication key): nothing to do.
+        case alreadyQueued
+        case notDead
+    }
+
+    /// Queues a dead job again now, with its attempts counted afresh.
+    package func retry(id: Int64, now: Date) async throws -> RetryOutcome {
+        try await database.withTransaction { connection in
+            guard
+                let row = try await connection.raw(
+                    "SELECT dedupe_key FROM jobs WHERE id = \(bind: id) AND state = 'dead'"
+                ).first()
+            else { return .notDead }
+            if let key = try row.decode(column: "dedupe_key", as: String?.self),
+                try await connection.raw(
+                    "SELECT 1 AS x FROM jobs WHERE dedupe_key = \(bind: key) AND state IN ('queued', 'running')"
+                ).first() != nil
+            {
+                return .alreadyQueued
+            }
+            try await connection.raw(
+                """
+                UPDATE jobs SET state = 'queued', attempts = 0, run_after = \(bind: now), updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND state = 'dead'
+                """
+            ).run()
+            return .queued
+        }
+    }
+
     /// Runs `UPDATE jobs SET <set> WHERE` the job is still this worker's.
     private func fenced(_ job: Job, _ set: () -> SQLQueryString) async throws {
         let assignments = set()

@@ -33,6 +33,7 @@ package func buildApplication(
     metrics: MetricsController? = nil,
     passwords: PasswordHasher = PasswordHasher(),
     funnel: FunnelDependencies? = nil,
+    operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
     now: @escaping @Sendable () -> Date = { Date() },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -55,6 +56,10 @@ package func buildApplication(
     AccountController(accounts: accounts).addRoutes(to: router)
     AuthAPIController(accounts: accounts).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { _, _ in Script.response() }
+    OperatorController(
+        integrations: IntegrationStore(database: database), queue: JobQueue(database: database), settings: settings,
+        operations: operations, now: now
+    ).addRoutes(to: router)
     if let funnel {
         let funnel = Funnel(
             reporter: funnel.reporter, tokens: FunnelTokenStore(database: database, keys: funnel.keys),

@@ -40,6 +40,7 @@ enum Flash: String, Sendable {
     static let cookie = "orchard_flash"
 
     case welcome, signedIn, signedOut, passwordChanged, tokenRevoked, integrationsCreated, integrationRemoved
+    case jobRetried, jobAlreadyQueued
 
     var text: String {
         switch self {
@@ -52,6 +53,8 @@ enum Flash: String, Sendable {
             "Done. Each account is pending until Orchard sees your invitation; we check every few minutes, and it "
                 + "usually turns active within minutes of your invitation. History then loads by itself."
         case .integrationRemoved: "The integration is removed."
+        case .jobRetried: "The job is queued again, with its attempts counted afresh."
+        case .jobAlreadyQueued: "The same work is queued or running already; nothing was added."
         }
     }
 
@@ -126,6 +129,7 @@ struct HTMLPage: ResponseGenerator {
             .attribute(named: "aria-label", value: "Account"),
             .a(.href(SiteRoute.integrations.path), .text("Data Integration")),
             .a(.href(SiteRoute.account.path), .text("Settings")),
+            .if(user.role == .operator, .a(.href(SiteRoute.operatorPage.path), .text("Operator"))),
             .a(.href(SiteRoute.apiTokens.path), .text("API tokens")),
             .span(.class("who"), .text(user.email)),
             frame.form(.signOut, .button(.type(.submit), .class("link"), .text("Sign out"))))

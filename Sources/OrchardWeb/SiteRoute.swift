@@ -27,6 +27,8 @@ package enum SiteRoute: Sendable, Equatable {
     case funnelInvite(token: Int64, accounts: [String] = [])
     case funnelFinish(token: Int64)
     case script
+    case operatorPage
+    case retryJob(id: Int64)
     case api(APIRoute)
 
     /// Where the JSON API lives.
@@ -70,6 +72,8 @@ package enum SiteRoute: Sendable, Equatable {
         case .funnelInvite(let id, _): "/integrations/app-store-connect/tokens/\(parameter(id))/invite"
         case .funnelFinish(let id): "/integrations/app-store-connect/tokens/\(parameter(id))/finish"
         case .script: "/assets/orchard-\(Script.version).js"
+        case .operatorPage: "/operator"
+        case .retryJob(let id): "/operator/jobs/\(parameter(id))/retry"
         case .api(let route): Self.apiPrefix + route.base(parameter)
         }
     }
@@ -89,6 +93,8 @@ package enum APIRoute: Sendable, Equatable {
     case funnelIntegrations
     case integrations
     case integration(id: Int64)
+    case adminInvitations
+    case adminJobs
 
     func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -103,6 +109,8 @@ package enum APIRoute: Sendable, Equatable {
         case .funnelIntegrations: "asc/integrations"
         case .integrations: "integrations"
         case .integration(let id): "integrations/\(parameter(id))"
+        case .adminInvitations: "admin/invitations"
+        case .adminJobs: "admin/jobs"
         }
     }
 }

@@ -48,6 +48,7 @@ struct Serve: AsyncParsableCommand {
                     // A person waits at the funnel: a short timeout and one retry, then a clear message.
                     retry: RetryPolicy(maxAttempts: 2), timeout: .seconds(20), logger: Logger(label: "orchard.funnel")),
                 keys: keys),
+            operations: { try await engine.snapshot() },
             onServerRunning: { port in
                 logger.notice(
                     "Orchard is listening",

@@ -1,0 +1,97 @@
+import Foundation
+import OrchardCore
+import OrchardStorage
+import Plot
+
+/// What the operator of an Orchard watches: invitations to accept, the service token, the queue.
+enum OperatorPage {
+    struct Model: Sendable {
+        let serviceAppleID: String?
+        let waiting: [OperatorController.WaitingAccount]
+        let windowHours: Int
+        let depth: [String: [JobQueue.State: Int]]
+        let dead: [JobQueue.DeadJob]
+        let operations: OperationsSnapshot?
+        let now: Date
+    }
+
+    static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
+        HTMLPage(
+            title: "Operator", frame: frame,
+            content: .div(
+                .h1("Operator"),
+                serviceSection(model),
+                .h2("Invitations waiting"),
+                model.waiting.isEmpty
+                    ? .p(.class("hint"), .text("No pending integration: nothing to accept."))
+                    : .group(
+                        .p(
+                            .text(
+                                "Accept the invitation e-mails sent to \(model.serviceAppleID ?? "the service Apple ID") "
+                                    + "for these accounts. An integration expires after \(model.windowHours) hours.")),
+                        .table(
+                            .thead(
+                                .tr(
+                                    .th("Account"), .th(.class("num"), "Integrations"), .th("Waiting since"),
+                                    .th(.class("num"), "Hours"))),
+                            .tbody(
+                                .forEach(model.waiting) { waiting in
+                                    .tr(
+                                        .td(.text("\(waiting.account.name) (\(waiting.account.number))")),
+                                        .td(.class("num"), .text(String(waiting.integrations))),
+                                        .td(.text(AccountPage.day(waiting.pendingSince))),
+                                        .td(.class("num"), .text(String(waiting.ageHours))))
+                                }))),
+                .h2("Job queue"),
+                depthTable(model.depth),
+                .h2("Dead jobs"),
+                model.dead.isEmpty
+                    ? .p(.class("hint"), .text("None: every job finished or is still trying."))
+                    : .table(
+                        .thead(
+                            .tr(
+                                .th("Job"), .th("Account"), .th(.class("num"), "Attempts"), .th("Last error"),
+                                .th("Since"), .th(.span(.class("visually-hidden"), "Actions")))),
+                        .tbody(
+                            .forEach(model.dead) { job in
+                                .tr(
+                                    .td(.text("\(job.kind) #\(job.id)")), .td(.text(job.accountNumber ?? "–")),
+                                    .td(.class("num"), .text(String(job.attempts))),
+                                    .td(.text(job.lastError ?? "–")), .td(.text(AccountPage.day(job.updatedAt))),
+                                    .td(
+                                        frame.form(
+                                            .retryJob(id: job.id),
+                                            .button(.type(.submit), .class("secondary"), .text("Retry")))))
+                            }))))
+    }
+
+    private static func serviceSection(_ model: Model) -> Node<HTML.BodyContext> {
+        let problem = model.operations?.serviceTokenProblem
+        let days = model.operations?.serviceTokenDaysLeft
+        let warn = problem != nil || (days.map { $0 <= 30 } ?? true)
+        return .div(
+            .class(warn ? "flash error" : "panel"), .attribute(named: "role", value: warn ? "alert" : "status"),
+            .h2("Service Apple ID"),
+            .dl(
+                .class("status"),
+                .dt("Apple ID"), .dd(.text(model.serviceAppleID ?? "not set (ORCHARD_SERVICE_APPLE_ID)")),
+                .dt("Reporter token"),
+                .dd(
+                    .text(
+                        model.operations.map { $0.serviceMessage ?? "no token set: run orchard service set-token" }
+                            ?? "unknown: this process runs no workers"))))
+    }
+
+    private static func depthTable(_ depth: [String: [JobQueue.State: Int]]) -> Node<HTML.BodyContext> {
+        let states: [JobQueue.State] = [.queued, .running, .done, .dead, .cancelled]
+        guard !depth.isEmpty else { return .p(.class("hint"), .text("The queue is empty.")) }
+        return .table(
+            .thead(.tr(.th("Kind"), .forEach(states) { .th(.class("num"), .text($0.rawValue)) })),
+            .tbody(
+                .forEach(depth.keys.sorted()) { kind in
+                    .tr(
+                        .td(.text(kind)),
+                        .forEach(states) { state in .td(.class("num"), .text(String(depth[kind]?[state] ?? 0))) })
+                }))
+    }
+}
