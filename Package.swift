@@ -186,6 +186,7 @@ let package = Package(
             dependencies: [
                 "OrchardWeb", "OrchardTestSupport", "OrchardCore", "OrchardStorage", "AppStoreConnect",
                 "ConnectSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -37,6 +37,24 @@ package func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let router = buildRouter(
+        settings: settings, database: database, migrations: migrations, metrics: metrics, passwords: passwords,
+        funnel: funnel, operations: operations, now: now)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Orchard"),
+        services: services,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger
+    )
+}
+
+/// The routes and middlewares of the web role (``buildApplication`` serves them).
+func buildRouter(
+    settings: Settings, database: OrchardDatabase, migrations: MigrationRunner, metrics: MetricsController?,
+    passwords: PasswordHasher, funnel: FunnelDependencies?,
+    operations: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
+) -> Router<OrchardRequestContext> {
     let sessions = SessionStore(database: database)
     let accounts = Accounts(
         users: UserStore(database: database), sessions: sessions, hasher: passwords, throttle: SignInThrottle(now: now),
@@ -56,6 +74,7 @@ package func buildApplication(
     AccountController(accounts: accounts).addRoutes(to: router)
     AuthAPIController(accounts: accounts).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { _, _ in Script.response() }
+    router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
     OperatorController(
         integrations: IntegrationStore(database: database), queue: JobQueue(database: database), settings: settings,
         operations: operations, now: now
@@ -68,11 +87,5 @@ package func buildApplication(
         FunnelAPIController(funnel: funnel).addRoutes(to: router)
         IntegrationsController(funnel: funnel).addRoutes(to: router)
     }
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Orchard"),
-        services: services,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
-        logger: logger
-    )
+    return router
 }

@@ -95,6 +95,7 @@ package enum APIRoute: Sendable, Equatable {
     case integration(id: Int64)
     case adminInvitations
     case adminJobs
+    case openAPI
 
     func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -111,6 +112,7 @@ package enum APIRoute: Sendable, Equatable {
         case .integration(let id): "integrations/\(parameter(id))"
         case .adminInvitations: "admin/invitations"
         case .adminJobs: "admin/jobs"
+        case .openAPI: "openapi.json"
         }
     }
 }

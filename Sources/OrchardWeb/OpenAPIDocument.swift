@@ -1,0 +1,286 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`. A test checks that
+/// every API route the router has is described here and that nothing here is missing from it.
+enum OpenAPIDocument {
+    /// A JSON value, for a document built in code.
+    indirect enum JSONValue: Encodable, ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral,
+        ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral
+    {
+        typealias Key = String
+        typealias Value = JSONValue
+
+        case string(String), bool(Bool), int(Int), array([JSONValue]), object([(String, JSONValue)])
+
+        init(stringLiteral value: String) { self = .string(value) }
+        init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
+        init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+        init(booleanLiteral value: Bool) { self = .bool(value) }
+        init(integerLiteral value: Int) { self = .int(value) }
+
+        struct Name: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .string(let value):
+                var container = encoder.singleValueContainer()
+                try container.encode(value)
+            case .bool(let value):
+                var container = encoder.singleValueContainer()
+                try container.encode(value)
+            case .int(let value):
+                var container = encoder.singleValueContainer()
+                try container.encode(value)
+            case .array(let values):
+                var container = encoder.unkeyedContainer()
+                for value in values { try container.encode(value) }
+            case .object(let pairs):
+                var container = encoder.container(keyedBy: Name.self)
+                for (key, value) in pairs { try container.encode(value, forKey: Name(stringValue: key)) }
+            }
+        }
+    }
+
+    /// One operation: method, path (with `{id}`), what it answers.
+    struct Operation {
+        let method: String
+        let path: String
+        let summary: String
+        var authenticated = true
+        var body: JSONValue?
+        var parameters: [JSONValue] = []
+        let success: (status: Int, description: String, schema: JSONValue?)
+        var errors: [Int]
+    }
+
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+    static func object(_ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
+        ["type": "object", "properties": .object(properties), "required": .array(required.map(JSONValue.string))]
+    }
+    static let string: JSONValue = ["type": "string"]
+    static let date: JSONValue = ["type": "string", "format": "date-time"]
+    static let integer: JSONValue = ["type": "integer"]
+    static let idParameter: JSONValue = [
+        "name": "id", "in": "path", "required": true, "schema": ["type": "integer", "format": "int64"],
+    ]
+
+    static let operations: [Operation] = [
+        Operation(
+            method: "post", path: "/auth/signup", summary: "Create an account; answers a bearer token",
+            authenticated: false, body: ref("Credentials"), success: (201, "The new user and a token", ref("SignedIn")),
+            errors: [400, 409, 415, 422]),
+        Operation(
+            method: "post", path: "/auth/login", summary: "Sign in; answers a new bearer token", authenticated: false,
+            body: ref("Credentials"), success: (200, "The user and a token", ref("SignedIn")),
+            errors: [400, 401, 415, 429]),
+        Operation(
+            method: "get", path: "/me", summary: "The signed-in user",
+            success: (200, "The user", object([("user", ref("User"))], required: ["user"])), errors: [401]),
+        Operation(
+            method: "get", path: "/integrations/platforms", summary: "Platforms that can be integrated",
+            success: (
+                200, "The platforms",
+                object([("platforms", ["type": "array", "items": ref("Platform")])], required: ["platforms"])
+            ),
+            errors: [401]),
+        Operation(
+            method: "post", path: "/asc/tokens",
+            summary: "Validate an App Store Connect access token live and keep it for the funnel",
+            body: object([("accessToken", string)], required: ["accessToken"]),
+            success: (201, "The kept token (masked) and the accounts it sees", ref("ValidatedToken")),
+            errors: [400, 401, 415, 422, 502]),
+        Operation(
+            method: "get", path: "/asc/tokens", summary: "The user's tokens still inside the funnel's lifetime",
+            success: (
+                200, "Masked tokens",
+                object([("tokens", ["type": "array", "items": ref("FunnelToken")])], required: ["tokens"])
+            ),
+            errors: [401]),
+        Operation(
+            method: "get", path: "/asc/tokens/{id}/accounts",
+            summary: "The accounts a kept token sees, asked of Apple again",
+            parameters: [idParameter],
+            success: (
+                200, "The accounts",
+                object([("accounts", ["type": "array", "items": ref("SeenAccount")])], required: ["accounts"])
+            ),
+            errors: [401, 404, 422, 502]),
+        Operation(
+            method: "delete", path: "/asc/tokens/{id}", summary: "Erase a kept token now", parameters: [idParameter],
+            success: (204, "Erased", nil), errors: [401, 404]),
+        Operation(
+            method: "get", path: "/asc/invitation", summary: "Whom to invite into App Store Connect, and how",
+            success: (200, "The service Apple ID and the steps", ref("Invitation")), errors: [401]),
+        Operation(
+            method: "post", path: "/asc/integrations",
+            summary: "Finish the funnel: one pending integration per account",
+            body: object(
+                [
+                    ("tokenId", integer), ("accounts", ["type": "array", "items": string]),
+                    ("invitationConfirmed", ["type": "boolean"]),
+                ],
+                required: ["tokenId", "accounts"]),
+            success: (201, "The new integrations", ref("Integrations")), errors: [400, 401, 404, 409, 415, 422, 502]),
+        Operation(
+            method: "get", path: "/integrations", summary: "The user's integrations with status and sync progress",
+            success: (200, "The integrations", ref("Integrations")), errors: [401]),
+        Operation(
+            method: "delete", path: "/integrations/{id}", summary: "Remove one of the user's integrations",
+            parameters: [idParameter], success: (204, "Removed", nil), errors: [401, 404]),
+        Operation(
+            method: "get", path: "/admin/invitations", summary: "Operator: pending integrations by account and age",
+            success: (200, "Accounts waiting for their invitation to be accepted", ["type": "object"]),
+            errors: [401, 403]),
+        Operation(
+            method: "get", path: "/admin/jobs",
+            summary: "Operator: the job queue's depth, dead jobs, the service token",
+            success: (200, "The queue", ["type": "object"]), errors: [401, 403]),
+        Operation(
+            method: "get", path: "/openapi.json", summary: "This document", authenticated: false,
+            success: (200, "OpenAPI 3.1", ["type": "object"]), errors: []),
+    ]
+
+    static let schemas: [(String, JSONValue)] = [
+        (
+            "Error",
+            object(
+                [("error", object([("code", string), ("message", string)], required: ["code", "message"]))],
+                required: ["error"])
+        ),
+        ("Credentials", object([("email", string), ("password", string)], required: ["email", "password"])),
+        (
+            "User",
+            object(
+                [
+                    ("id", integer), ("email", string), ("role", ["type": "string", "enum": ["member", "operator"]]),
+                    ("createdAt", date),
+                ], required: ["id", "email", "role", "createdAt"])
+        ),
+        ("SignedIn", object([("user", ref("User")), ("token", string)], required: ["user", "token"])),
+        (
+            "Platform",
+            object(
+                [("id", string), ("name", string), ("available", ["type": "boolean"])],
+                required: ["id", "name", "available"])
+        ),
+        (
+            "FunnelToken",
+            object(
+                [("id", integer), ("masked", string), ("createdAt", date), ("usableUntil", date)],
+                required: ["id", "masked", "createdAt", "usableUntil"])
+        ),
+        (
+            "SeenAccount",
+            object(
+                [("number", string), ("name", string), ("vendors", ["type": "array", "items": string])],
+                required: ["number", "name", "vendors"])
+        ),
+        (
+            "ValidatedToken",
+            object(
+                [("token", ref("FunnelToken")), ("accounts", ["type": "array", "items": ref("SeenAccount")])],
+                required: ["token", "accounts"])
+        ),
+        (
+            "Invitation",
+            object(
+                [
+                    ("serviceAppleId", ["type": ["string", "null"]]), ("configured", ["type": "boolean"]),
+                    ("roles", ["type": "array", "items": string]), ("steps", ["type": "array", "items": string]),
+                ], required: ["serviceAppleId", "configured", "roles", "steps"])
+        ),
+        (
+            "Integration",
+            object(
+                [
+                    ("id", integer), ("platform", string),
+                    ("account", object([("number", string), ("name", string)], required: ["number", "name"])),
+                    ("status", ["type": "string", "enum": ["pending", "active", "expired", "removed"]]),
+                    ("statusReason", ["type": ["string", "null"]]),
+                    ("createdAt", date), ("activatedAt", ["type": ["string", "null"], "format": "date-time"]),
+                    ("lastSyncAt", ["type": ["string", "null"], "format": "date-time"]),
+                    ("backfill", object([("done", integer), ("total", integer)], required: ["done", "total"])),
+                    ("syncError", ["type": ["string", "null"]]),
+                ], required: ["id", "platform", "account", "status", "createdAt", "backfill"])
+        ),
+        (
+            "Integrations",
+            object([("integrations", ["type": "array", "items": ref("Integration")])], required: ["integrations"])
+        ),
+    ]
+
+    static func operation(_ operation: Operation) -> JSONValue {
+        var responses: [(String, JSONValue)] = [
+            (
+                String(operation.success.status),
+                operation.success.schema.map { schema in
+                    [
+                        "description": .string(operation.success.description),
+                        "content": ["application/json": ["schema": schema]],
+                    ]
+                } ?? ["description": .string(operation.success.description)]
+            )
+        ]
+        for status in operation.errors {
+            responses.append(
+                (
+                    String(status),
+                    [
+                        "description": "An error with its code",
+                        "content": ["application/json": ["schema": ref("Error")]],
+                    ]
+                ))
+        }
+        var fields: [(String, JSONValue)] = [
+            ("summary", .string(operation.summary)), ("responses", .object(responses)),
+        ]
+        if !operation.parameters.isEmpty { fields.append(("parameters", .array(operation.parameters))) }
+        if let body = operation.body {
+            fields.append(("requestBody", ["required": true, "content": ["application/json": ["schema": body]]]))
+        }
+        fields.append(("security", operation.authenticated ? [["bearerAuth": []]] : []))
+        return .object(fields)
+    }
+
+    static let document: JSONValue = {
+        var paths: [(String, [(String, JSONValue)])] = []
+        for operation in operations {
+            if let index = paths.firstIndex(where: { $0.0 == operation.path }) {
+                paths[index].1.append((operation.method, Self.operation(operation)))
+            } else {
+                paths.append((operation.path, [(operation.method, Self.operation(operation))]))
+            }
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Orchard", "version": "1",
+                "description":
+                    "App Store Connect integrations and store metrics. Errors are {\"error\": {\"code\", \"message\"}}.",
+            ],
+            "servers": [["url": "/api/v1"]],
+            "paths": .object(paths.map { ($0.0, .object($0.1)) }),
+            "components": [
+                "schemas": .object(schemas),
+                "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer"]],
+            ],
+        ]
+    }()
+
+    static let json: ByteBuffer = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        return ByteBuffer(bytes: (try? encoder.encode(document)) ?? Data())
+    }()
+
+    static func response() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: json))
+    }
+}
