@@ -29,7 +29,9 @@ enum IntegrationsPage {
                     .li(
                         .class("platform"), .strong("App Store Connect"),
                         .span(.class("hint"), .text(" Sales and Trends reports, read with Orchard's own service user")),
-                        .a(.class("button"), .href(SiteRoute.funnelToken.path), .text("Connect"))),
+                        .a(
+                            .class("button"), .href(SiteRoute.funnelToken.path),
+                            .data(named: "dialog", value: "funnel"), .text("Connect"))),
                     .li(.class("platform"), .strong("Google Play Console"), .span(.class("badge muted"), "coming soon"))
                 ),
                 .h2("Your integrations"),
@@ -40,7 +42,10 @@ enum IntegrationsPage {
                             .text(
                                 "No integrations yet. Connect an App Store Connect account to see its downloads, sales and proceeds."
                             )),
-                        .a(.class("button"), .href(SiteRoute.funnelToken.path), .text("Connect App Store Connect")))
+                        .a(
+                            .class("button"), .href(SiteRoute.funnelToken.path),
+                            .data(named: "dialog", value: "funnel"),
+                            .text("Connect App Store Connect")))
                     : .table(
                         .thead(
                             .tr(

@@ -91,6 +91,10 @@ enum Stylesheet {
         .copyable code { font-size: 1.1rem; padding: .35rem .6rem; border: 1px solid var(--line); border-radius: 6px; }
         button:disabled { opacity: .5; cursor: not-allowed; }
         details { margin: .75rem 0; } summary { cursor: pointer; color: var(--accent); }
+        dialog.funnel-dialog { width: min(34rem, calc(100% - 2rem)); border: 1px solid var(--line);
+          border-radius: var(--radius); padding: 1.5rem; background: var(--bg); color: var(--fg); }
+        dialog.funnel-dialog::backdrop { background: rgb(0 0 0 / .45); }
+        .dialog-close { float: right; }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         """
 }
