@@ -29,14 +29,14 @@ enum AccountPage {
                     .changePassword,
                     .label(.for("current"), "Current password"),
                     .input(
-                        .type(.password), .id("current"), .name("current"), .required(true),
+                        .type(.password), .id("current"), .name("current"), .flag("required"),
                         .attribute(named: "autocomplete", value: "current-password"),
                         .attribute(named: "aria-invalid", value: currentError == nil ? "false" : "true"),
                         .unwrap(currentError) { _ in .attribute(named: "aria-describedby", value: "current-error") }),
                     .unwrap(currentError) { .p(.id("current-error"), .class("field-error"), .text($0)) },
                     .label(.for("new"), "New password"),
                     .input(
-                        .type(.password), .id("new"), .name("new"), .required(true),
+                        .type(.password), .id("new"), .name("new"), .flag("required"),
                         .attribute(named: "autocomplete", value: "new-password"),
                         .attribute(named: "aria-invalid", value: newError == nil ? "false" : "true"),
                         .attribute(named: "aria-describedby", value: newError == nil ? "new-hint" : "new-error")),
@@ -92,7 +92,8 @@ enum AccountPage {
                     .apiTokens,
                     .label(.for("name"), "Name"),
                     .input(
-                        .type(.text), .id("name"), .name("name"), .required(true), .placeholder("e.g. nightly export"),
+                        .type(.text), .id("name"), .name("name"), .flag("required"),
+                        .placeholder("e.g. nightly export"),
                         .attribute(named: "aria-invalid", value: model.nameError == nil ? "false" : "true"),
                         .unwrap(model.nameError) { _ in .attribute(named: "aria-describedby", value: "name-error") }),
                     .unwrap(model.nameError) { .p(.id("name-error"), .class("field-error"), .text($0)) },

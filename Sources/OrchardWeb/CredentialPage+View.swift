@@ -34,18 +34,19 @@ enum CredentialPage {
                     .unwrap(nextPath(model.kind)) { .input(.type(.hidden), .name("next"), .value($0)) },
                     .label(.for("email"), "E-mail address"),
                     .input(
-                        .type(.email), .id("email"), .name("email"), .value(model.email), .required(true),
+                        .type(.email), .id("email"), .name("email"), .value(model.email), .flag("required"),
                         .attribute(named: "autocomplete", value: "email"),
                         .attribute(named: "aria-invalid", value: emailError == nil ? "false" : "true"),
                         .unwrap(emailError) { _ in .attribute(named: "aria-describedby", value: "email-error") }),
                     .unwrap(emailError) { .p(.id("email-error"), .class("field-error"), .text($0)) },
                     .label(.for("password"), "Password"),
                     .input(
-                        .type(.password), .id("password"), .name("password"), .required(true),
+                        .type(.password), .id("password"), .name("password"), .flag("required"),
                         .attribute(named: "autocomplete", value: signUp ? "new-password" : "current-password"),
                         .attribute(named: "aria-invalid", value: passwordError == nil ? "false" : "true"),
                         .attribute(
-                            named: "aria-describedby", value: passwordError == nil ? "password-hint" : "password-error")
+                            named: "aria-describedby",
+                            value: passwordError != nil ? "password-error" : signUp ? "password-hint" : nil)
                     ),
                     .if(
                         signUp,

@@ -42,7 +42,7 @@ enum FunnelPage {
                 .a(.class("button"), .href(SiteRoute.funnelAccounts(token: validated.record.id).path), .text("Next"))
             } else {
                 .button(
-                    .type(.button), .attribute(named: "disabled"), .attribute(named: "aria-disabled", value: "true"),
+                    .type(.button), .flag("disabled"), .attribute(named: "aria-disabled", value: "true"),
                     .text("Next"))
             }
         return HTMLPage(
@@ -74,7 +74,7 @@ enum FunnelPage {
                     .funnelToken,
                     .label(.for("accessToken"), "Access token"),
                     .input(
-                        .type(.password), .id("accessToken"), .name("accessToken"), .required(true),
+                        .type(.password), .id("accessToken"), .name("accessToken"), .flag("required"),
                         .attribute(named: "autocomplete", value: "off"), .spellcheck(false),
                         .attribute(named: "aria-invalid", value: model.error == nil ? "false" : "true"),
                         .attribute(named: "aria-describedby", value: model.error == nil ? "token-hint" : errorID)),
@@ -137,7 +137,8 @@ enum FunnelPage {
                                 .class("choice"),
                                 .input(
                                     .type(.checkbox), .id(id), .name("account"), .value(account.number),
-                                    .checked(model.selected.contains(account.number)), .disabled(done)),
+                                    .flag("checked", model.selected.contains(account.number)),
+                                    .flag("disabled", done)),
                                 .label(
                                     .for(id), .text("\(account.name) (\(account.number))"),
                                     .span(
@@ -182,7 +183,7 @@ enum FunnelPage {
                                 .button(
                                     .type(.button), .class("secondary copy"),
                                     .data(named: "copy", value: "service-apple-id"),
-                                    .hidden(true), .text("Copy"))))
+                                    .flag("hidden"), .text("Copy"))))
                     },
                     else: .div(
                         .class("flash error"), .attribute(named: "role", value: "alert"),
@@ -199,13 +200,14 @@ enum FunnelPage {
                         .class("choice"),
                         .input(
                             .type(.checkbox), .id("confirmed"), .name("invitationConfirmed"), .value("true"),
-                            .required(true), .disabled(model.invitation.serviceAppleID == nil)),
+                            .flag("required"),
+                            .flag("disabled", model.invitation.serviceAppleID == nil)),
                         .label(.for("confirmed"), "I have invited the Apple ID into every selected account")),
                     .div(
                         .class("actions"),
                         .a(.href(SiteRoute.funnelAccounts(token: model.tokenID).path), .text("Back")),
                         .button(
-                            .type(.submit), .if(model.invitation.serviceAppleID == nil, .attribute(named: "disabled")),
+                            .type(.submit), .if(model.invitation.serviceAppleID == nil, .flag("disabled")),
                             .text("Finish"))))))
     }
 }

@@ -44,7 +44,8 @@ struct FunnelPageTests {
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.text.contains("Apple does not accept this access token"))
             #expect(wrong.text.contains(#"aria-describedby="token-error""#))
-            #expect(wrong.text.contains(#"<button type="button" disabled aria-disabled="true">Next</button>"#))
+            #expect(
+                wrong.text.contains(#"<button type="button" disabled="disabled" aria-disabled="true">Next</button>"#))
             #expect(!wrong.text.contains("wrong-token-123"))
 
             // the right one: valid, Next leads to step 2
@@ -124,7 +125,7 @@ struct FunnelPageTests {
             let page = try await browser.request(
                 "/integrations/app-store-connect/tokens/\(id)/invite?account=\(games.number)")
             #expect(page.text.contains("has not set its service Apple ID (ORCHARD_SERVICE_APPLE_ID)"))
-            #expect(page.text.contains(#"<button type="submit" disabled>Finish</button>"#))
+            #expect(page.text.contains(#"<button type="submit" disabled="disabled">Finish</button>"#))
             let api = try await browser.request("/api/v1/asc/invitation", headers: headers)
             #expect(api.json?["configured"] as? Bool == false)
         }
