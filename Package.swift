@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "OrchardWeb",
             dependencies: [
-                "OrchardCore", "OrchardStorage", "AppStoreConnect",
+                "OrchardCore", "OrchardStorage", "AppStoreConnect", "SalesReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -253,13 +253,22 @@ package struct JobQueue: Sendable {
 
     /// The most recent dead jobs, newest first.
     package func dead(limit: Int = 100) async throws -> [DeadJob] {
+        try await troubled("jobs.state = 'dead'", limit: limit)
+    }
+
+    /// Queued jobs whose last attempt failed (they wait for their next attempt), newest first.
+    package func retrying(limit: Int = 100) async throws -> [DeadJob] {
+        try await troubled("jobs.state = 'queued' AND jobs.last_error IS NOT NULL", limit: limit)
+    }
+
+    private func troubled(_ condition: SQLQueryString, limit: Int) async throws -> [DeadJob] {
         try await database.withConnection { connection in
             try await connection.raw(
                 """
                 SELECT jobs.id, jobs.kind, store_accounts.number, jobs.attempts, jobs.last_error, jobs.updated_at
                 FROM jobs LEFT JOIN store_accounts ON store_accounts.id = jobs.store_account_id
-                WHERE jobs.state = 'dead' ORDER BY jobs.updated_at DESC, jobs.id DESC LIMIT \(bind: limit)
-                """
+                WHERE
+                """ + " " + condition + " ORDER BY jobs.updated_at DESC, jobs.id DESC LIMIT \(bind: limit)"
             ).all().map { row in
                 DeadJob(
                     id: try row.decode(column: "id", as: Int64.self),

@@ -67,13 +67,13 @@ func buildRouter(
     router.middlewares.add(ErrorMiddleware())
     router.middlewares.add(AuthenticationMiddleware(sessions: sessions, now: now))
     router.middlewares.add(ErrorMiddleware())
-    router.get(SiteRoute.stylesheet.pattern) { _, _ in Stylesheet.response() }
+    router.get(SiteRoute.stylesheet.pattern) { request, _ in Stylesheet.asset.response(for: request) }
     metrics?.addRoutes(to: router)
     HealthController(database: database, migrations: migrations).addRoutes(to: router)
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
     AccountController(accounts: accounts).addRoutes(to: router)
     AuthAPIController(accounts: accounts).addRoutes(to: router)
-    router.get(SiteRoute.script.pattern) { _, _ in Script.response() }
+    router.get(SiteRoute.script.pattern) { request, _ in Script.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
     OperatorController(
         integrations: IntegrationStore(database: database), queue: JobQueue(database: database), settings: settings,

@@ -50,6 +50,7 @@ struct OperatorController: Sendable {
     struct Jobs: ResponseEncodable {
         let depth: [String: [String: Int]]
         let dead: [DeadJobView]
+        let retrying: [DeadJobView]
         let serviceToken: ServiceTokenView?
     }
 
@@ -84,7 +85,7 @@ struct OperatorController: Sendable {
             let model = try await model()
             return Jobs(
                 depth: model.depth.mapValues { $0.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value } },
-                dead: model.dead.map(DeadJobView.init),
+                dead: model.dead.map(DeadJobView.init), retrying: model.retrying.map(DeadJobView.init),
                 serviceToken: model.operations.map {
                     ServiceTokenView(
                         daysLeft: $0.serviceTokenDaysLeft, problem: $0.serviceTokenProblem, message: $0.serviceMessage)
@@ -100,7 +101,8 @@ struct OperatorController: Sendable {
         OperatorPage.Model(
             serviceAppleID: settings.serviceAppleID, waiting: try await waiting(),
             windowHours: settings.invitationWindowHours, depth: try await queue.counts(),
-            dead: try await queue.dead(), operations: try await operations?(), now: now())
+            dead: try await queue.dead(), retrying: try await queue.retrying(), operations: try await operations?(),
+            now: now())
     }
 
     /// Pending integrations grouped by account, the longest waiting first.

@@ -11,6 +11,8 @@ enum OperatorPage {
         let windowHours: Int
         let depth: [String: [JobQueue.State: Int]]
         let dead: [JobQueue.DeadJob]
+        /// Jobs whose last attempt failed and that will try again.
+        let retrying: [JobQueue.DeadJob]
         let operations: OperationsSnapshot?
         let now: Date
     }
@@ -44,6 +46,17 @@ enum OperatorPage {
                                 }))),
                 .h2("Job queue"),
                 depthTable(model.depth),
+                .h2("Failing, trying again"),
+                model.retrying.isEmpty
+                    ? .p(.class("hint"), .text("None."))
+                    : .table(
+                        .thead(.tr(.th("Job"), .th("Account"), .th(.class("num"), "Attempts"), .th("Last error"))),
+                        .tbody(
+                            .forEach(model.retrying) { job in
+                                .tr(
+                                    .td(.text("\(job.kind) #\(job.id)")), .td(.text(job.accountNumber ?? "–")),
+                                    .td(.class("num"), .text(String(job.attempts))), .td(.text(job.lastError ?? "–")))
+                            })),
                 .h2("Dead jobs"),
                 model.dead.isEmpty
                     ? .p(.class("hint"), .text("None: every job finished or is still trying."))

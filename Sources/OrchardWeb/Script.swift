@@ -5,16 +5,8 @@ import OrchardStorage
 /// The site's one script, loaded with `defer` and never inline (the CSP forbids inline scripts).
 /// Pages work without it; it only adds what needs a script: copy buttons.
 enum Script {
-    static let version = String(SecretBox.fingerprint(source).prefix(12))
-
-    static func response() -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: source)))
-    }
+    static let asset = Asset(source, contentType: "text/javascript; charset=utf-8")
+    static var version: String { asset.version }
 
     static let source = """
         "use strict";

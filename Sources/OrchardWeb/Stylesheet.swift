@@ -5,16 +5,8 @@ import OrchardStorage
 /// The site's one stylesheet, served under a name carrying its content hash so browsers may keep
 /// it for a year (a new build changes the name).
 enum Stylesheet {
-    static let version = String(SecretBox.fingerprint(css).prefix(12))
-
-    static func response() -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=31536000, immutable",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: css)))
-    }
+    static let asset = Asset(css, contentType: "text/css; charset=utf-8")
+    static var version: String { asset.version }
 
     static let css = """
         :root { color-scheme: light dark; --accent: #2f6f3e; --accent-text: #fff; --fg: #1b1f23; --muted: #59636e;

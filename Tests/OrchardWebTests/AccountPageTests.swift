@@ -135,6 +135,12 @@ struct AccountPageTests {
             #expect(css.status == .ok)
             #expect(css.headers[.cacheControl] == "public, max-age=31536000, immutable")
             #expect(home.text.contains(SiteRoute.stylesheet.path))
+            let gzipped = try await browser.request(
+                SiteRoute.stylesheet.path, headers: [.acceptEncoding: "gzip, deflate, br"])
+            #expect(gzipped.headers[.contentEncoding] == "gzip")
+            #expect(gzipped.headers[.vary] == "Accept-Encoding")
+            #expect(Array(gzipped.body.readableBytesView.prefix(2)) == [0x1f, 0x8b])
+            #expect(gzipped.body.readableBytes < css.body.readableBytes / 2)
             let missing = try await browser.request("/nope")
             #expect(missing.headers[.contentSecurityPolicy] == policy)
         }

@@ -192,4 +192,22 @@ struct FunnelAPITests {
                     == true)
         }
     }
+
+    @Test("Apple not answering is apple_unavailable (502), and nothing is kept")
+    func appleUnavailable() async throws {
+        // Port 1 on loopback: nothing listens there.
+        try await WebHarness.run(.sqlite, sandbox: true, reporterURL: "http://127.0.0.1:1") { _, client in
+            let browser = Browser(client)
+            let ada = try await Self.signUp(browser, "ada@example.com")
+            let answer = try await browser.request(
+                "/api/v1/asc/tokens", method: .post, json: #"{"accessToken": "a-token-apple-cannot-check"}"#,
+                headers: ada)
+            #expect(answer.status == .badGateway)
+            #expect(answer.apiError?.code == "apple_unavailable")
+            #expect(answer.apiError?.message.contains("Nothing was saved") == true)
+            #expect(
+                (try await browser.request("/api/v1/asc/tokens", headers: ada).json?["tokens"] as? [Any])?.isEmpty
+                    == true)
+        }
+    }
 }

@@ -100,6 +100,26 @@ struct FunnelPageTests {
             // step 2 now marks them connected
             let revisit = try await browser.request(nextPath)
             #expect(revisit.text.contains("connected already"))
+
+            // another user cannot remove them; the owner removes one, and "start again" leads into the funnel
+            let ids = list.text.components(separatedBy: #"action="/integrations/"#).dropFirst()
+                .map { String($0.prefix { $0.isNumber }) }
+            #expect(ids.count == 2)
+            let eve = Browser(client)
+            _ = try await AccountPageTests.submit(
+                eve, "/signup", [("email", "eve@example.com"), ("password", AccountPageTests.password)])
+            let eveToken = try #require(Browser.csrfToken(in: try await eve.request("/integrations").text))
+            let foreign = try await eve.request(
+                "/integrations/\(ids[0])/remove", method: .post, form: [("_csrf", eveToken)])
+            #expect(foreign.status == .notFound)
+            let removed = try await browser.request(
+                "/integrations/\(ids[0])/remove", method: .post, form: [("_csrf", csrf)])
+            #expect(removed.status == .seeOther)
+            #expect(try await browser.request("/integrations").text.contains("The integration is removed."))
+            let restarted = try await browser.request(
+                "/integrations/\(ids[1])/restart", method: .post, form: [("_csrf", csrf)])
+            #expect(restarted.headers[.location] == "/integrations/app-store-connect")
+            #expect(try await browser.request("/integrations").text.contains("No integrations yet."))
         }
     }
 

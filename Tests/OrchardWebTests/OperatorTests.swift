@@ -50,6 +50,10 @@ struct OperatorTests {
                 runAfter: WebHarness.start, now: WebHarness.start)
             let job = try #require(try await queue.claim(owner: "test", lease: 60, now: WebHarness.start))
             try await queue.fail(job, error: "Apple said no, politely", permanent: true, now: WebHarness.start)
+            try await queue.enqueue(
+                kind: "sync_account", dedupeKey: "sync:y", runAfter: WebHarness.start, now: WebHarness.start)
+            let failing = try #require(try await queue.claim(owner: "test", lease: 60, now: WebHarness.start))
+            try await queue.fail(failing, error: "Apple is down for a moment", now: WebHarness.start)
 
             // members are refused
             #expect(
@@ -63,6 +67,7 @@ struct OperatorTests {
             #expect(page.status == .ok)
             #expect(page.text.contains("Acme Games (\(games.number))"))
             #expect(page.text.contains("Apple said no, politely"))
+            #expect(page.text.contains("Apple is down for a moment"))
             #expect(page.text.contains(WebHarness.serviceAppleID))
             #expect(page.text.contains(#"href="/operator">Operator</a>"#))
             let invitations = try await operatorBrowser.request("/api/v1/admin/invitations")
@@ -72,6 +77,9 @@ struct OperatorTests {
             let jobs = try await operatorBrowser.request("/api/v1/admin/jobs")
             let dead = try #require(jobs.json?["dead"] as? [[String: Any]])
             #expect(dead.first?["lastError"] as? String == "Apple said no, politely")
+            #expect(
+                (jobs.json?["retrying"] as? [[String: Any]])?.first?["lastError"] as? String
+                    == "Apple is down for a moment")
             #expect(((jobs.json?["depth"] as? [String: Any])?["backfill_account"] as? [String: Int])?["dead"] == 1)
 
             // retry queues it again, once

@@ -30,7 +30,7 @@ struct WebHarness: Sendable {
     static func run(
         _ backend: TestBackend, sandbox: Bool = false, settings: Settings = Settings(),
         serviceAppleID: String? = WebHarness.serviceAppleID, logger: Logger = TestLogging.logger,
-        _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
+        reporterURL: String? = nil, _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let clock = ManualClock(start)
         let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
@@ -41,12 +41,12 @@ struct WebHarness: Sendable {
                     try await SandboxServer.withRunning(seed: 7, now: start) { server in
                         try await serve(
                             server, database: database, clock: clock, keys: keys, settings: settings,
-                            serviceAppleID: serviceAppleID, logger: logger, body)
+                            serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL, body)
                     }
                 } else {
                     try await serve(
                         nil, database: database, clock: clock, keys: keys, settings: settings,
-                        serviceAppleID: serviceAppleID, logger: logger, body)
+                        serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL, body)
                 }
             }
         }
@@ -54,14 +54,14 @@ struct WebHarness: Sendable {
 
     private static func serve(
         _ server: SandboxServer?, database: OrchardDatabase, clock: ManualClock, keys: KeyRing, settings: Settings,
-        serviceAppleID: String?, logger: Logger,
+        serviceAppleID: String?, logger: Logger, reporterURL: String?,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let funnel = server.map {
             FunnelDependencies(
                 reporter: ReporterClient(
-                    baseURL: URL(string: $0.baseURL)!, transport: .asyncHTTPClient(.shared),
-                    retry: RetryPolicy(maxAttempts: 1), logger: logger),
+                    baseURL: URL(string: reporterURL ?? $0.baseURL)!, transport: .asyncHTTPClient(.shared),
+                    retry: RetryPolicy(maxAttempts: 1), timeout: .seconds(3), logger: logger),
                 keys: keys)
         }
         var settings = settings
