@@ -49,6 +49,17 @@ struct FunnelAPIController: Sendable {
         let configured: Bool
         let roles: [String]
         let steps: [String]
+
+        enum CodingKeys: String, CodingKey { case serviceAppleId, configured, roles, steps }
+
+        /// `null` written out: a script reads every field of DESIGN.md 8.2, set or not.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(serviceAppleId, forKey: .serviceAppleId)
+            try container.encode(configured, forKey: .configured)
+            try container.encode(roles, forKey: .roles)
+            try container.encode(steps, forKey: .steps)
+        }
     }
 
     struct IntegrationView: Encodable {
@@ -70,6 +81,25 @@ struct FunnelAPIController: Sendable {
         let lastSyncAt: Date?
         let backfill: Backfill
         let syncError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, platform, account, status, statusReason, createdAt, activatedAt, lastSyncAt, backfill, syncError
+        }
+
+        /// Every field of DESIGN.md 8.2, `null` when unset rather than absent.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(platform, forKey: .platform)
+            try container.encode(account, forKey: .account)
+            try container.encode(status, forKey: .status)
+            try container.encode(statusReason, forKey: .statusReason)
+            try container.encode(createdAt, forKey: .createdAt)
+            try container.encode(activatedAt, forKey: .activatedAt)
+            try container.encode(lastSyncAt, forKey: .lastSyncAt)
+            try container.encode(backfill, forKey: .backfill)
+            try container.encode(syncError, forKey: .syncError)
+        }
 
         init(_ integration: Integration, account store: StoreAccount?) {
             id = integration.id

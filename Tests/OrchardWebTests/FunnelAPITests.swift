@@ -118,6 +118,10 @@ struct FunnelAPITests {
                 Set(integrations.compactMap { ($0["account"] as? [String: Any])?["name"] as? String })
                     == ["Acme Games", "Acme Tools"])
             #expect(integrations.first?["platform"] as? String == "app-store-connect")
+            // every field of DESIGN.md 8.2 is there, null when unset
+            for field in ["statusReason", "activatedAt", "lastSyncAt", "syncError"] {
+                #expect(integrations.first?[field] is NSNull, "\(field)")
+            }
             #expect(
                 (try await browser.request("/api/v1/integrations", headers: eve).json?["integrations"] as? [Any])?
                     .isEmpty == true)

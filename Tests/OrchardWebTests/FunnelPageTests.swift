@@ -148,6 +148,7 @@ struct FunnelPageTests {
             #expect(page.text.contains(#"<button type="submit" disabled="disabled">Finish</button>"#))
             let api = try await browser.request("/api/v1/asc/invitation", headers: headers)
             #expect(api.json?["configured"] as? Bool == false)
+            #expect(api.json?["serviceAppleId"] is NSNull)
         }
     }
 }
