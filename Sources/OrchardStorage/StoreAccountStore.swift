@@ -27,6 +27,19 @@ package struct StoreAccountStore: Sendable {
         }
     }
 
+    /// The names of the account's apps Orchard knows from its reports, sorted; empty before its first sync.
+    package func appTitles(number: String) async throws -> [String] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT apps.title FROM apps JOIN store_accounts ON store_accounts.id = apps.store_account_id
+                WHERE store_accounts.number = \(bind: number) AND apps.title IS NOT NULL AND apps.title <> ''
+                ORDER BY apps.title
+                """
+            ).all().map { try $0.decode(column: "title", as: String.self) }
+        }
+    }
+
     package func find(number: String) async throws -> StoreAccount? {
         try await database.withConnection { try await Self.find(number: number, on: $0) }
     }

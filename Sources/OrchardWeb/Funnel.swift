@@ -13,6 +13,8 @@ struct Funnel: Sendable {
         let number: String
         let name: String
         let vendors: [String]
+        /// The account's apps, when Orchard knows them already (another user integrated it).
+        let apps: [String]
     }
 
     /// What the invite step shows.
@@ -130,7 +132,10 @@ struct Funnel: Sendable {
             var seen: [SeenAccount] = []
             for account in accounts {
                 let vendors = try await reporter.vendors(token: token, account: account.number)
-                seen.append(SeenAccount(number: account.number, name: account.name, vendors: vendors))
+                seen.append(
+                    SeenAccount(
+                        number: account.number, name: account.name, vendors: vendors,
+                        apps: try await storeAccounts.appTitles(number: account.number)))
             }
             return seen
         } catch let error as ReporterError {

@@ -144,9 +144,11 @@ enum FunnelPage {
                                     .span(
                                         .class("hint"),
                                         .text(
-                                            done
+                                            (done
                                                 ? " connected already"
-                                                : " vendor \(account.vendors.joined(separator: ", "))"))))
+                                                : " vendor \(account.vendors.joined(separator: ", "))")
+                                                + (account.apps.isEmpty
+                                                    ? "" : " · apps \(account.apps.joined(separator: ", "))")))))
                         }),
                     .div(
                         .class("actions"), .a(.href(SiteRoute.funnelToken.path), .text("Back")),

@@ -179,8 +179,11 @@ enum OpenAPIDocument {
         (
             "SeenAccount",
             object(
-                [("number", string), ("name", string), ("vendors", ["type": "array", "items": string])],
-                required: ["number", "name", "vendors"])
+                [
+                    ("number", string), ("name", string), ("vendors", ["type": "array", "items": string]),
+                    ("apps", ["type": "array", "items": string]),
+                ],
+                required: ["number", "name", "vendors", "apps"])
         ),
         (
             "ValidatedToken",

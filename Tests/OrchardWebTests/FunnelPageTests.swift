@@ -6,6 +6,7 @@ import NIOCore
 import OrchardCore
 import OrchardStorage
 import OrchardTestSupport
+import SQLKit
 import Testing
 
 @testable import OrchardWeb
@@ -97,9 +98,18 @@ struct FunnelPageTests {
             #expect(list.text.components(separatedBy: #"<span class="badge pending">Pending</span>"#).count == 3)
             #expect(list.text.contains("Invite \(WebHarness.serviceAppleID) into this account"))
 
-            // step 2 now marks them connected
+            // step 2 now marks them connected, with the app names Orchard has learnt from the reports
+            try await harness.database.withTransaction { connection in
+                try await connection.raw(
+                    """
+                    INSERT INTO apps (store_account_id, sku, title)
+                    SELECT id, 'NOTES', 'Nimble Notes' FROM store_accounts WHERE number = \(bind: String(games.number))
+                    """
+                ).run()
+            }
             let revisit = try await browser.request(nextPath)
             #expect(revisit.text.contains("connected already"))
+            #expect(revisit.text.contains("apps Nimble Notes"))
 
             // another user cannot remove them; the owner removes one, and "start again" leads into the funnel
             let ids = list.text.components(separatedBy: #"action="/integrations/"#).dropFirst()
