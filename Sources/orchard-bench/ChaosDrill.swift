@@ -48,7 +48,10 @@ struct ChaosDrill: AsyncParsableCommand {
         logger.logLevel = .warning
         let quiet = logger
         let drill = self
-        try await SandboxServer.withRunning(seed: 17, rateLimit: 100_000_000) { sandbox in
+        // The workers run on the real clock. Apple publishes yesterday's report in the morning UTC, so
+        // between midnight and then a daily sync would wait an hour for it and the drill would never end:
+        // this sandbox publishes a day's report as soon as the day is over.
+        try await SandboxServer.withRunning(seed: 17, availabilityHour: 0, rateLimit: 100_000_000) { sandbox in
             let (accounts, token) = try BenchWorld.sandboxAccounts(
                 sandbox, count: drill.accounts, apps: 3, historyDays: drill.days + 5)
             try BenchWorld.inviteService(sandbox, into: accounts)
