@@ -83,7 +83,8 @@ func buildRouter(
         let funnel = Funnel(
             reporter: funnel.reporter, tokens: FunnelTokenStore(database: database, keys: funnel.keys),
             storeAccounts: StoreAccountStore(database: database), integrations: IntegrationStore(database: database),
-            audit: AuditLog(database: database), settings: settings, now: now)
+            audit: AuditLog(database: database), apps: VisibleAppStore(database: database), settings: settings, now: now
+        )
         FunnelAPIController(funnel: funnel).addRoutes(to: router)
         IntegrationsController(funnel: funnel).addRoutes(to: router)
     }

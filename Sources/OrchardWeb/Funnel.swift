@@ -29,6 +29,7 @@ struct Funnel: Sendable {
     let storeAccounts: StoreAccountStore
     let integrations: IntegrationStore
     let audit: AuditLog
+    let apps: VisibleAppStore
     let settings: Settings
     let now: @Sendable () -> Date
 

@@ -118,6 +118,32 @@ struct FunnelAPIController: Sendable {
         let integrations: [IntegrationView]
     }
 
+    struct AppView: Encodable {
+        struct Account: Encodable {
+            let number: String
+            let name: String
+        }
+        let sku: String
+        let appleIdentifier: String?
+        let title: String?
+        let account: Account
+
+        enum CodingKeys: String, CodingKey { case sku, appleIdentifier, title, account }
+
+        /// `null` written out, as in every answer of DESIGN.md 8.2.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(sku, forKey: .sku)
+            try container.encode(appleIdentifier, forKey: .appleIdentifier)
+            try container.encode(title, forKey: .title)
+            try container.encode(account, forKey: .account)
+        }
+    }
+
+    struct Apps: ResponseEncodable {
+        let apps: [AppView]
+    }
+
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.post(SiteRoute.api(.funnelTokens).pattern) { request, context in
             let user = try context.requireUser()
@@ -155,6 +181,15 @@ struct FunnelAPIController: Sendable {
         router.get(SiteRoute.api(.integrations).pattern) { _, context in
             let user = try context.requireUser()
             return Integrations(integrations: try await views(try await funnel.integrations.list(userID: user.id)))
+        }
+        router.get(SiteRoute.api(.apps).pattern) { _, context in
+            let user = try context.requireUser()
+            return Apps(
+                apps: try await funnel.apps.apps(userID: user.id).map {
+                    AppView(
+                        sku: $0.sku, appleIdentifier: $0.appleIdentifier, title: $0.title,
+                        account: .init(number: $0.accountNumber, name: $0.accountName))
+                })
         }
         router.delete(SiteRoute.api(.integration(id: 0)).pattern) { _, context in
             let user = try context.requireUser()

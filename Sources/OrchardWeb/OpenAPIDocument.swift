@@ -135,6 +135,30 @@ enum OpenAPIDocument {
             method: "delete", path: "/integrations/{id}", summary: "Remove one of the user's integrations",
             parameters: [idParameter], success: (204, "Removed", nil), errors: [401, 404]),
         Operation(
+            method: "get", path: "/apps", summary: "The apps of the accounts the user has active integrations of",
+            success: (
+                200, "The apps",
+                object(
+                    [
+                        (
+                            "apps",
+                            [
+                                "type": "array",
+                                "items": object(
+                                    [
+                                        ("sku", string), ("appleIdentifier", ["type": ["string", "null"]]),
+                                        ("title", ["type": ["string", "null"]]),
+                                        (
+                                            "account",
+                                            object(
+                                                [("number", string), ("name", string)], required: ["number", "name"])
+                                        ),
+                                    ], required: ["sku", "appleIdentifier", "title", "account"]),
+                            ]
+                        )
+                    ], required: ["apps"])
+            ), errors: [401]),
+        Operation(
             method: "get", path: "/admin/invitations", summary: "Operator: pending integrations by account and age",
             success: (200, "Accounts waiting for their invitation to be accepted", ["type": "object"]),
             errors: [401, 403]),

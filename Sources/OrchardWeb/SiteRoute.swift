@@ -96,6 +96,7 @@ package enum APIRoute: Sendable, Equatable {
     case adminInvitations
     case adminJobs
     case openAPI
+    case apps
 
     func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -113,6 +114,7 @@ package enum APIRoute: Sendable, Equatable {
         case .adminInvitations: "admin/invitations"
         case .adminJobs: "admin/jobs"
         case .openAPI: "openapi.json"
+        case .apps: "apps"
         }
     }
 }
