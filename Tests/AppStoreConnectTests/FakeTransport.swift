@@ -41,35 +41,6 @@ final class RecordedSleeps: Sendable {
     }
 }
 
-/// Collects every log line, to prove secrets never reach one.
-final class CapturedLogs: Sendable {
-    private let lines = Mutex<[String]>([])
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    var logger: Logger {
-        Logger(label: "test") { label in Handler(label: label, sink: self) }
-    }
-
-    fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
-
-    private struct Handler: LogHandler {
-        let label: String
-        let sink: CapturedLogs
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            sink.append("\(event.level) \(event.message) \(merged)")
-        }
-    }
-}
-
 extension TransportResponse {
     static func xml(_ status: Int, _ body: String, headers: [(name: String, value: String)] = []) -> TransportResponse {
         TransportResponse(status: status, headers: [("Content-Type", "text/xml")] + headers, body: Data(body.utf8))

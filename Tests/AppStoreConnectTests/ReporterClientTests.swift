@@ -1,4 +1,5 @@
 import Foundation
+import OrchardTestSupport
 import SalesReports
 import Testing
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OrchardTestSupport
 import SalesReports
 import Testing
 

@@ -9,39 +9,11 @@ import Testing
 
 @testable import OrchardWeb
 
-/// Everything the server and its Reporter client log, at trace level, as text.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    var logger: Logger {
-        Logger(label: "orchard.capture") { label in Handler(capture: self, label: label) }
-    }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        let label: String
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.lines.withLock { $0.append("\(label) \(event.level) \(event.message) \(merged)") }
-        }
-    }
-}
-
 @Suite("Secrets never reach a log line")
 struct SecretsInLogsTests {
     @Test("a funnel run and a sign-up logged at trace level contain neither the token nor the password")
     func noSecretsLogged() async throws {
-        let capture = LogCapture()
+        let capture = CapturedLogs()
         let secrets = Mutex<[String]>([])
         try await WebHarness.run(.sqlite, sandbox: true, logger: capture.logger) { harness, client in
             let sandbox = try #require(harness.sandbox)
