@@ -55,6 +55,21 @@ struct Funnel: Sendable {
         try await seen(by: try await reveal(tokenID, user: user))
     }
 
+    /// The user's integrations, each with its store account's sync state (the page and the API).
+    func integrations(of user: User) async throws -> [(integration: Integration, account: StoreAccount?)] {
+        try await withIntegrationAccounts(try await integrations.list(userID: user.id))
+    }
+
+    func withIntegrationAccounts(_ list: [Integration]) async throws
+        -> [(integration: Integration, account: StoreAccount?)]
+    {
+        var result: [(integration: Integration, account: StoreAccount?)] = []
+        for integration in list {
+            result.append((integration, try await storeAccounts.find(number: integration.accountNumber)))
+        }
+        return result
+    }
+
     /// Forgets a kept token now.
     func forget(tokenID: Int64, user: User) async throws {
         guard try await tokens.usable(userID: user.id, now: now()).contains(where: { $0.id == tokenID }) else {

@@ -200,12 +200,9 @@ struct FunnelAPIController: Sendable {
     }
 
     private func views(_ integrations: [Integration]) async throws -> [IntegrationView] {
-        var views: [IntegrationView] = []
-        for integration in integrations {
-            let account = try await funnel.storeAccounts.find(number: integration.accountNumber)
-            views.append(IntegrationView(integration, account: account))
+        try await funnel.withIntegrationAccounts(integrations).map {
+            IntegrationView($0.integration, account: $0.account)
         }
-        return views
     }
 
     /// The `:id` of the path; a non-number is as unknown as a number that is not the user's.

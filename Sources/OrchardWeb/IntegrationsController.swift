@@ -10,12 +10,8 @@ struct IntegrationsController: Sendable {
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.get(SiteRoute.integrations.pattern) { request, context in
             let user = try context.requireUser()
-            var rows: [IntegrationsPage.Row] = []
-            for integration in try await funnel.integrations.list(userID: user.id) {
-                rows.append(
-                    .init(
-                        integration: integration,
-                        account: try await funnel.storeAccounts.find(number: integration.accountNumber)))
+            let rows = try await funnel.integrations(of: user).map {
+                IntegrationsPage.Row(integration: $0.integration, account: $0.account)
             }
             return IntegrationsPage.view(
                 .init(
