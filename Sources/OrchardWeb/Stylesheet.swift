@@ -61,7 +61,7 @@ enum Stylesheet {
         .ok { color: var(--good); } .problem { color: var(--bad); }
         .platforms { list-style: none; padding: 0; display: flex; gap: var(--gap); flex-wrap: wrap; }
         .platform { border: 1px solid var(--line); border-radius: var(--radius); padding: var(--gap); display: flex;
-          flex-direction: column; gap: .5rem; min-width: 16rem; flex: 1; }
+          flex-direction: column; align-items: flex-start; gap: .5rem; min-width: 16rem; flex: 1; }
         .badge { display: inline-block; border-radius: 999px; padding: 0 .6rem; font-size: .875rem; font-weight: 600;
           border: 1px solid currentColor; }
         .badge.active { color: var(--good); } .badge.pending { color: var(--warn); }
@@ -87,6 +87,7 @@ enum Stylesheet {
           border-radius: var(--radius); padding: 1.5rem; background: var(--bg); color: var(--fg); }
         dialog.funnel-dialog::backdrop { background: rgb(0 0 0 / .45); }
         .dialog-close { float: right; }
+        @media (max-width: 40rem) { table { display: block; overflow-x: auto; } }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         """
 }
