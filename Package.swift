@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The ECB reference rates since 2010, loaded at first start (`FXRateStore.loadShippedRates`).
+            resources: [.copy("Resources/ecb-reference-rates.csv.gz")],
             swiftSettings: upcoming
         ),
         .target(

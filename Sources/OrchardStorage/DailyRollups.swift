@@ -73,7 +73,7 @@ package enum DailyRollups {
     /// chosen report is `own`'s takes `own`'s rows as they are; other days are grouped in SQL.
     static func recompute(
         accountID: Int64, days: [ReportDate], backend: OrchardDatabase.Backend, on connection: any SQLDatabase,
-        own: OwnRollups? = nil, freshStatistics: Bool = false
+        own: OwnRollups? = nil, freshStatistics: Bool = false, slices: Bool = true
     ) async throws {
         guard !days.isEmpty else { return }
         if backend == .postgres {
@@ -125,7 +125,10 @@ package enum DailyRollups {
                 }
             }
             let reports = chooseReports(candidates.filter { grouped.contains($0.day) })
-            guard !reports.isEmpty, !grouped.isEmpty else { continue }
+            guard !reports.isEmpty, !grouped.isEmpty else {
+                if slices { try await MetricSlices.rebuild(accountID: accountID, days: chunk, on: connection) }
+                continue
+            }
             if backend == .postgres, freshStatistics {
                 // Statistics that count a large report just written, so the grouping below uses a hash
                 // table, not an on-disk sort. Only on this path: ANALYZE locks the table until commit.
@@ -155,6 +158,7 @@ package enum DailyRollups {
                     GROUP BY f.app_sku, f.day, f.country, f.device, f.proceeds_currency, f.customer_currency
                     """
             ).run()
+            if slices { try await MetricSlices.rebuild(accountID: accountID, days: chunk, on: connection) }
         }
     }
 

@@ -1,5 +1,6 @@
 package import Foundation
 import SQLKit
+import SalesReports
 
 /// Daily reference rates (units of a currency per 1 EUR, as the ECB publishes them) and conversion
 /// between any two currencies on a day, with the nearest earlier rate; the answer names the rate date.
@@ -30,7 +31,28 @@ package struct FXRateStore: Sendable {
     /// replacing the rates of the days it covers; returns how many rates it stored.
     @discardableResult
     package func importECB(path: String, source: String = "ECB") async throws -> Int {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try await importECB(text: try String(contentsOfFile: path, encoding: .utf8), name: path, source: source)
+    }
+
+    /// The ECB history Orchard ships (since 2010), loaded when it is newer than the stored rates: at
+    /// migrate time and at first start. Returns how many rates it stored (0 when nothing was newer).
+    @discardableResult
+    package func loadShippedRates() async throws -> Int {
+        guard let url = Bundle.module.url(forResource: "ecb-reference-rates.csv", withExtension: "gz") else {
+            return 0
+        }
+        let text = String(decoding: try Gzip.decompress(Array(try Data(contentsOf: url))), as: UTF8.self)
+        let shippedLast = text.split(separator: "\n").last.map { String($0.prefix(10)) } ?? ""
+        let storedLast = try await database.withConnection { connection in
+            try await connection.raw("SELECT MAX(day) AS last FROM fx_rates WHERE source = 'ECB'").first()?
+                .decode(column: "last", as: String?.self)
+        }
+        guard storedLast.map({ $0 < shippedLast }) ?? true else { return 0 }
+        return try await importECB(text: text, name: "ecb-reference-rates.csv.gz", source: "ECB")
+    }
+
+    /// Loads ECB-style CSV text; `name` names it in errors.
+    package func importECB(text: String, name path: String, source: String = "ECB") async throws -> Int {
         var lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).makeIterator()
         guard let headerLine = lines.next() else {
             throw Failure.malformed(file: path, line: 1, message: "the file is empty")
@@ -76,6 +98,10 @@ package struct FXRateStore: Sendable {
                     try await writer.append([.text(rate.day), .text(rate.currency), .text(rate.perEUR), .text(source)])
                 }
                 try await writer.flush()
+                // The rates that apply to each day, and the dashboard's euro amounts from the first
+                // day whose rate may have changed.
+                try await FXDays.rebuild(on: connection)
+                try await MetricSlices.rebuild(from: first, on: connection)
                 return writer.written
             }
         }

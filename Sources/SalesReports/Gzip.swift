@@ -14,4 +14,24 @@ public enum Gzip {
         if let failure { throw ReportError(file: "gzip", line: 0, reason: .unwritable, message: failure.message) }
         return memory.bytes
     }
+
+    /// The bytes of a gzip file in memory; a truncated or corrupt stream is an error, never a partial result.
+    public static func decompress(_ bytes: [UInt8]) throws(ReportError) -> [UInt8] {
+        let gzip = GzipByteSource(input: MemoryByteSource(bytes))
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var failure: SourceFailure?
+        while failure == nil {
+            let count = chunk.withUnsafeMutableBytes { buffer in
+                do throws(SourceFailure) { return try gzip.read(into: buffer) } catch {
+                    failure = error
+                    return 0
+                }
+            }
+            if count == 0 { break }
+            output.append(contentsOf: chunk[0..<count])
+        }
+        if let failure { throw ReportError(file: "gzip", line: 0, reason: failure.reason, message: failure.message) }
+        return output
+    }
 }

@@ -40,7 +40,9 @@ struct FactMoneyAndUniqueRollups: Migration {
             ).all().map {
                 try ReportDate(stored: try $0.decode(column: "report_date", as: String.self), column: "report_date")
             }
-            try await DailyRollups.recompute(accountID: account, days: days, backend: ddl.backend, on: database)
+            // Migration 7 makes the metric slices from these rollups.
+            try await DailyRollups.recompute(
+                accountID: account, days: days, backend: ddl.backend, on: database, slices: false)
         }
     }
 }

@@ -7,5 +7,6 @@ package enum Migrations {
         ReSealSecretsWithContext(),
         JobQueueTable(),
         SyncState(),
+        MetricSlicesAndBaseCurrency(),
     ]
 }

@@ -1,0 +1,232 @@
+import Foundation
+import OrchardCore
+import OrchardTestSupport
+import SQLKit
+import SalesReports
+import Testing
+
+@testable import OrchardStorage
+
+/// What the dashboard reads (issue 12): slices equal to the reports' own totals, money converted
+/// with each day's rate (and kept apart where there is none), gaps versus zeros, and the tenant
+/// boundary.
+@Suite("Metrics store")
+struct MetricsStoreTests {
+    static let now = Date(timeIntervalSince1970: 1_790_000_000)
+    static let day = ReportDate(year: 2026, month: 10, day: 29)!
+
+    /// USD 1.20 on the 29th (1.25 on the 28th); JPY only on the 28th (160); RUB last published in 2022.
+    static let rates = """
+        Date,USD,JPY,RUB,
+        2026-10-29,1.2000,N/A,N/A,
+        2026-10-28,1.2500,160,N/A,
+        2022-03-01,1.1214,121.5,117.2842,
+
+        """
+
+    /// One day by hand: downloads with a refund in the US, a sale in Japan, one in Russia, an
+    /// in-app purchase of the app in Germany on an iPad.
+    static let rows = [
+        SalesFileBuilder.row(
+            sku: "app", type: "1", units: 10, proceeds: "0.70", price: "0.99", title: "App", day: day),
+        SalesFileBuilder.row(sku: "app", type: "1", units: -2, proceeds: ".7", price: "-0.99", day: day),
+        SalesFileBuilder.row(
+            sku: "app", type: "1", units: 5, proceeds: "100", price: "160", currency: "JPY", country: "JP", day: day),
+        SalesFileBuilder.row(
+            sku: "app", type: "1", units: 1, proceeds: "50", price: "75", currency: "RUB", country: "RU", day: day),
+        SalesFileBuilder.row(
+            sku: "gems", type: "IA1", units: 3, proceeds: "1.40", price: "1.99", currency: "EUR", country: "DE",
+            device: "iPad", parent: "app", day: day),
+    ]
+
+    /// Ingests the day's report (and an empty one the day after) for account "1" with the rates loaded.
+    static func prepare(_ database: OrchardDatabase, in directory: URL) async throws -> Int64 {
+        let ratesPath = directory.appendingPathComponent("rates.csv").path
+        try rates.write(toFile: ratesPath, atomically: true, encoding: .utf8)
+        try await FXRateStore(database: database).importECB(path: ratesPath)
+        let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+        let path = try SalesFileBuilder.write(rows, day: day, in: directory)
+        _ = try await ingestor.ingest(path: path, accountNumber: "1", now: now)
+        let next = directory.appendingPathComponent("next")
+        try FileManager.default.createDirectory(at: next, withIntermediateDirectories: true)
+        let empty = try SalesFileBuilder.write([], day: day.adding(days: 1), in: next)
+        _ = try await ingestor.ingest(path: empty, accountNumber: "1", now: now)
+        return try await database.withConnection {
+            try await $0.raw("SELECT id FROM store_accounts WHERE number = '1'").first()!.decode(
+                column: "id", as: Int64.self)
+        }
+    }
+
+    static func cents(_ micros: Double) -> String {
+        String(format: "%.2f", (micros / 10_000).rounded(.toNearestOrEven) / 100)
+    }
+
+    @Test(
+        "totals by hand: a refund, three currencies converted by their day's rate, one kept apart",
+        arguments: TestBackend.available)
+    func totalsByHand(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                let account = try await Self.prepare(database, in: directory)
+                let store = MetricsStore(database: database)
+                let query = MetricsStore.Query(accountIDs: [account], from: Self.day, to: Self.day, currency: "USD")
+
+                let usd = try await store.totals(query)
+
+                // downloads 10 − 2 + 5 + 1; the refund's 2 units are returns
+                #expect(usd.units[.downloads] == 14)
+                #expect(usd.units[.inAppPurchases] == 3)
+                #expect(usd.returns == 2)
+                // USD 8 × 0.70 = 5.60 stays 5.60; JPY 500 / 160 × 1.20 = 3.75; EUR 3 × 1.40 = 4.20 × 1.20 = 5.04
+                #expect(Self.cents(usd.proceeds) == "14.39")
+                // USD 8 × 0.99 = 7.92; JPY 800 / 160 × 1.20 = 6.00; EUR 3 × 1.99 = 5.97 × 1.20 = 7.164
+                #expect(Self.cents(usd.sales) == "21.08")
+                // The rouble has no rate within 45 days: shown in roubles, never as 0 or dropped.
+                #expect(usd.unconvertedProceeds == ["RUB": 50_000_000])
+                #expect(usd.unconvertedSales == ["RUB": 75_000_000])
+                // JPY used the 28th's rate (nearest earlier), USD the 29th's.
+                #expect(usd.firstRateDay == "2026-10-28")
+                #expect(usd.lastRateDay == "2026-10-29")
+
+                var inEUR = query
+                inEUR.currency = "EUR"
+                let eur = try await store.totals(inEUR)
+                // 5.60 / 1.20 + 500 / 160 + 4.20 = 4.666667 + 3.125 + 4.20
+                #expect(Self.cents(eur.proceeds) == "11.99")
+
+                var inJPY = query
+                inJPY.currency = "JPY"
+                let jpy = try await store.totals(inJPY)
+                // 11.991667 EUR × 160 (the 28th's JPY rate applies on the 29th)
+                #expect(Self.cents(jpy.proceeds) == "1918.67")
+                #expect(jpy.firstRateDay == "2026-10-28")
+            }
+        }
+    }
+
+    @Test("every dimension adds up to the report's own totals; combined filters too", arguments: TestBackend.available)
+    func dimensionsAddUp(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                let account = try await Self.prepare(database, in: directory)
+                let store = MetricsStore(database: database)
+                let query = MetricsStore.Query(accountIDs: [account], from: Self.day, to: Self.day, currency: "EUR")
+                let whole = try await store.totals(query)
+                let summary = try SalesSummarizer.summarize(
+                    paths: [try SalesFileBuilder.write(Self.rows, day: Self.day, in: directory, gzip: false)])
+                #expect(whole.units[.downloads] == summary.units.downloads)
+                #expect(whole.units[.inAppPurchases] == summary.units.inAppPurchases)
+                #expect(whole.returns == summary.returns)
+
+                for dimension in [MetricSlices.Dimension.app, .country, .device] {
+                    let rows = try await store.rows(query, groupBy: dimension, byDay: false)
+                    var sum = MetricsStore.Totals()
+                    for row in rows { sum.add(row.totals) }
+                    #expect(sum.units == whole.units, "\(dimension)")
+                    #expect(Self.cents(sum.proceeds) == Self.cents(whole.proceeds), "\(dimension)")
+                    #expect(sum.unconvertedProceeds == whole.unconvertedProceeds, "\(dimension)")
+                }
+                let countries = try await store.rows(query, groupBy: .country, byDay: false).map(\.key)
+                #expect(countries == ["DE", "JP", "RU", "US"])
+
+                // One filter reads the slices; two sum the rollups on the fly: same rules.
+                var germany = query
+                germany.country = "DE"
+                #expect(try await store.totals(germany).units[.inAppPurchases] == 3)
+                germany.app = "app"
+                let both = try await store.totals(germany)
+                #expect(both.units[.inAppPurchases] == 3)
+                #expect(Self.cents(both.proceeds) == "4.20")
+                germany.device = "iPhone"
+                #expect(try await store.totals(germany).units[.inAppPurchases, default: 0] == 0)
+            }
+        }
+    }
+
+    @Test("a day not fetched is a gap, a day without sales is known", arguments: TestBackend.available)
+    func gapsAndZeros(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                let account = try await Self.prepare(database, in: directory)
+                let store = MetricsStore(database: database)
+                let from = Self.day.adding(days: -1)
+                let to = Self.day.adding(days: 1)
+
+                let coverage = try await store.coverage(accountIDs: [account], from: from, to: to)
+                let rows = try await store.rows(
+                    .init(accountIDs: [account], from: from, to: to), groupBy: nil, byDay: true)
+
+                #expect(rows.map(\.day) == ["2026-10-29"])
+                #expect(!coverage.isKnown("2026-10-28"))
+                #expect(coverage.isKnown("2026-10-29"))
+                #expect(coverage.isKnown("2026-10-30"))
+                #expect(!coverage.isComplete)
+                #expect(coverage.completeThrough == nil)
+                let later = try await store.coverage(accountIDs: [account], from: Self.day, to: to.adding(days: 3))
+                #expect(later.completeThrough == to)
+                let whole = try await store.coverage(accountIDs: [account], from: Self.day, to: to)
+                #expect(whole.isComplete)
+                #expect(whole.completeThrough == to)
+            }
+        }
+    }
+
+    @Test("exchange rates imported later re-convert the days they cover", arguments: TestBackend.available)
+    func laterRates(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                let account = try await Self.prepare(database, in: directory)
+                let store = MetricsStore(database: database)
+                let query = MetricsStore.Query(accountIDs: [account], from: Self.day, to: Self.day, currency: "USD")
+                #expect(try await store.totals(query).unconvertedProceeds == ["RUB": 50_000_000])
+
+                let path = directory.appendingPathComponent("rub.csv").path
+                try "Date,USD,RUB\n2026-10-29,1.2000,100\n".write(toFile: path, atomically: true, encoding: .utf8)
+                try await FXRateStore(database: database).importECB(path: path)
+
+                // 50 RUB / 100 × 1.20 = 0.60 more
+                let after = try await store.totals(query)
+                #expect(after.unconvertedProceeds.isEmpty)
+                #expect(Self.cents(after.proceeds) == "14.99")
+            }
+        }
+    }
+
+    @Test(
+        "only active integrations, and removed ones in their retention, are readable", arguments: TestBackend.available)
+    func tenantBoundary(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                _ = try await Self.prepare(database, in: directory)
+                let users = UserStore(database: database)
+                let integrations = IntegrationStore(database: database)
+                let accounts = StoreAccountStore(database: database)
+                let store = MetricsStore(database: database)
+                let owner = try await users.create(email: "owner@example.com", passwordHash: "x", now: Self.now)
+                let stranger = try await users.create(email: "other@example.com", passwordHash: "x", now: Self.now)
+                _ = try await accounts.upsert(number: "2", name: "Other", vendors: [], now: Self.now)
+                _ = try await integrations.create(userID: owner.id, accountNumber: "1", now: Self.now)
+                _ = try await integrations.create(userID: stranger.id, accountNumber: "2", now: Self.now)
+
+                #expect(try await store.visibleAccounts(userID: owner.id).isEmpty)  // pending
+                _ = try await accounts.markAccessible(number: "1", now: Self.now)
+                try await integrations.apply(.serviceSeesAccount, accountNumber: "1", reason: nil, now: Self.now)
+                #expect(try await store.visibleAccounts(userID: owner.id).map(\.number) == ["1"])
+                #expect(try await store.visibleAccounts(userID: stranger.id).isEmpty)
+
+                _ = try await accounts.revoke(number: "1", now: Self.now)
+                try await integrations.apply(.serviceLostAccess, accountNumber: "1", reason: "gone", now: Self.now)
+                let removed = try await store.visibleAccounts(userID: owner.id)
+                #expect(removed.map(\.status) == ["removed"])
+
+                _ = try await AccountPurge(database: database, rawStore: nil).purge(number: "1", now: Self.now)
+                #expect(try await store.visibleAccounts(userID: owner.id).isEmpty)
+                let slices = try await database.withConnection {
+                    try await $0.raw("SELECT COUNT(*) AS n FROM metric_slices").first()!.decode(
+                        column: "n", as: Int.self)
+                }
+                #expect(slices == 0)
+            }
+        }
+    }
+}
