@@ -14,12 +14,15 @@ package struct User: Sendable, Equatable, Codable {
     package let email: String
     package var role: UserRole
     package let createdAt: Date
+    /// The currency the user's figures are shown in (ISO 4217; USD unless they chose another).
+    package var currency: String
 
-    package init(id: Int64, email: String, role: UserRole, createdAt: Date) {
+    package init(id: Int64, email: String, role: UserRole, createdAt: Date, currency: String = "USD") {
         self.id = id
         self.email = email
         self.role = role
         self.createdAt = createdAt
+        self.currency = currency
     }
 }
 

@@ -42,7 +42,7 @@ package struct SessionStore: Sendable {
         let row = try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT users.id, users.email, users.role, users.created_at FROM sessions
+                SELECT users.id, users.email, users.role, users.created_at, users.currency FROM sessions
                 JOIN users ON users.id = sessions.user_id
                 WHERE sessions.id_hash = \(bind: SecretBox.fingerprint(secret)) AND sessions.expires_at > \(bind: now)
                 """
@@ -102,7 +102,8 @@ package struct SessionStore: Sendable {
         let row = try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT users.id, users.email, users.role, users.created_at, api_tokens.last_used_at FROM api_tokens
+                SELECT users.id, users.email, users.role, users.created_at, users.currency, api_tokens.last_used_at
+                FROM api_tokens
                 JOIN users ON users.id = api_tokens.user_id
                 WHERE api_tokens.token_hash = \(bind: hash)
                     AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > \(bind: now))

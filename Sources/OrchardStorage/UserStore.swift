@@ -26,7 +26,7 @@ package struct UserStore: Sendable {
                     CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'member' ELSE 'operator' END, \(bind: now)
                 WHERE true
                 ON CONFLICT (email) DO NOTHING
-                RETURNING id, email, role, created_at
+                RETURNING id, email, role, created_at, currency
                 """
             ).first()
         }
@@ -38,7 +38,7 @@ package struct UserStore: Sendable {
     package func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
         let row = try await database.withConnection { connection in
             try await connection.raw(
-                "SELECT id, email, role, created_at, password_hash FROM users WHERE email = \(bind: email)"
+                "SELECT id, email, role, created_at, currency, password_hash FROM users WHERE email = \(bind: email)"
             ).first()
         }
         guard let row else { return nil }
@@ -47,7 +47,8 @@ package struct UserStore: Sendable {
 
     package func user(id: Int64) async throws -> User? {
         let row = try await database.withConnection { connection in
-            try await connection.raw("SELECT id, email, role, created_at FROM users WHERE id = \(bind: id)").first()
+            try await connection.raw("SELECT id, email, role, created_at, currency FROM users WHERE id = \(bind: id)")
+                .first()
         }
         return try row.map(Self.user)
     }
@@ -73,11 +74,18 @@ package struct UserStore: Sendable {
         }
     }
 
+    /// Sets the currency the user's figures are shown in.
+    package func setCurrency(userID: Int64, _ currency: String) async throws {
+        try await database.withWriter { connection in
+            try await connection.raw("UPDATE users SET currency = \(bind: currency) WHERE id = \(bind: userID)").run()
+        }
+    }
+
     /// Makes the user with `email` an operator (`orchard user promote EMAIL`).
     package func promote(email: String, now: Date) async throws -> User {
         let row = try await database.withTransaction { connection in
             let row = try await connection.raw(
-                "UPDATE users SET role = 'operator' WHERE email = \(bind: email) RETURNING id, email, role, created_at"
+                "UPDATE users SET role = 'operator' WHERE email = \(bind: email) RETURNING id, email, role, created_at, currency"
             ).first()
             if let id = try row?.decode(column: "id", as: Int64.self) {
                 try await AuditLog.insert(
@@ -94,6 +102,7 @@ package struct UserStore: Sendable {
         let role = try row.decode(column: "role", as: String.self)
         return User(
             id: try row.decode(column: "id", as: Int64.self), email: try row.decode(column: "email", as: String.self),
-            role: UserRole(rawValue: role) ?? .member, createdAt: try row.decode(column: "created_at", as: Date.self))
+            role: UserRole(rawValue: role) ?? .member, createdAt: try row.decode(column: "created_at", as: Date.self),
+            currency: try row.decode(column: "currency", as: String?.self) ?? "USD")
     }
 }

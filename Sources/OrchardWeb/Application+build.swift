@@ -75,6 +75,13 @@ func buildRouter(
     AuthAPIController(accounts: accounts).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { request, _ in Script.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
+    let storeMetrics = StoreMetrics(
+        store: MetricsStore(database: database), apps: VisibleAppStore(database: database), now: now)
+    StoreMetricsAPIController(metrics: storeMetrics, users: UserStore(database: database)).addRoutes(to: router)
+    DashboardController(
+        metrics: storeMetrics, integrations: IntegrationStore(database: database),
+        storeAccounts: StoreAccountStore(database: database), users: UserStore(database: database), settings: settings
+    ).addRoutes(to: router)
     OperatorController(
         integrations: IntegrationStore(database: database), queue: JobQueue(database: database), settings: settings,
         operations: operations, now: now

@@ -17,12 +17,14 @@ struct AuthAPIController: Sendable {
         let email: String
         let role: String
         let createdAt: Date
+        let currency: String
 
         init(_ user: User) {
             id = user.id
             email = user.email
             role = user.role.rawValue
             createdAt = user.createdAt
+            currency = user.currency
         }
     }
 

@@ -40,7 +40,7 @@ enum Flash: String, Sendable {
     static let cookie = "orchard_flash"
 
     case welcome, signedIn, signedOut, passwordChanged, tokenRevoked, integrationsCreated, integrationRemoved
-    case jobRetried, jobAlreadyQueued
+    case jobRetried, jobAlreadyQueued, currencyChanged
 
     var text: String {
         switch self {
@@ -55,6 +55,7 @@ enum Flash: String, Sendable {
         case .integrationRemoved: "The integration is removed."
         case .jobRetried: "The job is queued again, with its attempts counted afresh."
         case .jobAlreadyQueued: "The same work is queued or running already; nothing was added."
+        case .currencyChanged: "Your figures are now shown in the currency you chose."
         }
     }
 
@@ -127,6 +128,7 @@ struct HTMLPage: ResponseGenerator {
         }
         return .nav(
             .attribute(named: "aria-label", value: "Account"),
+            .a(.href(SiteRoute.dashboard.path), .text("Dashboard")),
             .a(.href(SiteRoute.integrations.path), .text("Data Integration")),
             .a(.href(SiteRoute.account.path), .text("Settings")),
             .if(user.role == .operator, .a(.href(SiteRoute.operatorPage.path), .text("Operator"))),

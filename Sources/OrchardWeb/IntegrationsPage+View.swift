@@ -94,7 +94,7 @@ enum IntegrationsPage {
         }
     }
 
-    private static func progress(_ row: Row) -> Node<HTML.BodyContext> {
+    static func progress(_ row: Row) -> Node<HTML.BodyContext> {
         guard let backfill = row.account?.backfill, backfill.total > 0 else {
             return .span(.class("hint"), .text(row.integration.status == .active ? "waiting to start" : "–"))
         }

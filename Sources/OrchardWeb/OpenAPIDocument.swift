@@ -58,7 +58,39 @@ enum OpenAPIDocument {
         var parameters: [JSONValue] = []
         let success: (status: Int, description: String, schema: JSONValue?)
         var errors: [Int]
+        var mediaType = "application/json"
     }
+
+    static func query(_ name: String, _ schema: JSONValue, _ description: String) -> JSONValue {
+        [
+            "name": .string(name), "in": "query", "required": false, "schema": schema,
+            "description": .string(description),
+        ]
+    }
+
+    static let day: JSONValue = ["type": "string", "format": "date"]
+    /// The parameters every metrics question takes.
+    static let metricsParameters: [JSONValue] = [
+        query("from", day, "First day (YYYY-MM-DD, inclusive); with `to`, a custom range"),
+        query("to", day, "Last day (YYYY-MM-DD, inclusive)"),
+        query(
+            "preset", ["type": "string", "enum": ["7d", "30d", "90d", "mtd", "12m", "custom"]],
+            "A range ending on the newest report day (default 30d)"),
+        query("account", string, "One account number (default: every readable account)"),
+        query("app", string, "One app's SKU"),
+        query("country", string, "One storefront country code"),
+        query("device", string, "One device (iPhone, iPad, Desktop, …)"),
+        query("currency", string, "ISO 4217 code money is converted into (default: the user's currency)"),
+    ]
+    static let metricNames: JSONValue = [
+        "type": "string",
+        "enum": [
+            "downloads", "redownloads", "updates", "inAppPurchases", "restores", "other", "returns", "proceeds",
+            "sales",
+        ],
+    ]
+    static let groupNames: JSONValue = ["type": "string", "enum": ["app", "country", "device"]]
+    static let intervalNames: JSONValue = ["type": "string", "enum": ["day", "week", "month"]]
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
     static func object(_ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
@@ -159,6 +191,30 @@ enum OpenAPIDocument {
                     ], required: ["apps"])
             ), errors: [401]),
         Operation(
+            method: "patch", path: "/me", summary: "Change the currency the user's figures are shown in",
+            body: object([("currency", string)], required: ["currency"]),
+            success: (200, "The user", object([("user", ref("User"))], required: ["user"])),
+            errors: [400, 401, 415, 422]),
+        Operation(
+            method: "get", path: "/metrics/summary",
+            summary: "Totals over a range: units per bucket, returns, proceeds and sales in one currency",
+            parameters: metricsParameters, success: (200, "The totals", ref("MetricsSummary")),
+            errors: [401, 404, 422]),
+        Operation(
+            method: "get", path: "/metrics/timeseries",
+            summary: "One metric per day, week or month; days not known yet are absent, never 0",
+            parameters: metricsParameters + [
+                query("metric", metricNames, "The metric (default downloads)"),
+                query("interval", intervalNames, "day (default), week (from Monday) or month"),
+                query("groupBy", groupNames, "One series per app, country or device"),
+            ], success: (200, "The series", ref("MetricsTimeseries")), errors: [401, 404, 422]),
+        Operation(
+            method: "get", path: "/metrics/export.csv",
+            summary: "CSV: one row per known day (and group), with the currency and the rate date",
+            parameters: metricsParameters + [query("groupBy", groupNames, "A row per day and app, country or device")],
+            success: (200, "CSV with a header row", ["type": "string"]), errors: [401, 404, 422],
+            mediaType: "text/csv"),
+        Operation(
             method: "get", path: "/admin/invitations", summary: "Operator: pending integrations by account and age",
             success: (200, "Accounts waiting for their invitation to be accepted", ["type": "object"]),
             errors: [401, 403]),
@@ -184,7 +240,7 @@ enum OpenAPIDocument {
             object(
                 [
                     ("id", integer), ("email", string), ("role", ["type": "string", "enum": ["member", "operator"]]),
-                    ("createdAt", date),
+                    ("createdAt", date), ("currency", string),
                 ], required: ["id", "email", "role", "createdAt"])
         ),
         ("SignedIn", object([("user", ref("User")), ("token", string)], required: ["user", "token"])),
@@ -238,6 +294,73 @@ enum OpenAPIDocument {
                 ], required: ["id", "platform", "account", "status", "createdAt", "backfill"])
         ),
         (
+            "MetricsSummary",
+            object(
+                [
+                    ("from", string), ("to", string), ("currency", string),
+                    (
+                        "units",
+                        object(
+                            [
+                                ("downloads", integer), ("redownloads", integer), ("updates", integer),
+                                ("inAppPurchases", integer), ("restores", integer), ("other", integer),
+                            ], required: ["downloads", "redownloads", "updates", "inAppPurchases", "restores", "other"])
+                    ),
+                    ("returns", integer), ("proceeds", string), ("sales", string),
+                    (
+                        "unconverted",
+                        object(
+                            [("proceeds", ["type": "object"]), ("sales", ["type": "object"])],
+                            required: ["proceeds", "sales"])
+                    ),
+                    ("rates", ["type": ["object", "null"]]),
+                    ("complete", ref("Completeness")),
+                    ("accounts", ["type": "array", "items": ["type": "object"]]),
+                ],
+                required: [
+                    "from", "to", "currency", "units", "returns", "proceeds", "sales", "unconverted", "complete",
+                    "accounts",
+                ])
+        ),
+        (
+            "Completeness",
+            object(
+                [
+                    ("through", ["type": ["string", "null"]]), ("partial", ["type": "boolean"]),
+                    ("days", integer),
+                ], required: ["partial", "days"])
+        ),
+        (
+            "MetricsTimeseries",
+            object(
+                [
+                    ("metric", string), ("interval", string), ("currency", string), ("from", string),
+                    ("to", string),
+                    (
+                        "series",
+                        [
+                            "type": "array",
+                            "items": object(
+                                [
+                                    ("key", string), ("label", string),
+                                    (
+                                        "points",
+                                        [
+                                            "type": "array",
+                                            "items": object(
+                                                [
+                                                    ("date", string), ("value", ["type": "number"]),
+                                                    ("partial", ["type": "boolean"]),
+                                                ], required: ["date", "value"]),
+                                        ]
+                                    ),
+                                ], required: ["key", "points"]),
+                        ]
+                    ),
+                    ("complete", ref("Completeness")),
+                ], required: ["metric", "interval", "currency", "from", "to", "series", "complete"])
+        ),
+        (
             "Integrations",
             object([("integrations", ["type": "array", "items": ref("Integration")])], required: ["integrations"])
         ),
@@ -250,7 +373,7 @@ enum OpenAPIDocument {
                 operation.success.schema.map { schema in
                     [
                         "description": .string(operation.success.description),
-                        "content": ["application/json": ["schema": schema]],
+                        "content": .object([(operation.mediaType, ["schema": schema] as JSONValue)]),
                     ]
                 } ?? ["description": .string(operation.success.description)]
             )

@@ -15,6 +15,10 @@ package enum SiteRoute: Sendable, Equatable {
     case signOut
     case account
     case changePassword
+    /// `POST`: the currency the user's figures are shown in.
+    case changeCurrency
+    /// The metrics dashboard: the overview, or one app's page with `?app=SKU`.
+    case dashboard
     case apiTokens
     case revokeAPIToken(id: Int64)
     case integrations
@@ -62,6 +66,8 @@ package enum SiteRoute: Sendable, Equatable {
         case .signOut: "/signout"
         case .account: "/account"
         case .changePassword: "/account/password"
+        case .changeCurrency: "/account/currency"
+        case .dashboard: "/dashboard"
         case .apiTokens: "/account/api-tokens"
         case .revokeAPIToken(let id): "/account/api-tokens/\(parameter(id))/revoke"
         case .integrations: "/integrations"
@@ -97,6 +103,9 @@ package enum APIRoute: Sendable, Equatable {
     case adminJobs
     case openAPI
     case apps
+    case metricsSummary
+    case metricsTimeseries
+    case metricsExport
 
     func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -115,6 +124,9 @@ package enum APIRoute: Sendable, Equatable {
         case .adminJobs: "admin/jobs"
         case .openAPI: "openapi.json"
         case .apps: "apps"
+        case .metricsSummary: "metrics/summary"
+        case .metricsTimeseries: "metrics/timeseries"
+        case .metricsExport: "metrics/export.csv"
         }
     }
 }

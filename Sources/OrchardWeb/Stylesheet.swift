@@ -89,5 +89,67 @@ enum Stylesheet {
         .dialog-close { float: right; }
         @media (max-width: 40rem) { table { display: block; overflow-x: auto; } }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        /* Charts (Chart.swift): Okabe-Ito series colours through s0…s7; in the dark theme the dark blue and
+           the black trade places with lighter ones so every series stands out against the background. */
+        :root { --s0: #0072B2; --s1: #E69F00; --s2: #009E73; --s3: #CC79A7; --s4: #56B4E9; --s5: #D55E00;
+          --s6: #F0E442; --s7: #000000; }
+        @media (prefers-color-scheme: dark) { :root { --s0: #56B4E9; --s4: #0072B2; --s7: #e6edf3; } }
+        :is(.chart, .chart-tip) .s0 { color: var(--s0); } :is(.chart, .chart-tip) .s1 { color: var(--s1); }
+        :is(.chart, .chart-tip) .s2 { color: var(--s2); } :is(.chart, .chart-tip) .s3 { color: var(--s3); }
+        :is(.chart, .chart-tip) .s4 { color: var(--s4); } :is(.chart, .chart-tip) .s5 { color: var(--s5); }
+        :is(.chart, .chart-tip) .s6 { color: var(--s6); } :is(.chart, .chart-tip) .s7 { color: var(--s7); }
+        svg.chart { display: block; width: 100%; height: auto; font-size: 12px; font-variant-numeric: tabular-nums; }
+        .chart text { fill: var(--muted); } .chart .legend text { fill: var(--fg); }
+        .chart .grid { stroke: var(--line); stroke-width: 1; } .chart .grid.zero { stroke: var(--muted); }
+        .chart .line { fill: none; stroke: currentColor; stroke-width: 2; stroke-linejoin: round;
+          stroke-linecap: round; }
+        .chart .dot, .chart .bar, .chart .swatch { fill: currentColor; }
+        .chart .hit { fill: transparent; }
+        .chart .guide { stroke: var(--muted); stroke-width: 1; stroke-dasharray: 3 3; pointer-events: none; }
+        .chart-tip { position: absolute; z-index: 10; pointer-events: none; background: var(--bg); color: var(--fg);
+          border: 1px solid var(--line); border-radius: 6px; padding: .4rem .6rem; font-size: .875rem;
+          font-variant-numeric: tabular-nums; box-shadow: 0 2px 8px rgb(0 0 0 / .15); }
+        .chart-tip-label { font-weight: 600; }
+        .chart-tip-row { display: flex; gap: .5rem; align-items: center; }
+        .chart-tip .value { margin-left: auto; padding-left: 1rem; }
+        .chart-tip .swatch { width: .7rem; height: .7rem; border-radius: 2px; background: currentColor; }
+        /* The dashboard: range line, presets and filters, cards with deltas, breakdown tables with share bars. */
+        .range-line { color: var(--muted); margin: -.5rem 0 .75rem; }
+        .picker { display: flex; flex-direction: column; gap: .5rem; margin-bottom: var(--gap); }
+        .presets { display: flex; flex-wrap: wrap; gap: .25rem; }
+        .presets a, .intervals a { padding: .25rem .7rem; border: 1px solid var(--line); border-radius: 999px;
+          text-decoration: none; font-size: .875rem; }
+        .presets a[aria-current], .intervals a[aria-current] { background: var(--accent); color: var(--accent-text);
+          border-color: var(--accent); }
+        form.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: flex-end; }
+        form.filters .field label { margin: 0 0 .15rem; font-size: .8rem; color: var(--muted); }
+        form.filters select, form.filters input[type=date] { font: inherit; font-size: .9rem; padding: .35rem .45rem;
+          color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; max-width: 14rem; }
+        form.filters .clear { align-self: center; font-size: .875rem; }
+        .notice { border: 1px solid var(--line); border-left: 4px solid var(--warn); border-radius: var(--radius);
+          padding: .6rem var(--gap); margin-bottom: var(--gap); background: var(--panel); }
+        .notice.removed { border-left-color: var(--bad); }
+        ul.cards { list-style: none; padding: 0; margin: 0 0 var(--gap); display: grid; gap: .75rem;
+          grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); }
+        .card a { display: flex; flex-direction: column; gap: .2rem; height: 100%; padding: .75rem .9rem;
+          border: 1px solid var(--line); border-radius: var(--radius); background: var(--panel); color: var(--fg);
+          text-decoration: none; }
+        .card.selected a { border-color: var(--accent); box-shadow: inset 0 0 0 1px var(--accent); }
+        .card-name { color: var(--muted); font-size: .875rem; } .card .info { font-size: .75rem; }
+        .figure { font-size: 1.5rem; font-weight: 650; font-variant-numeric: tabular-nums; letter-spacing: -.01em; }
+        .num { font-variant-numeric: tabular-nums; }
+        .delta { font-size: .8rem; font-weight: 600; } .delta.up { color: var(--good); }
+        .delta.down { color: var(--bad); } .delta.flat { color: var(--muted); font-weight: 400; }
+        .panel-head { display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: .5rem; }
+        .panel h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
+        .intervals { display: flex; gap: .25rem; }
+        .chart-panel .chart { position: relative; margin: .5rem 0; }
+        .breakdowns { display: grid; gap: var(--gap); grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); }
+        .breakdowns .panel { margin: 0; } .breakdowns td, .breakdowns th { padding: .35rem .4rem; }
+        progress.share { width: 5rem; height: .55rem; }
+        .scroll { overflow-x: auto; }
+        .exports { margin-top: var(--gap); font-size: .9rem; }
+        ul.plain { list-style: none; padding: 0; text-align: left; display: inline-block; }
+        ul.plain li { margin: .4rem 0; }
         """
 }

@@ -25,6 +25,8 @@ package enum WebError: Error, Equatable, Sendable {
     case unknownAccount(String)
     case invitationNotConfirmed
     case alreadyIntegrated(String)
+    /// A query parameter that cannot be used; the message names it and says what is expected.
+    case invalidParameter(String)
     /// Something Orchard did not expect; the log has the details, the answer none.
     case internalError
 
@@ -46,6 +48,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .appleUnavailable: .badGateway
         case .funnelTokenGone: .notFound
         case .alreadyIntegrated: .conflict
+        case .invalidParameter: .unprocessableContent
         }
     }
 
@@ -73,6 +76,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .unknownAccount: "unknown_account"
         case .invitationNotConfirmed: "invitation_not_confirmed"
         case .alreadyIntegrated: "already_integrated"
+        case .invalidParameter: "invalid_parameter"
         }
     }
 
@@ -111,6 +115,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .invitationNotConfirmed:
             "Tick the box to confirm you invited the service Apple ID into every selected account."
         case .alreadyIntegrated(let number): "You have connected account \(number) already."
+        case .invalidParameter(let message): message
         case .internalError: "Something went wrong on our side. Try again; if it keeps happening, tell the operator."
         }
     }

@@ -73,7 +73,11 @@ extension CommandSupport {
     {
         do {
             let keys = try keys ?? availableKeys(settings)
-            return try await MigrationRunner(keys: keys, logger: logger).run(on: database)
+            let report = try await MigrationRunner(keys: keys, logger: logger).run(on: database)
+            // The ECB history Orchard ships, when it is newer than the stored rates (first start).
+            let rates = try await FXRateStore(database: database).loadShippedRates()
+            if rates > 0 { logger.info("exchange rates loaded", metadata: ["rates": "\(rates)", "source": "ECB"]) }
+            return report
         } catch let exit as ExitCode {
             try? await database.close()
             throw exit

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import OrchardCore
+import OrchardStorage
+import SalesReports
+
+/// The metrics dashboard (`/dashboard`, one app's page with `?app=SKU`) and the base-currency setting.
+struct DashboardController: Sendable {
+    let metrics: StoreMetrics
+    let integrations: IntegrationStore
+    let storeAccounts: StoreAccountStore
+    let users: UserStore
+    let settings: Settings
+
+    func addRoutes(to router: Router<OrchardRequestContext>) {
+        router.get(SiteRoute.dashboard.pattern) { request, context in
+            guard let user = context.user else {
+                return Redirect.to(SiteRoute.signIn(next: SiteRoute.dashboard.path + Self.query(request)).path)
+            }
+            let frame = PageFrame(context, request: request)
+            do {
+                let question = try MetricsQuestion(request: request, user: user, latest: metrics.latestReportDay)
+                return DashboardPage.view(try await model(question, user: user), frame: frame)
+                    .response(from: request, context: context)
+            } catch let error as WebError {
+                guard case .invalidParameter = error else { throw error }
+                // A mistyped link: the default view, with the reason.
+                var fallback = try MetricsQuestion(query: [:], currency: user.currency, latest: metrics.latestReportDay)
+                fallback.currency = user.currency
+                var model = try await model(fallback, user: user)
+                model.problem = error.message
+                return DashboardPage.view(model, frame: frame).response(from: request, context: context)
+            }
+        }
+        router.post(SiteRoute.changeCurrency.pattern) { request, context in
+            let user = try context.requireUser()
+            let form = try await request.decode(as: CurrencyForm.self, context: context)
+            let code = form.currency.uppercased()
+            let known = try await metrics.store.currencies(on: metrics.latestReportDay)
+            guard known.contains(code) else {
+                throw WebError.invalidParameter("Choose one of the listed currencies.")
+            }
+            try await users.setCurrency(userID: user.id, code)
+            return Flash.redirect(to: .account, .currencyChanged, request: request)
+        }
+    }
+
+    struct CurrencyForm: Decodable {
+        let currency: String
+    }
+
+    private static func query(_ request: Request) -> String {
+        request.uri.query.map { "?" + $0 } ?? ""
+    }
+
+    func model(_ question: MetricsQuestion, user: User) async throws -> DashboardPage.Model {
+        let list = try await integrations.list(userID: user.id)
+        var rows: [IntegrationsPage.Row] = []
+        for integration in list {
+            rows.append(
+                .init(
+                    integration: integration, account: try await storeAccounts.find(number: integration.accountNumber)))
+        }
+        var model = DashboardPage.Model(
+            question: question, integrations: rows, serviceAppleID: settings.serviceAppleID,
+            checkMinutes: max(1, settings.invitationCheckSeconds / 60), retentionDays: settings.retentionDays,
+            now: metrics.now(), latest: metrics.latestReportDay)
+        let readable = try await metrics.store.visibleAccounts(userID: user.id)
+        model.readable = readable
+        model.apps = try await metrics.apps.apps(userID: user.id)
+        guard !readable.isEmpty else { return model }
+        let scope = try await metrics.scope(question, user: user)
+        let query = metrics.query(question, scope)
+        model.totals = try await metrics.store.totals(query)
+        let (previousFrom, previousTo) = question.previous
+        model.previous = try await metrics.store.totals(query.over(previousFrom, previousTo))
+        let (series, coverage) = try await metrics.series(question, scope, groupBy: nil)
+        model.series = series.first
+        model.coverage = coverage
+        model.scope = scope.accounts
+        for dimension in [MetricSlices.Dimension.app, .country, .device] {
+            let rows = try await metrics.store.rows(query, groupBy: dimension, byDay: false)
+            model.breakdowns[dimension] = rows.sorted {
+                let left = $0.totals.value(of: question.metric)
+                let right = $1.totals.value(of: question.metric)
+                return left != right ? left > right : ($0.key ?? "") < ($1.key ?? "")
+            }
+        }
+        return model
+    }
+}
