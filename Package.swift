@@ -102,10 +102,11 @@ let package = Package(
         .executableTarget(
             name: "orchard-bench",
             dependencies: [
-                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardTestSupport", "ConnectSandbox",
+                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardTestSupport", "OrchardWeb", "ConnectSandbox",
                 "AppStoreConnect", "SalesReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -87,20 +87,7 @@ package enum DailyRollups {
             let dayList = list(chunk)
             // The reports of these days, chosen first: filtering the facts by report id lets the
             // planner see how many rows it groups (a join estimate made PostgreSQL sort a million rows).
-            let candidates = try await connection.raw(
-                """
-                SELECT id, vendor, report_date, version, sha256 FROM report_ledger
-                WHERE store_account_id = \(bind: accountID) AND report_type = 'Sales' AND frequency = 'Daily'
-                    AND sha256 IS NOT NULL AND state IN ('fetched', 'restated', 'empty') AND report_date IN
-                """ + " " + dayList
-            ).all().map { row in
-                Candidate(
-                    id: try row.decode(column: "id", as: Int64.self),
-                    vendor: try row.decode(column: "vendor", as: String.self),
-                    day: try row.decode(column: "report_date", as: String.self),
-                    version: try row.decode(column: "version", as: String.self),
-                    sha256: try row.decode(column: "sha256", as: String.self))
-            }
+            let candidates = try await Self.candidates(accountID: accountID, days: chunk, on: connection)
             try await connection.raw(
                 "DELETE FROM daily_rollups WHERE store_account_id = \(bind: accountID) AND day IN " + dayList
             ).run()
@@ -125,6 +112,10 @@ package enum DailyRollups {
                 }
             }
             let reports = chooseReports(candidates.filter { grouped.contains($0.day) })
+            if slices {
+                try await MetricSlices.rebuildProducts(
+                    accountID: accountID, days: chunk, reports: chooseReports(candidates), on: connection)
+            }
             guard !reports.isEmpty, !grouped.isEmpty else {
                 if slices { try await MetricSlices.rebuild(accountID: accountID, days: chunk, on: connection) }
                 continue
@@ -159,6 +150,26 @@ package enum DailyRollups {
                     """
             ).run()
             if slices { try await MetricSlices.rebuild(accountID: accountID, days: chunk, on: connection) }
+        }
+    }
+
+    /// The Daily Sales reports of `days` that may feed their rollups.
+    static func candidates(accountID: Int64, days: [String], on connection: any SQLDatabase) async throws
+        -> [Candidate]
+    {
+        try await connection.raw(
+            """
+            SELECT id, vendor, report_date, version, sha256 FROM report_ledger
+            WHERE store_account_id = \(bind: accountID) AND report_type = 'Sales' AND frequency = 'Daily'
+                AND sha256 IS NOT NULL AND state IN ('fetched', 'restated', 'empty') AND report_date IN
+            """ + " " + list(days)
+        ).all().map { row in
+            Candidate(
+                id: try row.decode(column: "id", as: Int64.self),
+                vendor: try row.decode(column: "vendor", as: String.self),
+                day: try row.decode(column: "report_date", as: String.self),
+                version: try row.decode(column: "version", as: String.self),
+                sha256: try row.decode(column: "sha256", as: String.self))
         }
     }
 

@@ -30,11 +30,95 @@ package enum MetricSlices {
         }
     }
 
+    /// Rewrites the in-app purchases' daily slices of `days` (every day with a report when `nil`) from
+    /// the facts of the chosen Daily Sales reports (`reports`; looked up when `nil`).
+    static func rebuildProducts(
+        accountID: Int64, days: [String]?, reports: [Int64]? = nil, on connection: any SQLDatabase
+    ) async throws {
+        let allDays: [String]
+        if let days {
+            allDays = days
+        } else {
+            allDays = try await connection.raw(
+                """
+                SELECT DISTINCT report_date FROM report_ledger
+                WHERE store_account_id = \(bind: accountID) AND report_type = 'Sales' AND frequency = 'Daily'
+                """
+            ).all().map { try $0.decode(column: "report_date", as: String.self) }
+        }
+        for chunk in stride(from: 0, to: allDays.count, by: 500).map({
+            Array(allDays[$0..<min($0 + 500, allDays.count)])
+        }) {
+            let dayList =
+                SQLQueryString("(") + chunk.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+                + SQLQueryString(")")
+            try await connection.raw(
+                "DELETE FROM product_slices WHERE store_account_id = \(bind: accountID) AND day IN " + dayList
+            ).run()
+            let chosen: [Int64]
+            if let reports {
+                chosen = reports
+            } else {
+                chosen = DailyRollups.chooseReports(
+                    try await DailyRollups.candidates(accountID: accountID, days: chunk, on: connection))
+            }
+            guard !chosen.isEmpty else { continue }
+            let reportList =
+                SQLQueryString("(") + chosen.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+                + SQLQueryString(")")
+            try await connection.raw(
+                """
+                INSERT INTO product_slices (store_account_id, app_sku, sku, day, proceeds_currency, customer_currency,
+                    units, returns, proceeds_micros, sales_micros, rate_day)
+                SELECT \(bind: accountID), r.app_sku, r.sku, r.day,
+                    CASE WHEN fp.per_eur IS NULL THEN r.proceeds_currency ELSE 'EUR' END,
+                    CASE WHEN fc.per_eur IS NULL THEN r.customer_currency ELSE 'EUR' END,
+                    SUM(r.units), SUM(CASE WHEN r.units < 0 THEN -r.units ELSE 0 END),
+                    CAST(ROUND(SUM(CASE WHEN r.proceeds_currency = 'EUR' OR fp.per_eur IS NULL
+                        THEN CAST(r.proceeds_micros AS DOUBLE PRECISION) ELSE r.proceeds_micros / fp.per_eur END))
+                        AS BIGINT),
+                    CAST(ROUND(SUM(CASE WHEN r.customer_currency = 'EUR' OR fc.per_eur IS NULL
+                        THEN CAST(r.sales_micros AS DOUBLE PRECISION) ELSE r.sales_micros / fc.per_eur END))
+                        AS BIGINT),
+                    MIN(CASE WHEN fp.rate_day IS NULL OR fc.rate_day < fp.rate_day THEN fc.rate_day ELSE fp.rate_day END)
+                FROM sales_facts r
+                LEFT JOIN fx_days fp ON fp.currency = r.proceeds_currency AND fp.day = r.day
+                LEFT JOIN fx_days fc ON fc.currency = r.customer_currency AND fc.day = r.day
+                WHERE r.report_id IN
+                """ + " " + reportList + " AND r.day IN " + dayList
+                    + """
+                     AND r.bucket IN ('inAppPurchases', 'restores')
+                    GROUP BY r.app_sku, r.sku, r.day, CASE WHEN fp.per_eur IS NULL THEN r.proceeds_currency ELSE 'EUR' END,
+                        CASE WHEN fc.per_eur IS NULL THEN r.customer_currency ELSE 'EUR' END
+                    """
+            ).run()
+        }
+    }
+
+    /// Rewrites every slice of one account from its rollups, in a transaction of its own.
+    package static func rebuildAll(accountID: Int64, database: OrchardDatabase) async throws {
+        try await database.withTransaction { connection in
+            try await rebuild(accountID: accountID, days: nil, on: connection)
+        }
+    }
+
     /// Rewrites the slices of every account on and after `firstDay` (after new exchange rates).
     static func rebuild(from firstDay: String, on connection: any SQLDatabase) async throws {
         try await connection.raw("DELETE FROM metric_slices WHERE day >= \(bind: firstDay)").run()
         for dimension in Dimension.allCases {
             try await connection.raw(insert(dimension, where: "r.day >= \(bind: firstDay)")).run()
+        }
+        let accounts = try await connection.raw(
+            "SELECT DISTINCT store_account_id FROM product_slices WHERE day >= \(bind: firstDay)"
+        ).all().map { try $0.decode(column: "store_account_id", as: Int64.self) }
+        for account in accounts {
+            let days = try await connection.raw(
+                """
+                SELECT DISTINCT report_date FROM report_ledger WHERE store_account_id = \(bind: account)
+                    AND report_type = 'Sales' AND frequency = 'Daily' AND report_date >= \(bind: firstDay)
+                """
+            ).all().map { try $0.decode(column: "report_date", as: String.self) }
+            try await rebuildProducts(accountID: account, days: days, on: connection)
         }
     }
 

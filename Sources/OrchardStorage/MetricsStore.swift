@@ -262,6 +262,69 @@ package struct MetricsStore: Sendable {
         return order.compactMap { merged[$0] }.sorted { ($0.key ?? "", $0.day ?? "") < ($1.key ?? "", $1.day ?? "") }
     }
 
+    /// An in-app purchase of an app over a range: its units (net of refunds), returns and money.
+    package struct ProductRow: Sendable, Equatable {
+        package var sku: String
+        package var title: String
+        package var productType: String
+        package var units: Int64
+        package var returns: Int64
+        package var proceeds: Double
+        package var sales: Double
+        package var unconvertedProceeds: [String: Int64]
+    }
+
+    /// The in-app purchases of `query.app` in the query's accounts and range (every country and
+    /// device), most units first.
+    package func products(_ query: Query) async throws -> [ProductRow] {
+        guard let app = query.app, !query.accountIDs.isEmpty else { return [] }
+        let target = query.currency
+        let converted: SQLQueryString =
+            target == "EUR" ? "s.proceeds_currency = 'EUR'" : "s.proceeds_currency = 'EUR' AND ft.per_eur IS NOT NULL"
+        let salesConverted: SQLQueryString =
+            target == "EUR" ? "s.customer_currency = 'EUR'" : "s.customer_currency = 'EUR' AND ft.per_eur IS NOT NULL"
+        let factor: SQLQueryString = target == "EUR" ? "CAST(1 AS DOUBLE PRECISION)" : "ft.per_eur"
+        var sql: SQLQueryString =
+            """
+            SELECT s.sku AS sku, MAX(p.title) AS title, MAX(p.product_type) AS product_type,
+                CASE WHEN
+            """
+        sql = sql + " " + converted + " THEN '' ELSE s.proceeds_currency END AS proceeds_left,"
+        sql = sql + " CAST(SUM(s.units) AS BIGINT) AS units, CAST(SUM(s.returns) AS BIGINT) AS returns,"
+        sql = sql + " SUM(CASE WHEN " + converted + " THEN s.proceeds_micros * " + factor + " ELSE 0 END) AS proceeds,"
+        sql = sql + " SUM(CASE WHEN " + salesConverted + " THEN s.sales_micros * " + factor + " ELSE 0 END) AS sales,"
+        sql = sql + " CAST(SUM(CASE WHEN " + converted + " THEN 0 ELSE s.proceeds_micros END) AS BIGINT) AS raw"
+        sql = sql + " FROM product_slices s"
+        sql = sql + " LEFT JOIN products p ON p.store_account_id = s.store_account_id AND p.sku = s.sku"
+        if target != "EUR" {
+            sql = sql + " LEFT JOIN fx_days ft ON ft.currency = \(bind: target) AND ft.day = s.day"
+        }
+        sql = sql + " WHERE s.store_account_id IN " + Self.list(query.accountIDs) + " AND s.app_sku = \(bind: app)"
+        sql = sql + " AND s.day BETWEEN \(bind: query.from.isoText) AND \(bind: query.to.isoText)"
+        sql = sql + " GROUP BY s.sku, CASE WHEN " + converted + " THEN '' ELSE s.proceeds_currency END"
+        let statement = sql
+        let rows = try await database.withConnection { connection in try await connection.raw(statement).all() }
+        var bySKU: [String: ProductRow] = [:]
+        for row in rows {
+            let sku = try row.decode(column: "sku", as: String.self)
+            var product =
+                try bySKU[sku]
+                ?? ProductRow(
+                    sku: sku, title: try row.decode(column: "title", as: String?.self) ?? "",
+                    productType: try row.decode(column: "product_type", as: String?.self) ?? "", units: 0,
+                    returns: 0, proceeds: 0, sales: 0, unconvertedProceeds: [:])
+            product.units += try row.decode(column: "units", as: Int64.self)
+            product.returns += try row.decode(column: "returns", as: Int64.self)
+            product.proceeds += try row.decode(column: "proceeds", as: Double?.self) ?? 0
+            product.sales += try row.decode(column: "sales", as: Double?.self) ?? 0
+            let left = try row.decode(column: "proceeds_left", as: String.self)
+            let raw = try row.decode(column: "raw", as: Int64?.self) ?? 0
+            if !left.isEmpty, raw != 0 { product.unconvertedProceeds[left, default: 0] += raw }
+            bySKU[sku] = product
+        }
+        return bySKU.values.sorted { $0.units != $1.units ? $0.units > $1.units : $0.sku < $1.sku }
+    }
+
     /// Which days of a range are known, per account: Apple's Daily Sales report of that day is in
     /// the ledger (with sales, or "no sales"). Unknown days are gaps, never zeros.
     package struct Coverage: Sendable, Equatable {

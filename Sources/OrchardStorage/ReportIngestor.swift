@@ -155,6 +155,7 @@ package struct ReportIngestor: Sendable {
                         found: "rows for \(tally.days.count) days")
                 }
                 try await Self.upsertApps(tally.apps, accountID: accountID, on: connection)
+                try await Self.upsertProducts(tally.products, accountID: accountID, on: connection)
                 let factsWritten = ContinuousClock.now
                 logger.debug(
                     "facts written", metadata: ["rows": "\(tally.rows)", "seconds": "\(factsWritten - started)"])
@@ -258,6 +259,24 @@ package struct ReportIngestor: Sendable {
             storedName: try row.decode(column: "state", as: String.self),
             errorCode: try row.decode(column: "error_code", as: String?.self))
         return (state, try row.decode(column: "sha256", as: String?.self))
+    }
+
+    /// Keeps each in-app purchase's app, title and type (the newest report's).
+    private static func upsertProducts(
+        _ products: [String: ReportParseThread.Product], accountID: Int64, on connection: any SQLDatabase
+    ) async throws {
+        for (sku, product) in products.sorted(by: { $0.key < $1.key }) {
+            try await connection.raw(
+                """
+                INSERT INTO products (store_account_id, sku, app_sku, title, product_type)
+                VALUES (\(bind: accountID), \(bind: sku), \(bind: product.appSKU), \(bind: product.title),
+                    \(bind: product.productType))
+                ON CONFLICT (store_account_id, sku) DO UPDATE SET app_sku = excluded.app_sku,
+                    title = CASE WHEN excluded.title = '' THEN products.title ELSE excluded.title END,
+                    product_type = excluded.product_type
+                """
+            ).run()
+        }
     }
 
     private static func upsertApps(

@@ -39,10 +39,19 @@ final class ReportParseThread: Sendable {
         var title: String?
     }
 
+    /// An in-app purchase (or other non-app product) and the app it belongs to.
+    struct Product: Sendable, Equatable {
+        var appSKU: String
+        var title: String
+        var productType: String
+    }
+
     struct Tally: Sendable {
         var rows = 0
         var days = Set<ReportDate>()
         var apps: [String: AppName] = [:]
+        /// Products other than apps, by SKU: the dashboard lists an app's in-app purchases.
+        var products: [String: Product] = [:]
         /// The report's own daily rollups, when they could be added up on the way.
         var rollups: RollupRows?
     }
@@ -170,6 +179,7 @@ private struct FactEncoder {
     private var lastDayText = ""
     private var lastApp: [UInt8] = []
     private var lastAppRow: [UInt8] = []
+    private var lastProduct: [UInt8] = []
 
     init(backend: OrchardDatabase.Backend, reportID: Int64, file: String) {
         encoder = BulkEncoder(backend: backend, columnCount: ReportParseThread.factColumns.count)
@@ -215,10 +225,21 @@ private struct FactEncoder {
                 tally.apps[Self.string(appSKU)] = .init(
                     appleIdentifier: Self.string(row.appleIdentifier), title: Self.string(row.title))
             }
-        } else if !appSKU.elementsEqual(lastApp) {
-            lastApp = Array(appSKU)
-            let sku = Self.string(appSKU)
-            if tally.apps[sku] == nil { tally.apps[sku] = .init() }
+        } else {
+            if !appSKU.elementsEqual(lastApp) {
+                lastApp = Array(appSKU)
+                let sku = Self.string(appSKU)
+                if tally.apps[sku] == nil { tally.apps[sku] = .init() }
+            }
+            if !row.sku.elementsEqual(lastProduct) {
+                lastProduct = Array(row.sku)
+                let sku = Self.string(row.sku)
+                if tally.products[sku] == nil {
+                    tally.products[sku] = .init(
+                        appSKU: Self.string(appSKU), title: Self.string(row.title),
+                        productType: Self.string(row.productType))
+                }
+            }
         }
         tally.rows += 1
         return encoder.endRow()

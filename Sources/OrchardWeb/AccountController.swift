@@ -6,6 +6,8 @@ import OrchardStorage
 /// The account pages: sign up, sign in, sign out, settings and API tokens.
 struct AccountController: Sendable {
     let accounts: Accounts
+    /// The currencies a user may show their figures in (those with a current ECB rate, and the euro).
+    let currencies: @Sendable () async throws -> [String]
 
     struct CredentialsForm: Decodable {
         let email: String
@@ -72,7 +74,8 @@ struct AccountController: Sendable {
         }
         router.get(SiteRoute.account.pattern) { request, context in
             AccountPage.settings(
-                user: try context.requireUser(), model: .init(), frame: PageFrame(context, request: request))
+                user: try context.requireUser(), model: .init(currencies: try await currencies()),
+                frame: PageFrame(context, request: request))
         }
         router.post(SiteRoute.changePassword.pattern) { request, context in
             let user = try context.requireUser()

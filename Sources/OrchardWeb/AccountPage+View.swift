@@ -8,6 +8,7 @@ import Plot
 enum AccountPage {
     struct PasswordModel {
         var error: WebError?
+        var currencies: [String] = []
     }
 
     static func settings(user: User, model: PasswordModel, frame: PageFrame) -> HTMLPage {
@@ -24,6 +25,32 @@ enum AccountPage {
                     .class("status"),
                     .dt("E-mail address"), .dd(.text(user.email)),
                     .dt("Role"), .dd(.text(user.role == .operator ? "Operator" : "Member"))),
+                .if(
+                    !model.currencies.isEmpty,
+                    .group(
+                        .h2("Currency"),
+                        frame.form(
+                            .changeCurrency,
+                            .label(.for("currency"), "Show money in"),
+                            .select(
+                                .id("currency"), .attribute(named: "name", value: "currency"),
+                                .group(
+                                    model.currencies.map { code in
+                                        .element(
+                                            named: "option",
+                                            nodes: [
+                                                .attribute(named: "value", value: code),
+                                                code == user.currency
+                                                    ? .attribute(named: "selected", value: "selected") : .empty,
+                                                .text(code),
+                                            ])
+                                    })),
+                            .p(
+                                .class("hint"),
+                                .text(
+                                    "Sales and proceeds are converted with the ECB reference rate of each report day. "
+                                        + "Amounts in a currency the ECB does not publish stay in their own currency.")),
+                            .div(.class("actions"), .button(.type(.submit), .text("Save currency")))))),
                 .h2("Change password"),
                 frame.form(
                     .changePassword,

@@ -71,12 +71,15 @@ func buildRouter(
     metrics?.addRoutes(to: router)
     HealthController(database: database, migrations: migrations).addRoutes(to: router)
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
-    AccountController(accounts: accounts).addRoutes(to: router)
     AuthAPIController(accounts: accounts).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { request, _ in Script.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
     let storeMetrics = StoreMetrics(
         store: MetricsStore(database: database), apps: VisibleAppStore(database: database), now: now)
+    AccountController(
+        accounts: accounts,
+        currencies: { try await storeMetrics.store.currencies(on: storeMetrics.latestReportDay) }
+    ).addRoutes(to: router)
     StoreMetricsAPIController(metrics: storeMetrics, users: UserStore(database: database)).addRoutes(to: router)
     DashboardController(
         metrics: storeMetrics, integrations: IntegrationStore(database: database),

@@ -78,6 +78,7 @@ struct DashboardController: Sendable {
         model.series = series.first
         model.coverage = coverage
         model.scope = scope.accounts
+        if question.app != nil { model.products = try await metrics.store.products(query) }
         for dimension in [MetricSlices.Dimension.app, .country, .device] {
             let rows = try await metrics.store.rows(query, groupBy: dimension, byDay: false)
             model.breakdowns[dimension] = rows.sorted {

@@ -23,6 +23,8 @@ enum DashboardPage {
         var series: StoreMetrics.Series?
         var coverage: MetricsStore.Coverage?
         var breakdowns: [MetricSlices.Dimension: [MetricsStore.Row]] = [:]
+        /// The in-app purchases of the app of an app's page.
+        var products: [MetricsStore.ProductRow] = []
         /// Why the link's parameters were not used.
         var problem: String?
 
@@ -92,6 +94,7 @@ enum DashboardPage {
                         cardList(model),
                         chart(model),
                         breakdowns(model),
+                        products(model),
                         exports(question))))
     }
 
@@ -283,12 +286,28 @@ enum DashboardPage {
                         .href(SiteRoute.dashboard.path + question.queryString(["metric": metric.rawValue])),
                         .if(selected, .attribute(named: "aria-current", value: "true")),
                         .attribute(named: "title", value: definition(metric)),
-                        .span(.class("card-name"), .text(name(metric)), .span(.class("info"), .text(" ⓘ"))),
                         .span(
-                            .class("figure num"),
-                            .text(Figures.value(value, metric: metric, currency: question.currency))),
+                            .class("card-name"), .text(name(metric)),
+                            .span(.class("info"), .attribute(named: "aria-hidden", value: "true"), .text("i"))),
+                        figure(value, metric: metric, currency: question.currency),
                         delta(value, before, metric: metric)))
             })
+    }
+
+    /// A card's figure: exact, or for a million and more of money a short form with the exact amount
+    /// on hover (the table, the CSV and the API have it to the cent).
+    private static func figure(_ value: Double, metric: MetricsStore.Metric, currency: String) -> Node<
+        HTML.AnchorContext
+    > {
+        let exact = Figures.value(value, metric: metric, currency: currency)
+        guard metric.isMoney, abs(value) >= 1_000_000 else { return .span(.class("figure num"), .text(exact)) }
+        var short = Figures.money(value / 1_000_000, currency)
+        if short.hasSuffix(" " + currency) {
+            short = String(short.dropLast(currency.count + 1)) + "M " + currency
+        } else {
+            short += "M"
+        }
+        return .span(.class("figure num"), .attribute(named: "title", value: exact), .text(short))
     }
 
     /// The change against the previous period: an arrow, a sign and a colour (never colour alone).
@@ -450,6 +469,7 @@ enum DashboardPage {
                                         .class("num"),
                                         .text(Figures.value(value, metric: metric, currency: question.currency))),
                                     .td(
+                                        .class("share"),
                                         // A progress bar draws the share without an inline style (the CSP forbids them).
                                         .element(
                                             named: "progress",
@@ -464,7 +484,49 @@ enum DashboardPage {
                                         .text(
                                             metric == .proceeds
                                                 ? Figures.count(row.totals.value(of: .downloads))
-                                                : Figures.money(row.totals.value(of: .proceeds), question.currency))))
+                                                : Figures.compact(
+                                                    row.totals.value(of: .proceeds), metric: .proceeds,
+                                                    currency: question.currency))))
+                            }))))
+    }
+
+    // MARK: - In-app purchases
+
+    private static func products(_ model: Model) -> Node<HTML.BodyContext> {
+        guard model.question.app != nil else { return .empty }
+        let currency = model.question.currency
+        let filtered = model.question.country != nil || model.question.device != nil
+        return .section(
+            .class("panel"),
+            .h2("In-app purchases"),
+            .if(
+                filtered, .p(.class("hint"), .text("Every country and device: the filters apply to the figures above."))
+            ),
+            model.products.isEmpty
+                ? .p(.class("hint"), .text("No in-app purchases in this range."))
+                : .div(
+                    .class("scroll"),
+                    .table(
+                        .thead(
+                            .tr(
+                                .th("Product"), .th("SKU"), .th(.class("num"), .text("Units")),
+                                .th(.class("num"), .text("Returns")), .th(.class("num"), .text("Sales")),
+                                .th(.class("num"), .text("Proceeds")))),
+                        .tbody(
+                            .forEach(model.products) { product in
+                                .tr(
+                                    .td(.text(product.title.isEmpty ? "—" : product.title)),
+                                    .td(.code(.text(product.sku))),
+                                    .td(.class("num"), .text(Figures.count(Double(product.units)))),
+                                    .td(.class("num"), .text(Figures.count(Double(product.returns)))),
+                                    .td(.class("num"), .text(Figures.money(product.sales / 1_000_000, currency))),
+                                    .td(
+                                        .class("num"),
+                                        .text(
+                                            Figures.money(product.proceeds / 1_000_000, currency)
+                                                + product.unconvertedProceeds.sorted { $0.key < $1.key }.map {
+                                                    " + " + Figures.decimal(micros: $0.value) + " " + $0.key
+                                                }.joined())))
                             }))))
     }
 

@@ -292,14 +292,11 @@ enum Figures {
         let cents = Int64((value * 100).rounded(.toNearestOrEven))
         let text = grouped(String(cents.magnitude / 100), negative: false) + "." + twoDigits(cents.magnitude % 100)
         let sign = cents < 0 ? "−" : ""
-        switch currency {
-        case "USD": return sign + "$" + text
-        case "EUR": return sign + "€" + text
-        case "GBP": return sign + "£" + text
-        case "JPY": return sign + "¥" + text
-        default: return sign + text + " " + currency
-        }
+        guard let symbol = symbols[currency] else { return sign + text + " " + currency }
+        return sign + symbol + text
     }
+
+    static let symbols = ["USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"]
 
     /// A metric's value for people.
     static func value(_ value: Double, metric: MetricsStore.Metric, currency: String) -> String {
@@ -310,7 +307,7 @@ enum Figures {
     static func compact(_ value: Double, metric: MetricsStore.Metric, currency: String) -> String {
         let magnitude = abs(value)
         let (scaled, suffix): (Double, String) =
-            magnitude >= 1_000_000 ? (value / 1_000_000, "M") : magnitude >= 10_000 ? (value / 1_000, "k") : (value, "")
+            magnitude >= 1_000_000 ? (value / 1_000_000, "M") : magnitude >= 1_000 ? (value / 1_000, "k") : (value, "")
         var number: String
         if suffix.isEmpty {
             number =
@@ -321,9 +318,10 @@ enum Figures {
         }
         number = String(format: "%.1f", scaled)
         if number.hasSuffix(".0") { number.removeLast(2) }
-        return metric.isMoney
-            ? (currency == "USD" ? "$" : "") + number + suffix + (currency == "USD" ? "" : " " + currency)
-            : number + suffix
+        guard metric.isMoney else { return number + suffix }
+        let symbol = symbols[currency]
+        return (value < 0 ? "−" : "") + (symbol ?? "") + number.replacingOccurrences(of: "-", with: "") + suffix
+            + (symbol == nil ? " " + currency : "")
     }
 
     private static func twoDigits(_ value: UInt64) -> String { value < 10 ? "0\(value)" : "\(value)" }

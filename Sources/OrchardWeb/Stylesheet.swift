@@ -129,14 +129,17 @@ enum Stylesheet {
         .notice { border: 1px solid var(--line); border-left: 4px solid var(--warn); border-radius: var(--radius);
           padding: .6rem var(--gap); margin-bottom: var(--gap); background: var(--panel); }
         .notice.removed { border-left-color: var(--bad); }
-        ul.cards { list-style: none; padding: 0; margin: 0 0 var(--gap); display: grid; gap: .75rem;
-          grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); }
+        ul.cards { list-style: none; padding: 0; margin: 0 0 var(--gap); display: grid; gap: .6rem;
+          grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); }
         .card a { display: flex; flex-direction: column; gap: .2rem; height: 100%; padding: .75rem .9rem;
           border: 1px solid var(--line); border-radius: var(--radius); background: var(--panel); color: var(--fg);
           text-decoration: none; }
         .card.selected a { border-color: var(--accent); box-shadow: inset 0 0 0 1px var(--accent); }
-        .card-name { color: var(--muted); font-size: .875rem; } .card .info { font-size: .75rem; }
-        .figure { font-size: 1.5rem; font-weight: 650; font-variant-numeric: tabular-nums; letter-spacing: -.01em; }
+        .card-name { color: var(--muted); font-size: .875rem; }
+        .card .info { display: inline-grid; place-items: center; width: 1rem; height: 1rem; margin-left: .3rem;
+          border: 1px solid currentColor; border-radius: 50%; font-size: .65rem; font-weight: 700; }
+        .figure { font-size: 1.4rem; font-weight: 650; font-variant-numeric: tabular-nums; letter-spacing: -.01em;
+          white-space: nowrap; }
         .num { font-variant-numeric: tabular-nums; }
         .delta { font-size: .8rem; font-weight: 600; } .delta.up { color: var(--good); }
         .delta.down { color: var(--bad); } .delta.flat { color: var(--muted); font-weight: 400; }
@@ -144,10 +147,12 @@ enum Stylesheet {
         .panel h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
         .intervals { display: flex; gap: .25rem; }
         .chart-panel .chart { position: relative; margin: .5rem 0; }
-        .breakdowns { display: grid; gap: var(--gap); grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); }
-        .breakdowns .panel { margin: 0; } .breakdowns td, .breakdowns th { padding: .35rem .4rem; }
-        progress.share { width: 5rem; height: .55rem; }
+        .breakdowns { display: grid; gap: var(--gap); grid-template-columns: repeat(auto-fit, minmax(21rem, 1fr)); }
+        .breakdowns .panel { margin: 0; padding: .75rem; } .breakdowns table { font-size: .875rem; }
+        .breakdowns td, .breakdowns th { padding: .35rem .3rem; } .breakdowns td.share { white-space: nowrap; }
+        progress.share { width: 3rem; height: .5rem; }
         .scroll { overflow-x: auto; }
+        @media (max-width: 40rem) { .chart-panel .chart { overflow-x: auto; } svg.chart { min-width: 36rem; } }
         .exports { margin-top: var(--gap); font-size: .9rem; }
         ul.plain { list-style: none; padding: 0; text-align: left; display: inline-block; }
         ul.plain li { margin: .4rem 0; }

@@ -6,6 +6,7 @@ import ArgumentParser
 struct OrchardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orchard-bench",
-        abstract: "Benchmarks and fault drills of Orchard's sync engine against Connect Sandbox.",
-        subcommands: [DailySyncBenchmark.self, ChaosDrill.self])
+        abstract:
+            "Benchmarks and fault drills of Orchard: the sync engine against Connect Sandbox, the metrics read path.",
+        subcommands: [DailySyncBenchmark.self, ChaosDrill.self, MetricsBenchmark.self])
 }

@@ -201,6 +201,11 @@ struct DashboardTests {
                 let app = try await browser.request("/dashboard?\(Self.range)&app=NOTES&metric=proceeds")
                 #expect(app.status == .ok)
                 #expect(app.text.contains("<h1>Nimble Notes</h1>"))
+                // Its in-app purchase, by title and SKU: 2 units, 2 × 2.10 = 4.20 of proceeds.
+                #expect(
+                    app.text.contains(
+                        "<td>Pro</td><td><code>NOTES.PRO</code></td><td class=\"num\">2</td><td class=\"num\">0</td>"
+                            + "<td class=\"num\">$5.98</td><td class=\"num\">$4.20</td>"))
 
                 let typo = try await browser.request("/dashboard?from=yesterday")
                 #expect(typo.status == .ok)

@@ -11,6 +11,9 @@ import SQLKit
 /// - `fx_days`: for each currency and calendar day, the ECB rate that applies (units per euro) and the
 ///   day it was published, so a query converts with one join.
 /// - `users.currency`: the currency a user's figures are shown in.
+/// - `products` and `product_slices`: each in-app purchase's app, title and type, and its units and
+///   money per day (in euros where a rate applies), for an app's page. Facts ingested before this
+///   migration have no titles; `orchard reparse` fills them.
 struct MetricSlicesAndBaseCurrency: Migration {
     let version = 7
     let name = "metric slices in euros, per-day exchange rates, a user's base currency"
@@ -53,6 +56,35 @@ struct MetricSlicesAndBaseCurrency: Migration {
             )
             """,
             "ALTER TABLE users ADD COLUMN currency \(ddl.text) NOT NULL DEFAULT 'USD'",
+            """
+            CREATE TABLE products (
+                store_account_id \(ddl.bigint) NOT NULL REFERENCES store_accounts(id) ON DELETE CASCADE,
+                sku \(ddl.text) NOT NULL,
+                app_sku \(ddl.text) NOT NULL,
+                title \(ddl.text) NOT NULL,
+                product_type \(ddl.text) NOT NULL,
+                PRIMARY KEY (store_account_id, sku)
+            )
+            """,
+            """
+            CREATE TABLE product_slices (
+                store_account_id \(ddl.bigint) NOT NULL,
+                app_sku \(ddl.keyText) NOT NULL,
+                sku \(ddl.keyText) NOT NULL,
+                day \(ddl.keyText) NOT NULL,
+                proceeds_currency \(ddl.keyText) NOT NULL,
+                customer_currency \(ddl.keyText) NOT NULL,
+                units \(ddl.bigint) NOT NULL,
+                returns \(ddl.bigint) NOT NULL,
+                proceeds_micros \(ddl.bigint) NOT NULL,
+                sales_micros \(ddl.bigint) NOT NULL,
+                rate_day \(ddl.text)
+            )
+            """,
+            """
+            CREATE UNIQUE INDEX product_slices_grain ON product_slices
+                (store_account_id, app_sku, day, sku, proceeds_currency, customer_currency)
+            """,
         ])
         try await FXDays.rebuild(on: database)
         let accounts = try await database.raw("SELECT id FROM store_accounts ORDER BY id").all().map {
@@ -60,6 +92,7 @@ struct MetricSlicesAndBaseCurrency: Migration {
         }
         for account in accounts {
             try await MetricSlices.rebuild(accountID: account, days: nil, on: database)
+            try await MetricSlices.rebuildProducts(accountID: account, days: nil, on: database)
         }
     }
 }

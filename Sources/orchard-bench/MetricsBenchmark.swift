@@ -1,0 +1,396 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OrchardCore
+import OrchardStorage
+import OrchardWeb
+import SQLKit
+import SalesReports
+
+/// The dashboard's read path under load (issue 12): years of daily rollups for many apps, countries
+/// and devices, then the metrics API and the overview page measured with wrk, and the same question
+/// asked naively of the raw facts.
+struct MetricsBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Metrics API and dashboard latency and throughput over years of rollups (wrk).",
+        discussion: """
+            The database at --database-url is filled once (rollups, report ledger, metric slices, one year of
+            raw facts for the naive baseline) and reused by later runs. Needs wrk on the PATH.
+            """)
+
+    @Option(help: "sqlite:///path or postgres://… (filled on the first run).") var databaseURL: String
+    @Option(help: "Store accounts (the user has all of them).") var accounts = 5
+    @Option(help: "Apps per account.") var apps = 10
+    @Option(help: "Countries.") var countries = 175
+    @Option(help: "Devices.") var devices = 5
+    @Option(help: "Days of history.") var days = 1_095
+    @Option(help: "wrk connections.") var connections = 64
+    @Option(help: "Seconds per wrk run.") var seconds = 10
+    @Option(help: "wrk runs per endpoint (the median is reported).") var runs = 3
+    @Option(help: "Days of raw facts for the naive baseline (0: skip it).") var factDays = 365
+
+    static let deviceNames = ["iPhone", "iPad", "Desktop", "Apple TV", "iPod touch", "Apple Watch", "Vision"]
+    /// ECB currencies, and a few Apple pays in that the ECB does not publish (shown unconverted).
+    static let currencies = [
+        "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "TRY", "INR", "CNY",
+        "KRW", "BRL", "MXN", "ZAR", "SGD", "HKD", "NZD", "ILS", "THB", "IDR", "PHP", "MYR", "SAR", "AED",
+    ]
+
+    func run() async throws {
+        var logger = Logger(label: "orchard.bench")
+        logger.logLevel = .warning
+        guard let url = DatabaseURL(parsing: databaseURL) else {
+            throw ValidationError("--database-url is sqlite:///path or postgres://…")
+        }
+        let database = try await OrchardDatabase.open(url, maxConnections: 8, logger: logger)
+        do {
+            try await measure(database, logger: logger)
+            try await database.close()
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    private func measure(_ database: OrchardDatabase, logger: Logger) async throws {
+        _ = try await MigrationRunner(logger: logger).run(on: database)
+        let rates = try await FXRateStore(database: database).loadShippedRates()
+        if rates > 0 { print("loaded \(rates) shipped ECB rates") }
+        let last = ReportDate(year: 2026, month: 10, day: 29)!
+        let first = last.adding(days: -(days - 1))
+        let filled = try await database.withConnection {
+            try await $0.raw("SELECT COUNT(*) AS n FROM store_accounts").first()!.decode(column: "n", as: Int.self)
+        }
+        if filled == 0 { try await fill(database, first: first, last: last) }
+        let counts = try await database.withConnection { connection in
+            (
+                try await connection.raw("SELECT COUNT(*) AS n FROM daily_rollups").first()!.decode(
+                    column: "n", as: Int.self),
+                try await connection.raw("SELECT COUNT(*) AS n FROM metric_slices").first()!.decode(
+                    column: "n", as: Int.self),
+                try await connection.raw("SELECT COUNT(*) AS n FROM sales_facts").first()!.decode(
+                    column: "n", as: Int.self)
+            )
+        }
+        print("database \(database.displayName): \(counts.0) rollups, \(counts.1) slices, \(counts.2) facts")
+
+        let user = try await UserStore(database: database).credentials(email: "bench@orchard.example")!.user
+        let sessions = SessionStore(database: database)
+        let (_, token) = try await sessions.issueToken(userID: user.id, name: "bench", now: Date())
+        let session = try await sessions.start(userID: user.id, now: Date(), lifetime: 86_400)
+
+        // The year to ask about, and a "today" that makes it the last 365 report days.
+        let yearFrom = last.adding(days: -364)
+        let now = Date(timeIntervalSince1970: Double(last.dayNumber + 1) * 86_400 + 3_600)
+        var settings = Settings()
+        settings.port = 0
+        let portBox = PortBox()
+        let app = buildApplication(
+            settings: settings, database: database, logger: logger, now: { now },
+            onServerRunning: { port in await portBox.set(port) })
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        let port = try await portBox.wait()
+        let base = "http://127.0.0.1:\(port)"
+        let range = "from=\(yearFrom.isoText)&to=\(last.isoText)"
+        let targets: [(String, String, String)] = [
+            ("summary, 1 year", "/api/v1/metrics/summary?\(range)", "Authorization: Bearer \(token)"),
+            (
+                "timeseries, 1 year by day", "/api/v1/metrics/timeseries?\(range)&metric=proceeds",
+                "Authorization: Bearer \(token)"
+            ),
+            ("overview page, 1 year", "/dashboard?\(range)", "Cookie: orchard_session=\(session)"),
+        ]
+        for (name, path, header) in targets {
+            // One client, one request after another: the latency a single user sees.
+            let single = try wrk(url: base + path, header: header, connections: 1, threads: 1)
+            guard single.errors == 0 else { throw ValidationError("\(path) answered with errors") }
+            var results: [WrkResult] = []
+            for _ in 0..<runs {
+                results.append(try wrk(url: base + path, header: header, connections: connections, threads: 2))
+            }
+            let throughput = results.map(\.requestsPerSecond).sorted()[results.count / 2]
+            let p99 = results.map(\.p99Milliseconds).sorted()[results.count / 2]
+            let p50 = results.map(\.p50Milliseconds).sorted()[results.count / 2]
+            print(
+                """
+                \(name): one client p50 \(format(single.p50Milliseconds)) ms, p99 \(format(single.p99Milliseconds)) ms; \
+                wrk -c\(connections) median of \(runs): \(format(throughput)) req/s, p50 \(format(p50)) ms, \
+                p99 \(format(p99)) ms (runs: \(results.map { format($0.requestsPerSecond) }.joined(separator: ", ")) req/s; \
+                errors \(results.map(\.errors).reduce(0, +)))
+                """)
+        }
+
+        // The same question of the raw facts, naively: the slices' query against a GROUP BY of a year of facts.
+        guard factDays > 0 else { return }
+        let readable = try await MetricsStore(database: database).visibleAccounts(userID: user.id).map(\.id)
+        let query = MetricsStore.Query(accountIDs: readable, from: yearFrom, to: last, currency: "USD")
+        var sliced: [Double] = []
+        var naive: [Double] = []
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            _ = try await MetricsStore(database: database).totals(query)
+            sliced.append((ContinuousClock.now - started).milliseconds)
+        }
+        let ids = readable.map(String.init).joined(separator: ", ")
+        for _ in 0..<3 {
+            let started = ContinuousClock.now
+            _ = try await database.withConnection { connection in
+                try await connection.raw(
+                    """
+                    SELECT f.day, f.proceeds_currency, f.customer_currency,
+                        SUM(CASE WHEN f.bucket = 'downloads' THEN f.units ELSE 0 END) AS downloads,
+                        SUM(CASE WHEN f.bucket = 'redownloads' THEN f.units ELSE 0 END) AS redownloads,
+                        SUM(CASE WHEN f.bucket = 'updates' THEN f.units ELSE 0 END) AS updates,
+                        SUM(CASE WHEN f.bucket = 'inAppPurchases' THEN f.units ELSE 0 END) AS iap,
+                        SUM(CASE WHEN f.units < 0 THEN -f.units ELSE 0 END) AS returns,
+                        SUM(f.proceeds_micros) AS proceeds, SUM(f.sales_micros) AS sales
+                    FROM sales_facts f JOIN report_ledger l ON l.id = f.report_id
+                    WHERE l.store_account_id IN (\(unsafeRaw: ids))
+                        AND f.day BETWEEN \(bind: yearFrom.isoText) AND \(bind: last.isoText)
+                    GROUP BY f.day, f.proceeds_currency, f.customer_currency
+                    """
+                ).all().count
+            }
+            naive.append((ContinuousClock.now - started).milliseconds)
+        }
+        let slicedMedian = sliced.sorted()[sliced.count / 2]
+        let naiveMedian = naive.sorted()[naive.count / 2]
+        print(
+            """
+            summary of 1 year in SQL: slices \(format(slicedMedian)) ms (median of 5), naive GROUP BY over \
+            \(counts.2) raw facts \(format(naiveMedian)) ms (median of 3), ratio \(format(naiveMedian / slicedMedian))×
+            """)
+    }
+
+    private func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.0f", value) }
+
+    struct WrkResult {
+        var requestsPerSecond: Double
+        var p50Milliseconds: Double
+        var p99Milliseconds: Double
+        var errors: Int
+    }
+
+    /// Runs wrk with its latency distribution and reads requests/s, p50 and p99 from its report.
+    private func wrk(url: String, header: String, connections: Int, threads: Int) throws -> WrkResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "wrk", "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", header, url,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        func milliseconds(_ text: Substring) -> Double {
+            let value = Double(text.filter { $0.isNumber || $0 == "." }) ?? .nan
+            if text.hasSuffix("us") { return value / 1_000 }
+            if text.hasSuffix("ms") { return value }
+            if text.hasSuffix("s") { return value * 1_000 }
+            return value
+        }
+        var result = WrkResult(requestsPerSecond: .nan, p50Milliseconds: .nan, p99Milliseconds: .nan, errors: 0)
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.first == "Requests/sec:", fields.count > 1 {
+                result.requestsPerSecond = Double(fields[1]) ?? .nan
+            }
+            if fields.first == "50%", fields.count > 1 { result.p50Milliseconds = milliseconds(fields[1]) }
+            if fields.first == "99%", fields.count > 1 { result.p99Milliseconds = milliseconds(fields[1]) }
+            if fields.first == "Non-2xx" || fields.first == "Socket" { result.errors += 1 }
+        }
+        guard !result.requestsPerSecond.isNaN else { throw ValidationError("wrk said: \(output)") }
+        return result
+    }
+
+    /// Accounts with an active integration of one user; rollups, ledger and slices for every day; raw
+    /// facts for the last `factDays` days.
+    private func fill(_ database: OrchardDatabase, first: ReportDate, last: ReportDate) async throws {
+        let started = ContinuousClock.now
+        let now = Date()
+        let user = try await UserStore(database: database).create(
+            email: "bench@orchard.example", passwordHash: "-", now: now)
+        let stores = StoreAccountStore(database: database)
+        let integrations = IntegrationStore(database: database)
+        var ids: [Int64] = []
+        for index in 0..<accounts {
+            let number = String(8_000_000 + index)
+            let account = try await stores.upsert(number: number, name: "Bench \(index + 1)", vendors: [], now: now)
+            _ = try await stores.markAccessible(number: number, now: now)
+            _ = try await integrations.create(userID: user.id, accountNumber: number, now: now)
+            ids.append(account.id)
+        }
+        let countryCodes = (0..<countries).map { index in
+            let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            return String([letters[index / 26 % 26], letters[index % 26]])
+        }
+        let deviceNames = (0..<devices).map { Self.deviceNames[$0 % Self.deviceNames.count] }
+        var rows = 0
+        for (accountIndex, id) in ids.enumerated() {
+            // A month per transaction keeps the write-ahead log small.
+            var start = first
+            while start <= last {
+                let from = start
+                let to = min(from.adding(days: 29), last)
+                let chunkRows = try await database.withDriverTransaction { driver, connection in
+                    var ledger: [SQLQueryString] = []
+                    var day = from
+                    while day <= to {
+                        ledger.append(
+                            """
+                            (\(bind: id), 'V\(unsafeRaw: String(accountIndex))', 'Sales', 'Summary', 'Daily', \
+                            \(bind: day.isoText), '1_0', 'fetched', 0, 'bench')
+                            """)
+                        day = day.adding(days: 1)
+                    }
+                    try await connection.raw(
+                        """
+                        INSERT INTO report_ledger (store_account_id, vendor, report_type, report_subtype, frequency,
+                            report_date, version, state, row_count, sha256) VALUES
+                        """ + " " + ledger.joined(separator: ", ")
+                    ).run()
+                    var writer = BulkWriter(connection: driver, table: "daily_rollups", columns: Self.rollupColumns)
+                    do {
+                        day = from
+                        while day <= to {
+                            for app in 0..<apps {
+                                for (countryIndex, country) in countryCodes.enumerated() {
+                                    let currency = Self.currencies[countryIndex % Self.currencies.count]
+                                    for (deviceIndex, device) in deviceNames.enumerated() {
+                                        let seed = (day.dayNumber &* 31 &+ app &* 7 &+ countryIndex &* 3 &+ deviceIndex)
+                                        let downloads = Int64(seed % 17)
+                                        let purchases = Int64(seed % 5)
+                                        try await writer.append([
+                                            .integer(id), .text("APP\(accountIndex)-\(app)"), .text(day.isoText),
+                                            .text(country), .text(device), .text(currency), .text(currency),
+                                            .integer(downloads), .integer(Int64(seed % 4)), .integer(Int64(seed % 23)),
+                                            .integer(purchases), .integer(0), .integer(0),
+                                            .integer(Int64(seed % 97 == 0 ? 1 : 0)),
+                                            .integer(purchases * 2_100_000), .integer(purchases * 2_990_000),
+                                        ])
+                                    }
+                                }
+                            }
+                            day = day.adding(days: 1)
+                        }
+                        try await writer.flush()
+                    } catch {
+                        await writer.abandon()
+                        throw error
+                    }
+                    return writer.written
+                }
+                rows += chunkRows
+                start = to.adding(days: 1)
+            }
+            print(
+                "account \(accountIndex + 1)/\(ids.count): \(rows) rollup rows, \(format((ContinuousClock.now - started).seconds)) s"
+            )
+        }
+        let slicing = ContinuousClock.now
+        for id in ids { try await MetricSlices.rebuildAll(accountID: id, database: database) }
+        print("metric slices built in \(format((ContinuousClock.now - slicing).seconds)) s")
+        guard factDays > 0 else { return }
+        // Raw facts of the last `factDays` days, one per rollup row (what a naive dashboard would group).
+        let facting = ContinuousClock.now
+        let factFrom = last.adding(days: -(factDays - 1))
+        for id in ids {
+            var start = factFrom
+            while start <= last {
+                let from = start
+                let to = min(from.adding(days: 29), last)
+                try await database.withDriverTransaction { driver, connection in
+                    let reports = try await connection.raw(
+                        """
+                        SELECT id, report_date FROM report_ledger WHERE store_account_id = \(bind: id)
+                            AND report_date BETWEEN \(bind: from.isoText) AND \(bind: to.isoText)
+                        """
+                    ).all().map {
+                        (
+                            try $0.decode(column: "report_date", as: String.self),
+                            try $0.decode(column: "id", as: Int64.self)
+                        )
+                    }
+                    let reportOf = Dictionary(reports, uniquingKeysWith: { first, _ in first })
+                    let rollups = try await connection.raw(
+                        """
+                        SELECT app_sku, day, country, device, proceeds_currency, customer_currency, downloads,
+                            in_app_purchases, returns, proceeds_micros, sales_micros
+                        FROM daily_rollups WHERE store_account_id = \(bind: id)
+                            AND day BETWEEN \(bind: from.isoText) AND \(bind: to.isoText)
+                        """
+                    ).all()
+                    var writer = BulkWriter(
+                        connection: driver, table: "sales_facts",
+                        columns: [
+                            "report_id", "line", "day", "app_sku", "sku", "product_type", "bucket", "units",
+                            "proceeds_micros", "proceeds_currency", "sales_micros", "customer_currency", "country",
+                            "device",
+                        ])
+                    do {
+                        var line: Int64 = 0
+                        for row in rollups {
+                            let day = try row.decode(column: "day", as: String.self)
+                            line += 1
+                            let app = try row.decode(column: "app_sku", as: String.self)
+                            try await writer.append([
+                                .integer(reportOf[day] ?? 0), .integer(line), .text(day), .text(app), .text(app),
+                                .text("1"), .text("downloads"),
+                                .integer(try row.decode(column: "downloads", as: Int64.self)),
+                                .integer(try row.decode(column: "proceeds_micros", as: Int64.self)),
+                                .text(try row.decode(column: "proceeds_currency", as: String.self)),
+                                .integer(try row.decode(column: "sales_micros", as: Int64.self)),
+                                .text(try row.decode(column: "customer_currency", as: String.self)),
+                                .text(try row.decode(column: "country", as: String.self)),
+                                .text(try row.decode(column: "device", as: String.self)),
+                            ])
+                        }
+                        try await writer.flush()
+                    } catch {
+                        await writer.abandon()
+                        throw error
+                    }
+                }
+                start = to.adding(days: 1)
+            }
+        }
+        print("raw facts of \(factDays) days written in \(format((ContinuousClock.now - facting).seconds)) s")
+        if database.backend == .postgres {
+            try await database.withConnection { try await $0.raw("VACUUM ANALYZE").run() }
+        } else {
+            try await database.withConnection { try await $0.raw("ANALYZE").run() }
+        }
+    }
+
+    private static let rollupColumns = [
+        "store_account_id", "app_sku", "day", "country", "device", "proceeds_currency", "customer_currency",
+        "downloads", "redownloads", "updates", "in_app_purchases", "restores", "other", "returns", "proceeds_micros",
+        "sales_micros",
+    ]
+}
+
+/// The port the server took, handed from its start callback to the benchmark.
+actor PortBox {
+    private var port: Int?
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+
+    func set(_ port: Int) {
+        self.port = port
+        for waiter in waiters { waiter.resume(returning: port) }
+        waiters = []
+    }
+
+    func wait() async throws -> Int {
+        if let port { return port }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
+extension Duration {
+    var milliseconds: Double { seconds * 1_000 }
+}
