@@ -76,6 +76,12 @@ package enum DailyRollups {
         own: OwnRollups? = nil, freshStatistics: Bool = false, slices: Bool = true
     ) async throws {
         guard !days.isEmpty else { return }
+        if slices {
+            // Cached dashboard answers of this account are now stale (the row is locked already).
+            try await connection.raw(
+                "UPDATE store_accounts SET metrics_version = metrics_version + 1 WHERE id = \(bind: accountID)"
+            ).run()
+        }
         if backend == .postgres {
             // Enough memory to group a day's facts in a hash table instead of an on-disk sort; this
             // transaction only.

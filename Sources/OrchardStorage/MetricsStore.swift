@@ -9,9 +9,11 @@ package import SalesReports
 /// integration of theirs, or a removed one whose account is inside its retention period.
 package struct MetricsStore: Sendable {
     let database: OrchardDatabase
+    let cache: MetricsCache
 
-    package init(database: OrchardDatabase) {
+    package init(database: OrchardDatabase, cache: MetricsCache = MetricsCache()) {
         self.database = database
+        self.cache = cache
     }
 
     /// A store account a user may read, and why.
@@ -23,6 +25,8 @@ package struct MetricsStore: Sendable {
         package var status: String
         package var statusReason: String?
         package var revokedAt: Date?
+        /// Raised whenever the account's figures change: part of every cache key.
+        package var version: Int64 = 0
     }
 
     /// The accounts `userID` may read, by account number.
@@ -30,7 +34,7 @@ package struct MetricsStore: Sendable {
         try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT a.id, a.number, a.name, i.status, i.status_reason, a.revoked_at
+                SELECT a.id, a.number, a.name, i.status, i.status_reason, a.revoked_at, a.metrics_version
                 FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
                 WHERE i.user_id = \(bind: userID) AND (i.status = 'active'
                     OR (i.status = 'removed' AND a.access_state = 'revoked' AND a.purged_at IS NULL))
@@ -43,7 +47,8 @@ package struct MetricsStore: Sendable {
                     name: try row.decode(column: "name", as: String.self),
                     status: try row.decode(column: "status", as: String.self),
                     statusReason: try row.decode(column: "status_reason", as: String?.self),
-                    revokedAt: try row.decode(column: "revoked_at", as: Date?.self))
+                    revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
+                    version: try row.decode(column: "metrics_version", as: Int64.self))
             }
         }
     }
@@ -58,11 +63,14 @@ package struct MetricsStore: Sendable {
         package var country: String?
         package var device: String?
         package var currency: String
+        /// The accounts' data versions, in `accountIDs` order; answers are cached only when given.
+        package var versions: [Int64]?
 
         package init(
             accountIDs: [Int64], from: ReportDate, to: ReportDate, app: String? = nil, country: String? = nil,
-            device: String? = nil, currency: String = "USD"
+            device: String? = nil, currency: String = "USD", versions: [Int64]? = nil
         ) {
+            self.versions = versions
             self.accountIDs = accountIDs
             self.from = from
             self.to = to
@@ -78,6 +86,15 @@ package struct MetricsStore: Sendable {
             query.from = from
             query.to = to
             return query
+        }
+
+        /// The cache key of this question asked as `kind`, when the versions are known.
+        func key(_ kind: String) -> String? {
+            guard let versions, versions.count == accountIDs.count else { return nil }
+            let accounts = zip(accountIDs, versions).map { "\($0):\($1)" }.joined(separator: ",")
+            return [
+                kind, accounts, from.isoText, to.isoText, app ?? "", country ?? "", device ?? "", currency,
+            ].joined(separator: "\u{1F}")
         }
 
         var filters: [(MetricSlices.Dimension, String)] {
@@ -149,6 +166,16 @@ package struct MetricsStore: Sendable {
 
     /// Sums per key of `dimension` (and per day when `byDay`), sorted by key then day.
     package func rows(_ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool) async throws -> [Row] {
+        try await cache.value(
+            query.key("rows\u{1F}\(dimension?.rawValue ?? "")\u{1F}\(byDay)"), weight: { $0.count }
+        ) {
+            try await uncachedRows(query, groupBy: dimension, byDay: byDay)
+        }
+    }
+
+    private func uncachedRows(_ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool)
+        async throws -> [Row]
+    {
         guard !query.accountIDs.isEmpty, query.from <= query.to else { return [] }
         let grouping = dimension ?? .all
         // Slices answer directly when every filter is on the grouping's own dimension (or there is one
@@ -277,6 +304,10 @@ package struct MetricsStore: Sendable {
     /// The in-app purchases of `query.app` in the query's accounts and range (every country and
     /// device), most units first.
     package func products(_ query: Query) async throws -> [ProductRow] {
+        try await cache.value(query.key("products"), weight: { $0.count }) { try await uncachedProducts(query) }
+    }
+
+    private func uncachedProducts(_ query: Query) async throws -> [ProductRow] {
         guard let app = query.app, !query.accountIDs.isEmpty else { return [] }
         let target = query.currency
         let converted: SQLQueryString =
@@ -360,7 +391,16 @@ package struct MetricsStore: Sendable {
         }
     }
 
-    package func coverage(accountIDs: [Int64], from: ReportDate, to: ReportDate) async throws -> Coverage {
+    package func coverage(accountIDs: [Int64], from: ReportDate, to: ReportDate, versions: [Int64]? = nil)
+        async throws -> Coverage
+    {
+        let query = Query(accountIDs: accountIDs, from: from, to: to, currency: "", versions: versions)
+        return try await cache.value(query.key("coverage"), weight: { $0.partial.values.reduce(1) { $0 + $1.count } }) {
+            try await uncachedCoverage(accountIDs: accountIDs, from: from, to: to)
+        }
+    }
+
+    private func uncachedCoverage(accountIDs: [Int64], from: ReportDate, to: ReportDate) async throws -> Coverage {
         var coverage = Coverage(from: from, to: to, partial: [:], accountIDs: accountIDs)
         guard !accountIDs.isEmpty, from <= to else { return coverage }
         let known: SQLQueryString =

@@ -149,7 +149,23 @@ enum DashboardPage {
                 parts.append("partly unknown: some days are not fetched yet")
             }
         }
-        return .p(.class("range-line"), .text(parts.joined(separator: " · ")))
+        // With several accounts, each says how far it is complete when they differ.
+        let accounts = model.scope.compactMap { account in
+            model.coverage.map { (account, $0.completeThrough(account.id)) }
+        }
+        let differ = Set(accounts.map { $0.1?.isoText ?? "" }).count > 1
+        return .group(
+            .p(.class("range-line"), .text(parts.joined(separator: " · "))),
+            .if(
+                differ,
+                .p(
+                    .class("hint"),
+                    .text(
+                        accounts.map { account, through in
+                            "\(account.name): "
+                                + (through.map { "complete through \(Figures.day($0, year: false))" }
+                                    ?? "first day not fetched yet")
+                        }.joined(separator: " · ")))))
     }
 
     private static func picker(_ model: Model) -> Node<HTML.BodyContext> {
@@ -353,7 +369,12 @@ enum DashboardPage {
             let detail =
                 question.interval == .day
                 ? Figures.day(point.start) : Figures.range(max(point.start, question.from), end)
-            return Chart.Slot(label: label, detail: detail + (point.partial ? " (partly known)" : ""))
+            // Money says which day's ECB rate converted it (the older one when two were needed).
+            let rate = metric.isMoney ? point.totals?.firstRateDay.flatMap { ReportDate($0) } : nil
+            return Chart.Slot(
+                label: label,
+                detail: detail + (point.partial ? " (partly known)" : "")
+                    + (rate.map { " · ECB rate of \(Figures.day($0))" } ?? ""))
         }
         let known = series.points.compactMap(\.value)
         let chart = Chart(

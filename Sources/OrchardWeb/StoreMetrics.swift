@@ -197,7 +197,7 @@ struct StoreMetrics: Sendable {
     func query(_ question: MetricsQuestion, _ scope: Scope) -> MetricsStore.Query {
         MetricsStore.Query(
             accountIDs: scope.ids, from: question.from, to: question.to, app: question.app, country: question.country,
-            device: question.device, currency: question.currency)
+            device: question.device, currency: question.currency, versions: scope.accounts.map(\.version))
     }
 
     /// A series of values per interval: `nil` where no day of the interval is known (a gap).
@@ -218,7 +218,8 @@ struct StoreMetrics: Sendable {
     func series(
         _ question: MetricsQuestion, _ scope: Scope, groupBy: MetricSlices.Dimension?, keys: [String]? = nil
     ) async throws -> (series: [Series], coverage: MetricsStore.Coverage) {
-        let coverage = try await store.coverage(accountIDs: scope.ids, from: question.from, to: question.to)
+        let coverage = try await store.coverage(
+            accountIDs: scope.ids, from: question.from, to: question.to, versions: scope.accounts.map(\.version))
         let rows = try await store.rows(query(question, scope), groupBy: groupBy, byDay: true)
         var byKey: [String: [String: MetricsStore.Totals]] = [:]
         for row in rows where keys.map({ $0.contains(row.key ?? "") }) ?? true {

@@ -134,7 +134,8 @@ struct StoreMetricsAPIController: Sendable {
     func summary(_ question: MetricsQuestion, user: User) async throws -> Summary {
         let scope = try await metrics.scope(question, user: user)
         let totals = try await metrics.store.totals(metrics.query(question, scope))
-        let coverage = try await metrics.store.coverage(accountIDs: scope.ids, from: question.from, to: question.to)
+        let coverage = try await metrics.store.coverage(
+            accountIDs: scope.ids, from: question.from, to: question.to, versions: scope.accounts.map(\.version))
         return Summary(
             from: question.from.isoText, to: question.to.isoText, currency: question.currency, units: Units(totals),
             returns: totals.returns, proceeds: Figures.decimal(micros: totals.proceeds),

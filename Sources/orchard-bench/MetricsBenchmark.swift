@@ -31,6 +31,7 @@ struct MetricsBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds per wrk run.") var seconds = 10
     @Option(help: "wrk runs per endpoint (the median is reported).") var runs = 3
     @Option(help: "Days of raw facts for the naive baseline (0: skip it).") var factDays = 365
+    @Flag(help: "Fill the database and stop (measure in a later run, on a quiet machine).") var fillOnly = false
 
     static let deviceNames = ["iPhone", "iPad", "Desktop", "Apple TV", "iPod touch", "Apple Watch", "Vision"]
     /// ECB currencies, and a few Apple pays in that the ECB does not publish (shown unconverted).
@@ -58,7 +59,7 @@ struct MetricsBenchmark: AsyncParsableCommand {
     private func measure(_ database: OrchardDatabase, logger: Logger) async throws {
         _ = try await MigrationRunner(logger: logger).run(on: database)
         let rates = try await FXRateStore(database: database).loadShippedRates()
-        if rates > 0 { print("loaded \(rates) shipped ECB rates") }
+        if rates > 0 { say("loaded \(rates) shipped ECB rates") }
         let last = ReportDate(year: 2026, month: 10, day: 29)!
         let first = last.adding(days: -(days - 1))
         let filled = try await database.withConnection {
@@ -75,7 +76,8 @@ struct MetricsBenchmark: AsyncParsableCommand {
                     column: "n", as: Int.self)
             )
         }
-        print("database \(database.displayName): \(counts.0) rollups, \(counts.1) slices, \(counts.2) facts")
+        say("database \(database.displayName): \(counts.0) rollups, \(counts.1) slices, \(counts.2) facts")
+        if fillOnly { return }
 
         let user = try await UserStore(database: database).credentials(email: "bench@orchard.example")!.user
         let sessions = SessionStore(database: database)
@@ -105,6 +107,8 @@ struct MetricsBenchmark: AsyncParsableCommand {
             ("overview page, 1 year", "/dashboard?\(range)", "Cookie: orchard_session=\(session)"),
         ]
         for (name, path, header) in targets {
+            // The first request, before anything is cached (and again after every change of the data).
+            let cold = try curl(url: base + path, header: header)
             // One client, one request after another: the latency a single user sees.
             let single = try wrk(url: base + path, header: header, connections: 1, threads: 1)
             guard single.errors == 0 else { throw ValidationError("\(path) answered with errors") }
@@ -115,9 +119,9 @@ struct MetricsBenchmark: AsyncParsableCommand {
             let throughput = results.map(\.requestsPerSecond).sorted()[results.count / 2]
             let p99 = results.map(\.p99Milliseconds).sorted()[results.count / 2]
             let p50 = results.map(\.p50Milliseconds).sorted()[results.count / 2]
-            print(
+            say(
                 """
-                \(name): one client p50 \(format(single.p50Milliseconds)) ms, p99 \(format(single.p99Milliseconds)) ms; \
+                \(name): first (uncached) \(format(cold)) ms; one client p50 \(format(single.p50Milliseconds)) ms, p99 \(format(single.p99Milliseconds)) ms; \
                 wrk -c\(connections) median of \(runs): \(format(throughput)) req/s, p50 \(format(p50)) ms, \
                 p99 \(format(p99)) ms (runs: \(results.map { format($0.requestsPerSecond) }.joined(separator: ", ")) req/s; \
                 errors \(results.map(\.errors).reduce(0, +)))
@@ -157,9 +161,16 @@ struct MetricsBenchmark: AsyncParsableCommand {
             }
             naive.append((ContinuousClock.now - started).milliseconds)
         }
+        var countries: [Double] = []
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            _ = try await MetricsStore(database: database).rows(query, groupBy: .country, byDay: false)
+            countries.append((ContinuousClock.now - started).milliseconds)
+        }
+        say("top countries of 1 year in SQL, uncached: \(format(countries.sorted()[2])) ms (median of 5)")
         let slicedMedian = sliced.sorted()[sliced.count / 2]
         let naiveMedian = naive.sorted()[naive.count / 2]
-        print(
+        say(
             """
             summary of 1 year in SQL: slices \(format(slicedMedian)) ms (median of 5), naive GROUP BY over \
             \(counts.2) raw facts \(format(naiveMedian)) ms (median of 3), ratio \(format(naiveMedian / slicedMedian))×
@@ -167,6 +178,23 @@ struct MetricsBenchmark: AsyncParsableCommand {
     }
 
     private func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.0f", value) }
+
+    /// The time of one request in milliseconds, from curl.
+    private func curl(url: String, header: String) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", header, url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let fields = output.split(separator: " ")
+        guard fields.first == "200", let seconds = Double(fields.last ?? "") else {
+            throw ValidationError("\(url) answered \(output)")
+        }
+        return seconds * 1_000
+    }
 
     struct WrkResult {
         var requestsPerSecond: Double
@@ -288,13 +316,13 @@ struct MetricsBenchmark: AsyncParsableCommand {
                 rows += chunkRows
                 start = to.adding(days: 1)
             }
-            print(
+            say(
                 "account \(accountIndex + 1)/\(ids.count): \(rows) rollup rows, \(format((ContinuousClock.now - started).seconds)) s"
             )
         }
         let slicing = ContinuousClock.now
         for id in ids { try await MetricSlices.rebuildAll(accountID: id, database: database) }
-        print("metric slices built in \(format((ContinuousClock.now - slicing).seconds)) s")
+        say("metric slices built in \(format((ContinuousClock.now - slicing).seconds)) s")
         guard factDays > 0 else { return }
         // Raw facts of the last `factDays` days, one per rollup row (what a naive dashboard would group).
         let facting = ContinuousClock.now
@@ -359,7 +387,7 @@ struct MetricsBenchmark: AsyncParsableCommand {
                 start = to.adding(days: 1)
             }
         }
-        print("raw facts of \(factDays) days written in \(format((ContinuousClock.now - facting).seconds)) s")
+        say("raw facts of \(factDays) days written in \(format((ContinuousClock.now - facting).seconds)) s")
         if database.backend == .postgres {
             try await database.withConnection { try await $0.raw("VACUUM ANALYZE").run() }
         } else {
@@ -372,6 +400,11 @@ struct MetricsBenchmark: AsyncParsableCommand {
         "downloads", "redownloads", "updates", "in_app_purchases", "restores", "other", "returns", "proceeds_micros",
         "sales_micros",
     ]
+}
+
+/// A line on standard output at once (print buffers when the output is a file).
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// The port the server took, handed from its start callback to the benchmark.

@@ -103,6 +103,22 @@ struct DashboardTests {
                 #expect(iPad.first?["value"] as? Double == 4.2)
                 #expect(iPad.first?["partial"] as? Bool == true)
 
+                // The 28th arrives: the cached answer gives way to the new figures at once.
+                let late = directory.appendingPathComponent("late")
+                try FileManager.default.createDirectory(at: late, withIntermediateDirectories: true)
+                let lateRows = [
+                    SalesFileBuilder.row(
+                        sku: "NOTES", type: "1", units: 4, proceeds: "0.70", price: "0.99",
+                        day: Self.sold.adding(days: 1))
+                ]
+                _ = try await ReportIngestor(database: harness.database, rawStore: nil, logger: TestLogging.logger)
+                    .ingest(
+                        path: try SalesFileBuilder.write(lateRows, day: Self.sold.adding(days: 1), in: late),
+                        accountNumber: "1234", now: WebHarness.start)
+                let after = try await browser.request("/api/v1/metrics/summary?\(Self.range)", headers: ada)
+                #expect((after.json?["units"] as? [String: Int])?["downloads"] == 13)
+                #expect((after.json?["complete"] as? [String: Any])?["partial"] as? Bool == false)
+
                 // Eve has no integration of the account: nothing, and the account itself is not found.
                 let eveSummary = try await browser.request("/api/v1/metrics/summary?\(Self.range)", headers: eve)
                 #expect((eveSummary.json?["units"] as? [String: Int])?["downloads"] == 0)

@@ -56,6 +56,8 @@ struct MetricSlicesAndBaseCurrency: Migration {
             )
             """,
             "ALTER TABLE users ADD COLUMN currency \(ddl.text) NOT NULL DEFAULT 'USD'",
+            // Raised with every change of an account's figures: the key of cached answers.
+            "ALTER TABLE store_accounts ADD COLUMN metrics_version \(ddl.bigint) NOT NULL DEFAULT 0",
             """
             CREATE TABLE products (
                 store_account_id \(ddl.bigint) NOT NULL REFERENCES store_accounts(id) ON DELETE CASCADE,

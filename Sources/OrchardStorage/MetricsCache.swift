@@ -1,0 +1,58 @@
+import Synchronization
+
+/// Answers of ``MetricsStore`` kept in memory, keyed by the question and by the data version of each
+/// account it reads (`store_accounts.metrics_version`, raised in the transaction that changes the
+/// account's slices, and for every account when exchange rates are imported). A changed account
+/// gives a new key, so an answer is never stale; old keys age out. Each process has its own.
+package final class MetricsCache: Sendable {
+    private struct Entry {
+        var value: any Sendable
+        var weight: Int
+        var order: Int
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var weight = 0
+        var counter = 0
+    }
+
+    private let state = Mutex(State())
+    /// The rows all entries may hold together.
+    let capacity: Int
+
+    package init(capacity: Int = 2_000_000) {
+        self.capacity = capacity
+    }
+
+    /// The cached answer for `key`, or `compute`'s, kept when it weighs at most a tenth of the capacity.
+    func value<Value: Sendable>(
+        _ key: String?, weight: (Value) -> Int, compute: () async throws -> Value
+    ) async throws -> Value {
+        guard let key else { return try await compute() }
+        let found: Value? = state.withLock { state in
+            guard var entry = state.entries[key], let value = entry.value as? Value else { return nil }
+            state.counter += 1
+            entry.order = state.counter
+            state.entries[key] = entry
+            return value
+        }
+        if let found { return found }
+        let value = try await compute()
+        let cost = max(1, weight(value))
+        guard cost <= capacity / 10 else { return value }
+        state.withLock { state in
+            state.counter += 1
+            if let old = state.entries[key] { state.weight -= old.weight }
+            state.entries[key] = Entry(value: value, weight: cost, order: state.counter)
+            state.weight += cost
+            if state.weight > capacity || state.entries.count > 10_000 {
+                // Drop the least recently used half.
+                let keep = state.entries.sorted { $0.value.order > $1.value.order }.prefix(state.entries.count / 2)
+                state.entries = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+                state.weight = state.entries.values.reduce(0) { $0 + $1.weight }
+            }
+        }
+        return value
+    }
+}
