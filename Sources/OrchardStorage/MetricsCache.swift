@@ -26,7 +26,7 @@ package final class MetricsCache: Sendable {
     }
 
     /// The cached answer for `key`, or `compute`'s, kept when it weighs at most a tenth of the capacity.
-    func value<Value: Sendable>(
+    package func value<Value: Sendable>(
         _ key: String?, weight: (Value) -> Int, compute: () async throws -> Value
     ) async throws -> Value {
         guard let key else { return try await compute() }

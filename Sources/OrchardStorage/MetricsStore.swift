@@ -9,7 +9,7 @@ package import SalesReports
 /// integration of theirs, or a removed one whose account is inside its retention period.
 package struct MetricsStore: Sendable {
     let database: OrchardDatabase
-    let cache: MetricsCache
+    package let cache: MetricsCache
 
     package init(database: OrchardDatabase, cache: MetricsCache = MetricsCache()) {
         self.database = database

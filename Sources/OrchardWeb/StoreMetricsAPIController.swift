@@ -117,12 +117,16 @@ struct StoreMetricsAPIController: Sendable {
         router.get(SiteRoute.api(.metricsSummary).pattern) { request, context in
             let user = try context.requireUser()
             let question = try MetricsQuestion(request: request, user: user, latest: metrics.latestReportDay)
-            return try await summary(question, user: user)
+            let scope = try await metrics.scope(question, user: user)
+            return try await cachedJSON("summary", question, scope) { try await summary(question, scope: scope) }
         }
         router.get(SiteRoute.api(.metricsTimeseries).pattern) { request, context in
             let user = try context.requireUser()
             let question = try MetricsQuestion(request: request, user: user, latest: metrics.latestReportDay)
-            return try await timeseries(question, user: user)
+            let scope = try await metrics.scope(question, user: user)
+            return try await cachedJSON("timeseries", question, scope) {
+                try await timeseries(question, scope: scope, user: user)
+            }
         }
         router.get(SiteRoute.api(.metricsExport).pattern) { request, context in
             let user = try context.requireUser()
@@ -131,8 +135,33 @@ struct StoreMetricsAPIController: Sendable {
         }
     }
 
-    func summary(_ question: MetricsQuestion, user: User) async throws -> Summary {
-        let scope = try await metrics.scope(question, user: user)
+    /// The answer as JSON, encoded once per question and data version: the same accounts at the same
+    /// versions give the same bytes, whoever asks (the scope already holds only readable accounts).
+    private func cachedJSON<Answer: Encodable & Sendable>(
+        _ kind: String, _ question: MetricsQuestion, _ scope: StoreMetrics.Scope,
+        answer: () async throws -> Answer
+    ) async throws -> Response {
+        let accounts = scope.accounts.map { "\($0.id):\($0.version)" }.joined(separator: ",")
+        let key =
+            [
+                kind, accounts, question.from.isoText, question.to.isoText, question.app ?? "", question.country ?? "",
+                question.device ?? "", question.currency, question.metric.rawValue, question.interval.rawValue,
+                question.groupBy?.rawValue ?? "",
+            ].joined(separator: "\u{1F}")
+        let body = try await metrics.store.cache.value(key, weight: { $0.readableBytes / 64 }) {
+            ByteBuffer(bytes: try Self.encoder.encode(try await answer()))
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    func summary(_ question: MetricsQuestion, scope: StoreMetrics.Scope) async throws -> Summary {
         let totals = try await metrics.store.totals(metrics.query(question, scope))
         let coverage = try await metrics.store.coverage(
             accountIDs: scope.ids, from: question.from, to: question.to, versions: scope.accounts.map(\.version))
@@ -148,8 +177,7 @@ struct StoreMetricsAPIController: Sendable {
             })
     }
 
-    func timeseries(_ question: MetricsQuestion, user: User) async throws -> Timeseries {
-        let scope = try await metrics.scope(question, user: user)
+    func timeseries(_ question: MetricsQuestion, scope: StoreMetrics.Scope, user: User) async throws -> Timeseries {
         let (series, coverage) = try await metrics.series(question, scope, groupBy: question.groupBy)
         let titles: [String: String] =
             question.groupBy == .app
