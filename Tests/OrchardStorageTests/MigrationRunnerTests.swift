@@ -61,7 +61,15 @@ struct MigrationRunnerTests {
             // when
             async let one = runner.run(on: first)
             async let two = runner.run(on: second)
-            let reports = try await [one, two]
+            let reports: [MigrationRunner.Report]
+            do {
+                reports = try await [one, two]
+            } catch {
+                // Pools must be shut down before they are released, also when the runner failed.
+                try? await first.close()
+                try? await second.close()
+                throw error
+            }
 
             // then
             let applied = reports.flatMap(\.applied).sorted()
