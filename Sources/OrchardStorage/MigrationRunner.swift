@@ -49,18 +49,53 @@ package struct MigrationRunner: Sendable {
             if database.backend == .postgres {
                 try await connection.raw("SELECT pg_advisory_lock(\(bind: Self.advisoryLockKey))").run()
             }
+            if database.backend == .sqlite {
+                // Another process migrating holds the write lock: wait for it asleep (`transaction`), not
+                // in SQLite's busy handler, which would hold one of the threads all SQLite queries of
+                // this process share for up to its timeout.
+                try await connection.raw("PRAGMA busy_timeout = 0").run()
+            }
             do {
                 let report = try await applyPending(on: connection, backend: database.backend)
-                if database.backend == .postgres {
-                    try await connection.raw("SELECT pg_advisory_unlock(\(bind: Self.advisoryLockKey))").run()
-                }
+                try await release(connection, backend: database.backend)
                 return report
             } catch {
-                if database.backend == .postgres {
-                    try? await connection.raw("SELECT pg_advisory_unlock(\(bind: Self.advisoryLockKey))").run()
-                }
+                try? await release(connection, backend: database.backend)
                 throw error
             }
+        }
+    }
+
+    private func release(_ connection: any SQLDatabase, backend: OrchardDatabase.Backend) async throws {
+        switch backend {
+        case .postgres: try await connection.raw("SELECT pg_advisory_unlock(\(bind: Self.advisoryLockKey))").run()
+        case .sqlite: try await connection.raw("PRAGMA busy_timeout = 10000").run()
+        }
+    }
+
+    /// `body` in a transaction; on SQLite, a write lock held by another process is waited for with
+    /// short sleeps (up to two minutes) instead of SQLite's blocking busy handler.
+    private func transaction<Result>(
+        on connection: any SQLDatabase, backend: OrchardDatabase.Backend, _ body: () async throws -> Result
+    ) async throws -> Result {
+        guard backend == .sqlite else { return try await backend.transaction(on: connection, body) }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while true {
+            do {
+                try await connection.raw("BEGIN IMMEDIATE").run()
+                break
+            } catch  where "\(error)".contains("busy") || "\(error)".contains("locked") {
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+        }
+        do {
+            let result = try await body()
+            try await connection.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await connection.raw("ROLLBACK").run()
+            throw error
         }
     }
 
@@ -76,7 +111,7 @@ package struct MigrationRunner: Sendable {
         -> Report
     {
         let ddl = DDL(backend: backend)
-        try await backend.transaction(on: connection) {
+        try await transaction(on: connection, backend: backend) {
             try await connection.raw(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -94,7 +129,7 @@ package struct MigrationRunner: Sendable {
         }
         var applied: [Int] = []
         for migration in migrations where !alreadyApplied.contains(migration.version) {
-            let didApply = try await backend.transaction(on: connection) { () -> Bool in
+            let didApply = try await transaction(on: connection, backend: backend) { () -> Bool in
                 // Re-checked under the write lock: another process may have applied it meanwhile.
                 let rows = try await connection.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
