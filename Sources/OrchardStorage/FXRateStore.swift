@@ -42,7 +42,10 @@ package struct FXRateStore: Sendable {
             return 0
         }
         let text = String(decoding: try Gzip.decompress(Array(try Data(contentsOf: url))), as: UTF8.self)
-        let shippedLast = text.split(separator: "\n").last.map { String($0.prefix(10)) } ?? ""
+        // The file is in date order: its last line names its newest day.
+        let lines = text.hasSuffix("\n") ? text.dropLast() : Substring(text)
+        let lastLine = lines.lastIndex(of: "\n").map { lines[lines.index(after: $0)...] } ?? lines
+        let shippedLast = String(lastLine.prefix(10))
         let storedLast = try await database.withConnection { connection in
             try await connection.raw("SELECT MAX(day) AS last FROM fx_rates WHERE source = 'ECB'").first()?
                 .decode(column: "last", as: String?.self)

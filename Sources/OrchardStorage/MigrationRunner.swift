@@ -50,9 +50,7 @@ package struct MigrationRunner: Sendable {
                 try await connection.raw("SELECT pg_advisory_lock(\(bind: Self.advisoryLockKey))").run()
             }
             if database.backend == .sqlite {
-                // Another process migrating holds the write lock: wait for it asleep (`transaction`), not
-                // in SQLite's busy handler, which would hold one of the threads all SQLite queries of
-                // this process share for up to its timeout.
+                // Another process migrating holds the write lock: waited for asleep (`waitingAsleep`).
                 try await connection.raw("PRAGMA busy_timeout = 0").run()
             }
             do {
@@ -73,32 +71,6 @@ package struct MigrationRunner: Sendable {
         }
     }
 
-    /// `body` in a transaction; on SQLite, a write lock held by another process is waited for with
-    /// short sleeps (up to two minutes) instead of SQLite's blocking busy handler.
-    private func transaction<Result>(
-        on connection: any SQLDatabase, backend: OrchardDatabase.Backend, _ body: () async throws -> Result
-    ) async throws -> Result {
-        guard backend == .sqlite else { return try await backend.transaction(on: connection, body) }
-        let deadline = ContinuousClock.now + .seconds(120)
-        while true {
-            do {
-                try await connection.raw("BEGIN IMMEDIATE").run()
-                break
-            } catch  where "\(error)".contains("busy") || "\(error)".contains("locked") {
-                guard ContinuousClock.now < deadline else { throw error }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-        }
-        do {
-            let result = try await body()
-            try await connection.raw("COMMIT").run()
-            return result
-        } catch {
-            try? await connection.raw("ROLLBACK").run()
-            throw error
-        }
-    }
-
     /// The applied schema version, or 0 for a database Orchard never migrated.
     package func currentVersion(of database: OrchardDatabase) async throws -> Int {
         try await database.withConnection { connection in
@@ -111,7 +83,7 @@ package struct MigrationRunner: Sendable {
         -> Report
     {
         let ddl = DDL(backend: backend)
-        try await transaction(on: connection, backend: backend) {
+        try await backend.transaction(on: connection, waitingAsleep: .seconds(120)) {
             try await connection.raw(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -129,7 +101,7 @@ package struct MigrationRunner: Sendable {
         }
         var applied: [Int] = []
         for migration in migrations where !alreadyApplied.contains(migration.version) {
-            let didApply = try await transaction(on: connection, backend: backend) { () -> Bool in
+            let didApply = try await backend.transaction(on: connection, waitingAsleep: .seconds(120)) { () -> Bool in
                 // Re-checked under the write lock: another process may have applied it meanwhile.
                 let rows = try await connection.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"

@@ -16,10 +16,23 @@ package final class OrchardDatabase: Sendable {
         case sqlite, postgres
 
         /// Runs `body` inside a transaction on `connection`: committed when it returns, rolled back when it throws.
+        ///
+        /// With `waitingAsleep`, a SQLite write lock held by another process is waited for with short
+        /// sleeps, up to that long, on a connection whose `busy_timeout` is 0: SQLite's own busy handler
+        /// would hold one of the threads all SQLite queries of the process share while it waits.
         package func transaction<Result>(
-            on connection: any SQLDatabase, _ body: () async throws -> Result
+            on connection: any SQLDatabase, waitingAsleep: Duration? = nil, _ body: () async throws -> Result
         ) async throws -> Result {
-            try await connection.raw(self == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            let deadline = waitingAsleep.map { ContinuousClock.now + $0 }
+            while true {
+                do {
+                    try await connection.raw(self == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+                    break
+                } catch let error as SQLiteError {
+                    guard case .busy = error.reason, let deadline, ContinuousClock.now < deadline else { throw error }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+            }
             do {
                 let result = try await body()
                 try await connection.raw("COMMIT").run()

@@ -14,9 +14,8 @@ struct DashboardController: Sendable {
 
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.get(SiteRoute.dashboard.pattern) { request, context in
-            guard let user = context.user else {
-                return Redirect.to(SiteRoute.signIn(next: SiteRoute.dashboard.path + Self.query(request)).path)
-            }
+            // Signed out: the error middleware sends the visitor to sign-in and back.
+            let user = try context.requireUser()
             let frame = PageFrame(context, request: request)
             do {
                 let question = try MetricsQuestion(request: request, user: user, latest: metrics.latestReportDay)
@@ -25,8 +24,7 @@ struct DashboardController: Sendable {
             } catch let error as WebError {
                 guard case .invalidParameter = error else { throw error }
                 // A mistyped link: the default view, with the reason.
-                var fallback = try MetricsQuestion(query: [:], currency: user.currency, latest: metrics.latestReportDay)
-                fallback.currency = user.currency
+                let fallback = try MetricsQuestion(query: [:], currency: user.currency, latest: metrics.latestReportDay)
                 var model = try await model(fallback, user: user)
                 model.problem = error.message
                 return DashboardPage.view(model, frame: frame).response(from: request, context: context)
@@ -35,12 +33,7 @@ struct DashboardController: Sendable {
         router.post(SiteRoute.changeCurrency.pattern) { request, context in
             let user = try context.requireUser()
             let form = try await request.decode(as: CurrencyForm.self, context: context)
-            let code = form.currency.uppercased()
-            let known = try await metrics.store.currencies(on: metrics.latestReportDay)
-            guard known.contains(code) else {
-                throw WebError.invalidParameter("Choose one of the listed currencies.")
-            }
-            try await users.setCurrency(userID: user.id, code)
+            _ = try await metrics.setCurrency(form.currency, of: user, users: users)
             return Flash.redirect(to: .account, .currencyChanged, request: request)
         }
     }
@@ -49,17 +42,9 @@ struct DashboardController: Sendable {
         let currency: String
     }
 
-    private static func query(_ request: Request) -> String {
-        request.uri.query.map { "?" + $0 } ?? ""
-    }
-
     func model(_ question: MetricsQuestion, user: User) async throws -> DashboardPage.Model {
-        let list = try await integrations.list(userID: user.id)
-        var rows: [IntegrationsPage.Row] = []
-        for integration in list {
-            rows.append(
-                .init(
-                    integration: integration, account: try await storeAccounts.find(number: integration.accountNumber)))
+        let rows = try await storeAccounts.paired(with: try await integrations.list(userID: user.id)).map {
+            IntegrationsPage.Row(integration: $0.integration, account: $0.account)
         }
         var model = DashboardPage.Model(
             question: question, integrations: rows, serviceAppleID: settings.serviceAppleID,
@@ -69,7 +54,7 @@ struct DashboardController: Sendable {
         model.readable = readable
         model.apps = try await metrics.apps.apps(userID: user.id)
         guard !readable.isEmpty else { return model }
-        let scope = try await metrics.scope(question, user: user)
+        let scope = try metrics.scope(question, readable: readable)
         let query = metrics.query(question, scope)
         model.totals = try await metrics.store.totals(query)
         let (previousFrom, previousTo) = question.previous

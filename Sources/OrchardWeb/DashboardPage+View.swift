@@ -378,8 +378,7 @@ enum DashboardPage {
         }
         let known = series.points.compactMap(\.value)
         let chart = Chart(
-            kind: question.interval == .day && series.points.count > 40
-                ? .line : question.interval == .day ? .line : .bar,
+            kind: question.interval == .day ? .line : .bar,
             title: "\(name(metric)) by \(question.interval.rawValue)",
             summary:
                 "\(name(metric)) from \(Figures.range(question.from, question.to)), \(known.count) of \(series.points.count) "
@@ -422,8 +421,8 @@ enum DashboardPage {
     }
 
     private static func rateNote(_ model: Model) -> Node<HTML.BodyContext> {
-        guard model.question.metric.isMoney || model.question.metric == .downloads,
-            let totals = model.totals, let first = totals.firstRateDay, let last = totals.lastRateDay,
+        // Sales and proceeds are on the cards whatever the chart shows: the note is always there.
+        guard let totals = model.totals, let first = totals.firstRateDay, let last = totals.lastRateDay,
             let firstDay = ReportDate(first), let lastDay = ReportDate(last)
         else { return .empty }
         return .p(
@@ -441,13 +440,13 @@ enum DashboardPage {
             model.apps.map { ($0.sku, $0.title ?? $0.sku) }, uniquingKeysWith: { first, _ in first })
         return .div(
             .class("breakdowns"),
-            table(model, .app, heading: "Top apps", label: { titles[$0] ?? $0 }, link: true),
-            table(model, .country, heading: "Top countries", label: { $0 }, link: false),
-            table(model, .device, heading: "Devices", label: { $0 }, link: false))
+            table(model, .app, heading: "Top apps", label: { titles[$0] ?? $0 }),
+            table(model, .country, heading: "Top countries", label: { $0 }),
+            table(model, .device, heading: "Devices", label: { $0 }))
     }
 
     private static func table(
-        _ model: Model, _ dimension: MetricSlices.Dimension, heading: String, label: (String) -> String, link: Bool
+        _ model: Model, _ dimension: MetricSlices.Dimension, heading: String, label: (String) -> String
     ) -> Node<HTML.BodyContext> {
         let question = model.question
         let metric = question.metric
@@ -479,13 +478,9 @@ enum DashboardPage {
                                 let share = total > 0 ? max(0, value) / total * 100 : 0
                                 return .tr(
                                     .td(
-                                        link
-                                            ? .a(
-                                                .href(SiteRoute.dashboard.path + question.queryString([filter: key])),
-                                                .text(label(key)))
-                                            : .a(
-                                                .href(SiteRoute.dashboard.path + question.queryString([filter: key])),
-                                                .text(label(key)))),
+                                        .a(
+                                            .href(SiteRoute.dashboard.path + question.queryString([filter: key])),
+                                            .text(label(key)))),
                                     .td(
                                         .class("num"),
                                         .text(Figures.value(value, metric: metric, currency: question.currency))),

@@ -63,11 +63,7 @@ struct Funnel: Sendable {
     func withIntegrationAccounts(_ list: [Integration]) async throws
         -> [(integration: Integration, account: StoreAccount?)]
     {
-        var result: [(integration: Integration, account: StoreAccount?)] = []
-        for integration in list {
-            result.append((integration, try await storeAccounts.find(number: integration.accountNumber)))
-        }
-        return result
+        try await storeAccounts.paired(with: list)
     }
 
     /// Forgets a kept token now.
@@ -175,5 +171,16 @@ struct Funnel: Sendable {
             throw .invalidToken
         }
         return ReporterAccessToken(trimmed)
+    }
+}
+
+extension StoreAccountStore {
+    /// Each integration with its store account's sync state (the Data Integration page, the API, the dashboard).
+    func paired(with list: [Integration]) async throws -> [(integration: Integration, account: StoreAccount?)] {
+        var result: [(integration: Integration, account: StoreAccount?)] = []
+        for integration in list {
+            result.append((integration, try await find(number: integration.accountNumber)))
+        }
+        return result
     }
 }

@@ -187,11 +187,27 @@ struct StoreMetrics: Sendable {
     }
 
     func scope(_ question: MetricsQuestion, user: User) async throws -> Scope {
-        let readable = try await store.visibleAccounts(userID: user.id)
+        try scope(question, readable: try await store.visibleAccounts(userID: user.id))
+    }
+
+    /// The scope among accounts already read.
+    func scope(_ question: MetricsQuestion, readable: [MetricsStore.VisibleAccount]) throws(WebError) -> Scope {
         guard let number = question.account else { return Scope(readable: readable, accounts: readable) }
         // Another user's account, or one never integrated: the same answer as a missing one.
-        guard let account = readable.first(where: { $0.number == number }) else { throw WebError.notFound }
+        guard let account = readable.first(where: { $0.number == number }) else { throw .notFound }
         return Scope(readable: readable, accounts: [account])
+    }
+
+    /// Sets the currency a user's figures are shown in: the euro or one with a current ECB rate.
+    func setCurrency(_ requested: String, of user: User, users: UserStore) async throws -> String {
+        let code = requested.uppercased()
+        let known = try await store.currencies(on: latestReportDay)
+        guard known.contains(code) else {
+            throw WebError.invalidParameter(
+                "currency must be one the ECB publishes a current rate for: \(known.joined(separator: ", ")).")
+        }
+        try await users.setCurrency(userID: user.id, code)
+        return code
     }
 
     func query(_ question: MetricsQuestion, _ scope: Scope) -> MetricsStore.Query {
@@ -263,24 +279,14 @@ struct StoreMetrics: Sendable {
 
 /// Money and counts as people and spreadsheets read them.
 enum Figures {
-    /// Millionths as a decimal with 2 decimals, rounded half-even: `1234.50`, `-0.07`.
+    /// Millionths as a decimal with 2 decimals, rounded half-even: `1234.50`, `-0.07` (SalesReports'
+    /// own formatting, as `orchard summarize` writes money).
     static func decimal(micros: Double) -> String {
-        cents(Int64((micros / 10_000).rounded(.toNearestOrEven)))
+        DecimalAmount(millionths: Int128(micros.rounded(.toNearestOrEven))).formatted()
     }
 
     static func decimal(micros: Int64) -> String {
-        let (whole, rest) = micros.quotientAndRemainder(dividingBy: 10_000)
-        var cents = whole
-        // Half-even on the exact remainder.
-        if abs(rest) > 5_000 || (abs(rest) == 5_000 && whole % 2 != 0) { cents += rest > 0 ? 1 : -1 }
-        return Self.cents(cents)
-    }
-
-    private static func cents(_ cents: Int64) -> String {
-        let sign = cents < 0 ? "-" : ""
-        let magnitude = cents.magnitude
-        let fraction = String(magnitude % 100)
-        return "\(sign)\(magnitude / 100).\(fraction.count == 1 ? "0" + fraction : fraction)"
+        DecimalAmount(millionths: Int128(micros)).formatted()
     }
 
     /// A count with thousands separators: `12,480`.

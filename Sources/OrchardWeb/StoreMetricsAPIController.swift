@@ -104,14 +104,7 @@ struct StoreMetricsAPIController: Sendable {
         router.patch(SiteRoute.api(.me).pattern) { request, context in
             var user = try context.requireUser()
             let body = try await request.decode(as: CurrencyBody.self, context: context)
-            let code = body.currency.uppercased()
-            let known = try await metrics.store.currencies(on: metrics.latestReportDay)
-            guard known.contains(code) else {
-                throw WebError.invalidParameter(
-                    "currency must be one the ECB publishes a current rate for: \(known.joined(separator: ", ")).")
-            }
-            try await users.setCurrency(userID: user.id, code)
-            user.currency = code
+            user.currency = try await metrics.setCurrency(body.currency, of: user, users: users)
             return Me(user: .init(user))
         }
         router.get(SiteRoute.api(.metricsSummary).pattern) { request, context in
