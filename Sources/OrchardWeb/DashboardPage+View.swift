@@ -246,6 +246,13 @@ enum DashboardPage {
             return backfill.total > 0 && backfill.done < backfill.total
         }
         let unconverted = (model.totals?.unconvertedProceeds.keys.sorted() ?? [])
+        // Accounts not in the figures yet, or no longer coming: each says why and what to do.
+        let waiting = model.integrations.filter {
+            $0.integration.status == .pending || $0.integration.status == .expired
+        }
+        let integrationsModel = IntegrationsPage.Model(
+            rows: model.integrations, serviceAppleID: model.serviceAppleID, checkMinutes: model.checkMinutes,
+            now: model.now)
         return .group(
             .forEach(removed) { account in
                 let until = account.revokedAt.map { $0.addingTimeInterval(Double(model.retentionDays) * 86_400) }
@@ -257,6 +264,17 @@ enum DashboardPage {
                             + (account.statusReason ?? "the service user no longer sees it.")
                             + " Its figures stay readable"
                             + (until.map { " until \(Self.date($0))" } ?? "") + ", then they are deleted."),
+                    .a(.href(SiteRoute.integrations.path), .text(" Data Integration")))
+            },
+            .forEach(waiting) { row in
+                .div(
+                    .class("notice"), .attribute(named: "role", value: "note"),
+                    .span(
+                        .class("badge \(row.integration.status.rawValue)"),
+                        .text(IntegrationsPage.label(row.integration.status))),
+                    .text(
+                        " \(row.integration.accountName) (\(row.integration.accountNumber)): "
+                            + IntegrationsPage.sentence(row, model: integrationsModel)),
                     .a(.href(SiteRoute.integrations.path), .text(" Data Integration")))
             },
             .forEach(loading) { row in
@@ -310,18 +328,19 @@ enum DashboardPage {
             })
     }
 
-    /// A card's figure: exact, or for a million and more of money a short form with the exact amount
+    /// A card's figure: exact, or for 100,000 and more of money a short form with the exact amount
     /// on hover (the table, the CSV and the API have it to the cent).
     private static func figure(_ value: Double, metric: MetricsStore.Metric, currency: String) -> Node<
         HTML.AnchorContext
     > {
         let exact = Figures.value(value, metric: metric, currency: currency)
-        guard metric.isMoney, abs(value) >= 1_000_000 else { return .span(.class("figure num"), .text(exact)) }
-        var short = Figures.money(value / 1_000_000, currency)
+        guard metric.isMoney, abs(value) >= 100_000 else { return .span(.class("figure num"), .text(exact)) }
+        let (scaled, suffix) = abs(value) >= 1_000_000 ? (value / 1_000_000, "M") : (value / 1_000, "k")
+        var short = Figures.money(scaled, currency)
         if short.hasSuffix(" " + currency) {
-            short = String(short.dropLast(currency.count + 1)) + "M " + currency
+            short = String(short.dropLast(currency.count + 1)) + suffix + " " + currency
         } else {
-            short += "M"
+            short += suffix
         }
         return .span(.class("figure num"), .attribute(named: "title", value: exact), .text(short))
     }
@@ -440,7 +459,7 @@ enum DashboardPage {
             model.apps.map { ($0.sku, $0.title ?? $0.sku) }, uniquingKeysWith: { first, _ in first })
         return .div(
             .class("breakdowns"),
-            table(model, .app, heading: "Top apps", label: { titles[$0] ?? $0 }),
+            model.question.app == nil ? table(model, .app, heading: "Top apps", label: { titles[$0] ?? $0 }) : .empty,
             table(model, .country, heading: "Top countries", label: { $0 }),
             table(model, .device, heading: "Devices", label: { $0 }))
     }

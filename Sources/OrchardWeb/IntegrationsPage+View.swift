@@ -81,7 +81,7 @@ enum IntegrationsPage {
         switch integration.status {
         case .pending:
             return "Invite \(model.serviceAppleID ?? "the service Apple ID") into this account in App Store Connect "
-                + "(Users and Access, role Sales). We check every \(model.checkMinutes) minutes; it turns active "
+                + "(Users and Access, role Sales). We check every \(model.checkMinutes == 1 ? "minute" : "\(model.checkMinutes) minutes"); it turns active "
                 + "within minutes of your invitation."
         case .active:
             if let error = row.account?.lastError { return "Syncing, but the last attempt failed: \(error)" }

@@ -315,15 +315,18 @@ enum Figures {
         let magnitude = abs(value)
         let (scaled, suffix): (Double, String) =
             magnitude >= 1_000_000 ? (value / 1_000_000, "M") : magnitude >= 1_000 ? (value / 1_000, "k") : (value, "")
-        var number: String
         if suffix.isEmpty {
-            number =
-                metric.isMoney && magnitude < 100 && magnitude != magnitude.rounded()
-                ? money(value, currency)
-                : Self.value(value.rounded(), metric: metric, currency: currency)
-            return number
+            // Below a thousand: whole amounts without cents (an axis of $0, $500, $1k), others exact.
+            guard metric.isMoney, value != value.rounded() else {
+                let count = Self.count(value)
+                guard metric.isMoney, let symbol = symbols[currency] else {
+                    return metric.isMoney ? count + " " + currency : count
+                }
+                return count.hasPrefix("−") ? "−" + symbol + count.dropFirst() : symbol + count
+            }
+            return money(value, currency)
         }
-        number = String(format: "%.1f", scaled)
+        var number = String(format: "%.1f", scaled)
         if number.hasSuffix(".0") { number.removeLast(2) }
         guard metric.isMoney else { return number + suffix }
         let symbol = symbols[currency]

@@ -38,6 +38,8 @@ enum Stylesheet {
         label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
         input[type=email], input[type=password], input[type=text] { width: 100%; padding: .55rem .65rem;
           font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; }
+        select { font: inherit; padding: .45rem .55rem; color: inherit; background: var(--bg);
+          border: 1px solid var(--line); border-radius: 6px; }
         input[aria-invalid=true] { border-color: var(--bad); }
         .hint { color: var(--muted); font-size: .875rem; margin: .25rem 0 0; }
         .field-error { color: var(--bad); font-size: .875rem; margin: .25rem 0 0; }
@@ -147,7 +149,8 @@ enum Stylesheet {
         .panel h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
         .intervals { display: flex; gap: .25rem; }
         .chart-panel .chart { position: relative; margin: .5rem 0; }
-        .breakdowns { display: grid; gap: var(--gap); grid-template-columns: repeat(auto-fit, minmax(21rem, 1fr)); }
+        .breakdowns { display: grid; gap: var(--gap); grid-template-columns: repeat(auto-fit, minmax(21rem, 1fr));
+          margin-bottom: var(--gap); }
         .breakdowns .panel { margin: 0; padding: .75rem; } .breakdowns table { font-size: .875rem; }
         .breakdowns td, .breakdowns th { padding: .35rem .3rem; } .breakdowns td.share { white-space: nowrap; }
         progress.share { width: 3rem; height: .5rem; }
