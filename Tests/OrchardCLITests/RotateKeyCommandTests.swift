@@ -30,7 +30,7 @@ struct RotateKeyCommandTests {
                 let environment = ["ORCHARD_DATA_DIR": directory.path]
 
                 // when
-                let crashed = try Self.rotateKey(fresh.url, environment, failpoint: failpoint)
+                let crashed = try await Self.rotateKey(fresh.url, environment, failpoint: failpoint)
 
                 // then
                 #expect(crashed.status == 86, "\(crashed.stderr)")
@@ -38,7 +38,7 @@ struct RotateKeyCommandTests {
                 try await Self.expectEverySecretOpens(fresh, keys: ring, seeded)
 
                 // when run again to completion
-                let finished = try Self.rotateKey(fresh.url, environment)
+                let finished = try await Self.rotateKey(fresh.url, environment)
 
                 // then
                 #expect(finished.status == 0, "\(finished.stderr)")
@@ -62,7 +62,7 @@ struct RotateKeyCommandTests {
                 let environment = ["ORCHARD_DATA_DIR": directory.path, "ORCHARD_MASTER_KEY": old]
 
                 // when
-                let crashed = try Self.rotateKey(fresh.url, environment, failpoint: failpoint)
+                let crashed = try await Self.rotateKey(fresh.url, environment, failpoint: failpoint)
 
                 // then the printed key and the old key open everything
                 #expect(crashed.status == 86, "\(crashed.stderr)")
@@ -73,7 +73,7 @@ struct RotateKeyCommandTests {
                 #expect(!FileManager.default.fileExists(atPath: MasterKeyFile.path(dataDirectory: directory.path)))
 
                 // when the operator sets the printed key first and runs it again
-                let finished = try Self.rotateKey(
+                let finished = try await Self.rotateKey(
                     fresh.url, ["ORCHARD_DATA_DIR": directory.path, "ORCHARD_MASTER_KEY": "\(printed),\(old)"])
 
                 // then the printed key alone opens everything
@@ -93,7 +93,7 @@ struct RotateKeyCommandTests {
                 let other = SecretBox.generateKey()
 
                 // when
-                let result = try Self.rotateKey(
+                let result = try await Self.rotateKey(
                     fresh.url, ["ORCHARD_DATA_DIR": directory.path, "ORCHARD_MASTER_KEY": other])
 
                 // then
@@ -114,7 +114,7 @@ struct RotateKeyCommandTests {
                 _ = try await Self.seed(fresh, keys: try KeyRing(base64Keys: [sealedWith]))
 
                 // when
-                let result = try Self.rotateKey(fresh.url, ["ORCHARD_DATA_DIR": directory.path])
+                let result = try await Self.rotateKey(fresh.url, ["ORCHARD_DATA_DIR": directory.path])
 
                 // then
                 #expect(result.status == 78)
@@ -153,7 +153,7 @@ struct RotateKeyCommandTests {
     }
 
     /// Runs the built `orchard rotate-key` on `url` with only the given Orchard settings in its environment.
-    static func rotateKey(_ url: DatabaseURL, _ settings: [String: String], failpoint: String? = nil) throws -> (
+    static func rotateKey(_ url: DatabaseURL, _ settings: [String: String], failpoint: String? = nil) async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
         var environment = ProcessInfo.processInfo.environment.filter {
@@ -161,7 +161,7 @@ struct RotateKeyCommandTests {
         }
         environment.merge(settings) { $1 }
         environment["ORCHARD_TEST_FAILPOINT"] = failpoint
-        return try SummarizeCommandTests.run(
+        return try await SummarizeCommandTests.run(
             ["rotate-key", "--database-url", Self.text(of: url)], environment: environment)
     }
 

@@ -30,7 +30,11 @@ struct SummarizeCommandTests {
     }
 
     /// Runs the built `orchard` with `arguments` (and `environment`, else this process's).
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (
+    ///
+    /// The child is started and waited for on a thread of its own, and its two pipes are read on two:
+    /// a test that blocked in `waitUntilExit` would hold one of the few threads every test's tasks share,
+    /// and the other tests' servers and clients would stall behind it.
+    static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
         let process = Process()
@@ -42,12 +46,23 @@ struct SummarizeCommandTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        async let stdout = Self.readToEnd(output.fileHandleForReading)
+        async let stderr = Self.readToEnd(errors.fileHandleForReading)
+        let (out, err) = await (stdout, stderr)
+        let status = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }
+        }
+        return (status, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    /// Everything `handle` gives until its end, read on a thread of its own.
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        }
     }
 
     @Test("takes --json and one or more files, and refuses none")
@@ -82,7 +97,7 @@ struct SummarizeCommandTests {
     }
 
     @Test("--json prints the totals of all files as one object", .enabled(if: hasExecutable))
-    func json() throws {
+    func json() async throws {
         // given
         let plain = try Self.salesFile([Self.row(sku: "app.a", type: "1", units: 3, proceeds: "0.70")])
         let gzip = try Self.salesFile(
@@ -93,7 +108,7 @@ struct SummarizeCommandTests {
         }
 
         // when
-        let result = try Self.run(["summarize", "--json", plain, gzip])
+        let result = try await Self.run(["summarize", "--json", plain, gzip])
 
         // then
         #expect(result.status == 0)
@@ -109,7 +124,7 @@ struct SummarizeCommandTests {
     }
 
     @Test("a bad file is an error on stderr naming file, line and column", .enabled(if: hasExecutable))
-    func badFile() throws {
+    func badFile() async throws {
         // given
         let path = try Self.salesFile([Self.row(sku: "app.a", type: "1", units: 3, proceeds: "0.70")])
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -118,7 +133,7 @@ struct SummarizeCommandTests {
             .write(toFile: path, atomically: true, encoding: .utf8)
 
         // when
-        let result = try Self.run(["summarize", path])
+        let result = try await Self.run(["summarize", path])
 
         // then
         #expect(result.status != 0)

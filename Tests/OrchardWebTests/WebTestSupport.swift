@@ -57,11 +57,13 @@ struct WebHarness: Sendable {
         serviceAppleID: String?, logger: Logger, reporterURL: String?,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
+        // Below the test client's 20 s read timeout, so a sandbox that never answers is the funnel's 502;
+        // well above what an answer takes, so a machine busy with the rest of the suite is not one.
         let funnel = server.map {
             FunnelDependencies(
                 reporter: ReporterClient(
                     baseURL: URL(string: reporterURL ?? $0.baseURL)!, transport: .asyncHTTPClient(.shared),
-                    retry: RetryPolicy(maxAttempts: 1), timeout: .seconds(3), logger: logger),
+                    retry: RetryPolicy(maxAttempts: 1), timeout: .seconds(15), logger: logger),
                 keys: keys)
         }
         var settings = settings
