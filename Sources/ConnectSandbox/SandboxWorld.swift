@@ -18,6 +18,8 @@ package final class SandboxWorld: Sendable {
         var keys: [String: APIKey] = [:]
         var keyOrder: [String] = []
         var createdAccounts: UInt64 = 0
+        /// Raised by every change (see ``SandboxWorld/revision``).
+        var revision: UInt64 = 0
     }
 
     /// How the world decides what nobody asked for explicitly.
@@ -70,6 +72,7 @@ package final class SandboxWorld: Sendable {
         let now = clock.now()
         return try state.withLock { (state: inout State) throws(SandboxWorldError) -> T in
             settle(&state, now: now)
+            state.revision &+= 1
             return try body(&state, now)
         }
     }
@@ -84,8 +87,10 @@ package final class SandboxWorld: Sendable {
             {
                 state.invitations[index].state = .accepted
                 Self.join(&state, invitation: invitation)
+                state.revision &+= 1
             } else if now >= invitation.expiresAt {
                 state.invitations[index].state = .expired
+                state.revision &+= 1
             }
         }
     }

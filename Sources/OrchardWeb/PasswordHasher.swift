@@ -10,7 +10,7 @@ package struct PasswordHasher: Sendable {
         self.cost = cost
     }
 
-    func hash(_ password: String) async throws -> String {
+    package func hash(_ password: String) async throws -> String {
         let cost = cost
         return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
