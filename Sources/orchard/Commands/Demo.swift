@@ -137,6 +137,8 @@ struct Demo: AsyncParsableCommand {
         }
         let settings = try CommandSupport.settings(commandLine: given)
         let logger = Logger(label: "orchard.demo")
+        // The demo's master key lives in its directory; made here, before `masterKeys` would warn that it made one.
+        if settings.masterKey == nil { _ = try? MasterKeyFile.load(configured: nil, dataDirectory: folder.path) }
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
         do {
@@ -169,6 +171,10 @@ struct Demo: AsyncParsableCommand {
         } catch {
             try? await http.shutdown()
             try? await database.close()
+            if "\(error)".contains("Address already in use") {
+                CommandSupport.printError("orchard demo: port \(port) is in use; choose another with --port")
+                throw ExitCode.failure
+            }
             throw error
         }
         try? await http.shutdown()
