@@ -179,19 +179,23 @@ package struct JobWorker: Service {
     }
 }
 
-/// Queues a recurring job every `interval` (de-duplicated: skipped while one is queued or running).
+/// Queues a recurring job every `interval` (de-duplicated: skipped while one is queued or running),
+/// and wakes `wake`'s worker when it queued one.
 package struct RecurringJob: Service {
     let queue: JobQueue
     let kind: SyncJobKind
     let interval: TimeInterval
+    let wake: WakeSignal?
     let now: @Sendable () -> Date
 
     package init(
-        queue: JobQueue, kind: SyncJobKind, interval: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }
+        queue: JobQueue, kind: SyncJobKind, interval: TimeInterval, wake: WakeSignal? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.queue = queue
         self.kind = kind
         self.interval = interval
+        self.wake = wake
         self.now = now
     }
 
@@ -208,7 +212,9 @@ package struct RecurringJob: Service {
     @discardableResult
     package func schedule() async throws -> Int64? {
         let time = now()
-        return try await queue.enqueue(kind: kind.rawValue, dedupeKey: kind.rawValue, runAfter: time, now: time)
+        let queued = try await queue.enqueue(kind: kind.rawValue, dedupeKey: kind.rawValue, runAfter: time, now: time)
+        if queued != nil { wake?.signal() }
+        return queued
     }
 }
 

@@ -11,14 +11,18 @@ package func buildWorkers(
     logger: Logger
 ) -> [any Service] {
     let queue = JobQueue(database: database, backoff: .init(base: engine.settings.jobRetryBase))
+    let worker = JobWorker(
+        queue: queue,
+        handlers: syncHandlers(database: database, keys: keys, engine: engine, now: now, logger: logger),
+        lease: engine.settings.jobLease, concurrency: engine.settings.concurrency, now: now, logger: logger)
+    // The schedules wake this process's worker when they queue a job: asleep until its idle cap, it
+    // would run an invitation check every 30 s however often it is queued.
     return [
-        JobWorker(
-            queue: queue,
-            handlers: syncHandlers(database: database, keys: keys, engine: engine, now: now, logger: logger),
-            lease: engine.settings.jobLease, concurrency: engine.settings.concurrency, now: now, logger: logger),
-        RecurringJob(queue: queue, kind: .eraseFunnelTokens, interval: 60, now: now),
+        worker,
+        RecurringJob(queue: queue, kind: .eraseFunnelTokens, interval: 60, wake: worker.wake, now: now),
         RecurringJob(
-            queue: queue, kind: .checkInvitations, interval: engine.settings.invitationCheckInterval, now: now),
+            queue: queue, kind: .checkInvitations, interval: engine.settings.invitationCheckInterval,
+            wake: worker.wake, now: now),
     ]
 }
 

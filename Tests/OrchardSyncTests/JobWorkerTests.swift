@@ -60,6 +60,34 @@ struct JobWorkerTests {
         }
     }
 
+    @Test("a recurring job wakes the idle worker when it queues, instead of waiting for the idle cap")
+    func recurringJobWakesTheWorker() async throws {
+        try await withMigrated(.sqlite) { database in
+            // given: a worker that would sleep 30 s when idle, and a job queued every 0.2 s
+            let queue = JobQueue(database: database)
+            let ran = Mutex(0)
+            let worker = JobWorker(
+                queue: queue, handlers: [SyncJobKind.checkInvitations.rawValue: { _ in ran.withLock { $0 += 1 } }],
+                idleCap: 30,
+                logger: TestLogging.logger)
+            let schedule = RecurringJob(queue: queue, kind: .checkInvitations, interval: 0.2, wake: worker.wake)
+
+            // when: both run for up to 10 s
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await worker.run() }
+                tasks.addTask { try await schedule.run() }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ran.withLock({ $0 }) < 3, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                tasks.cancelAll()
+            }
+
+            // then: three runs, where an unwoken worker would have run one in its 30 s sleep
+            #expect(ran.withLock { $0 } >= 3)
+        }
+    }
+
     @Test("the recurring erasure job erases funnel tokens past their lifetime", arguments: TestBackend.available)
     func erasesFunnelTokens(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in

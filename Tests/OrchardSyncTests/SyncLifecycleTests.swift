@@ -141,7 +141,17 @@ struct SyncLifecycleTests {
             #expect(statuses[late.id]?.status == .expired)
             #expect(statuses[late.id]?.statusReason?.contains("Remove this integration and start again") == true)
             #expect(statuses[late.id]?.statusReason?.contains(SyncHarness.serviceAppleID) == true)
+            #expect(statuses[late.id]?.statusReason?.contains("within 48 hours of your request") == true)
         }
+    }
+
+    @Test("the expiry reason says the window as it was set, down to seconds")
+    func windowSpan() {
+        #expect(SyncEngine.span(96 * 3_600) == "96 hours")
+        #expect(SyncEngine.span(3_600) == "1 hour")
+        #expect(SyncEngine.span(600) == "10 minutes")
+        #expect(SyncEngine.span(90) == "90 seconds")
+        #expect(SyncEngine.span(1) == "1 second")
     }
 
     @Test(
