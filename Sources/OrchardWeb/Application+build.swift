@@ -73,6 +73,7 @@ func buildRouter(
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
     AuthAPIController(accounts: accounts).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { request, _ in Script.asset.response(for: request) }
+    router.get(SiteRoute.icon.pattern) { request, _ in Icon.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
     let storeMetrics = StoreMetrics(
         store: MetricsStore(database: database), apps: VisibleAppStore(database: database), now: now)

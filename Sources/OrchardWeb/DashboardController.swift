@@ -48,7 +48,7 @@ struct DashboardController: Sendable {
         }
         var model = DashboardPage.Model(
             question: question, integrations: rows, serviceAppleID: settings.serviceAppleID,
-            checkMinutes: max(1, settings.invitationCheckSeconds / 60), retentionDays: settings.retentionDays,
+            checkSeconds: settings.invitationCheckSeconds, retentionDays: settings.retentionDays,
             now: metrics.now(), latest: metrics.latestReportDay)
         let readable = try await metrics.store.visibleAccounts(userID: user.id)
         model.readable = readable

@@ -11,7 +11,7 @@ enum DashboardPage {
         var question: MetricsQuestion
         var integrations: [IntegrationsPage.Row]
         var serviceAppleID: String?
-        var checkMinutes: Int
+        var checkSeconds: Int
         var retentionDays: Int
         var now: Date
         var latest: ReportDate
@@ -102,7 +102,7 @@ enum DashboardPage {
 
     private static func emptyState(_ model: Model, frame: PageFrame) -> Node<HTML.BodyContext> {
         let integrationsModel = IntegrationsPage.Model(
-            rows: model.integrations, serviceAppleID: model.serviceAppleID, checkMinutes: model.checkMinutes,
+            rows: model.integrations, serviceAppleID: model.serviceAppleID, checkSeconds: model.checkSeconds,
             now: model.now)
         guard !model.integrations.isEmpty else {
             return .div(
@@ -251,7 +251,7 @@ enum DashboardPage {
             $0.integration.status == .pending || $0.integration.status == .expired
         }
         let integrationsModel = IntegrationsPage.Model(
-            rows: model.integrations, serviceAppleID: model.serviceAppleID, checkMinutes: model.checkMinutes,
+            rows: model.integrations, serviceAppleID: model.serviceAppleID, checkSeconds: model.checkSeconds,
             now: model.now)
         return .group(
             .forEach(removed) { account in
@@ -261,7 +261,7 @@ enum DashboardPage {
                     .text(
                         "\(account.name) (\(account.number)) is removed"
                             + (account.revokedAt.map { " since \(Self.date($0))" } ?? "") + ": "
-                            + (account.statusReason ?? "the service user no longer sees it.")
+                            + (account.statusReason ?? "The service user no longer sees it.")
                             + " Its figures stay readable"
                             + (until.map { " until \(Self.date($0))" } ?? "") + ", then they are deleted."),
                     .a(.href(SiteRoute.integrations.path), .text(" Data Integration")))

@@ -40,6 +40,7 @@ enum Flash: String, Sendable {
     static let cookie = "orchard_flash"
 
     case welcome, signedIn, signedOut, passwordChanged, tokenRevoked, integrationsCreated, integrationRemoved
+    case integrationsActive, integrationsPartlyActive
     case jobRetried, jobAlreadyQueued, currencyChanged
 
     var text: String {
@@ -52,6 +53,12 @@ enum Flash: String, Sendable {
         case .integrationsCreated:
             "Done. Each account is pending until Orchard sees your invitation; we check every few minutes, and it "
                 + "usually turns active within minutes of your invitation. History then loads by itself."
+        case .integrationsActive:
+            "Done. Orchard can read this already (another user of the account invited it), so the integration is "
+                + "active and its figures are on the dashboard."
+        case .integrationsPartlyActive:
+            "Done. Accounts Orchard can read already are active; the others are pending until Orchard sees your "
+                + "invitation, usually within minutes of it. History then loads by itself."
         case .integrationRemoved: "The integration is removed."
         case .jobRetried: "The job is queued again, with its attempts counted afresh."
         case .jobAlreadyQueued: "The same work is queued or running already; nothing was added."
@@ -100,6 +107,7 @@ struct HTMLPage: ResponseGenerator {
                 .title("\(title) · Orchard"),
                 .viewport(.accordingToDevice),
                 .link(.rel(.stylesheet), .href(SiteRoute.stylesheet.path)),
+                .link(.rel(.icon), .type("image/svg+xml"), .href(SiteRoute.icon.path)),
                 .script(.src(SiteRoute.script.path), .attribute(named: "defer", value: "defer"))
             ),
             .body(

@@ -16,7 +16,7 @@ struct IntegrationsController: Sendable {
             return IntegrationsPage.view(
                 .init(
                     rows: rows, serviceAppleID: funnel.settings.serviceAppleID,
-                    checkMinutes: max(1, funnel.settings.invitationCheckSeconds / 60), now: funnel.now()),
+                    checkSeconds: funnel.settings.invitationCheckSeconds, now: funnel.now()),
                 frame: PageFrame(context, request: request))
         }
         router.post(SiteRoute.removeIntegration(id: 0).pattern) { request, context in
@@ -84,10 +84,17 @@ struct IntegrationsController: Sendable {
             let form = try await Self.form(request, context)
             let chosen = URLForm.values(of: "account", in: form)
             do {
-                _ = try await funnel.finish(
+                let created = try await funnel.finish(
                     user: user, tokenID: tokenID, accounts: chosen,
                     confirmed: URLForm.value(of: "invitationConfirmed", in: form) == "true")
-                return Flash.redirect(to: .integrations, .integrationsCreated, request: request)
+                let active = created.filter { $0.status == .active }.count
+                let flash: Flash =
+                    active == 0
+                    ? .integrationsCreated
+                    : active == created.count
+                        ? .integrationsActive
+                        : .integrationsPartlyActive
+                return Flash.redirect(to: .integrations, flash, request: request)
             } catch let error as WebError where error == .invitationNotConfirmed || error == .noAccountsSelected {
                 return try await invitePage(
                     user: user, tokenID: tokenID, chosen: chosen, error: error, request: request, context: context

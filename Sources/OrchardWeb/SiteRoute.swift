@@ -31,6 +31,7 @@ package enum SiteRoute: Sendable, Equatable {
     case funnelInvite(token: Int64, accounts: [String] = [])
     case funnelFinish(token: Int64)
     case script
+    case icon
     case operatorPage
     case retryJob(id: Int64)
     case api(APIRoute)
@@ -78,6 +79,7 @@ package enum SiteRoute: Sendable, Equatable {
         case .funnelInvite(let id, _): "/integrations/app-store-connect/tokens/\(parameter(id))/invite"
         case .funnelFinish(let id): "/integrations/app-store-connect/tokens/\(parameter(id))/finish"
         case .script: "/assets/orchard-\(Script.version).js"
+        case .icon: "/assets/orchard-\(Icon.version).svg"
         case .operatorPage: "/operator"
         case .retryJob(let id): "/operator/jobs/\(parameter(id))/retry"
         case .api(let route): Self.apiPrefix + route.base(parameter)

@@ -43,6 +43,7 @@ enum Stylesheet {
         input[aria-invalid=true] { border-color: var(--bad); }
         .hint { color: var(--muted); font-size: .875rem; margin: .25rem 0 0; }
         .field-error { color: var(--bad); font-size: .875rem; margin: .25rem 0 0; }
+        [hidden] { display: none !important; }
         button, .button { font: inherit; padding: .5rem 1rem; border-radius: 6px; border: 1px solid var(--accent);
           background: var(--accent); color: var(--accent-text); cursor: pointer; text-decoration: none;
           display: inline-block; }
