@@ -205,7 +205,9 @@ enum DashboardPage {
         let question = model.question
         func keys(_ dimension: MetricSlices.Dimension, _ chosen: String?) -> [(String, String)] {
             let found = (model.breakdowns[dimension] ?? []).compactMap(\.key)
-            return Array(Set(found + [chosen].compactMap { $0 })).sorted().map { ($0, $0) }
+            let codes = Array(Set(found + [chosen].compactMap { $0 }))
+            let choices = codes.map { code in (code, dimension == .country ? CountryNames.name(of: code) : code) }
+            return choices.sorted { $0.1 < $1.1 }
         }
         let accounts = model.readable.map { ($0.number, "\($0.name) (\($0.number))") }
         let apps = model.apps.map { ($0.sku, $0.title ?? $0.sku) }
@@ -460,7 +462,7 @@ enum DashboardPage {
         return .div(
             .class("breakdowns"),
             model.question.app == nil ? table(model, .app, heading: "Top apps", label: { titles[$0] ?? $0 }) : .empty,
-            table(model, .country, heading: "Top countries", label: { $0 }),
+            table(model, .country, heading: "Top countries", label: { CountryNames.name(of: $0) }),
             table(model, .device, heading: "Devices", label: { $0 }))
     }
 

@@ -209,6 +209,9 @@ struct DashboardTests {
                 #expect(body.contains("<svg"))
                 #expect(body.contains("complete through 27 Nov"))
                 #expect(body.contains("$10.50"))
+                // Countries by name in the table and the filter; the URL keeps the code.
+                #expect(body.contains(">United States<"))
+                #expect(body.contains("value=\"US\""))
                 // The chart's table: the 28th is not known, never 0.
                 #expect(body.contains("28 Nov 2026</td><td class=\"num\">not known yet"))
                 let problems = PageStructure(body).problems
