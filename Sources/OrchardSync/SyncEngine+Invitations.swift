@@ -106,16 +106,7 @@ extension SyncEngine {
     private func expiryReason(_ number: String) -> String {
         let who = settings.serviceAppleID.map { "Orchard's service Apple ID (\($0))" } ?? "Orchard's service Apple ID"
         return
-            "\(who) did not appear in App Store Connect account \(number) within \(Self.span(settings.invitationWindow)) of your request: the invitation was not sent, not accepted, or it expired (Apple's invitations last 3 days). Remove this integration and start again, then invite the service Apple ID with the Sales role."
-    }
-
-    /// A window as a person says it: "96 hours", "1 hour", "90 minutes", "45 seconds".
-    package static func span(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded())
-        let (count, unit) =
-            whole >= 3_600 && whole % 3_600 == 0
-            ? (whole / 3_600, "hour") : whole >= 60 && whole % 60 == 0 ? (whole / 60, "minute") : (whole, "second")
-        return "\(count) \(unit)\(count == 1 ? "" : "s")"
+            "\(who) did not appear in App Store Connect account \(number) within \(SpokenDuration.text(settings.invitationWindow)) of your request: the invitation was not sent, not accepted, or it expired (Apple's invitations last 3 days). Remove this integration and start again, then invite the service Apple ID with the Sales role."
     }
 
     /// Queues what each account with an active integration needs: its backfill when none has

@@ -81,7 +81,7 @@ enum IntegrationsPage {
         switch integration.status {
         case .pending:
             return "Invite \(model.serviceAppleID ?? "the service Apple ID") into this account in App Store Connect "
-                + "(Users and Access, role Sales). We check \(Self.every(model.checkSeconds)); it turns active "
+                + "(Users and Access, role Sales). We check \(SpokenDuration.every(Double(model.checkSeconds))); it turns active "
                 + "within minutes of your invitation."
         case .active:
             if let error = row.account?.lastError { return "Syncing, but the last attempt failed: \(error)" }
@@ -129,14 +129,5 @@ enum IntegrationsPage {
         if seconds < 5_400 { return "\(seconds / 60) min ago" }
         if seconds < 129_600 { return "\(seconds / 3_600) h ago" }
         return "\(seconds / 86_400) days ago"
-    }
-
-    /// How often the invitation checks run, as a person says it: "every 5 seconds", "every minute".
-    static func every(_ seconds: Int) -> String {
-        switch seconds {
-        case ..<60: "every \(seconds) second\(seconds == 1 ? "" : "s")"
-        case 60..<120: "every minute"
-        default: "every \(seconds / 60) minutes"
-        }
     }
 }

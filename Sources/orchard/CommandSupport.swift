@@ -18,12 +18,6 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-/// A command whose issue has not landed yet: it says so on stderr and exits non-zero.
-struct NotYetAvailable: Error, CustomStringConvertible {
-    let command: String
-    var description: String { "orchard \(command) is not yet available in this version of Orchard." }
-}
-
 /// Shared start-up of every command: settings read once, logging set up from them.
 enum CommandSupport {
     /// Reads settings or exits with code 78 (EX_CONFIG), naming every bad setting on stderr.

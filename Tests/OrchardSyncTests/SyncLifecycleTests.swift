@@ -145,15 +145,6 @@ struct SyncLifecycleTests {
         }
     }
 
-    @Test("the expiry reason says the window as it was set, down to seconds")
-    func windowSpan() {
-        #expect(SyncEngine.span(96 * 3_600) == "96 hours")
-        #expect(SyncEngine.span(3_600) == "1 hour")
-        #expect(SyncEngine.span(600) == "10 minutes")
-        #expect(SyncEngine.span(90) == "90 seconds")
-        #expect(SyncEngine.span(1) == "1 second")
-    }
-
     @Test(
         "a refused service token stops syncing without retries and resumes when a new one is set",
         arguments: TestBackend.available)

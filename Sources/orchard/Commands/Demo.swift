@@ -1,6 +1,4 @@
-import AppStoreConnect
 import ArgumentParser
-import AsyncHTTPClient
 import ConnectSandbox
 import Foundation
 import Hummingbird
@@ -157,28 +155,12 @@ struct Demo: AsyncParsableCommand {
             windowMinutes: invitationWindowMinutes)
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: workers,
-            funnel: FunnelDependencies(
-                reporter: ReporterClient(
-                    baseURL: settings.reporterURL, transport: .asyncHTTPClient(http),
-                    retry: RetryPolicy(maxAttempts: 2), timeout: .seconds(20), logger: Logger(label: "orchard.funnel")),
-                keys: keys),
+            funnel: CommandSupport.funnel(settings, http: http, keys: keys),
             operations: { try await engine.snapshot() },
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data(banner("http://127.0.0.1:\(port)").utf8))
             })
-        do {
-            try await app.runService()
-        } catch {
-            try? await http.shutdown()
-            try? await database.close()
-            if "\(error)".contains("Address already in use") {
-                CommandSupport.printError("orchard demo: port \(port) is in use; choose another with --port")
-                throw ExitCode.failure
-            }
-            throw error
-        }
-        try? await http.shutdown()
-        try await database.close()
+        try await CommandSupport.runUntilStopped(app, port: port, http: http, database: database)
         FileHandle.standardOutput.write(Data("Orchard demo stopped; its data stays in \(folder.path)\n".utf8))
     }
 }

@@ -42,31 +42,48 @@ struct Serve: AsyncParsableCommand {
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : [],
             metrics: MetricsController(registry: registry, snapshot: { try await engine.snapshot() }),
-            funnel: FunnelDependencies(
-                reporter: ReporterClient(
-                    baseURL: settings.reporterURL, transport: .asyncHTTPClient(http),
-                    // A person waits at the funnel: a short timeout and one retry, then a clear message.
-                    retry: RetryPolicy(maxAttempts: 2), timeout: .seconds(20), logger: Logger(label: "orchard.funnel")),
-                keys: keys),
+            funnel: CommandSupport.funnel(settings, http: http, keys: keys),
             operations: { try await engine.snapshot() },
             onServerRunning: { port in
                 logger.notice(
                     "Orchard is listening",
                     metadata: ["url": "http://\(settings.host):\(port)", "database": "\(database.displayName)"])
             })
+        try await CommandSupport.runUntilStopped(app, port: settings.port, http: http, database: database)
+    }
+}
+
+extension CommandSupport {
+    /// The funnel's access to Apple's Reporter: a person waits there, so a short timeout and one
+    /// retry, then a clear message.
+    static func funnel(_ settings: Settings, http: HTTPClient, keys: KeyRing) -> FunnelDependencies {
+        FunnelDependencies(
+            reporter: ReporterClient(
+                baseURL: settings.reporterURL, transport: .asyncHTTPClient(http),
+                retry: RetryPolicy(maxAttempts: 2), timeout: .seconds(20), logger: Logger(label: "orchard.funnel")),
+            keys: keys)
+    }
+
+    /// Runs `app` until SIGINT or SIGTERM, then shuts down the Apple client and closes the database;
+    /// a port already taken is said as such, with the way out.
+    static func runUntilStopped(
+        _ app: some ApplicationProtocol, port: Int, http: HTTPClient, database: OrchardDatabase
+    ) async throws {
         do {
             try await app.runService()
         } catch {
             try? await http.shutdown()
             try? await database.close()
+            if "\(error)".contains("Address already in use") {
+                printError("orchard: port \(port) is in use; choose another with --port")
+                throw ExitCode.failure
+            }
             throw error
         }
         try? await http.shutdown()
         try await database.close()
     }
-}
 
-extension CommandSupport {
     /// Opens the configured database, or exits naming it (password masked) and the reason.
     static func openDatabase(_ settings: Settings, logger: Logger) async throws -> OrchardDatabase {
         do {
