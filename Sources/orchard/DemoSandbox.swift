@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConnectSandbox
 import Foundation
+import OrchardCore
 import OrchardStorage
 import OrchardWeb
 
@@ -22,11 +23,10 @@ enum DemoSandbox {
                 try world.restore(try decoder.decode(SandboxSnapshot.self, from: Data(contentsOf: file)))
             } else {
                 _ = try world.seedDemo()
-                let juniper = try world.user(Demo.ownerAppleID)
                 let shared = world.accounts.first { $0.name.hasPrefix("Juniper") }.map { [$0.number] } ?? []
                 _ = try world.createUser(
                     appleId: Demo.colleagueAppleID, accounts: shared, roles: [.admin], firstName: "Sam",
-                    lastName: juniper.lastName)
+                    lastName: "Lee")
                 try save(world, in: folder)
             }
         } catch let error as SandboxWorldError {
@@ -81,7 +81,7 @@ enum DemoSandbox {
     ) -> @Sendable (String) -> String {
         let owner = (try? world.user(Demo.ownerAppleID).token?.value) ?? "(none: sign in to the sandbox to make one)"
         let colleague = (try? world.user(Demo.colleagueAppleID).token?.value) ?? "(none)"
-        let window = windowMinutes == windowMinutes.rounded() ? "\(Int(windowMinutes))" : "\(windowMinutes)"
+        let window = SpokenDuration.text(windowMinutes * 60)
         let path = folder.path
         return { dashboard in
             """
@@ -96,7 +96,7 @@ enum DemoSandbox {
               A colleague's token          \(colleague)   (\(Demo.colleagueAppleID), Juniper Apps only)
               Service Apple ID to invite   \(Demo.serviceAppleID)   (accepted by itself after \(autoAcceptAfter) s)
 
-              Pending integrations expire after \(window) minutes. Data: \(path) (--reset starts afresh)
+              Pending integrations expire after \(window). Data: \(path) (--reset starts afresh)
 
 
             """
