@@ -84,14 +84,22 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
-            name: "OrchardWeb",
+            name: "OrchardApp",
             dependencies: [
                 "OrchardCore", "OrchardStorage", "AppStoreConnect", "SalesReports",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "OrchardWeb",
+            dependencies: [
+                "OrchardCore", "OrchardStorage", "OrchardApp", "AppStoreConnect", "SalesReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Plot", package: "Plot"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +110,8 @@ let package = Package(
         .executableTarget(
             name: "orchard-bench",
             dependencies: [
-                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardTestSupport", "OrchardWeb", "ConnectSandbox",
+                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardTestSupport", "OrchardApp", "OrchardWeb",
+                "ConnectSandbox",
                 "AppStoreConnect", "SalesReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -117,8 +126,8 @@ let package = Package(
         .executableTarget(
             name: "orchard",
             dependencies: [
-                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardWeb", "SalesReports", "AppStoreConnect",
-                "ConnectSandbox",
+                "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardApp", "OrchardWeb", "SalesReports",
+                "AppStoreConnect", "ConnectSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -187,8 +196,8 @@ let package = Package(
         .testTarget(
             name: "OrchardWebTests",
             dependencies: [
-                "OrchardWeb", "OrchardTestSupport", "OrchardCore", "OrchardStorage", "AppStoreConnect",
-                "ConnectSandbox",
+                "OrchardWeb", "OrchardApp", "OrchardTestSupport", "OrchardCore", "OrchardStorage",
+                "AppStoreConnect", "ConnectSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

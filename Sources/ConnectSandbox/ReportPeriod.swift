@@ -47,15 +47,14 @@ package struct ReportPeriod: Sendable, Hashable {
             start = day
             end = day
         case .weekly:
-            let sinceMonday = (day.weekday + 6) % 7
-            start = day.adding(days: -sinceMonday)
-            end = start.adding(days: 6)
+            start = day.mondayOfWeek
+            end = start.periodEnd(.weekly)
         case .monthly:
-            start = ReportDate(year: day.year, month: day.month, day: 1)!
-            end = ReportDate(year: day.year, month: day.month, day: 28)!.lastOfMonth
+            start = day.firstOfMonth
+            end = day.lastOfMonth
         case .yearly:
-            start = ReportDate(year: day.year, month: 1, day: 1)!
-            end = ReportDate(year: day.year, month: 12, day: 31)!
+            start = day.firstOfYear
+            end = day.lastOfYear
         case .fiscal:
             preconditionFailure("financial reports are cut by FiscalPeriod; ReportFrequency(name:) never reads Fiscal")
         }
@@ -117,15 +116,5 @@ package struct ReportPeriod: Sendable, Hashable {
     /// Every day in the period, in order.
     package var days: [ReportDate] {
         (start.dayNumber...end.dayNumber).map(ReportDate.init(dayNumber:))
-    }
-}
-
-extension ReportDate {
-    /// The last day of this date's month.
-    var lastOfMonth: ReportDate {
-        let next =
-            month == 12
-            ? ReportDate(year: year + 1, month: 1, day: 1)! : ReportDate(year: year, month: month + 1, day: 1)!
-        return next.adding(days: -1)
     }
 }

@@ -113,7 +113,7 @@ extension Settings {
             invitationCheckSeconds = seconds
         }
         if let hours = integer(.invitationWindowHours, in: 1...8_760, "a number of hours") {
-            invitationWindowHours = hours
+            invitationWindow = TimeInterval(hours) * 3_600
         }
         if let days = integer(.backfillDays, in: 1...3_650, "a number of days") { backfillDays = days }
         if let count = integer(.syncConcurrency, in: 1...64, "a number of requests") { syncConcurrency = count }

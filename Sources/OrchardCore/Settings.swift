@@ -20,7 +20,9 @@ package struct Settings: Sendable, Equatable {
     /// comma-separated ring, the current key first and previous keys after it.
     package var masterKey: Secret?
     package var invitationCheckSeconds: Int = 300
-    package var invitationWindowHours: Int = 96
+    /// How long a pending integration waits for its invitation to be seen (read in hours; the demo
+    /// shortens it to minutes).
+    package var invitationWindow: TimeInterval = 96 * 3_600
     package var backfillDays: Int = 365
     package var syncConcurrency: Int = 8
     package var funnelTokenMinutes: Int = 60

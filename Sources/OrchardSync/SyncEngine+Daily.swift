@@ -63,10 +63,10 @@ extension SyncEngine {
             let day = ReportDate(dayNumber: number)
             if day.weekday == 0 { periods.append((.weekly, day.adding(days: -6))) }
             if day.adding(days: 1).month != day.month {
-                periods.append((.monthly, ReportDate(year: day.year, month: day.month, day: 1)!))
+                periods.append((.monthly, day.firstOfMonth))
             }
             if day.month == 12, day.day == 31 {
-                periods.append((.yearly, ReportDate(year: day.year, month: 1, day: 1)!))
+                periods.append((.yearly, day.firstOfYear))
             }
         }
         return periods.flatMap { frequency, start in
@@ -94,15 +94,7 @@ extension SyncEngine {
 extension SyncEngine {
     /// The last day a report covers.
     package static func periodEnd(_ identity: ReportIdentity) -> ReportDate {
-        let start = identity.date
-        switch identity.frequency {
-        case .daily: return start
-        case .weekly: return start.adding(days: 6)
-        case .monthly:
-            let next = start.month == 12 ? (start.year + 1, 1) : (start.year, start.month + 1)
-            return ReportDate(year: next.0, month: next.1, day: 1)!.adding(days: -1)
-        case .yearly, .fiscal: return ReportDate(year: start.year, month: 12, day: 31)!
-        }
+        identity.date.periodEnd(identity.frequency)
     }
 }
 

@@ -45,10 +45,9 @@ package struct SyncEngine: Sendable {
         self.logger = logger
     }
 
-    /// The newest report day Apple may have published: yesterday (report days are calendar days,
-    /// taken in UTC here as in Connect Sandbox).
+    /// The newest report day Apple may have published (``ReportCalendar``).
     package func latestReportDay() -> ReportDate {
-        ReportDate(dayNumber: Int((now().timeIntervalSince1970 / 86_400).rounded(.down)) - 1)
+        ReportCalendar.latestDay(at: now())
     }
 
     // MARK: - Apple, politely

@@ -1,23 +1,72 @@
 package import Foundation
 package import OrchardCore
 
-/// The sync engine's knobs, from `Settings` (DESIGN.md section 8.1) or set directly by tests and
-/// benchmarks.
+/// The sync engine's view of the one ``Settings`` value: what the operator configures is read
+/// through from it (docs/SETTINGS.md), and the engine's own fixed knobs sit beside it. Tests and
+/// benchmarks set either; nothing here has a default of its own for a setting.
 package struct SyncSettings: Sendable {
+    /// The configuration this view reads.
+    package var settings: Settings
+
+    package init(_ settings: Settings = Settings()) {
+        self.settings = settings
+    }
+
     /// How often the service identity's accounts are listed (`ORCHARD_INVITATION_CHECK_SECONDS`).
-    package var invitationCheckInterval: TimeInterval = 300
+    package var invitationCheckInterval: TimeInterval {
+        get { TimeInterval(settings.invitationCheckSeconds) }
+        set { settings.invitationCheckSeconds = Int(newValue.rounded(.up)) }
+    }
     /// How long a pending integration waits for its invitation (`ORCHARD_INVITATION_WINDOW_HOURS`).
-    package var invitationWindow: TimeInterval = 96 * 3_600
+    package var invitationWindow: TimeInterval {
+        get { settings.invitationWindow }
+        set { settings.invitationWindow = newValue }
+    }
     /// Daily reports fetched on activation, newest first (`ORCHARD_BACKFILL_DAYS`).
-    package var backfillDays = 365
+    package var backfillDays: Int {
+        get { settings.backfillDays }
+        set { settings.backfillDays = newValue }
+    }
     /// Recent days the daily sync fetches again for restatements (`ORCHARD_RESTATEMENT_DAYS`).
-    package var restatementDays = 7
+    package var restatementDays: Int {
+        get { settings.restatementDays }
+        set { settings.restatementDays = newValue }
+    }
     /// How long a revoked account's data stays read-only before it is purged (`ORCHARD_RETENTION_DAYS`).
-    package var retention: TimeInterval = 30 * 86_400
+    package var retention: TimeInterval {
+        get { TimeInterval(settings.retentionDays) * 86_400 }
+        set { settings.retentionDays = Int((newValue / 86_400).rounded(.up)) }
+    }
     /// Apple requests in flight per worker (`ORCHARD_SYNC_CONCURRENCY`); also the jobs a worker runs at once.
-    package var concurrency = 8
+    package var concurrency: Int {
+        get { settings.syncConcurrency }
+        set { settings.syncConcurrency = newValue }
+    }
+    /// How long a worker's claim on a job lasts unless renewed (`ORCHARD_JOB_LEASE_SECONDS`): a
+    /// worker that dies mid-job delays it this long.
+    package var jobLease: TimeInterval {
+        get { TimeInterval(settings.jobLeaseSeconds) }
+        set { settings.jobLeaseSeconds = Int(newValue.rounded(.up)) }
+    }
+    /// The first wait before a failed job runs again; doubled after each failure (`ORCHARD_JOB_RETRY_SECONDS`).
+    package var jobRetryBase: TimeInterval {
+        get { TimeInterval(settings.jobRetrySeconds) }
+        set { settings.jobRetrySeconds = Int(newValue.rounded(.up)) }
+    }
+    /// The service Apple ID customers invite, named in reasons a user reads (`ORCHARD_SERVICE_APPLE_ID`).
+    package var serviceAppleID: String? {
+        get { settings.serviceAppleID }
+        set { settings.serviceAppleID = newValue }
+    }
+
+    // MARK: The engine's own knobs
+
     /// Apple requests in flight for one store account.
-    package var perAccountConcurrency = 4
+    package var perAccountConcurrency: Int {
+        get { perAccountLimit ?? max(1, min(4, concurrency)) }
+        set { perAccountLimit = newValue }
+    }
+    private var perAccountLimit: Int?
     /// Consecutive checks that must miss an accessible account before it counts as revoked.
     package var missesBeforeRevocation = 2
     /// Yearly reports looked for before the backfill's first day, stopping at the first year without sales.
@@ -26,29 +75,11 @@ package struct SyncSettings: Sendable {
     package var parseAttempts = 5
     /// How long the daily sync waits when Apple has not published yesterday's report.
     package var notPublishedRetry: TimeInterval = 3_600
-    /// How long jobs wait while the service token is missing or refused.
-    package var unusableTokenRetry: TimeInterval = 600
-    /// How long a worker's claim on a job lasts unless renewed (`ORCHARD_JOB_LEASE_SECONDS`): a
-    /// worker that dies mid-job delays it this long.
-    package var jobLease: TimeInterval = 120
-    /// The first wait before a failed job runs again; doubled after each failure (`ORCHARD_JOB_RETRY_SECONDS`).
-    package var jobRetryBase: TimeInterval = 30
-    /// The service Apple ID customers invite, named in reasons a user reads.
-    package var serviceAppleID: String?
-
-    package init() {}
-
-    package init(_ settings: Settings) {
-        invitationCheckInterval = TimeInterval(settings.invitationCheckSeconds)
-        invitationWindow = TimeInterval(settings.invitationWindowHours) * 3_600
-        backfillDays = settings.backfillDays
-        restatementDays = settings.restatementDays
-        retention = TimeInterval(settings.retentionDays) * 86_400
-        concurrency = settings.syncConcurrency
-        perAccountConcurrency = max(1, min(4, settings.syncConcurrency))
-        serviceAppleID = settings.serviceAppleID
-        jobLease = TimeInterval(settings.jobLeaseSeconds)
-        jobRetryBase = TimeInterval(settings.jobRetrySeconds)
-        unusableTokenRetry = min(600, max(5, TimeInterval(settings.invitationCheckSeconds)))
+    /// How long jobs wait while the service token is missing or refused: as long as the invitation
+    /// checks' interval, between 5 seconds and 10 minutes.
+    package var unusableTokenRetry: TimeInterval {
+        get { unusableTokenWait ?? min(600, max(5, invitationCheckInterval)) }
+        set { unusableTokenWait = newValue }
     }
+    private var unusableTokenWait: TimeInterval?
 }

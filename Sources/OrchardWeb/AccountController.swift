@@ -1,11 +1,12 @@
 import Foundation
 import Hummingbird
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 
 /// The account pages: sign up, sign in, sign out, settings and API tokens.
 struct AccountController: Sendable {
-    let accounts: Accounts
+    let membership: Membership
     /// The currencies a user may show their figures in (those with a current ECB rate, and the euro).
     let currencies: @Sendable () async throws -> [String]
 
@@ -33,11 +34,12 @@ struct AccountController: Sendable {
         router.post(SiteRoute.signUp.pattern) { request, context in
             let form = try await request.decode(as: CredentialsForm.self, context: context)
             do {
-                let user = try await accounts.signUp(email: form.email, password: form.password)
+                let user = try await membership.signUp(email: form.email, password: form.password)
                 return try await startSession(user, flash: .welcome, next: nil, request: request)
-            } catch let error as WebError where error != .csrfFailed {
+            } catch let error as MembershipError {
                 return CredentialPage.view(
-                    .init(kind: .signUp, email: form.email, error: error), frame: PageFrame(context, request: request)
+                    .init(kind: .signUp, email: form.email, error: WebError(error)),
+                    frame: PageFrame(context, request: request)
                 ).response(from: request, context: context)
             }
         }
@@ -51,10 +53,11 @@ struct AccountController: Sendable {
             let form = try await request.decode(as: CredentialsForm.self, context: context)
             let next = LocalPath.validated(form.next)
             do {
-                let user = try await accounts.signIn(
+                let user = try await membership.signIn(
                     email: form.email, password: form.password, from: context.remoteAddress)
                 return try await startSession(user, flash: .signedIn, next: next, request: request)
-            } catch let error as WebError where error != .csrfFailed {
+            } catch let failure as MembershipError {
+                let error = WebError(failure)
                 var response = CredentialPage.view(
                     .init(kind: .signIn(next: next), email: form.email, error: error),
                     frame: PageFrame(context, request: request)
@@ -64,7 +67,7 @@ struct AccountController: Sendable {
             }
         }
         router.post(SiteRoute.signOut.pattern) { request, context in
-            if let session = context.session { try await accounts.sessions.end(session: session) }
+            if let session = context.session { try await membership.endSession(session) }
             return Flash.redirect(
                 to: .home, .signedOut, request: request,
                 extra: [
@@ -81,12 +84,12 @@ struct AccountController: Sendable {
             let user = try context.requireUser()
             let form = try await request.decode(as: PasswordForm.self, context: context)
             do {
-                try await accounts.changePassword(
+                try await membership.changePassword(
                     user: user, current: form.current, new: form.new, session: context.session)
                 return Flash.redirect(to: .account, .passwordChanged, request: request)
-            } catch let error as WebError {
+            } catch let error as MembershipError {
                 return AccountPage.settings(
-                    user: user, model: .init(error: error), frame: PageFrame(context, request: request)
+                    user: user, model: .init(error: WebError(error)), frame: PageFrame(context, request: request)
                 )
                 .response(from: request, context: context)
             }
@@ -94,7 +97,7 @@ struct AccountController: Sendable {
         router.get(SiteRoute.apiTokens.pattern) { request, context in
             let user = try context.requireUser()
             return AccountPage.tokens(
-                .init(tokens: try await accounts.sessions.tokens(userID: user.id)),
+                .init(tokens: try await membership.tokens(of: user)),
                 frame: PageFrame(context, request: request))
         }
         router.post(SiteRoute.apiTokens.pattern) { request, context in
@@ -105,30 +108,28 @@ struct AccountController: Sendable {
             if name.isEmpty || name.count > 100 {
                 model.nameError = "Give the token a name of 1 to 100 characters, such as the script that uses it."
             } else {
-                let (_, value) = try await accounts.sessions.issueToken(
-                    userID: user.id, name: name, now: accounts.now())
+                let (_, value) = try await membership.issueToken(for: user, name: name)
                 model.created = (name, value)
             }
-            model.tokens = try await accounts.sessions.tokens(userID: user.id)
+            model.tokens = try await membership.tokens(of: user)
             return AccountPage.tokens(model, frame: PageFrame(context, request: request))
         }
         router.post(SiteRoute.revokeAPIToken(id: 0).pattern) { request, context in
             let user = try context.requireUser()
-            guard let id = context.parameters.get("id", as: Int64.self),
-                try await accounts.sessions.revokeToken(id: id, userID: user.id)
-            else { throw WebError.notFound }
+            guard let id = context.parameters.get("id", as: Int64.self) else { throw WebError.notFound }
+            try await membership.revokeToken(id: id, of: user)
             return Flash.redirect(to: .apiTokens, .tokenRevoked, request: request)
         }
     }
 
     /// A fresh session (never one the visitor brought: sign-in rotates it) and a redirect.
     private func startSession(_ user: User, flash: Flash, next: String?, request: Request) async throws -> Response {
-        let secret = try await accounts.sessions.start(
-            userID: user.id, now: accounts.now(), lifetime: Accounts.sessionLifetime)
+        let secret = try await membership.startSession(for: user)
         var response = Redirect.to(next ?? SiteRoute.home.path)
         response.setCookie(
             AuthenticationMiddleware.cookie(
-                AuthenticationMiddleware.sessionCookie, secret, request: request, maxAge: Int(Accounts.sessionLifetime))
+                AuthenticationMiddleware.sessionCookie, secret, request: request,
+                maxAge: Int(Membership.sessionLifetime))
         )
         response.setCookie(AuthenticationMiddleware.cookie(Flash.cookie, flash.rawValue, request: request, maxAge: 60))
         return response

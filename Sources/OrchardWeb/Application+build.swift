@@ -2,6 +2,7 @@ package import AppStoreConnect
 package import Foundation
 package import Hummingbird
 package import Logging
+package import OrchardApp
 package import OrchardCore
 package import OrchardStorage
 package import ServiceLifecycle
@@ -55,49 +56,36 @@ func buildRouter(
     passwords: PasswordHasher, funnel: FunnelDependencies?,
     operations: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
 ) -> Router<OrchardRequestContext> {
-    let sessions = SessionStore(database: database)
-    let accounts = Accounts(
-        users: UserStore(database: database), sessions: sessions, hasher: passwords, throttle: SignInThrottle(now: now),
-        now: now)
+    let membership = Membership(database: database, hasher: passwords, now: now)
+    let dashboard = Dashboard(database: database, settings: settings, now: now)
+    let integrations = Integrations(database: database, settings: settings, now: now)
     let router = Router(context: OrchardRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.debug))
     router.middlewares.add(MetricsMiddleware())
     // Twice: outside authentication for its own refusals, inside it so error pages know the user.
     router.middlewares.add(ErrorMiddleware())
-    router.middlewares.add(AuthenticationMiddleware(sessions: sessions, now: now))
+    router.middlewares.add(AuthenticationMiddleware(membership: membership))
     router.middlewares.add(ErrorMiddleware())
     router.get(SiteRoute.stylesheet.pattern) { request, _ in Stylesheet.asset.response(for: request) }
     metrics?.addRoutes(to: router)
     HealthController(database: database, migrations: migrations).addRoutes(to: router)
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
-    AuthAPIController(accounts: accounts).addRoutes(to: router)
+    AuthAPIController(membership: membership).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { request, _ in Script.asset.response(for: request) }
     router.get(SiteRoute.icon.pattern) { request, _ in Icon.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
-    let storeMetrics = StoreMetrics(
-        store: MetricsStore(database: database), apps: VisibleAppStore(database: database), now: now)
-    AccountController(
-        accounts: accounts,
-        currencies: { try await storeMetrics.store.currencies(on: storeMetrics.latestReportDay) }
-    ).addRoutes(to: router)
-    StoreMetricsAPIController(metrics: storeMetrics, users: UserStore(database: database)).addRoutes(to: router)
-    DashboardController(
-        metrics: storeMetrics, integrations: IntegrationStore(database: database),
-        storeAccounts: StoreAccountStore(database: database), users: UserStore(database: database), settings: settings
-    ).addRoutes(to: router)
+    AccountController(membership: membership, currencies: { try await dashboard.currencies() }).addRoutes(to: router)
+    StoreMetricsAPIController(dashboard: dashboard).addRoutes(to: router)
+    DashboardController(dashboard: dashboard).addRoutes(to: router)
     OperatorController(
-        integrations: IntegrationStore(database: database), queue: JobQueue(database: database), settings: settings,
-        operations: operations, now: now
+        overview: OperatorOverview(database: database, settings: settings, operations: operations, now: now)
     ).addRoutes(to: router)
     if let funnel {
         let funnel = Funnel(
-            reporter: funnel.reporter, tokens: FunnelTokenStore(database: database, keys: funnel.keys),
-            storeAccounts: StoreAccountStore(database: database), integrations: IntegrationStore(database: database),
-            audit: AuditLog(database: database), apps: VisibleAppStore(database: database), settings: settings, now: now
-        )
-        FunnelAPIController(funnel: funnel).addRoutes(to: router)
-        IntegrationsController(funnel: funnel).addRoutes(to: router)
+            database: database, reporter: funnel.reporter, keys: funnel.keys, settings: settings, now: now)
+        FunnelAPIController(funnel: funnel, integrations: integrations).addRoutes(to: router)
+        IntegrationsController(funnel: funnel, integrations: integrations).addRoutes(to: router)
     }
     return router
 }

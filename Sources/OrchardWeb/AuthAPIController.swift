@@ -1,11 +1,12 @@
 import Foundation
 import Hummingbird
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 
-/// `/api/v1/auth/*`, `/api/v1/me` and the platforms list (DESIGN.md 8.2).
+/// `/api/v1/auth/*`, `/api/v1/me` and the platforms list (docs/API.md).
 struct AuthAPIController: Sendable {
-    let accounts: Accounts
+    let membership: Membership
 
     struct CredentialsBody: Decodable {
         let email: String
@@ -55,16 +56,15 @@ struct AuthAPIController: Sendable {
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.post(SiteRoute.api(.signUp).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
-            let user = try await accounts.signUp(email: body.email, password: body.password)
-            let (_, token) = try await accounts.sessions.issueToken(
-                userID: user.id, name: "sign-up", now: accounts.now())
+            let user = try await membership.signUp(email: body.email, password: body.password)
+            let (_, token) = try await membership.issueToken(for: user, name: "sign-up")
             return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
         }
         router.post(SiteRoute.api(.logIn).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
-            let user = try await accounts.signIn(
+            let user = try await membership.signIn(
                 email: body.email, password: body.password, from: context.remoteAddress)
-            let (_, token) = try await accounts.sessions.issueToken(userID: user.id, name: "login", now: accounts.now())
+            let (_, token) = try await membership.issueToken(for: user, name: "login")
             return SignedIn(user: UserBody(user), token: token)
         }
         router.get(SiteRoute.api(.me).pattern) { _, context in

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 
@@ -19,8 +20,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static let csrfField = "_csrf"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
-    let sessions: SessionStore
-    let now: @Sendable () -> Date
+    let membership: Membership
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -30,13 +30,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var newCSRFCookie: String?
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-            guard let user = try await sessions.user(apiToken: token, now: now()) else {
+            guard let user = try await membership.user(apiToken: token) else {
                 throw WebError.authenticationRequired
             }
             context.user = user
             context.bearer = true
         } else if let session = request.cookies[Self.sessionCookie]?.value,
-            let user = try await sessions.user(session: session, now: now())
+            let user = try await membership.user(session: session)
         {
             context.user = user
             context.session = session

@@ -32,6 +32,7 @@ struct ErrorMiddleware: RouterMiddleware {
 
     /// The ``WebError`` an error means to its caller.
     static func answer(for error: any Error, context: Context) -> WebError {
+        if let answer = WebError(useCase: error) { return answer }
         switch error {
         case let error as WebError: return error
         case let error as any HTTPResponseError where error.status == .notFound: return .notFound

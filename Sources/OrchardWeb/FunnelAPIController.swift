@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 
-/// The funnel and the user's integrations through the JSON API (DESIGN.md 8.2).
+/// The funnel and the user's integrations through the JSON API (docs/API.md).
 struct FunnelAPIController: Sendable {
     let funnel: Funnel
+    let integrations: Integrations
 
     struct TokenBody: Decodable {
         let accessToken: String
@@ -40,7 +42,7 @@ struct FunnelAPIController: Sendable {
         let tokens: [TokenView]
     }
 
-    struct Accounts: ResponseEncodable {
+    struct SeenAccounts: ResponseEncodable {
         let accounts: [Funnel.SeenAccount]
     }
 
@@ -52,7 +54,7 @@ struct FunnelAPIController: Sendable {
 
         enum CodingKeys: String, CodingKey { case serviceAppleId, configured, roles, steps }
 
-        /// `null` written out: a script reads every field of DESIGN.md 8.2, set or not.
+        /// `null` written out: a script reads every field of docs/API.md, set or not.
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(serviceAppleId, forKey: .serviceAppleId)
@@ -86,7 +88,7 @@ struct FunnelAPIController: Sendable {
             case id, platform, account, status, statusReason, createdAt, activatedAt, lastSyncAt, backfill, syncError
         }
 
-        /// Every field of DESIGN.md 8.2, `null` when unset rather than absent.
+        /// Every field of docs/API.md, `null` when unset rather than absent.
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
@@ -101,7 +103,8 @@ struct FunnelAPIController: Sendable {
             try container.encode(syncError, forKey: .syncError)
         }
 
-        init(_ integration: Integration, account store: StoreAccount?) {
+        init(_ row: Integrations.Row) {
+            let (integration, store) = (row.integration, row.account)
             id = integration.id
             account = Account(number: integration.accountNumber, name: integration.accountName)
             status = integration.status.rawValue
@@ -114,7 +117,7 @@ struct FunnelAPIController: Sendable {
         }
     }
 
-    struct Integrations: ResponseEncodable {
+    struct IntegrationList: ResponseEncodable {
         let integrations: [IntegrationView]
     }
 
@@ -130,7 +133,7 @@ struct FunnelAPIController: Sendable {
 
         enum CodingKeys: String, CodingKey { case sku, appleIdentifier, title, account }
 
-        /// `null` written out, as in every answer of DESIGN.md 8.2.
+        /// `null` written out, as in every answer of docs/API.md.
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(sku, forKey: .sku)
@@ -156,7 +159,7 @@ struct FunnelAPIController: Sendable {
         }
         router.get(SiteRoute.api(.funnelTokenAccounts(id: 0)).pattern) { _, context in
             let user = try context.requireUser()
-            return Accounts(accounts: try await funnel.accounts(tokenID: try Self.id(context), user: user))
+            return SeenAccounts(accounts: try await funnel.accounts(tokenID: try Self.id(context), user: user))
         }
         router.delete(SiteRoute.api(.funnelToken(id: 0)).pattern) { _, context in
             let user = try context.requireUser()
@@ -176,32 +179,24 @@ struct FunnelAPIController: Sendable {
             let created = try await funnel.finish(
                 user: user, tokenID: body.tokenId, accounts: body.accounts, confirmed: body.invitationConfirmed == true)
             return EditedResponse(
-                status: .created, response: Integrations(integrations: try await views(created)))
+                status: .created,
+                response: IntegrationList(integrations: try await integrations.rows(created).map(IntegrationView.init)))
         }
         router.get(SiteRoute.api(.integrations).pattern) { _, context in
-            let user = try context.requireUser()
-            return Integrations(integrations: try await views(try await funnel.integrations.list(userID: user.id)))
+            IntegrationList(
+                integrations: try await integrations.rows(of: try context.requireUser()).map(IntegrationView.init))
         }
         router.get(SiteRoute.api(.apps).pattern) { _, context in
-            let user = try context.requireUser()
-            return Apps(
-                apps: try await funnel.apps.apps(userID: user.id).map {
+            Apps(
+                apps: try await integrations.apps(of: try context.requireUser()).map {
                     AppView(
                         sku: $0.sku, appleIdentifier: $0.appleIdentifier, title: $0.title,
                         account: .init(number: $0.accountNumber, name: $0.accountName))
                 })
         }
         router.delete(SiteRoute.api(.integration(id: 0)).pattern) { _, context in
-            let user = try context.requireUser()
-            guard try await funnel.integrations.delete(id: try Self.id(context), userID: user.id, now: funnel.now())
-            else { throw WebError.notFound }
+            try await integrations.remove(id: try Self.id(context), of: try context.requireUser())
             return Response(status: .noContent)
-        }
-    }
-
-    private func views(_ integrations: [Integration]) async throws -> [IntegrationView] {
-        try await funnel.withIntegrationAccounts(integrations).map {
-            IntegrationView($0.integration, account: $0.account)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import Plot
@@ -28,14 +29,7 @@ enum FunnelPage {
 
     // MARK: Step 1
 
-    struct TokenModel {
-        var kept: [FunnelTokenRecord]
-        var error: WebError?
-        /// The token just validated: Next leads on with it.
-        var validated: (record: FunnelTokenRecord, accounts: [Funnel.SeenAccount])?
-    }
-
-    static func token(_ model: TokenModel, frame: PageFrame) -> HTMLPage {
+    static func token(_ model: Funnel.TokenStep, frame: PageFrame) -> HTMLPage {
         let errorID = "token-error"
         let next: Node<HTML.BodyContext> =
             if let validated = model.validated {
@@ -113,6 +107,14 @@ enum FunnelPage {
         let integrated: Set<String>
         var selected: Set<String> = []
         var error: WebError?
+
+        init(_ step: Funnel.AccountsStep, error: WebError? = nil) {
+            tokenID = step.tokenID
+            masked = step.masked
+            accounts = step.accounts
+            integrated = step.integrated
+            self.error = error
+        }
     }
 
     static func accounts(_ model: AccountsModel, frame: PageFrame) -> HTMLPage {
@@ -162,6 +164,13 @@ enum FunnelPage {
         let accounts: [Funnel.SeenAccount]
         let invitation: Funnel.Invitation
         var error: WebError?
+
+        init(_ step: Funnel.InviteStep, error: WebError? = nil) {
+            tokenID = step.tokenID
+            accounts = step.accounts
+            invitation = step.invitation
+            self.error = error
+        }
     }
 
     static func invite(_ model: InviteModel, frame: PageFrame) -> HTMLPage {
@@ -212,4 +221,9 @@ enum FunnelPage {
                             .type(.submit), .if(model.invitation.serviceAppleID == nil, .flag("disabled")),
                             .text("Finish"))))))
     }
+}
+
+extension Funnel.TokenStep {
+    /// Why the pasted token was refused, as the page says it.
+    var error: WebError? { problem.map(WebError.init) }
 }

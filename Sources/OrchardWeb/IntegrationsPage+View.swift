@@ -1,4 +1,5 @@
 import Foundation
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import Plot
@@ -6,17 +7,8 @@ import Plot
 /// My Account > Data Integration: the platforms, and the user's integrations with their status
 /// explained, last sync, backfill progress and what the user can do.
 enum IntegrationsPage {
-    struct Row: Sendable {
-        let integration: Integration
-        let account: StoreAccount?
-    }
-
-    struct Model: Sendable {
-        let rows: [Row]
-        let serviceAppleID: String?
-        let checkSeconds: Int
-        let now: Date
-    }
+    typealias Row = Integrations.Row
+    typealias Model = Integrations.Overview
 
     static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
         HTMLPage(

@@ -1,18 +1,15 @@
 import Foundation
 import Hummingbird
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 
 /// The operator's page and `/api/v1/admin/*`: invitations waiting to be accepted, the service
 /// token, the job queue and its dead jobs (with a retry).
 struct OperatorController: Sendable {
-    let integrations: IntegrationStore
-    let queue: JobQueue
-    let settings: Settings
-    let operations: (@Sendable () async throws -> OperationsSnapshot)?
-    let now: @Sendable () -> Date
+    let overview: OperatorOverview
 
-    struct WaitingAccount: Sendable, Encodable {
+    struct WaitingAccountView: Sendable, Encodable {
         struct Account: Sendable, Encodable {
             let number: String
             let name: String
@@ -22,11 +19,18 @@ struct OperatorController: Sendable {
         let pendingSince: Date
         let integrations: Int
         let ageHours: Int
+
+        init(_ waiting: OperatorOverview.WaitingAccount) {
+            account = Account(number: waiting.number, name: waiting.name)
+            pendingSince = waiting.pendingSince
+            integrations = waiting.integrations
+            ageHours = waiting.ageHours
+        }
     }
 
     struct Invitations: ResponseEncodable {
         let serviceAppleId: String?
-        let invitations: [WaitingAccount]
+        let invitations: [WaitingAccountView]
     }
 
     struct DeadJobView: Encodable {
@@ -62,58 +66,29 @@ struct OperatorController: Sendable {
 
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.get(SiteRoute.operatorPage.pattern) { request, context in
-            try Self.requireOperator(context)
-            return OperatorPage.view(try await model(), frame: PageFrame(context, request: request))
+            OperatorPage.view(
+                try await overview.page(for: try context.requireUser()), frame: PageFrame(context, request: request))
         }
         router.post(SiteRoute.retryJob(id: 0).pattern) { request, context in
-            try Self.requireOperator(context)
+            let user = try context.requireUser()
             guard let id = context.parameters.get("id", as: Int64.self) else { throw WebError.notFound }
-            let flash: Flash =
-                switch try await queue.retry(id: id, now: now()) {
-                case .queued: .jobRetried
-                case .alreadyQueued: .jobAlreadyQueued
-                case .notDead: throw WebError.notFound
-                }
-            return Flash.redirect(to: .operatorPage, flash, request: request)
+            let queued = try await overview.retry(job: id, by: user)
+            return Flash.redirect(to: .operatorPage, queued ? .jobRetried : .jobAlreadyQueued, request: request)
         }
         router.get(SiteRoute.api(.adminInvitations).pattern) { _, context in
-            try Self.requireOperator(context)
-            return Invitations(serviceAppleId: settings.serviceAppleID, invitations: try await waiting())
+            Invitations(
+                serviceAppleId: overview.serviceAppleID,
+                invitations: try await overview.waiting(for: try context.requireUser()).map(WaitingAccountView.init))
         }
         router.get(SiteRoute.api(.adminJobs).pattern) { _, context in
-            try Self.requireOperator(context)
-            let model = try await model()
+            let page = try await overview.page(for: try context.requireUser())
             return Jobs(
-                depth: model.depth.mapValues { $0.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value } },
-                dead: model.dead.map(DeadJobView.init), retrying: model.retrying.map(DeadJobView.init),
-                serviceToken: model.operations.map {
+                depth: page.depth.mapValues { $0.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value } },
+                dead: page.dead.map(DeadJobView.init), retrying: page.retrying.map(DeadJobView.init),
+                serviceToken: page.operations.map {
                     ServiceTokenView(
                         daysLeft: $0.serviceTokenDaysLeft, problem: $0.serviceTokenProblem, message: $0.serviceMessage)
                 })
         }
-    }
-
-    static func requireOperator(_ context: OrchardRequestContext) throws(WebError) {
-        guard try context.requireUser().role == .operator else { throw .operatorOnly }
-    }
-
-    func model() async throws -> OperatorPage.Model {
-        OperatorPage.Model(
-            serviceAppleID: settings.serviceAppleID, waiting: try await waiting(),
-            windowHours: settings.invitationWindowHours, depth: try await queue.counts(),
-            dead: try await queue.dead(), retrying: try await queue.retrying(), operations: try await operations?(),
-            now: now())
-    }
-
-    /// Pending integrations grouped by account, the longest waiting first.
-    func waiting() async throws -> [WaitingAccount] {
-        let pending = try await integrations.pending()
-        let time = now()
-        return Dictionary(grouping: pending, by: \.accountNumber).map { number, group in
-            let since = group.map(\.createdAt).min() ?? time
-            return WaitingAccount(
-                account: .init(number: number, name: group[0].accountName), pendingSince: since,
-                integrations: group.count, ageHours: Int(time.timeIntervalSince(since) / 3_600))
-        }.sorted { $0.pendingSince < $1.pendingSince }
     }
 }

@@ -1,21 +1,12 @@
 import Foundation
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import Plot
 
 /// What the operator of an Orchard watches: invitations to accept, the service token, the queue.
 enum OperatorPage {
-    struct Model: Sendable {
-        let serviceAppleID: String?
-        let waiting: [OperatorController.WaitingAccount]
-        let windowHours: Int
-        let depth: [String: [JobQueue.State: Int]]
-        let dead: [JobQueue.DeadJob]
-        /// Jobs whose last attempt failed and that will try again.
-        let retrying: [JobQueue.DeadJob]
-        let operations: OperationsSnapshot?
-        let now: Date
-    }
+    typealias Model = OperatorOverview.Page
 
     static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
         HTMLPage(
@@ -30,7 +21,8 @@ enum OperatorPage {
                         .p(
                             .text(
                                 "Accept the invitation e-mails sent to \(model.serviceAppleID ?? "the service Apple ID") "
-                                    + "for these accounts. An integration expires after \(model.windowHours) hours.")),
+                                    + "for these accounts. An integration expires after \(SpokenDuration.text(model.invitationWindow))."
+                            )),
                         .table(
                             .thead(
                                 .tr(
@@ -39,7 +31,7 @@ enum OperatorPage {
                             .tbody(
                                 .forEach(model.waiting) { waiting in
                                     .tr(
-                                        .td(.text("\(waiting.account.name) (\(waiting.account.number))")),
+                                        .td(.text("\(waiting.name) (\(waiting.number))")),
                                         .td(.class("num"), .text(String(waiting.integrations))),
                                         .td(.text(AccountPage.day(waiting.pendingSince))),
                                         .td(.class("num"), .text(String(waiting.ageHours))))

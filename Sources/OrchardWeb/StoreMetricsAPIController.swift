@@ -2,15 +2,15 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import SalesReports
 
-/// `GET /api/v1/metrics/summary`, `timeseries` and `export.csv` (DESIGN.md 8.2): the rollups a user
+/// `GET /api/v1/metrics/summary`, `timeseries` and `export.csv` (docs/API.md): the rollups a user
 /// may read, added up, converted into one currency and told apart where a day is not known yet.
 struct StoreMetricsAPIController: Sendable {
-    let metrics: StoreMetrics
-    let users: UserStore
+    let dashboard: Dashboard
 
     struct CurrencyBody: Decodable {
         let currency: String
@@ -104,34 +104,32 @@ struct StoreMetricsAPIController: Sendable {
         router.patch(SiteRoute.api(.me).pattern) { request, context in
             var user = try context.requireUser()
             let body = try await request.decode(as: CurrencyBody.self, context: context)
-            user.currency = try await metrics.setCurrency(body.currency, of: user, users: users)
+            user.currency = try await dashboard.setCurrency(body.currency, of: user)
             return Me(user: .init(user))
         }
         router.get(SiteRoute.api(.metricsSummary).pattern) { request, context in
-            let user = try context.requireUser()
-            let question = try MetricsQuestion(request: request, user: user, latest: metrics.latestReportDay)
-            let scope = try await metrics.scope(question, user: user)
+            let (question, scope) = try await dashboard.ask(
+                query: request.queryDictionary, user: try context.requireUser())
             return try await cachedJSON("summary", question, scope) { try await summary(question, scope: scope) }
         }
         router.get(SiteRoute.api(.metricsTimeseries).pattern) { request, context in
             let user = try context.requireUser()
-            let question = try MetricsQuestion(request: request, user: user, latest: metrics.latestReportDay)
-            let scope = try await metrics.scope(question, user: user)
+            let (question, scope) = try await dashboard.ask(query: request.queryDictionary, user: user)
             return try await cachedJSON("timeseries", question, scope) {
                 try await timeseries(question, scope: scope, user: user)
             }
         }
         router.get(SiteRoute.api(.metricsExport).pattern) { request, context in
             let user = try context.requireUser()
-            let question = try MetricsQuestion(request: request, user: user, latest: metrics.latestReportDay)
-            return try await export(question, user: user)
+            let (question, scope) = try await dashboard.ask(query: request.queryDictionary, user: user)
+            return try await export(question, scope: scope, user: user)
         }
     }
 
     /// The answer as JSON, encoded once per question and data version: the same accounts at the same
     /// versions give the same bytes, whoever asks (the scope already holds only readable accounts).
     private func cachedJSON<Answer: Encodable & Sendable>(
-        _ kind: String, _ question: MetricsQuestion, _ scope: StoreMetrics.Scope,
+        _ kind: String, _ question: MetricsQuestion, _ scope: Dashboard.Scope,
         answer: () async throws -> Answer
     ) async throws -> Response {
         let accounts = scope.accounts.map { "\($0.id):\($0.version)" }.joined(separator: ",")
@@ -141,7 +139,7 @@ struct StoreMetricsAPIController: Sendable {
                 question.device ?? "", question.currency, question.metric.rawValue, question.interval.rawValue,
                 question.groupBy?.rawValue ?? "",
             ].joined(separator: "\u{1F}")
-        let body = try await metrics.store.cache.value(key, weight: { $0.readableBytes / 64 }) {
+        let body = try await dashboard.cache.value(key, weight: { $0.readableBytes / 64 }) {
             ByteBuffer(bytes: try Self.encoder.encode(try await answer()))
         }
         return Response(
@@ -154,14 +152,12 @@ struct StoreMetricsAPIController: Sendable {
         return encoder
     }()
 
-    func summary(_ question: MetricsQuestion, scope: StoreMetrics.Scope) async throws -> Summary {
-        let totals = try await metrics.store.totals(metrics.query(question, scope))
-        let coverage = try await metrics.store.coverage(
-            accountIDs: scope.ids, from: question.from, to: question.to, versions: scope.accounts.map(\.version))
+    func summary(_ question: MetricsQuestion, scope: Dashboard.Scope) async throws -> Summary {
+        let (totals, coverage) = try await dashboard.summary(question, scope)
         return Summary(
             from: question.from.isoText, to: question.to.isoText, currency: question.currency, units: Units(totals),
-            returns: totals.returns, proceeds: Figures.decimal(micros: totals.proceeds),
-            sales: Figures.decimal(micros: totals.sales), unconverted: Self.unconverted(totals),
+            returns: totals.returns, proceeds: FigureText.decimal(micros: totals.proceeds),
+            sales: FigureText.decimal(micros: totals.sales), unconverted: Self.unconverted(totals),
             rates: Self.rates(totals), complete: Self.complete(coverage),
             accounts: scope.accounts.map {
                 AccountView(
@@ -170,13 +166,9 @@ struct StoreMetricsAPIController: Sendable {
             })
     }
 
-    func timeseries(_ question: MetricsQuestion, scope: StoreMetrics.Scope, user: User) async throws -> Timeseries {
-        let (series, coverage) = try await metrics.series(question, scope, groupBy: question.groupBy)
-        let titles: [String: String] =
-            question.groupBy == .app
-            ? Dictionary(
-                try await metrics.apps.apps(userID: user.id).compactMap { app in app.title.map { (app.sku, $0) } },
-                uniquingKeysWith: { first, _ in first }) : [:]
+    func timeseries(_ question: MetricsQuestion, scope: Dashboard.Scope, user: User) async throws -> Timeseries {
+        let (series, coverage) = try await dashboard.series(question, scope, groupBy: question.groupBy)
+        let titles = question.groupBy == .app ? try await dashboard.appTitles(of: user) : [:]
         return Timeseries(
             metric: question.metric.rawValue, interval: question.interval.rawValue, currency: question.currency,
             from: question.from.isoText, to: question.to.isoText,
@@ -196,16 +188,11 @@ struct StoreMetricsAPIController: Sendable {
     }
 
     /// One row per known day (and group), a header row, the currency and the rate date on each row.
-    func export(_ question: MetricsQuestion, user: User) async throws -> Response {
-        let scope = try await metrics.scope(question, user: user)
+    func export(_ question: MetricsQuestion, scope: Dashboard.Scope, user: User) async throws -> Response {
         var daily = question
         daily.interval = .day
-        let (series, _) = try await metrics.series(daily, scope, groupBy: question.groupBy)
-        let titles: [String: String] =
-            question.groupBy == .app
-            ? Dictionary(
-                try await metrics.apps.apps(userID: user.id).compactMap { app in app.title.map { (app.sku, $0) } },
-                uniquingKeysWith: { first, _ in first }) : [:]
+        let (series, _) = try await dashboard.series(daily, scope, groupBy: question.groupBy)
+        let titles = question.groupBy == .app ? try await dashboard.appTitles(of: user) : [:]
         let csv = Self.csv(series, groupBy: question.groupBy, currency: question.currency, titles: titles)
         let name = "orchard-metrics-\(question.from.isoText)-\(question.to.isoText).csv"
         return Response(
@@ -224,7 +211,7 @@ struct StoreMetricsAPIController: Sendable {
     /// RFC 4180: CRLF line ends, fields with a comma, quote or line break quoted; text that a
     /// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'`.
     static func csv(
-        _ series: [StoreMetrics.Series], groupBy: MetricSlices.Dimension?, currency: String, titles: [String: String]
+        _ series: [Dashboard.Series], groupBy: MetricSlices.Dimension?, currency: String, titles: [String: String]
     ) -> String {
         var header = ["date"]
         if let groupBy { header.append(groupBy.rawValue) }
@@ -247,7 +234,7 @@ struct StoreMetricsAPIController: Sendable {
                     totals.returns,
                 ].map(String.init)
                 fields += [
-                    Figures.decimal(micros: totals.proceeds), Figures.decimal(micros: totals.sales), currency,
+                    FigureText.decimal(micros: totals.proceeds), FigureText.decimal(micros: totals.sales), currency,
                     totals.firstRateDay ?? "",
                     text(unconverted(totals.unconvertedProceeds)), text(unconverted(totals.unconvertedSales)),
                 ]
@@ -260,7 +247,7 @@ struct StoreMetricsAPIController: Sendable {
     }
 
     private static func unconverted(_ amounts: [String: Int64]) -> String {
-        amounts.sorted { $0.key < $1.key }.map { "\(Figures.decimal(micros: $0.value)) \($0.key)" }.joined(
+        amounts.sorted { $0.key < $1.key }.map { "\(FigureText.decimal(micros: $0.value)) \($0.key)" }.joined(
             separator: "; ")
     }
 
@@ -273,8 +260,8 @@ struct StoreMetricsAPIController: Sendable {
 
     static func unconverted(_ totals: MetricsStore.Totals) -> Unconverted {
         Unconverted(
-            proceeds: totals.unconvertedProceeds.mapValues { Figures.decimal(micros: $0) },
-            sales: totals.unconvertedSales.mapValues { Figures.decimal(micros: $0) })
+            proceeds: totals.unconvertedProceeds.mapValues { FigureText.decimal(micros: $0) },
+            sales: totals.unconvertedSales.mapValues { FigureText.decimal(micros: $0) })
     }
 
     static func rates(_ totals: MetricsStore.Totals) -> Rates? {

@@ -8,11 +8,10 @@ import ServiceLifecycle
 
 extension CommandSupport {
     /// The worker role's services (the job worker and its recurring jobs), the HTTP client they use
-    /// for Apple (to shut down after them), and the engine (for its operations snapshot). `sync`
-    /// replaces the engine's settings read from `settings` (the demo's windows are minutes, not hours).
-    static func workers(
-        _ settings: Settings, database: OrchardDatabase, keys: KeyRing, sync: SyncSettings? = nil, logger: Logger
-    ) -> (services: [any Service], http: HTTPClient, engine: SyncEngine) {
+    /// for Apple (to shut down after them), and the engine (for its operations snapshot).
+    static func workers(_ settings: Settings, database: OrchardDatabase, keys: KeyRing, logger: Logger) -> (
+        services: [any Service], http: HTTPClient, engine: SyncEngine
+    ) {
         var configuration = HTTPClient.Configuration()
         // As many connections as requests may be in flight to Apple.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, settings.syncConcurrency)
@@ -24,7 +23,7 @@ extension CommandSupport {
                 // Apple's answers in the background: more patience than a person at the funnel.
                 retry: RetryPolicy(maxAttempts: 6), logger: Logger(label: "orchard.reporter")),
             service: ServiceIdentity(database: database, keys: keys, configuredToken: settings.serviceAccessToken),
-            settings: sync ?? SyncSettings(settings), rawStore: RawReportStore(dataDirectory: settings.dataDirectory),
+            settings: SyncSettings(settings), rawStore: RawReportStore(dataDirectory: settings.dataDirectory),
             logger: Logger(label: "orchard.sync"))
         return (buildWorkers(database: database, keys: keys, engine: engine, logger: logger), http, engine)
     }

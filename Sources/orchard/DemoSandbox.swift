@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConnectSandbox
 import Foundation
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import OrchardWeb

@@ -55,7 +55,7 @@ struct SettingsLoaderTests {
         #expect(settings.serviceAccessToken?.revealed == "tok")
         #expect(settings.masterKey != nil)
         #expect(settings.invitationCheckSeconds == 5)
-        #expect(settings.invitationWindowHours == 12)
+        #expect(settings.invitationWindow == 12 * 3_600)
         #expect(settings.backfillDays == 10)
         #expect(settings.syncConcurrency == 3)
         #expect(settings.funnelTokenMinutes == 20)

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import OrchardTestSupport

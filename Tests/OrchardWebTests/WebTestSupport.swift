@@ -6,6 +6,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOCore
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import OrchardTestSupport

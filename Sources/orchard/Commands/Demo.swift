@@ -133,7 +133,8 @@ struct Demo: AsyncParsableCommand {
         if ProcessInfo.processInfo.environment[SettingKey.logLevel.environmentName] == nil {
             given[.logLevel] = "warning"
         }
-        let settings = try CommandSupport.settings(commandLine: given)
+        var settings = try CommandSupport.settings(commandLine: given)
+        settings.invitationWindow = invitationWindowMinutes * 60
         let logger = Logger(label: "orchard.demo")
         // The demo's master key lives in its directory; made here, before `masterKeys` would warn that it made one.
         if settings.masterKey == nil { _ = try? MasterKeyFile.load(configured: nil, dataDirectory: folder.path) }
@@ -146,10 +147,8 @@ struct Demo: AsyncParsableCommand {
             CommandSupport.printError("orchard demo: cannot seed the demo: \(error)")
             throw ExitCode.failure
         }
-        var sync = SyncSettings(settings)
-        sync.invitationWindow = invitationWindowMinutes * 60
         let (workers, http, engine) = CommandSupport.workers(
-            settings, database: database, keys: keys, sync: sync, logger: Logger(label: "orchard.worker"))
+            settings, database: database, keys: keys, logger: Logger(label: "orchard.worker"))
         let banner = DemoSandbox.banner(
             world: world, folder: folder, sandboxURL: sandboxURL, autoAcceptAfter: autoAcceptAfter,
             windowMinutes: invitationWindowMinutes)

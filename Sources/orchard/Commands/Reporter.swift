@@ -140,26 +140,16 @@ struct Reporter: AsyncParsableCommand {
             return vendors[0]
         }
 
-        /// The newest period that has ended by today in Pacific time (Apple's report day for the Americas).
+        /// The newest period that has ended by the newest report day (``ReportCalendar``).
         static func latestFinished(_ frequency: ReportFrequency, now: Date) -> ReportDate {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "America/Los_Angeles") ?? .gmt
-            func day(_ offset: Int) -> ReportDate {
-                let parts = calendar.dateComponents(
-                    [.year, .month, .day], from: now.addingTimeInterval(Double(offset) * 86_400))
-                return ReportDate(year: parts.year!, month: parts.month!, day: parts.day!)!
-            }
-            let today = day(0)
+            let today = ReportCalendar.latestDay(at: now).adding(days: 1)
             switch frequency {
-            case .daily: return day(-1)
+            case .daily: return today.adding(days: -1)
             // Any day of last week: the client asks for the Sunday that ends it.
-            case .weekly: return day(-7)
-            case .monthly:
-                return today.month == 1
-                    ? ReportDate(year: today.year - 1, month: 12, day: 1)!
-                    : ReportDate(year: today.year, month: today.month - 1, day: 1)!
+            case .weekly: return today.adding(days: -7)
+            case .monthly: return today.firstOfMonth.adding(days: -1).firstOfMonth
             // Validation keeps fiscal periods (Finance reports) out of this command.
-            case .yearly, .fiscal: return ReportDate(year: today.year - 1, month: 1, day: 1)!
+            case .yearly, .fiscal: return today.firstOfYear.adding(days: -1).firstOfYear
             }
         }
     }

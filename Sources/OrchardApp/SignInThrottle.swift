@@ -1,10 +1,10 @@
-import Foundation
+package import Foundation
 
 /// Slows down password guessing, per account and per address: five failures in a row are free,
 /// then each further attempt waits twice as long as the one before (2 s, 4 s, ... up to 15
 /// minutes) after the last failure. A success clears the account's count. Kept in memory: a
 /// restart forgives, and each server process counts for itself.
-actor SignInThrottle {
+package actor SignInThrottle {
     private struct Record {
         var failures: Int
         var last: Date
@@ -18,12 +18,12 @@ actor SignInThrottle {
     private var records: [String: Record] = [:]
     private let now: @Sendable () -> Date
 
-    init(now: @escaping @Sendable () -> Date) {
+    package init(now: @escaping @Sendable () -> Date) {
         self.now = now
     }
 
     /// Seconds to wait before `email` may be tried again from `address`; nil when it may now.
-    func wait(email: String, address: String?) -> Int? {
+    package func wait(email: String, address: String?) -> Int? {
         let keys = Self.keys(email: email, address: address)
         let time = now()
         let waits = keys.compactMap { key -> TimeInterval? in
@@ -35,7 +35,7 @@ actor SignInThrottle {
         return waits.max().map { Int($0.rounded(.up)) }
     }
 
-    func failed(email: String, address: String?) {
+    package func failed(email: String, address: String?) {
         let time = now()
         if records.count > 10_000 { records = records.filter { time.timeIntervalSince($0.value.last) < Self.memory } }
         for key in Self.keys(email: email, address: address) {
@@ -47,7 +47,7 @@ actor SignInThrottle {
         }
     }
 
-    func succeeded(email: String) {
+    package func succeeded(email: String) {
         records["email:" + email] = nil
     }
 

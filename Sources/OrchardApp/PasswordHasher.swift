@@ -15,13 +15,13 @@ package struct PasswordHasher: Sendable {
         return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    func verify(_ password: String, hash: String) async throws -> Bool {
+    package func verify(_ password: String, hash: String) async throws -> Bool {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
     /// Verifies against a real hash even when the address is unknown, so the answer's timing does
     /// not tell which addresses have accounts.
-    func verifyUnknown(_ password: String) async throws {
+    package func verifyUnknown(_ password: String) async throws {
         _ = try await verify(password, hash: Self.decoy)
     }
 

@@ -1,0 +1,224 @@
+package import Foundation
+package import OrchardCore
+package import OrchardStorage
+package import SalesReports
+
+/// The store metrics a user may read: the dashboard's page, and the questions the JSON API and the
+/// CSV export answer (``MetricsQuestion``), over the accounts of the user's integrations only.
+package struct Dashboard: Sendable {
+    /// What one question reads: the accounts in scope (a user's readable accounts, or the one asked for).
+    package struct Scope: Sendable {
+        package var readable: [MetricsStore.VisibleAccount]
+        package var accounts: [MetricsStore.VisibleAccount]
+        package var ids: [Int64] { accounts.map(\.id) }
+    }
+
+    /// Everything the dashboard page shows for one question.
+    package struct Page: Sendable {
+        package var question: MetricsQuestion
+        package var integrations: Integrations.Overview
+        package var retentionDays: Int
+        package var latest: ReportDate
+        package var readable: [MetricsStore.VisibleAccount] = []
+        package var apps: [VisibleApp] = []
+        package var scope: [MetricsStore.VisibleAccount] = []
+        package var totals: MetricsStore.Totals?
+        package var previous: MetricsStore.Totals?
+        package var series: Series?
+        package var coverage: MetricsStore.Coverage?
+        package var breakdowns: [MetricSlices.Dimension: [MetricsStore.Row]] = [:]
+        /// The in-app purchases of the app of an app's page.
+        package var products: [MetricsStore.ProductRow] = []
+        /// Why the link's parameters were not used.
+        package var problem: DashboardError?
+
+        package var appTitle: String? {
+            question.app.map { sku in apps.first { $0.sku == sku }?.title ?? sku }
+        }
+    }
+
+    private let metrics: MetricsStore
+    private let users: UserStore
+    private let integrations: Integrations
+    private let settings: Settings
+    private let calendar: ReportCalendar
+
+    package init(
+        database: OrchardDatabase, settings: Settings, cache: MetricsCache = MetricsCache(),
+        now: @escaping @Sendable () -> Date
+    ) {
+        metrics = MetricsStore(database: database, cache: cache)
+        users = UserStore(database: database)
+        integrations = Integrations(database: database, settings: settings, now: now)
+        self.settings = settings
+        calendar = ReportCalendar(now: now)
+    }
+
+    /// The cache the answers of these questions share, keyed by each account's data version.
+    package var cache: MetricsCache { metrics.cache }
+
+    /// The newest day Apple may have reported, where presets end.
+    package var latestReportDay: ReportDate { calendar.latestDay }
+
+    /// Reads a question from a URL's query, for `user` (whose currency is the default).
+    package func question(query: [String: String], user: User) throws(DashboardError) -> MetricsQuestion {
+        try MetricsQuestion(query: query, currency: user.currency, latest: latestReportDay)
+    }
+
+    /// The question and the accounts it reads: what every API answer starts from.
+    package func ask(query: [String: String], user: User) async throws -> (MetricsQuestion, Scope) {
+        let question = try question(query: query, user: user)
+        return (question, try scope(question, readable: try await metrics.visibleAccounts(userID: user.id)))
+    }
+
+    /// The dashboard page for a URL's query; a mistyped link shows the default view with the reason.
+    package func page(query: [String: String], user: User) async throws -> Page {
+        do {
+            return try await page(try question(query: query, user: user), user: user)
+        } catch let problem as DashboardError {
+            guard case .invalidParameter = problem else { throw problem }
+            var page = try await page(try question(query: [:], user: user), user: user)
+            page.problem = problem
+            return page
+        }
+    }
+
+    private func page(_ question: MetricsQuestion, user: User) async throws -> Page {
+        var page = Page(
+            question: question, integrations: try await integrations.overview(of: user),
+            retentionDays: settings.retentionDays, latest: latestReportDay)
+        let readable = try await metrics.visibleAccounts(userID: user.id)
+        page.readable = readable
+        page.apps = try await integrations.apps(of: user)
+        guard !readable.isEmpty else { return page }
+        let scope = try scope(question, readable: readable)
+        let query = query(question, scope)
+        page.totals = try await metrics.totals(query)
+        let (previousFrom, previousTo) = question.previous
+        page.previous = try await metrics.totals(query.over(previousFrom, previousTo))
+        let (series, coverage) = try await series(question, scope, groupBy: nil)
+        page.series = series.first
+        page.coverage = coverage
+        page.scope = scope.accounts
+        if question.app != nil { page.products = try await metrics.products(query) }
+        for dimension in [MetricSlices.Dimension.app, .country, .device] {
+            let rows = try await metrics.rows(query, groupBy: dimension, byDay: false)
+            page.breakdowns[dimension] = rows.sorted {
+                let left = $0.totals.value(of: question.metric)
+                let right = $1.totals.value(of: question.metric)
+                return left != right ? left > right : ($0.key ?? "") < ($1.key ?? "")
+            }
+        }
+        return page
+    }
+
+    /// The scope among accounts already read.
+    private func scope(_ question: MetricsQuestion, readable: [MetricsStore.VisibleAccount]) throws(DashboardError)
+        -> Scope
+    {
+        guard let number = question.account else { return Scope(readable: readable, accounts: readable) }
+        // Another user's account, or one never integrated: the same answer as a missing one.
+        guard let account = readable.first(where: { $0.number == number }) else { throw .unknownAccount }
+        return Scope(readable: readable, accounts: [account])
+    }
+
+    private func query(_ question: MetricsQuestion, _ scope: Scope) -> MetricsStore.Query {
+        MetricsStore.Query(
+            accountIDs: scope.ids, from: question.from, to: question.to, app: question.app, country: question.country,
+            device: question.device, currency: question.currency, versions: scope.accounts.map(\.version))
+    }
+
+    /// The totals of the question's range and which of its days are known.
+    package func summary(_ question: MetricsQuestion, _ scope: Scope) async throws
+        -> (totals: MetricsStore.Totals, coverage: MetricsStore.Coverage)
+    {
+        let totals = try await metrics.totals(query(question, scope))
+        let coverage = try await metrics.coverage(
+            accountIDs: scope.ids, from: question.from, to: question.to, versions: scope.accounts.map(\.version))
+        return (totals, coverage)
+    }
+
+    /// The titles of the user's apps by SKU, for series grouped by app.
+    package func appTitles(of user: User) async throws -> [String: String] {
+        Dictionary(
+            try await integrations.apps(of: user).compactMap { app in app.title.map { (app.sku, $0) } },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The currencies a user may show their figures in: the euro and those with a current ECB rate.
+    package func currencies() async throws -> [String] {
+        try await metrics.currencies(on: latestReportDay)
+    }
+
+    /// Sets the currency a user's figures are shown in: the euro or one with a current ECB rate.
+    package func setCurrency(_ requested: String, of user: User) async throws -> String {
+        let code = requested.uppercased()
+        let known = try await currencies()
+        guard known.contains(code) else {
+            throw DashboardError.invalidParameter(
+                "currency must be one the ECB publishes a current rate for: \(known.joined(separator: ", ")).")
+        }
+        try await users.setCurrency(userID: user.id, code)
+        return code
+    }
+
+    /// A series of values per interval: `nil` where no day of the interval is known (a gap).
+    package struct Series: Sendable, Equatable {
+        package var key: String
+        package var points: [Point]
+    }
+
+    package struct Point: Sendable, Equatable {
+        package var start: ReportDate
+        package var value: Double?
+        /// Some days of the interval are not known yet.
+        package var partial: Bool
+        package var totals: MetricsStore.Totals?
+    }
+
+    /// The metric's series per interval, one per group when grouped (`keys` limits the groups).
+    package func series(
+        _ question: MetricsQuestion, _ scope: Scope, groupBy: MetricSlices.Dimension?, keys: [String]? = nil
+    ) async throws -> (series: [Series], coverage: MetricsStore.Coverage) {
+        let coverage = try await metrics.coverage(
+            accountIDs: scope.ids, from: question.from, to: question.to, versions: scope.accounts.map(\.version))
+        let rows = try await metrics.rows(query(question, scope), groupBy: groupBy, byDay: true)
+        var byKey: [String: [String: MetricsStore.Totals]] = [:]
+        for row in rows where keys.map({ $0.contains(row.key ?? "") }) ?? true {
+            byKey[row.key ?? "total", default: [:]][row.day ?? ""] = row.totals
+        }
+        let order = groupBy == nil ? ["total"] : keys ?? byKey.keys.sorted()
+        var starts: [ReportDate] = []
+        var day = question.from
+        while day <= question.to {
+            let start = question.interval.start(of: day)
+            if starts.last != start { starts.append(start) }
+            day = day.adding(days: 1)
+        }
+        let series = order.map { key in
+            let days = byKey[key] ?? [:]
+            var points: [Point] = []
+            for (index, start) in starts.enumerated() {
+                var totals = MetricsStore.Totals()
+                var known = 0
+                var span = 0
+                var day = max(start, question.from)
+                let end = index + 1 < starts.count ? starts[index + 1].adding(days: -1) : question.to
+                while day <= end {
+                    span += 1
+                    if coverage.isKnown(day.isoText) {
+                        known += 1
+                        if let found = days[day.isoText] { totals.add(found) }
+                    }
+                    day = day.adding(days: 1)
+                }
+                points.append(
+                    Point(
+                        start: start, value: known == 0 ? nil : totals.value(of: question.metric),
+                        partial: known > 0 && known < span, totals: known == 0 ? nil : totals))
+            }
+            return Series(key: key, points: points)
+        }
+        return (series, coverage)
+    }
+}

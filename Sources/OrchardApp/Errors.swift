@@ -1,0 +1,53 @@
+package import OrchardCore
+
+/// Why a step of the App Store Connect funnel was refused. Each case is something the person can act on.
+package enum FunnelError: Error, Equatable, Sendable {
+    /// Nothing was pasted.
+    case tokenMissing
+    /// Apple refuses the token, or it cannot be a token at all.
+    case invalidToken
+    case expiredToken
+    /// The token's Apple ID sees no account with Sales and Trends reports.
+    case noAccounts
+    /// Apple did not answer as expected; nothing was saved.
+    case appleUnavailable
+    /// The kept token was erased (its lifetime ran out, or the person removed it), or is not theirs.
+    case tokenGone
+    case noAccountsSelected
+    /// An account the kept token does not see: the tenant boundary.
+    case unknownAccount(String)
+    case invitationNotConfirmed
+    case alreadyIntegrated(String)
+}
+
+/// Why signing up, signing in or changing a password was refused.
+package enum MembershipError: Error, Equatable, Sendable {
+    case invalidCredentials
+    /// Too many failures for the address or the peer; try again after this many seconds.
+    case tooManyAttempts(retryAfter: Int)
+    case emailTaken
+    case credential(CredentialProblem)
+    /// An API token that is not the user's, or no longer exists.
+    case unknownToken
+}
+
+/// Why a question about store metrics cannot be answered.
+package enum DashboardError: Error, Equatable, Sendable {
+    /// A parameter that cannot be used; the sentence names it and says what is expected.
+    case invalidParameter(String)
+    /// An account the user does not read (another user's, or one never integrated): as if it did not exist.
+    case unknownAccount
+}
+
+/// Why a change to the user's integrations was refused.
+package enum IntegrationError: Error, Equatable, Sendable {
+    /// Not one of the user's integrations.
+    case notFound
+}
+
+/// Why an operator's request was refused.
+package enum OperatorError: Error, Equatable, Sendable {
+    case operatorOnly
+    /// Not a dead job (never one, or already retried and done).
+    case jobNotDead
+}

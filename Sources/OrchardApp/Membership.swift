@@ -1,0 +1,104 @@
+package import Foundation
+package import OrchardCore
+package import OrchardStorage
+
+/// Who may use this Orchard: sign-up, sign-in, sessions, API tokens and password changes, the same
+/// for pages and the API. Every refusal a person can act on is a ``MembershipError``.
+package struct Membership: Sendable {
+    /// How long a browser session lasts.
+    package static let sessionLifetime: TimeInterval = 14 * 86_400
+
+    private let users: UserStore
+    private let sessions: SessionStore
+    private let hasher: PasswordHasher
+    private let throttle: SignInThrottle
+    private let now: @Sendable () -> Date
+
+    package init(database: OrchardDatabase, hasher: PasswordHasher, now: @escaping @Sendable () -> Date) {
+        users = UserStore(database: database)
+        sessions = SessionStore(database: database)
+        self.hasher = hasher
+        throttle = SignInThrottle(now: now)
+        self.now = now
+    }
+
+    /// A new user: the address normalised and checked, the password checked and hashed.
+    package func signUp(email raw: String, password: String) async throws -> User {
+        let email: String
+        do {
+            email = try Credentials.email(raw)
+            try Credentials.checkPassword(password, email: email)
+        } catch { throw MembershipError.credential(error) }
+        let hash = try await hasher.hash(password)
+        do {
+            return try await users.create(email: email, passwordHash: hash, now: now())
+        } catch UserStore.Failure.emailTaken {
+            throw MembershipError.emailTaken
+        }
+    }
+
+    /// The user whose address and password these are; throttled per address and per peer.
+    package func signIn(email raw: String, password: String, from address: String?) async throws -> User {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        if let wait = await throttle.wait(email: email, address: address) {
+            throw MembershipError.tooManyAttempts(retryAfter: wait)
+        }
+        guard let (user, hash) = try await users.credentials(email: email) else {
+            try await hasher.verifyUnknown(password)
+            await throttle.failed(email: email, address: address)
+            throw MembershipError.invalidCredentials
+        }
+        guard try await hasher.verify(password, hash: hash) else {
+            await throttle.failed(email: email, address: address)
+            throw MembershipError.invalidCredentials
+        }
+        await throttle.succeeded(email: email)
+        return user
+    }
+
+    /// Checks the current password, then sets the new one; other sessions end.
+    package func changePassword(user: User, current: String, new: String, session: String?) async throws {
+        guard let hash = try await users.passwordHash(userID: user.id), try await hasher.verify(current, hash: hash)
+        else { throw MembershipError.invalidCredentials }
+        do { try Credentials.checkPassword(new, email: user.email) } catch {
+            throw MembershipError.credential(error)
+        }
+        try await users.setPassword(
+            userID: user.id, hash: try await hasher.hash(new), keepingSession: session.map(SecretBox.fingerprint),
+            now: now())
+    }
+
+    // MARK: Sessions and API tokens
+
+    /// The user a browser session belongs to, while it lasts.
+    package func user(session: String) async throws -> User? {
+        try await sessions.user(session: session, now: now())
+    }
+
+    /// The user an API token belongs to, unless it was revoked.
+    package func user(apiToken: String) async throws -> User? {
+        try await sessions.user(apiToken: apiToken, now: now())
+    }
+
+    /// A fresh session secret for the user (sign-in rotates it: never one the visitor brought).
+    package func startSession(for user: User) async throws -> String {
+        try await sessions.start(userID: user.id, now: now(), lifetime: Self.sessionLifetime)
+    }
+
+    package func endSession(_ session: String) async throws {
+        try await sessions.end(session: session)
+    }
+
+    /// A new API token named `name`; its secret is returned once and stored only as a hash.
+    package func issueToken(for user: User, name: String) async throws -> (SessionStore.APIToken, String) {
+        try await sessions.issueToken(userID: user.id, name: name, now: now())
+    }
+
+    package func tokens(of user: User) async throws -> [SessionStore.APIToken] {
+        try await sessions.tokens(userID: user.id)
+    }
+
+    package func revokeToken(id: Int64, of user: User) async throws {
+        guard try await sessions.revokeToken(id: id, userID: user.id) else { throw MembershipError.unknownToken }
+    }
+}

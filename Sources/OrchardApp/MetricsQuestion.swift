@@ -1,0 +1,160 @@
+import Foundation
+import OrchardCore
+package import OrchardStorage
+package import SalesReports
+
+/// A question about store metrics, read from a URL's query: the same parameters for the dashboard's
+/// pages, the JSON API and the CSV export, so a view can be bookmarked, shared or scripted.
+package struct MetricsQuestion: Sendable, Equatable {
+    /// The quick ranges of the date picker; `custom` takes `from` and `to`.
+    package enum Preset: String, CaseIterable, Sendable {
+        case last7 = "7d", last30 = "30d", last90 = "90d", monthToDate = "mtd", last12Months = "12m", custom
+
+        package var label: String {
+            switch self {
+            case .last7: "Last 7 days"
+            case .last30: "Last 30 days"
+            case .last90: "Last 90 days"
+            case .monthToDate: "Month to date"
+            case .last12Months: "Last 12 months"
+            case .custom: "Custom"
+            }
+        }
+
+        /// The range ending on `latest` (the newest report day).
+        package func range(latest: ReportDate) -> (ReportDate, ReportDate)? {
+            switch self {
+            case .last7: (latest.adding(days: -6), latest)
+            case .last30: (latest.adding(days: -29), latest)
+            case .last90: (latest.adding(days: -89), latest)
+            case .monthToDate: (latest.firstOfMonth, latest)
+            case .last12Months: (latest.adding(days: -364), latest)
+            case .custom: nil
+            }
+        }
+    }
+
+    package enum Interval: String, CaseIterable, Sendable {
+        case day, week, month
+
+        /// The first day of the interval `day` falls in (weeks start on Monday).
+        package func start(of day: ReportDate) -> ReportDate {
+            switch self {
+            case .day: day
+            case .week: day.mondayOfWeek
+            case .month: day.firstOfMonth
+            }
+        }
+    }
+
+    package var preset: Preset
+    package var from: ReportDate
+    package var to: ReportDate
+    package var account: String?
+    package var app: String?
+    package var country: String?
+    package var device: String?
+    package var currency: String
+    package var metric: MetricsStore.Metric
+    package var interval: Interval
+    package var groupBy: MetricSlices.Dimension?
+
+    /// The longest range a question may cover.
+    package static let maximumDays = 3_700
+
+    /// Reads the question; `latest` is the newest report day, where presets end. Absent parameters
+    /// take the defaults (last 30 days, the user's currency, downloads by day); wrong ones are errors
+    /// that name the parameter.
+    package init(query: [String: String], currency userCurrency: String, latest: ReportDate) throws(DashboardError) {
+        func text(_ name: String) -> String? {
+            guard let value = query[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        func day(_ name: String) throws(DashboardError) -> ReportDate? {
+            guard let value = text(name) else { return nil }
+            guard value.count == 10, let day = ReportDate(value) else {
+                throw .invalidParameter("\(name) must be a date written YYYY-MM-DD, such as 2026-11-30.")
+            }
+            return day
+        }
+        func choice<Value: RawRepresentable<String>>(_ name: String, _ all: [Value]) throws(DashboardError) -> Value? {
+            guard let value = text(name) else { return nil }
+            guard let chosen = Value(rawValue: value) else {
+                throw .invalidParameter("\(name) must be one of: \(all.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return chosen
+        }
+        let from = try day("from")
+        let to = try day("to")
+        let named = try choice("preset", Preset.allCases)
+        preset = named ?? (from != nil || to != nil ? .custom : .last30)
+        if let range = preset.range(latest: latest) {
+            (self.from, self.to) = range
+        } else {
+            self.to = to ?? latest
+            self.from = from ?? self.to.adding(days: -29)
+        }
+        guard self.from <= self.to else { throw .invalidParameter("from must be on or before to.") }
+        guard self.to.dayNumber - self.from.dayNumber < Self.maximumDays else {
+            throw .invalidParameter("A range may cover at most \(Self.maximumDays) days.")
+        }
+        account = text("account")
+        app = text("app")
+        country = text("country")?.uppercased()
+        device = text("device")
+        let currency = text("currency")?.uppercased() ?? userCurrency
+        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw .invalidParameter("currency must be a three-letter ISO 4217 code, such as USD or EUR.")
+        }
+        self.currency = currency
+        metric = try choice("metric", MetricsStore.Metric.allCases) ?? .downloads
+        interval = try choice("interval", Interval.allCases) ?? .day
+        let group = try choice("groupBy", MetricSlices.Dimension.allCases.filter { $0 != .all })
+        groupBy = group == .all ? nil : group
+    }
+
+    /// The parameters that ask this question again, with `changes` applied (`nil` removes one).
+    package func parameters(_ changes: [String: String?] = [:]) -> [(String, String)] {
+        var values: [String: String] = [:]
+        if preset == .custom {
+            values["from"] = from.isoText
+            values["to"] = to.isoText
+        } else {
+            values["preset"] = preset.rawValue
+        }
+        values["account"] = account
+        values["app"] = app
+        values["country"] = country
+        values["device"] = device
+        if metric != .downloads { values["metric"] = metric.rawValue }
+        if interval != .day { values["interval"] = interval.rawValue }
+        for (name, value) in changes {
+            values[name] = value
+            if name == "from" || name == "to" { values["preset"] = nil }
+            if name == "preset" {
+                values["from"] = nil
+                values["to"] = nil
+            }
+        }
+        return values.sorted { $0.key < $1.key }
+    }
+
+    /// A query string of ``parameters(_:)`` for a link in a page, with its `?` (empty when there is
+    /// nothing to say); `&` is written `&amp;`, as an attribute needs (Plot writes attributes as given).
+    package func queryString(_ changes: [String: String?] = [:]) -> String {
+        let pairs = parameters(changes)
+        guard !pairs.isEmpty else { return "" }
+        return "?" + pairs.map { "\($0)=\(Self.escape($1))" }.joined(separator: "&amp;")
+    }
+
+    package static func escape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? value
+    }
+
+    /// The period of the same length just before this one, for the change shown beside each figure.
+    package var previous: (ReportDate, ReportDate) {
+        let days = to.dayNumber - from.dayNumber + 1
+        return (from.adding(days: -days), from.adding(days: -1))
+    }
+}

@@ -1,0 +1,67 @@
+import OrchardApp
+
+/// What each use case's refusal means on the web: the one place where they meet HTTP statuses and
+/// the codes of the JSON API (docs/API.md).
+extension WebError {
+    init(_ error: FunnelError) {
+        self =
+            switch error {
+            case .tokenMissing: .tokenMissing
+            case .invalidToken: .invalidToken
+            case .expiredToken: .expiredToken
+            case .noAccounts: .noAccounts
+            case .appleUnavailable: .appleUnavailable
+            case .tokenGone: .funnelTokenGone
+            case .noAccountsSelected: .noAccountsSelected
+            case .unknownAccount(let number): .unknownAccount(number)
+            case .invitationNotConfirmed: .invitationNotConfirmed
+            case .alreadyIntegrated(let number): .alreadyIntegrated(number)
+            }
+    }
+
+    init(_ error: MembershipError) {
+        self =
+            switch error {
+            case .invalidCredentials: .invalidCredentials
+            case .tooManyAttempts(let seconds): .tooManyAttempts(retryAfter: seconds)
+            case .emailTaken: .emailTaken
+            case .credential(let problem): .credential(problem)
+            case .unknownToken: .notFound
+            }
+    }
+
+    init(_ error: DashboardError) {
+        self =
+            switch error {
+            case .invalidParameter(let message): .invalidParameter(message)
+            case .unknownAccount: .notFound
+            }
+    }
+
+    init(_ error: IntegrationError) {
+        self =
+            switch error {
+            case .notFound: .notFound
+            }
+    }
+
+    init(_ error: OperatorError) {
+        self =
+            switch error {
+            case .operatorOnly: .operatorOnly
+            case .jobNotDead: .notFound
+            }
+    }
+
+    /// The web's meaning of any use case's refusal; `nil` for an error no use case names.
+    init?(useCase error: any Error) {
+        switch error {
+        case let error as FunnelError: self.init(error)
+        case let error as MembershipError: self.init(error)
+        case let error as DashboardError: self.init(error)
+        case let error as IntegrationError: self.init(error)
+        case let error as OperatorError: self.init(error)
+        default: return nil
+        }
+    }
+}
