@@ -15,7 +15,8 @@ package enum DailyRollups {
         var id: Int64
         var vendor: String
         var day: String
-        var version: String
+        /// Apple's format version as numbers, `1_3` as `[1, 3]`.
+        var version: [Int]
         var sha256: String
     }
 
@@ -49,10 +50,20 @@ package enum DailyRollups {
         return chosen.sorted()
     }
 
-    /// Compares `1_0`-style versions part by part as numbers: negative, zero or positive.
-    static func compareVersions(_ left: String, _ right: String) -> Int {
-        let leftParts = left.split(separator: "_").map { Int($0) ?? 0 }
-        let rightParts = right.split(separator: "_").map { Int($0) ?? 0 }
+    /// A stored `1_0`-style version as its numbers; anything else is an error, never a default.
+    static func versionParts(_ text: String) throws -> [Int] {
+        var parts: [Int] = []
+        for part in text.split(separator: "_", omittingEmptySubsequences: false) {
+            guard let number = Int(part), number >= 0 else {
+                throw StoredValueError(column: "report_ledger.version", value: text)
+            }
+            parts.append(number)
+        }
+        return parts
+    }
+
+    /// Compares versions part by part as numbers (a missing part is 0): negative, zero or positive.
+    static func compareVersions(_ leftParts: [Int], _ rightParts: [Int]) -> Int {
         for index in 0..<max(leftParts.count, rightParts.count) {
             let l = index < leftParts.count ? leftParts[index] : 0
             let r = index < rightParts.count ? rightParts[index] : 0
@@ -174,7 +185,7 @@ package enum DailyRollups {
                 id: try row.decode(column: "id", as: Int64.self),
                 vendor: try row.decode(column: "vendor", as: String.self),
                 day: try row.decode(column: "report_date", as: String.self),
-                version: try row.decode(column: "version", as: String.self),
+                version: try versionParts(row.decode(column: "version", as: String.self)),
                 sha256: try row.decode(column: "sha256", as: String.self))
         }
     }

@@ -1,7 +1,7 @@
 package import Foundation
 import SQLKit
 
-/// The persisted job queue of DESIGN.md section 6, the same code on SQLite and PostgreSQL.
+/// The persisted job queue (docs/JOBS.md), the same code on SQLite and PostgreSQL.
 ///
 /// A job is claimed with a lease and a lease token; every later write by its worker (renew,
 /// complete, fail, release) names the token and is refused once the lease has passed to another
@@ -65,13 +65,13 @@ package struct JobQueue: Sendable {
         self.backoff = backoff
     }
 
-    /// Queues a job; `nil` when a job with the same `dedupeKey` is already queued or running.
+    /// Queues a job; `nil` when a job with the same de-duplication key is already queued or running.
     @discardableResult
     package func enqueue(
-        kind: String, payload: String = "{}", dedupeKey: String? = nil, storeAccountID: Int64? = nil,
-        runAfter: Date, maxAttempts: Int = 8, now: Date
+        _ job: some QueueableJob, storeAccountID: Int64? = nil, runAfter: Date, maxAttempts: Int = 8, now: Date
     ) async throws -> Int64? {
-        try await database.withTransaction { connection in
+        let (kind, payload, dedupeKey) = (job.kind, job.payload, job.dedupeKey)
+        return try await database.withTransaction { connection in
             try await connection.raw(
                 """
                 INSERT INTO jobs (kind, payload, dedupe_key, store_account_id, run_after, max_attempts, created_at,
@@ -325,4 +325,15 @@ package struct JobQueue: Sendable {
         }
         guard updated != nil else { throw LeaseLost(jobID: job.id) }
     }
+}
+
+/// A job as its producer describes it: the queue stores its kind, its payload and its
+/// de-duplication key, all derived from one value (OrchardSync's `SyncJob`).
+package protocol QueueableJob: Sendable {
+    /// What runs it, as stored in `jobs.kind`.
+    var kind: String { get }
+    /// Its parameters, as stored in `jobs.payload` (JSON).
+    var payload: String { get }
+    /// While a job with this key is queued or running, the same job is not queued again.
+    var dedupeKey: String? { get }
 }

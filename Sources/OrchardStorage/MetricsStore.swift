@@ -1,4 +1,5 @@
 package import Foundation
+package import OrchardCore
 import SQLKit
 package import SalesReports
 
@@ -22,7 +23,7 @@ package struct MetricsStore: Sendable {
         package var number: String
         package var name: String
         /// `active`, or `removed` (read-only until the account is purged).
-        package var status: String
+        package var status: IntegrationStatus
         package var statusReason: String?
         package var revokedAt: Date?
         /// Raised whenever the account's figures change: part of every cache key.
@@ -41,11 +42,15 @@ package struct MetricsStore: Sendable {
                 ORDER BY a.number
                 """
             ).all().map { row in
-                VisibleAccount(
+                let status = try row.decode(column: "status", as: String.self)
+                guard let known = IntegrationStatus(rawValue: status) else {
+                    throw StoredValueError(column: "integrations.status", value: status)
+                }
+                return VisibleAccount(
                     id: try row.decode(column: "id", as: Int64.self),
                     number: try row.decode(column: "number", as: String.self),
                     name: try row.decode(column: "name", as: String.self),
-                    status: try row.decode(column: "status", as: String.self),
+                    status: known,
                     statusReason: try row.decode(column: "status_reason", as: String?.self),
                     revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
                     version: try row.decode(column: "metrics_version", as: Int64.self))

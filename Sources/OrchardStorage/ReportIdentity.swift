@@ -47,8 +47,8 @@ package enum LedgerState: Sendable, Equatable {
     case fetched
     /// Apple has no sales for it (Reporter 213): a real zero, not missing data.
     case empty
-    /// Fetching failed for good, with Apple's code or Orchard's reason.
-    case failed(code: String)
+    /// Fetching failed for good, for this reason.
+    case failed(LedgerFailure)
     /// Ingested again with different content, replacing the earlier rows.
     case restated
 
@@ -76,11 +76,31 @@ package enum LedgerState: Sendable, Equatable {
         case "not_published_yet": self = .notPublishedYet
         case "fetched": self = .fetched
         case "empty": self = .empty
-        case "failed": self = .failed(code: errorCode ?? "")
+        case "failed":
+            guard let failure = errorCode.flatMap(LedgerFailure.init(rawValue:)) else {
+                throw StoredValueError(column: "report_ledger.error_code", value: errorCode ?? "NULL")
+            }
+            self = .failed(failure)
         case "restated": self = .restated
         default: throw StoredValueError(column: "report_ledger.state", value: storedName)
         }
     }
+}
+
+/// Why a report failed for good, as stored in `report_ledger.error_code`.
+package enum LedgerFailure: String, Sendable, Equatable, CaseIterable {
+    /// Apple keeps reports for a limited time; this one is older (Reporter 214, or its sandbox).
+    case reportTooOld = "report_too_old"
+    /// Downloaded again and again, the file never parsed.
+    case malformed
+    /// Apple does not know the vendor number for the account.
+    case invalidVendor = "invalid_vendor"
+    /// Apple refused the request's parameters.
+    case invalidParameters = "invalid_parameters"
+    /// Apple asked for an account number the request carried.
+    case accountRequired = "account_required"
+    /// Apple answered with something the client does not understand.
+    case unexpectedResponse = "unexpected_response"
 }
 
 /// A value read from the database that this Orchard does not know: the database was written by

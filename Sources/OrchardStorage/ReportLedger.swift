@@ -151,7 +151,7 @@ package struct ReportLedger: Sendable {
     static func upsert(
         _ identity: ReportIdentity, accountID: Int64, state: LedgerState, on connection: any SQLDatabase
     ) async throws -> Int64 {
-        let errorCode: String? = if case .failed(let code) = state { code } else { nil }
+        let errorCode: String? = if case .failed(let failure) = state { failure.rawValue } else { nil }
         return try await connection.raw(
             """
             INSERT INTO report_ledger

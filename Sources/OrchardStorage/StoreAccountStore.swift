@@ -1,6 +1,7 @@
 package import Foundation
 package import OrchardCore
 import SQLKit
+package import SalesReports
 
 /// Store accounts: one row per App Store Connect account, shared by every user who integrates it,
 /// with what the service identity can see of it and where its sync stands (DESIGN.md section 2).
@@ -163,12 +164,12 @@ package struct StoreAccountStore: Sendable {
         }
     }
 
-    /// The daily sync completed through `day` (`YYYY-MM-DD`).
-    package func recordSync(number: String, through day: String, now: Date) async throws {
+    /// The daily sync completed through `day`.
+    package func recordSync(number: String, through day: ReportDate, now: Date) async throws {
         try await database.withWriter { connection in
             try await connection.raw(
                 """
-                UPDATE store_accounts SET synced_through = \(bind: day), last_sync_at = \(bind: now), last_error = NULL
+                UPDATE store_accounts SET synced_through = \(bind: day.isoText), last_sync_at = \(bind: now), last_error = NULL
                 WHERE number = \(bind: number)
                 """
             ).run()
@@ -218,9 +219,18 @@ package struct StoreAccountStore: Sendable {
                 total: try row.decode(column: "backfill_total", as: Int.self)),
             lastSyncAt: try row.decode(column: "last_sync_at", as: Date?.self),
             lastError: try row.decode(column: "last_error", as: String?.self),
-            syncedThrough: try row.decode(column: "synced_through", as: String?.self),
+            syncedThrough: try Self.day(row.decode(column: "synced_through", as: String?.self)),
             missedChecks: try row.decode(column: "missed_checks", as: Int.self),
             revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
             purgedAt: try row.decode(column: "purged_at", as: Date?.self))
+    }
+
+    /// A stored `YYYY-MM-DD` day, checked: a malformed one is an error, never a default.
+    private static func day(_ text: String?) throws -> String? {
+        guard let text else { return nil }
+        guard text.count == 10, ReportDate(text) != nil else {
+            throw StoredValueError(column: "store_accounts.synced_through", value: text)
+        }
+        return text
     }
 }

@@ -183,17 +183,17 @@ package struct JobWorker: Service {
 /// and wakes `wake`'s worker when it queued one.
 package struct RecurringJob: Service {
     let queue: JobQueue
-    let kind: SyncJobKind
+    let job: SyncJob
     let interval: TimeInterval
     let wake: WakeSignal?
     let now: @Sendable () -> Date
 
     package init(
-        queue: JobQueue, kind: SyncJobKind, interval: TimeInterval, wake: WakeSignal? = nil,
+        queue: JobQueue, job: SyncJob, interval: TimeInterval, wake: WakeSignal? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.queue = queue
-        self.kind = kind
+        self.job = job
         self.interval = interval
         self.wake = wake
         self.now = now
@@ -212,7 +212,7 @@ package struct RecurringJob: Service {
     @discardableResult
     package func schedule() async throws -> Int64? {
         let time = now()
-        let queued = try await queue.enqueue(kind: kind.rawValue, dedupeKey: kind.rawValue, runAfter: time, now: time)
+        let queued = try await queue.enqueue(job, runAfter: time, now: time)
         if queued != nil { wake?.signal() }
         return queued
     }

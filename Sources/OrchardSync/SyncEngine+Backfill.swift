@@ -68,7 +68,7 @@ extension SyncEngine {
         let planned = try await accounts.find(number: accountNumber)?.backfill.total ?? total
         try await accounts.setBackfill(number: accountNumber, done: planned, total: planned)
         try await accounts.recordSync(
-            number: accountNumber, through: try await completeThrough(accountNumber, vendors: vendors).isoText,
+            number: accountNumber, through: try await completeThrough(accountNumber, vendors: vendors),
             now: now())
         logger.info("backfill done", metadata: ["account": "\(accountNumber)"])
     }
@@ -76,7 +76,7 @@ extension SyncEngine {
     /// `true` for a report that needs no fetching: it has content, or Apple said it never will.
     static func settled(_ state: LedgerState?) -> Bool {
         switch state {
-        case .fetched, .empty, .restated, .failed(code: "report_too_old"): true
+        case .fetched, .empty, .restated, .failed(.reportTooOld): true
         default: false
         }
     }

@@ -19,6 +19,7 @@ extension SyncEngine {
         let vendors =
             account.vendors.isEmpty ? try await refreshVendors(of: account, credential: credential) : account.vendors
         let latest = latestReportDay()
+        // The store reads the day strictly; an account never synced starts with yesterday.
         let through = account.syncedThrough.flatMap { ReportDate($0) } ?? latest.adding(days: -1)
         guard through < latest else { return }
 
@@ -46,11 +47,10 @@ extension SyncEngine {
         for identity in closedPeriods(after: through, through: latest, accountNumber: accountNumber, vendors: vendors)
         where try await fetch(identity, credential: credential) == .notPublishedYet {
             try await queue.enqueue(
-                kind: SyncJobKind.syncReport.rawValue, payload: ReportJob(identity).json,
-                dedupeKey: "report:\(identity)", storeAccountID: account.id,
-                runAfter: now().addingTimeInterval(6 * 3_600), now: now())
+                SyncJob.syncReport(identity), storeAccountID: account.id, runAfter: now().addingTimeInterval(6 * 3_600),
+                now: now())
         }
-        try await accounts.recordSync(number: accountNumber, through: latest.isoText, now: now())
+        try await accounts.recordSync(number: accountNumber, through: latest, now: now())
     }
 
     /// Weekly (ending on a Sunday), monthly and yearly periods whose last day lies in `(after, through]`.
@@ -78,9 +78,8 @@ extension SyncEngine {
     }
 
     /// Fetches one report again later (a weekly or monthly report Apple had not published yet).
-    package func syncReport(_ job: ReportJob) async throws {
-        guard let account = try await accounts.find(number: job.account), account.access == .accessible,
-            let identity = job.identity
+    package func syncReport(_ identity: ReportIdentity) async throws {
+        guard let account = try await accounts.find(number: identity.accountNumber), account.access == .accessible
         else { return }
         let credential = try await credential()
         guard try await fetch(identity, credential: credential) == .notPublishedYet else { return }
@@ -96,33 +95,4 @@ extension SyncEngine {
     package static func periodEnd(_ identity: ReportIdentity) -> ReportDate {
         identity.date.periodEnd(identity.frequency)
     }
-}
-
-/// The payload of a `sync_report` job: one report's identity.
-package struct ReportJob: Codable, Sendable, Equatable {
-    package var account: String
-    package var vendor: String
-    package var type: String
-    package var subtype: String
-    package var frequency: String
-    package var date: String
-
-    package init(_ identity: ReportIdentity) {
-        account = identity.accountNumber
-        vendor = identity.vendor
-        type = identity.type.rawValue
-        subtype = identity.subtype
-        frequency = identity.frequency.rawValue
-        date = identity.date.isoText
-    }
-
-    var identity: ReportIdentity? {
-        guard let type = ReportType(rawValue: type), let frequency = ReportFrequency(rawValue: frequency),
-            let date = ReportDate(date)
-        else { return nil }
-        return ReportIdentity(
-            accountNumber: account, vendor: vendor, type: type, subtype: subtype, frequency: frequency, date: date)
-    }
-
-    var json: String { jobPayload(self) }
 }

@@ -77,10 +77,8 @@ extension SyncEngine {
                 .serviceLostAccess, accountNumber: account.number, reason: Self.revokedReason, now: now())
             let cancelled = try await queue.cancel(storeAccountID: account.id, now: now())
             try await queue.enqueue(
-                kind: SyncJobKind.purgeAccount.rawValue, payload: AccountJob(account: account.number).json,
-                dedupeKey: "purge:\(account.number)",
-                storeAccountID: account.id, runAfter: now().addingTimeInterval(settings.retention), maxAttempts: 20,
-                now: now())
+                SyncJob.purgeAccount(account.number), storeAccountID: account.id,
+                runAfter: now().addingTimeInterval(settings.retention), maxAttempts: 20, now: now())
             logger.warning(
                 "account revoked: the service user was removed",
                 metadata: ["account": "\(account.number)", "jobs_cancelled": "\(cancelled)"])
@@ -97,9 +95,7 @@ extension SyncEngine {
         else { return false }
         logger.info("the service identity sees the account: active", metadata: ["account": "\(number)"])
         try await queue.enqueue(
-            kind: SyncJobKind.backfillAccount.rawValue, payload: AccountJob(account: number).json,
-            dedupeKey: "backfill:\(number)", storeAccountID: account.id,
-            runAfter: now(), now: now())
+            SyncJob.backfillAccount(number), storeAccountID: account.id, runAfter: now(), now: now())
         return true
     }
 
@@ -116,14 +112,10 @@ extension SyncEngine {
         for account in try await accounts.syncable() {
             if account.syncedThrough == nil {
                 try await queue.enqueue(
-                    kind: SyncJobKind.backfillAccount.rawValue, payload: AccountJob(account: account.number).json,
-                    dedupeKey: "backfill:\(account.number)",
-                    storeAccountID: account.id, runAfter: now(), now: now())
+                    SyncJob.backfillAccount(account.number), storeAccountID: account.id, runAfter: now(), now: now())
             } else if let through = account.syncedThrough, through < latest {
                 try await queue.enqueue(
-                    kind: SyncJobKind.syncAccount.rawValue, payload: AccountJob(account: account.number).json,
-                    dedupeKey: "sync:\(account.number)",
-                    storeAccountID: account.id, runAfter: now(), now: now())
+                    SyncJob.syncAccount(account.number), storeAccountID: account.id, runAfter: now(), now: now())
             }
         }
     }

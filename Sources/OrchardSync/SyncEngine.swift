@@ -136,12 +136,17 @@ package struct SyncEngine: Sendable {
                     try await ledger.record(identity, state: .notPublishedYet, now: now())
                     return .notPublishedYet
                 case .reportTooOld(let message):
-                    try await ledger.record(
-                        identity, state: .failed(code: "report_too_old"), message: message, now: now())
+                    try await ledger.record(identity, state: .failed(.reportTooOld), message: message, now: now())
                     return .tooOld
                 case .invalidVendor, .invalidParameters, .accountRequired, .unexpectedResponse:
-                    try await ledger.record(
-                        identity, state: .failed(code: error.metricCode), message: error.description, now: now())
+                    let failure: LedgerFailure =
+                        switch error {
+                        case .invalidVendor: .invalidVendor
+                        case .accountRequired: .accountRequired
+                        case .invalidParameters: .invalidParameters
+                        default: .unexpectedResponse
+                        }
+                    try await ledger.record(identity, state: .failed(failure), message: error.description, now: now())
                     return .failed(error.description)
                 default:
                     // Apple unavailable, the connection broken (after the client's retries), or the
@@ -165,7 +170,7 @@ package struct SyncEngine: Sendable {
                     metadata: ["report": "\(identity)", "attempt": "\(attempt)", "error": "\(lastProblem)"])
             }
         }
-        try await ledger.record(identity, state: .failed(code: "malformed"), message: lastProblem, now: now())
+        try await ledger.record(identity, state: .failed(.malformed), message: lastProblem, now: now())
         return .failed(lastProblem)
     }
 

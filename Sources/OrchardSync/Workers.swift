@@ -19,49 +19,36 @@ package func buildWorkers(
     // would run an invitation check every 30 s however often it is queued.
     return [
         worker,
-        RecurringJob(queue: queue, kind: .eraseFunnelTokens, interval: 60, wake: worker.wake, now: now),
+        RecurringJob(queue: queue, job: .eraseFunnelTokens, interval: 60, wake: worker.wake, now: now),
         RecurringJob(
-            queue: queue, kind: .checkInvitations, interval: engine.settings.invitationCheckInterval,
+            queue: queue, job: .checkInvitations, interval: engine.settings.invitationCheckInterval,
             wake: worker.wake, now: now),
     ]
 }
 
-/// The handler of each job kind.
+/// The handler of each job kind: the stored job is read back as a ``SyncJob`` (strictly) and run.
 package func syncHandlers(
     database: OrchardDatabase, keys: KeyRing, engine: SyncEngine, now: @escaping @Sendable () -> Date, logger: Logger
 ) -> [String: JobWorker.Handler] {
     let funnelTokens = FunnelTokenStore(database: database, keys: keys)
     let accounts = StoreAccountStore(database: database)
-    /// Runs an account's job, keeping its last error on the account for the dashboard.
-    func forAccount(_ body: @escaping @Sendable (SyncEngine, String) async throws -> Void) -> JobWorker.Handler {
-        { @Sendable job in
-            let number = try AccountJob.decode(job.payload).account
-            do {
-                try await body(engine, number)
-            } catch let error where !(error is JobPostponed) && !(error is CancellationError) {
-                try? await accounts.recordSyncError(number: number, String(describing: error))
-                throw error
-            }
-        }
-    }
-    let handlers: [SyncJobKind: JobWorker.Handler] = [
-        .eraseFunnelTokens: { _ in
+    @Sendable func run(_ job: SyncJob) async throws {
+        switch job {
+        case .eraseFunnelTokens:
             let erased = try await funnelTokens.eraseExpired(now: now())
             if erased > 0 { logger.info("erased funnel tokens past their lifetime", metadata: ["count": "\(erased)"]) }
-        },
-        .checkInvitations: { _ in try await engine.checkInvitations() },
-        .backfillAccount: forAccount { try await $0.backfill(accountNumber: $1) },
-        .syncAccount: forAccount { try await $0.syncAccount(accountNumber: $1) },
-        .purgeAccount: forAccount { try await $0.purge(accountNumber: $1) },
-        .syncReport: { job in
-            try await engine.syncReport(try JSONDecoder().decode(ReportJob.self, from: Data(job.payload.utf8)))
-        },
-    ]
+        case .checkInvitations: try await engine.checkInvitations()
+        case .backfillAccount(let number): try await engine.backfill(accountNumber: number)
+        case .syncAccount(let number): try await engine.syncAccount(accountNumber: number)
+        case .purgeAccount(let number): try await engine.purge(accountNumber: number)
+        case .syncReport(let identity): try await engine.syncReport(identity)
+        }
+    }
     return Dictionary(
-        uniqueKeysWithValues: handlers.map { kind, handler in
+        uniqueKeysWithValues: SyncJob.Kind.allCases.map { kind in
             (
                 kind.rawValue,
-                { @Sendable job in
+                { @Sendable stored in
                     let started = ContinuousClock.now
                     var outcome = "done"
                     defer {
@@ -71,35 +58,22 @@ package func syncHandlers(
                         )
                         .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
                     }
+                    let job = try SyncJob(stored)
                     do {
-                        try await handler(job)
+                        try await run(job)
                     } catch {
                         outcome = error is JobPostponed ? "postponed" : "failed"
+                        // An account's daily sync, backfill or purge keeps its last error for the dashboard.
+                        if outcome == "failed", !(error is CancellationError), job.jobKind != .syncReport,
+                            let number = job.accountNumber
+                        {
+                            try? await accounts.recordSyncError(number: number, String(describing: error))
+                        }
                         throw error
                     }
                 }
             )
         })
-}
-
-/// The payload of an account's job.
-package struct AccountJob: Codable, Sendable {
-    package var account: String
-
-    package init(account: String) {
-        self.account = account
-    }
-
-    package var json: String { jobPayload(self) }
-
-    static func decode(_ payload: String) throws -> AccountJob {
-        try JSONDecoder().decode(AccountJob.self, from: Data(payload.utf8))
-    }
-}
-
-/// A job's payload as stored in `jobs.payload`.
-func jobPayload(_ value: some Encodable) -> String {
-    String(decoding: (try? JSONEncoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
 }
 
 extension Duration {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import Logging
 package import OrchardCore
 package import OrchardStorage
@@ -154,5 +154,31 @@ package enum TestLogging {
             ProcessInfo.processInfo.environment["ORCHARD_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
             ?? .critical
         return logger
+    }
+}
+
+/// A job of any kind and payload, for tests of the queue and the worker themselves.
+package struct TestJob: QueueableJob {
+    package var kind: String
+    package var payload: String
+    package var dedupeKey: String?
+
+    package init(kind: String, payload: String = "{}", dedupeKey: String? = nil) {
+        self.kind = kind
+        self.payload = payload
+        self.dedupeKey = dedupeKey
+    }
+}
+
+extension JobQueue {
+    /// Queues a ``TestJob``.
+    @discardableResult
+    package func enqueue(
+        kind: String, payload: String = "{}", dedupeKey: String? = nil, storeAccountID: Int64? = nil,
+        runAfter: Date, maxAttempts: Int = 8, now: Date
+    ) async throws -> Int64? {
+        try await enqueue(
+            TestJob(kind: kind, payload: payload, dedupeKey: dedupeKey), storeAccountID: storeAccountID,
+            runAfter: runAfter, maxAttempts: maxAttempts, now: now)
     }
 }

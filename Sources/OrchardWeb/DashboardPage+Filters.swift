@@ -116,7 +116,7 @@ extension DashboardPage {
     }
 
     static func notices(_ model: Model) -> Node<HTML.BodyContext> {
-        let removed = model.readable.filter { $0.status == "removed" }
+        let removed = model.readable.filter { $0.status == .removed }
         let active = model.integrations.rows.filter { $0.integration.status == .active }
         let loading = active.filter { row in
             guard let backfill = row.account?.backfill else { return false }

@@ -161,7 +161,7 @@ struct StoreMetricsAPIController: Sendable {
             rates: Self.rates(totals), complete: Self.complete(coverage),
             accounts: scope.accounts.map {
                 AccountView(
-                    number: $0.number, name: $0.name, status: $0.status,
+                    number: $0.number, name: $0.name, status: $0.status.rawValue,
                     completeThrough: coverage.completeThrough($0.id)?.isoText)
             })
     }

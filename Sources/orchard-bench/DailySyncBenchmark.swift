@@ -87,7 +87,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                     let through = engine.latestReportDay().adding(days: -(settings.restatementDays + 1))
                     for account in accounts {
                         try await StoreAccountStore(database: database).recordSync(
-                            number: String(account.number), through: through.isoText, now: start)
+                            number: String(account.number), through: through, now: start)
                     }
                     let queue = JobQueue(database: database)
                     try await cancelBackfills(database)

@@ -217,7 +217,7 @@ struct MetricsStoreTests {
                 _ = try await accounts.revoke(number: "1", now: Self.now)
                 try await integrations.apply(.serviceLostAccess, accountNumber: "1", reason: "gone", now: Self.now)
                 let removed = try await store.visibleAccounts(userID: owner.id)
-                #expect(removed.map(\.status) == ["removed"])
+                #expect(removed.map(\.status) == [.removed])
 
                 _ = try await AccountPurge(database: database, rawStore: nil).purge(number: "1", now: Self.now)
                 #expect(try await store.visibleAccounts(userID: owner.id).isEmpty)

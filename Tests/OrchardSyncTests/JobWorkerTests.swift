@@ -67,10 +67,10 @@ struct JobWorkerTests {
             let queue = JobQueue(database: database)
             let ran = Mutex(0)
             let worker = JobWorker(
-                queue: queue, handlers: [SyncJobKind.checkInvitations.rawValue: { _ in ran.withLock { $0 += 1 } }],
+                queue: queue, handlers: [SyncJob.Kind.checkInvitations.rawValue: { _ in ran.withLock { $0 += 1 } }],
                 idleCap: 30,
                 logger: TestLogging.logger)
-            let schedule = RecurringJob(queue: queue, kind: .checkInvitations, interval: 0.2, wake: worker.wake)
+            let schedule = RecurringJob(queue: queue, job: .checkInvitations, interval: 0.2, wake: worker.wake)
 
             // when: both run for up to 10 s
             try await withThrowingTaskGroup(of: Void.self) { tasks in

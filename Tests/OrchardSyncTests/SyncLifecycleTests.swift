@@ -159,7 +159,7 @@ struct SyncLifecycleTests {
             _ = try harness.sandbox.world.generateToken(appleId: SyncHarness.serviceAppleID)
             #expect(try await harness.engine.snapshot().serviceTokenProblem == nil)
             try await harness.queue.enqueue(
-                kind: SyncJobKind.checkInvitations.rawValue, runAfter: harness.clock.now, now: harness.clock.now)
+                kind: SyncJob.Kind.checkInvitations.rawValue, runAfter: harness.clock.now, now: harness.clock.now)
 
             // when: the check runs, Apple refuses the token
             #expect(try await harness.drain() == 1)
@@ -212,7 +212,7 @@ struct SyncLifecycleTests {
             // and the busy account's days failed with the parser's message, nothing half-ingested
             let busyEntries = try await harness.ledger.entries(accountNumber: String(busy.number))
             #expect(busyEntries.count == 4)
-            #expect(busyEntries.allSatisfy { $0.state == .failed(code: "malformed") })
+            #expect(busyEntries.allSatisfy { $0.state == .failed(.malformed) })
             let message = try await harness.ledger.failure(try #require(busyEntries.first).identity)
             #expect(message?.isEmpty == false)
             #expect(try await harness.count("sales_facts", account: busy) == 0)
