@@ -10,7 +10,6 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case logLevel
     case runWorkers
     case reporterURL
-    case connectAPIURL
     case serviceAppleID
     case serviceAccessToken
     case masterKey
@@ -34,7 +33,6 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .logLevel: "ORCHARD_LOG_LEVEL"
         case .runWorkers: "ORCHARD_WORKERS"
         case .reporterURL: "ORCHARD_REPORTER_URL"
-        case .connectAPIURL: "ORCHARD_CONNECT_API_URL"
         case .serviceAppleID: "ORCHARD_SERVICE_APPLE_ID"
         case .serviceAccessToken: "ORCHARD_SERVICE_ACCESS_TOKEN"
         case .masterKey: "ORCHARD_MASTER_KEY"

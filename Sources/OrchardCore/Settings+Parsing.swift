@@ -76,7 +76,6 @@ extension Settings {
             }
         }
         if let url = httpURL(.reporterURL) { reporterURL = url }
-        if let url = httpURL(.connectAPIURL) { connectAPIURL = url }
         if let appleID = value(.serviceAppleID) {
             if appleID.contains("@"), !appleID.hasPrefix("@"), !appleID.hasSuffix("@"),
                 !appleID.contains(where: \.isWhitespace)

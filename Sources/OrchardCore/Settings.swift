@@ -11,7 +11,6 @@ package struct Settings: Sendable, Equatable {
     /// Whether `serve` also runs the background workers.
     package var runWorkers: Bool = true
     package var reporterURL: URL = URL(string: "https://reportingitc-reporter.apple.com")!
-    package var connectAPIURL: URL = URL(string: "https://api.appstoreconnect.apple.com")!
     /// The Apple ID customers invite into their accounts; the funnel cannot finish without it.
     package var serviceAppleID: String?
     /// The service Apple ID's Reporter access token.

@@ -63,13 +63,6 @@ package struct StoreAccountStore: Sendable {
         }
     }
 
-    /// Revoked accounts whose data has not been purged yet.
-    package func revokedUnpurged() async throws -> [StoreAccount] {
-        try await database.withConnection {
-            try await Self.select("access_state = 'revoked' AND purged_at IS NULL", on: $0)
-        }
-    }
-
     /// The service identity sees the account: it becomes accessible (again), with no missed checks.
     /// Returns `true` when it was not accessible before (compare-and-set: of two workers seeing the
     /// same change, one gets `true`).

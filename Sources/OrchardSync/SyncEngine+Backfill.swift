@@ -122,7 +122,7 @@ extension SyncEngine {
     func refreshVendors(of account: StoreAccount, credential: ServiceIdentity.Credential) async throws -> [String] {
         let reporter = reporter
         let number = account.number
-        let vendors = try await apple("Sales.getVendors", account: number, credential: credential) {
+        let vendors = try await askApple("Sales.getVendors", account: number, credential: credential) {
             try await reporter.vendors(token: $0, account: number)
         }
         if vendors != account.vendors { try await accounts.setVendors(number: number, vendors) }

@@ -34,7 +34,7 @@ extension SyncEngine {
         _ = try await service.warnIfDue(now: now(), logger: logger)
         let credential = try await credential()
         let reporter = reporter
-        let visible = try await apple("Sales.getAccounts", account: "*", credential: credential) {
+        let visible = try await askApple("Sales.getAccounts", account: "*", credential: credential) {
             try await reporter.accounts(token: $0)
         }
         let seen = Set(visible.map(\.number))

@@ -54,7 +54,7 @@ package struct SyncEngine: Sendable {
 
     /// Sends one Reporter request for `account` through the limiter, counting it by outcome; a
     /// refused service token is recorded (all syncing stops) and rate limits pause every request.
-    func apple<Result: Sendable>(
+    func askApple<Result: Sendable>(
         _ command: String, account: String, credential: ServiceIdentity.Credential,
         _ body: @Sendable @escaping (ReporterAccessToken) async throws -> Result
     ) async throws -> Result {
@@ -124,7 +124,7 @@ package struct SyncEngine: Sendable {
         for attempt in 1...max(1, settings.parseAttempts) {
             let file: ReportFile
             do {
-                file = try await apple("Sales.getReport", account: identity.accountNumber, credential: credential) {
+                file = try await askApple("Sales.getReport", account: identity.accountNumber, credential: credential) {
                     try await reporter.salesReport(token: $0, account: identity.accountNumber, request: request)
                 }
             } catch let error as ReporterError {

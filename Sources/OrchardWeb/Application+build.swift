@@ -31,7 +31,7 @@ package func buildApplication(
     migrations: MigrationRunner = MigrationRunner(),
     logger: Logger,
     services: [any Service] = [],
-    metrics: MetricsController? = nil,
+    metrics: PrometheusController? = nil,
     passwords: PasswordHasher = PasswordHasher(),
     funnel: FunnelDependencies? = nil,
     operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
@@ -52,7 +52,7 @@ package func buildApplication(
 
 /// The routes and middlewares of the web role (``buildApplication`` serves them).
 func buildRouter(
-    settings: Settings, database: OrchardDatabase, migrations: MigrationRunner, metrics: MetricsController?,
+    settings: Settings, database: OrchardDatabase, migrations: MigrationRunner, metrics: PrometheusController?,
     passwords: PasswordHasher, funnel: FunnelDependencies?,
     operations: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
 ) -> Router<OrchardRequestContext> {
@@ -76,7 +76,7 @@ func buildRouter(
     router.get(SiteRoute.icon.pattern) { request, _ in Icon.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
     AccountController(membership: membership, currencies: { try await dashboard.currencies() }).addRoutes(to: router)
-    StoreMetricsAPIController(dashboard: dashboard).addRoutes(to: router)
+    MetricsAPIController(dashboard: dashboard).addRoutes(to: router)
     DashboardController(dashboard: dashboard).addRoutes(to: router)
     OperatorController(
         overview: OperatorOverview(database: database, settings: settings, operations: operations, now: now)

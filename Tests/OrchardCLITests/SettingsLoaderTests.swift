@@ -37,7 +37,7 @@ struct SettingsLoaderTests {
     func documentedVariables() throws {
         // given
         let environment = [
-            "ORCHARD_REPORTER_URL": "http://127.0.0.1:9090", "ORCHARD_CONNECT_API_URL": "http://127.0.0.1:9091",
+            "ORCHARD_REPORTER_URL": "http://127.0.0.1:9090",
             "ORCHARD_SERVICE_APPLE_ID": "svc@example.com", "ORCHARD_SERVICE_ACCESS_TOKEN": "tok",
             "ORCHARD_MASTER_KEY": String(repeating: "A", count: 43) + "=",
             "ORCHARD_INVITATION_CHECK_SECONDS": "5", "ORCHARD_INVITATION_WINDOW_HOURS": "12",
@@ -50,7 +50,6 @@ struct SettingsLoaderTests {
 
         // then
         #expect(settings.reporterURL.port == 9090)
-        #expect(settings.connectAPIURL.port == 9091)
         #expect(settings.serviceAppleID == "svc@example.com")
         #expect(settings.serviceAccessToken?.revealed == "tok")
         #expect(settings.masterKey != nil)

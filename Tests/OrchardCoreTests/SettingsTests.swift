@@ -15,7 +15,6 @@ struct SettingsTests {
         #expect(settings.port == 8080)
         #expect(settings.databaseURL == .sqlite(path: "./orchard.sqlite"))
         #expect(settings.reporterURL.absoluteString == "https://reportingitc-reporter.apple.com")
-        #expect(settings.connectAPIURL.absoluteString == "https://api.appstoreconnect.apple.com")
         #expect(settings.serviceAppleID == nil)
         #expect(settings.invitationCheckSeconds == 300)
         #expect(settings.invitationWindow == 96 * 3_600)

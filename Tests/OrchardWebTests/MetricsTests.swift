@@ -23,7 +23,7 @@ struct MetricsTests {
             try await fresh.withOpen { database in
                 let app = buildApplication(
                     settings: Settings(), database: database, logger: TestLogging.logger,
-                    metrics: MetricsController(registry: registry, snapshot: { snapshot }))
+                    metrics: PrometheusController(registry: registry, snapshot: { snapshot }))
                 try await app.test(.live) { client in
                     try await client.execute(uri: "/metrics", method: .get) { response in
                         #expect(response.status == .ok)

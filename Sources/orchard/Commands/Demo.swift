@@ -126,7 +126,7 @@ struct Demo: AsyncParsableCommand {
         var given: [SettingKey: String] = [
             .databaseURL: databaseURL ?? "sqlite://\(folder.appendingPathComponent("orchard.sqlite").path)",
             .dataDirectory: folder.path, .port: String(port), .reporterURL: sandboxURL,
-            .connectAPIURL: sandboxURL, .serviceAppleID: Self.serviceAppleID,
+            .serviceAppleID: Self.serviceAppleID,
             .invitationCheckSeconds: String(invitationCheckSeconds), .backfillDays: String(backfillDays),
         ]
         // Quiet unless asked: the demo's own lines are what a newcomer reads.

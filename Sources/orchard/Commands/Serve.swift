@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
             settings, database: database, keys: keys, logger: Logger(label: "orchard.worker"))
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : [],
-            metrics: MetricsController(registry: registry, snapshot: { try await engine.snapshot() }),
+            metrics: PrometheusController(registry: registry, snapshot: { try await engine.snapshot() }),
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
             operations: { try await engine.snapshot() },
             onServerRunning: { port in

@@ -6,7 +6,7 @@ package import Prometheus
 /// with workers, jobs' durations and Apple's answers by code), plus gauges read from the database
 /// when scraped (jobs by kind and state, sync lag and backfill progress per account, the service
 /// token's days left), so any web process reports the whole deployment.
-package struct MetricsController: Sendable {
+package struct PrometheusController: Sendable {
     package let registry: PrometheusCollectorRegistry
     package let snapshot: @Sendable () async throws -> OperationsSnapshot
 

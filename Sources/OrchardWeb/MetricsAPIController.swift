@@ -9,7 +9,7 @@ import SalesReports
 
 /// `GET /api/v1/metrics/summary`, `timeseries` and `export.csv` (docs/API.md): the rollups a user
 /// may read, added up, converted into one currency and told apart where a day is not known yet.
-struct StoreMetricsAPIController: Sendable {
+struct MetricsAPIController: Sendable {
     let dashboard: Dashboard
 
     struct CurrencyBody: Decodable {
