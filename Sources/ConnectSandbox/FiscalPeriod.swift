@@ -44,7 +44,7 @@ package struct FiscalPeriod: Sendable, Hashable {
 
     /// The last Saturday of September of `year`: the last day of fiscal year `year`.
     static func lastDay(ofYear year: Int) -> ReportDate {
-        let september30 = ReportDate(year: year, month: 9, day: 30)!
+        let september30 = ReportDate(firstDayOfMonth: 10, year: year).adding(days: -1)
         return september30.adding(days: -((september30.weekday + 1) % 7))
     }
 

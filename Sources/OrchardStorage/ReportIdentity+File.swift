@@ -30,12 +30,12 @@ extension ReportIdentity {
         guard date.allSatisfy(\.isNumber), let year = Int(date.prefix(4)) else { return result }
         switch date.count {
         case 8:
-            result.date = ReportDate(year: year, month: Int(date.dropFirst(4).prefix(2))!, day: Int(date.suffix(2))!)
+            result.date = ReportDate(date.prefix(4) + "-" + date.dropFirst(4).prefix(2) + "-" + date.suffix(2))
             // A weekly file is named by the Sunday that ends the week; its identity is the Monday.
             if result.frequency == .weekly, let sunday = result.date {
                 result.date = ReportDate(dayNumber: sunday.dayNumber - 6)
             }
-        case 6: result.date = ReportDate(year: year, month: Int(date.suffix(2))!, day: 1)
+        case 6: result.date = Int(date.suffix(2)).flatMap { ReportDate(year: year, month: $0, day: 1) }
         case 4: result.date = ReportDate(year: year, month: 1, day: 1)
         default: break
         }

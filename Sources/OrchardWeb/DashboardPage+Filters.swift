@@ -175,6 +175,6 @@ extension DashboardPage {
     }
 
     static func date(_ date: Date) -> String {
-        FigureText.day(ReportDate(dayNumber: Int((date.timeIntervalSince1970 / 86_400).rounded(.down))))
+        FigureText.day(ReportDate(containing: date))
     }
 }

@@ -34,7 +34,7 @@ public struct FinancialRow: Sendable, Hashable {
 
     /// Reads a checked Financial record.
     public init(record: ReportRecord) {
-        let zeroDay = ReportDate(year: 1970, month: 1, day: 1)!
+        let zeroDay = ReportDate.epoch
         startDate = record.date("Start Date") ?? zeroDay
         endDate = record.date("End Date") ?? zeroDay
         vendorIdentifier = record.text("Vendor Identifier")

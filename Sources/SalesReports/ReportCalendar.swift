@@ -21,6 +21,16 @@ public struct ReportCalendar: Sendable {
 }
 
 extension ReportDate {
+    /// 1970-01-01, where day numbers start; also what a report row without a date is read as.
+    public static let epoch = ReportDate(dayNumber: 0)
+
+    /// The first day of `month` of `year`, both clamped to what a `ReportDate` holds (1...12, 1...9999).
+    public init(firstDayOfMonth month: Int, year: Int) {
+        self.year = min(max(year, 1), 9_999)
+        self.month = min(max(month, 1), 12)
+        day = 1
+    }
+
     /// The calendar day (UTC) that `date` falls in.
     public init(containing date: Date) {
         self.init(dayNumber: Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))

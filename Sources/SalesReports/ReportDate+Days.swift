@@ -9,7 +9,9 @@ extension ReportDate {
         let shiftedMonth = (5 * dayOfYear + 2) / 153
         let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
         let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        self = ReportDate(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
+        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        self.month = month
+        self.day = day
     }
 
     /// Days since 1970-01-01 (negative before it).

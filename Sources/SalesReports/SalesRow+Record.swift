@@ -2,7 +2,7 @@ extension SalesRow {
     /// Reads a checked Summary Sales record, by the column positions its header resolved once
     /// (slots in ``ReportKind/columns`` order: Provider is 0, Order Type 27).
     init(record: ReportRecord) {
-        let zeroDay = ReportDate(year: 1970, month: 1, day: 1)!
+        let zeroDay = ReportDate.epoch
         func text(_ slot: Int) -> String { record.text(slot: slot) }
         func integer(_ slot: Int) -> Int64? {
             var value = text(slot)

@@ -25,7 +25,7 @@ public struct SubscriberRow: Sendable, Hashable {
 
     /// Reads a checked Subscriber record.
     public init(record: ReportRecord) {
-        eventDate = record.date("Event Date") ?? ReportDate(year: 1970, month: 1, day: 1)!
+        eventDate = record.date("Event Date") ?? .epoch
         appAppleID = record.text("App Apple ID")
         subscriptionAppleID = record.text("Subscription Apple ID")
         subscriberID = record.text("Subscriber ID")

@@ -18,7 +18,7 @@ public struct SubscriptionEventRow: Sendable, Hashable {
 
     /// Reads a checked Subscription Event record.
     public init(record: ReportRecord) {
-        eventDate = record.date("Event Date") ?? ReportDate(year: 1970, month: 1, day: 1)!
+        eventDate = record.date("Event Date") ?? .epoch
         event = record.text("Event")
         appAppleID = record.text("App Apple ID")
         subscriptionAppleID = record.text("Subscription Apple ID")

@@ -47,12 +47,12 @@ struct ServiceCommand: AsyncParsableCommand {
             let now = Date()
             // The start of that day in UTC.
             let expiry = expires.flatMap(ReportDate.init).map {
-                Date(timeIntervalSince1970: Double($0.dayNumber) * 86_400)
+                $0.startDate
             }
             do {
                 let token = try await ServiceTokenStore(database: database, keys: keys).set(
                     line, expires: expiry, now: now)
-                let day = ReportDate(dayNumber: Int(token.expiresAt.timeIntervalSince1970 / 86_400)).isoText
+                let day = ReportDate(containing: token.expiresAt).isoText
                 print(
                     "service token \(ReporterAccessToken(line).masked) stored, encrypted; expires \(day) "
                         + "(\(token.daysLeft(now: now)) days)")
