@@ -1,4 +1,4 @@
-"""The product-type buckets of APPLE.md section 0, shared by the Python baselines."""
+"""The product-type buckets of docs/REPORTS.md (Product types and buckets), shared by the Python baselines."""
 
 BUCKETS = ["downloads", "redownloads", "updates", "inAppPurchases", "restores", "other"]
 KNOWN = {

@@ -4,7 +4,7 @@
     python3 Benchmarks/demo_timeline.py PATH_TO_ORCHARD [--runs 3] [--backfill-days 365]
 
 Each run starts `orchard demo --reset` in a fresh directory and measures, through the JSON API a
-script would use (DESIGN.md 8.2): start to the printed block; a sign-up and the funnel for both
+script would use (docs/API.md): start to the printed block; a sign-up and the funnel for both
 accounts; the service invited into one account (the sandbox control API) to Active (the sandbox
 accepts after 20 s, Orchard checks every 5 s); Active to the whole history loaded. Prints each run
 and the medians. Standard library only.

@@ -4,7 +4,7 @@
 Generates a realistic 1,000,000-row, 28-column Summary Sales report (and its .gz) under
 --dir unless present, checks that every tool computes the same totals, then times each
 command --runs times, round-robin (so every tool sees the same machine state), and prints
-a Markdown table: median/min/max wall time, median peak RSS, and the ratios of issue 3.
+a Markdown table: median/min/max wall time, median peak RSS, and the ratios to the baselines with their goals.
 
     swift build -c release --product orchard
     pip install pandas

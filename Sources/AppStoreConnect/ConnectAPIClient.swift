@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
 
-/// A client of the App Store Connect API (APPLE.md section 2), authenticated with a team key.
+/// A client of the App Store Connect API (docs/SANDBOX.md, App Store Connect API), authenticated with a team key.
 ///
 /// Lists follow `links.next` to the end (only on the configured host); every answer's
 /// `X-Rate-Limit` is kept in `rateLimit`; 429 and 5xx are retried per `retry`, honouring

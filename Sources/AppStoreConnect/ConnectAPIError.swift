@@ -1,6 +1,6 @@
 import Foundation
 
-/// What the App Store Connect API answered instead of data (APPLE.md 2.2), from its `ErrorResponse`.
+/// What the App Store Connect API answered instead of data (docs/SANDBOX.md), from its `ErrorResponse`.
 public enum ConnectAPIError: Error, Sendable, Equatable, CustomStringConvertible, RetryableError {
     /// The key file, key ID or issuer ID is unusable.
     case invalidKey(String)

@@ -2,7 +2,7 @@ public import Crypto
 import Foundation
 
 /// A team API key of the App Store Connect API: the `.p8` file Apple lets you download once,
-/// its key ID and the team's issuer ID (APPLE.md 2.1). Prints only its key ID.
+/// its key ID and the team's issuer ID. Prints only its key ID.
 public struct ConnectAPIKey: Sendable, CustomStringConvertible {
     public let keyID: String
     public let issuerID: String

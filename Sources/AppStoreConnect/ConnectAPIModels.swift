@@ -65,7 +65,7 @@ public struct ConnectInvitation: Sendable, Hashable, Decodable {
     }
 }
 
-/// The filters of `GET /v1/salesReports` (APPLE.md 2.3), with Apple's upper-case values.
+/// The filters of `GET /v1/salesReports`, with Apple's upper-case values.
 public struct ConnectSalesReportQuery: Sendable, Equatable {
     public var vendorNumber: String
     public var reportType: String

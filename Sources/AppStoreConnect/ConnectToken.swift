@@ -1,7 +1,7 @@
 import Crypto
 public import Foundation
 
-/// Makes the ES256 bearer tokens of the App Store Connect API (APPLE.md 2.1) and reuses one until
+/// Makes the ES256 bearer tokens of the App Store Connect API (docs/SANDBOX.md) and reuses one until
 /// shortly before it expires.
 ///
 /// `iat` is back-dated a minute to tolerate a server clock that runs behind ours, and the lifetime

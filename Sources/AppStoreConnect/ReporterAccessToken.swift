@@ -1,6 +1,6 @@
 import Foundation
 
-/// A Reporter access token (APPLE.md 1.1). It never prints itself: logs, errors and `description`
+/// A Reporter access token. It never prints itself: logs, errors and `description`
 /// show only `masked`.
 public struct ReporterAccessToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The token as Apple issued it; read it only to send it to Apple.

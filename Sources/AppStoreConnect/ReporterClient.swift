@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
 
-/// A client of Apple's Reporter service (APPLE.md section 1): the interface an access token opens.
+/// A client of Apple's Reporter service (docs/REPORTS.md, Requests): the interface an access token opens.
 ///
 /// Every call POSTs `jsonRequest` in Robot.XML mode, retries transient failures per `retry`, and
 /// throws `ReporterError`. The token travels in the request body only; it is never logged and no
@@ -170,7 +170,7 @@ public struct ReporterClient: Sendable {
             "queryInput":
                 "[p=Reporter.properties, \(command)\(arguments.isEmpty ? "" : ", " + arguments.joined(separator: ","))]",
         ]
-        // An empty account makes Apple answer 404 (APPLE.md 1.2): omit it instead.
+        // An empty account makes Apple answer 404 (docs/REPORTS.md, Requests): omit it instead.
         if let account, !account.isEmpty { json["account"] = account }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

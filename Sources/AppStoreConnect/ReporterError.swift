@@ -1,6 +1,6 @@
 import Foundation
 
-/// What Apple's Reporter answered instead of data, classified as APPLE.md section 0 decides: by
+/// What Apple's Reporter answered instead of data, classified as docs/REPORTS.md (Reporter's error codes) says: by
 /// `<Error><Code>` when present, else by message text, else by HTTP status.
 public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, RetryableError {
     /// The token is wrong or was revoked (code 124, "Your Access Token is invalid.").

@@ -65,7 +65,7 @@ public struct SalesReportRequest: Sendable, Equatable {
     }
 }
 
-/// One `Finance.getReport` request (APPLE.md 1.4): Apple's fiscal year and period.
+/// One `Finance.getReport` request (docs/REPORTS.md, Calendar): Apple's fiscal year and period.
 public struct FinanceReportRequest: Sendable, Equatable {
     public var vendor: String
     public var regionCode: String

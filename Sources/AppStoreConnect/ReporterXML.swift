@@ -1,6 +1,6 @@
 import Foundation
 
-/// A small, tolerant reader of the Robot.XML documents Reporter sends (APPLE.md 1.5).
+/// A small, tolerant reader of the Robot.XML documents Reporter sends (docs/REPORTS.md, Requests).
 ///
 /// The documents are shallow and attribute-free; this reader skips declarations and comments,
 /// decodes the five XML entities and numeric references, and never fails: what it cannot read

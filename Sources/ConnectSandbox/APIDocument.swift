@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// JSON:API documents as App Store Connect sends them: resources with `links.self`, and
-/// collections with `links.self`/`links.next` and `meta.paging` (APPLE.md 2.5).
+/// collections with `links.self`/`links.next` and `meta.paging` (docs/SANDBOX.md, App Store Connect API).
 enum APIDocument {
     struct Resource<Attributes: Encodable>: Encodable {
         let type: String

@@ -6,7 +6,7 @@ import NIOCore
 import SalesReports
 
 extension ConnectAPIController {
-    /// The report types and frequencies Apple allows (APPLE.md 2.3), with the sandbox's data
+    /// The report types and frequencies Apple allows, with the sandbox's data
     /// for the ones it generates (`nil`: valid, but always "no sales").
     private static let combinations: [String: (subtypes: Set<String>, frequencies: Set<String>, type: ReportType?)] = [
         "SALES": (["SUMMARY"], ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"], .sales),

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The App Store Connect API paths Orchard uses (APPLE.md 2): ES256 JWT bearer auth against
+/// The App Store Connect API paths Orchard uses (docs/SANDBOX.md): ES256 JWT bearer auth against
 /// registered keys, `X-Rate-Limit` on every answer, `ErrorResponse` errors, `links.next` paging.
 struct ConnectAPIController: Sendable {
     let world: SandboxWorld

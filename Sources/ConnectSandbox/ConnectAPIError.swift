@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// An App Store Connect API `ErrorResponse` (APPLE.md 2.2): `{"errors": [{status, code, title,
+/// An App Store Connect API `ErrorResponse` (docs/SANDBOX.md): `{"errors": [{status, code, title,
 /// detail, source?}]}` with the HTTP status in `status` as a string.
 struct ConnectAPIError: Error, Sendable {
     struct Source: Sendable, Encodable {

@@ -1,7 +1,7 @@
 import Foundation
 import SalesReports
 
-/// Request and answer bodies of the control API (DESIGN.md 8.3).
+/// Request and answer bodies of the control API (docs/SANDBOX.md, Control API).
 enum ControlBody {
     struct NewAccount: Decodable {
         let name: String

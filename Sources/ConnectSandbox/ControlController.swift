@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The control API under `/sandbox/v1` (DESIGN.md 8.3): JSON in and out, errors as
+/// The control API under `/sandbox/v1` (docs/SANDBOX.md, Control API): JSON in and out, errors as
 /// `{"error": {"code", "message"}}`.
 struct ControlController: Sendable {
     let world: SandboxWorld

@@ -22,7 +22,7 @@ enum JSONReply {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Orchard's error shape (DESIGN.md 8.2): `{"error": {"code", "message"}}`.
+    /// Orchard's error shape (docs/API.md, Errors): `{"error": {"code", "message"}}`.
     static func error(_ code: String, _ message: String, status: HTTPResponse.Status) -> Response {
         response(["error": ["code": code, "message": message]], status: status)
     }

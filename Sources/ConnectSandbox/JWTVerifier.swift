@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Verifies App Store Connect API bearer tokens as Apple does (APPLE.md 2.1): ES256 over
+/// Verifies App Store Connect API bearer tokens as Apple does (docs/SANDBOX.md): ES256 over
 /// `header.payload` with a registered key, the raw 64-byte `r‖s` signature (DER is refused),
 /// `aud` `appstoreconnect-v1`, not expired, `exp` at most 20 minutes from now ("Tokens that
 /// expire more than 20 minutes into the future are not valid"), and, when `iat` is present, a

@@ -1,6 +1,6 @@
 /// Product type identifiers the generator emits now and then, so every classification path of
 /// Orchard's parser is exercised end to end: Apple's identifiers the ordinary lines never use,
-/// and plausible future ones that Orchard must bucket by prefix (APPLE.md section 0).
+/// and plausible future ones that Orchard must bucket by prefix (docs/REPORTS.md, Product types and buckets).
 struct RareProductType: Sendable {
     let identifier: String
     /// What the line stands for: decides its price, product and parent, not its identifier.

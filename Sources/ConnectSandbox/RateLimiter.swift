@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Apple's per-key hourly limit over a rolling 60-minute window (APPLE.md 2.2).
+/// Apple's per-key hourly limit over a rolling 60-minute window (docs/SANDBOX.md, App Store Connect API).
 package final class RateLimiter: Sendable {
     package let limitPerHour: Int
     private let requests = Mutex<[String: [Date]]>([:])

@@ -5,10 +5,10 @@ extension ReportFiles {
     static let allRegions = "ZZ"
 
     /// The Financial report of an Apple fiscal period for one region, or for all of them with
-    /// `ZZ` (APPLE.md 3.3): paid lines of the period, summed per product, storefront and
+    /// `ZZ` (docs/SANDBOX.md, Time and data): paid lines of the period, summed per product, storefront and
     /// sale/return, with the `Total_*` footer. Returns carry a negative `Quantity` and a
     /// positive per-unit `Partner Share`, so `Extended Partner Share` = Quantity × Partner
-    /// Share is negative (APPLE.md section 0). `nil` when the region had no paid sales.
+    /// Share is negative (docs/REPORTS.md, Financial reports). `nil` when the region had no paid sales.
     func financial(period fiscal: FiscalPeriod, region: String) throws(ReportError) -> [UInt8]? {
         let renderer = SalesRowRenderer(account: account)
         let period = fiscal.reportPeriod

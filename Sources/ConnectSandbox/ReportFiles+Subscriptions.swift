@@ -1,7 +1,7 @@
 import SalesReports
 
 extension ReportFiles {
-    /// The daily Subscription, Subscription Event or Subscriber file (APPLE.md 3.3), derived
+    /// The daily Subscription, Subscription Event or Subscriber file (columns as ``ReportKind`` lists them), derived
     /// from the day's auto-renewable lines; `nil` when the day has none.
     func subscriptionReport(_ kind: ReportKind, day: ReportDate) throws(ReportError) -> [UInt8]? {
         let lines = SalesGenerator(account: account).lines(on: day).filter { line in

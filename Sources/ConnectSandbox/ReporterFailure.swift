@@ -1,6 +1,6 @@
 import HTTPTypes
 
-/// A Reporter error: Apple's code and message (APPLE.md section 0) and the HTTP status the
+/// A Reporter error: Apple's code and message (docs/SANDBOX.md, Reporter) and the HTTP status the
 /// sandbox sends it with (401 token, 404 not available / no sales, 400 parameters, 429).
 struct ReporterFailure: Error, Sendable, Equatable {
     let code: Int

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Reporter's answers in Robot.XML or Normal (plain text) mode (APPLE.md 1.5).
+/// Reporter's answers in Robot.XML or Normal (plain text) mode (docs/SANDBOX.md, Reporter).
 enum ReporterReply {
     static let declaration = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#
 

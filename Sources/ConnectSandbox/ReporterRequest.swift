@@ -1,6 +1,6 @@
 import Foundation
 
-/// A Reporter request as Apple's tools send it (APPLE.md 1.2, 1.3): a form field
+/// A Reporter request as Apple's tools send it (docs/REPORTS.md, Requests): a form field
 /// `jsonRequest` holding JSON, URL-encoded or raw, with the command line in `queryInput`.
 struct ReporterRequest: Sendable {
     enum Mode: Sendable { case robotXML, normal }

@@ -1,6 +1,6 @@
 import SalesReports
 
-/// Turns generated lines into rows in Apple's Summary Sales layout (APPLE.md 3.2).
+/// Turns generated lines into rows in Apple's Summary Sales layout (docs/REPORTS.md, Summary Sales).
 struct SalesRowRenderer: Sendable {
     let account: SandboxAccount
 
@@ -14,7 +14,7 @@ struct SalesRowRenderer: Sendable {
             || line.kind == .other
         let price = isFree ? DecimalAmount.zero : storefront.price(tier: tier!)
         // Apple writes a refund with a negative Customer Price and a positive Developer Proceeds
-        // (APPLE.md section 0): the sign of the money is the sign of Units.
+        // (docs/REPORTS.md, Money): the sign of the money is the sign of Units.
         let customerPrice = line.refund ? DecimalAmount(millionths: -price.millionths) : price
         let proceeds =
             isFree

@@ -1,4 +1,4 @@
-/// App Store Connect's `UserRole` values (APPLE.md 2.6), as users and API keys carry them.
+/// App Store Connect's `UserRole` values, as users and API keys carry them.
 package enum SandboxRole: String, Sendable, Hashable, Codable, CaseIterable {
     case admin = "ADMIN"
     case finance = "FINANCE"

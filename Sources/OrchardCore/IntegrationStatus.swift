@@ -1,4 +1,4 @@
-/// The status of one dashboard user's integration with one store account (DESIGN.md section 2).
+/// The status of one dashboard user's integration with one store account (docs/STATUSES.md).
 package enum IntegrationStatus: String, Sendable, Codable, CaseIterable {
     /// The funnel finished; Orchard waits until its service identity sees the account.
     case pending
@@ -29,7 +29,7 @@ package enum IntegrationStatus: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Whether Orchard's service identity can read a store account (DESIGN.md section 2).
+/// Whether Orchard's service identity can read a store account (docs/STATUSES.md, Store account access).
 package enum StoreAccountAccess: String, Sendable, Codable, CaseIterable {
     case awaitingAccess = "awaiting_access"
     case accessible

@@ -2,7 +2,7 @@ package import Foundation
 import SQLKit
 
 /// Removes everything Orchard holds of a revoked store account once its retention has passed
-/// (DESIGN.md section 2): sales facts, daily rollups, the report ledger, apps, and the raw report
+/// (docs/STATUSES.md, Retention and purge): sales facts, daily rollups, the report ledger, apps, and the raw report
 /// files no other account's ledger names. Facts and rollups carry no foreign keys, so they are
 /// named here. The account row stays, revoked and marked purged, so each user's removed integration
 /// can still say why.

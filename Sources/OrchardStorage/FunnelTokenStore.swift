@@ -2,7 +2,7 @@ package import Foundation
 import SQLKit
 
 /// A customer's access token while the funnel runs: kept encrypted for its lifetime, then erased,
-/// leaving its fingerprint, masked form and the accounts it proved (DESIGN.md section 1).
+/// leaving its fingerprint, masked form and the accounts it proved (docs/STATUSES.md, "The customer's token").
 package struct FunnelTokenRecord: Sendable, Equatable {
     package var id: Int64
     package var userID: Int64

@@ -58,7 +58,7 @@ package struct IntegrationStore: Sendable {
     }
 
     /// Applies `event` to every integration of the account for which it is allowed (the cascade
-    /// of DESIGN.md section 2: removal applies to all users of the account); returns the changed ones.
+    /// of docs/STATUSES.md: removal applies to all users of the account); returns the changed ones.
     @discardableResult
     package func apply(
         _ event: IntegrationStatus.Event, accountNumber: String, reason: String?, now: Date

@@ -1,6 +1,6 @@
 package import SalesReports
 
-/// What makes one report one report (DESIGN.md section 5): ingesting the same identity again
+/// What makes one report one report (docs/REPORTS.md, A report's identity): ingesting the same identity again
 /// replaces its rows. The sync knows every part from its request to Apple; `orchard import`
 /// reads them from the file.
 package struct ReportIdentity: Sendable, Hashable, CustomStringConvertible {

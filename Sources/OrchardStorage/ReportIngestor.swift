@@ -3,7 +3,7 @@ package import Logging
 import SQLKit
 package import SalesReports
 
-/// Ingests one report (DESIGN.md section 5): parse with SalesReports on a thread of its own, then in
+/// Ingests one report (docs/ARCHITECTURE.md, ingestion): parse with SalesReports on a thread of its own, then in
 /// one transaction, serialised per store account, replace that report's facts, refresh the apps it
 /// names, recompute the rollups of the days it touches and record the ledger row. Re-ingesting the
 /// same bytes changes nothing; different bytes for the same report replace the old rows and mark it

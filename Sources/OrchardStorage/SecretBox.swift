@@ -1,7 +1,7 @@
 import Crypto
 package import Foundation
 
-/// Encrypts secrets at rest with AES-256-GCM (DESIGN.md section 5).
+/// Encrypts secrets at rest with AES-256-GCM (docs/decisions/0002-master-key-ring-and-rotation.md).
 ///
 /// Each ciphertext is stored with the id of the key that sealed it (the first 16 hex digits of
 /// the key's SHA-256), so a key ring can find the key that opens it, and is bound to where it is

@@ -4,7 +4,7 @@ import SQLKit
 /// The service Apple ID's Reporter access token, as the operator set it with `orchard service
 /// set-token`: encrypted in `service_secrets`, with when it was set and when it expires in
 /// `instance_settings`. Reporter cannot tell a token's expiry, so it is the date the operator gives,
-/// else 180 days after it was set (APPLE.md section 0, "Token expiry").
+/// else 180 days after it was set (docs/STATUSES.md, "The service Apple ID's token").
 package struct ServiceTokenStore: Sendable {
     package struct Token: Sendable, Equatable {
         package var value: String

@@ -4,7 +4,7 @@ import SQLKit
 package import SalesReports
 
 /// Store accounts: one row per App Store Connect account, shared by every user who integrates it,
-/// with what the service identity can see of it and where its sync stands (DESIGN.md section 2).
+/// with what the service identity can see of it and where its sync stands (docs/STATUSES.md).
 package struct StoreAccountStore: Sendable {
     let database: OrchardDatabase
 

@@ -25,7 +25,7 @@ package struct JobPostponed: Error, CustomStringConvertible {
     package var description: String { reason }
 }
 
-/// Runs queued jobs as a ServiceLifecycle service (DESIGN.md section 6): claims jobs due with a
+/// Runs queued jobs as a ServiceLifecycle service (docs/JOBS.md): claims jobs due with a
 /// lease, up to `concurrency` at once, renews each lease while its handler runs, records the outcome,
 /// and sleeps until the next job is due (at most `idleCap`) when there is none, waking early when
 /// one of its jobs finishes. On graceful shutdown the running handlers are cancelled and their jobs

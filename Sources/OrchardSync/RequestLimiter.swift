@@ -1,6 +1,6 @@
 import Foundation
 
-/// Politeness towards Apple (issue 10): at most `limit` requests in flight in this worker, at most
+/// Politeness towards Apple (docs/JOBS.md, Workers): at most `limit` requests in flight in this worker, at most
 /// `perAccount` of them for one store account, and a pause for every request when Apple rate-limits
 /// the service identity. Waiters are served in arrival order, skipping those whose account is at
 /// its limit.

@@ -5,8 +5,8 @@ package import OrchardCore
 package import OrchardStorage
 
 /// Orchard's own Apple ID, the identity every customer invites: its Reporter token, how long that
-/// token has left, and whether Apple still accepts it (DESIGN.md section 1; APPLE.md section 0,
-/// "Token expiry").
+/// token has left, and whether Apple still accepts it (docs/STATUSES.md, "The service Apple ID's
+/// token").
 ///
 /// The token is the one `orchard service set-token` stored (encrypted, with its expiry) or else
 /// `ORCHARD_SERVICE_ACCESS_TOKEN`. Reporter cannot tell a token's expiry, so for a token from the

@@ -21,7 +21,7 @@ extension SyncEngine {
     }
 
     /// Lists the accounts the service identity sees (`Sales.getAccounts`) and moves every status
-    /// that depends on it (DESIGN.md section 2), each as a compare-and-set so two workers checking at
+    /// that depends on it (docs/STATUSES.md), each as a compare-and-set so two workers checking at
     /// once never move one integration twice:
     /// - a pending integration whose account appears becomes active; its account becomes accessible
     ///   and, when it was not before, its backfill is queued;

@@ -5,7 +5,7 @@ import Metrics
 package import OrchardStorage
 package import SalesReports
 
-/// The sync engine of DESIGN.md sections 2 and 6: invitation checks (activation, expiry,
+/// The sync engine of docs/STATUSES.md and docs/JOBS.md: invitation checks (activation, expiry,
 /// revocation), backfill, the daily sync and purges, as job handlers. Every Apple request goes
 /// through the service identity's token and the worker's ``RequestLimiter``; every report through
 /// ``ReportIngestor`` under the identity it was asked for.

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Turns every error into the answer its caller can use: the JSON error of DESIGN.md 8.2 under
+/// Turns every error into the answer its caller can use: the JSON error of docs/API.md (Errors) under
 /// `/api/`, a page everywhere else. Unknown routes are 404, bodies over the limit 413, and an
 /// unexpected error is a 500 that names no internals (the log keeps its type and request id).
 struct ErrorMiddleware: RouterMiddleware {

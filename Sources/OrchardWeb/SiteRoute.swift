@@ -87,7 +87,7 @@ package enum SiteRoute: Sendable, Equatable {
     }
 }
 
-/// The JSON API's endpoints (DESIGN.md 8.2), under ``SiteRoute/apiPrefix``.
+/// The JSON API's endpoints (docs/API.md), under ``SiteRoute/apiPrefix``.
 package enum APIRoute: Sendable, Equatable {
     case signUp
     case logIn

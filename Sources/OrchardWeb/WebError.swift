@@ -2,7 +2,7 @@ package import HTTPTypes
 package import OrchardCore
 
 /// Every failure a web route answers with: its HTTP status, the stable `code` of the JSON error
-/// (DESIGN.md 8.2) and the sentence a person reads, on a page or in `message`.
+/// (docs/API.md, Errors) and the sentence a person reads, on a page or in `message`.
 package enum WebError: Error, Equatable, Sendable {
     case authenticationRequired
     case notFound

@@ -48,8 +48,8 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, CustomStringConvert
     /// Proceeds positive, so money is `Units × |per-unit amount|`: the sign comes from Units alone.
     public var magnitude: DecimalAmount { DecimalAmount(millionths: millionths < 0 ? -millionths : millionths) }
 
-    /// The amount of `units` at this per-unit amount, signed by `units` alone (APPLE.md section
-    /// 0): `units × |self|`, or `nil` when it does not fit.
+    /// The amount of `units` at this per-unit amount, signed by `units` alone (docs/REPORTS.md,
+    /// Money): `units × |self|`, or `nil` when it does not fit.
     public func extended(units: Int64) -> DecimalAmount? { magnitude.multiplied(by: units) }
 
     /// The product by a whole number of units (a per-unit price times `Units`), or `nil` when it

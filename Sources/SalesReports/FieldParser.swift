@@ -3,7 +3,7 @@
 enum FieldParser {
     /// A whole number with an optional sign and at most 18 digits, in integer or integral decimal
     /// form: Apple types Units as DECIMAL(18,2), so `3`, `3.00`, `-2.0` and `3.` are whole numbers,
-    /// while `2.5` is not (APPLE.md section 0).
+    /// while `2.5` is not (docs/REPORTS.md, File format).
     @inline(__always)
     static func integer(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         var index = 0

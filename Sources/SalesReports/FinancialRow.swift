@@ -1,4 +1,4 @@
-/// One row of a Financial report (APPLE.md 3.3). ``ReportReader`` skips the `Total_*` footer
+/// One row of a Financial report (docs/REPORTS.md, Financial reports). ``ReportReader`` skips the `Total_*` footer
 /// and checks it against these rows.
 public struct FinancialRow: Sendable, Hashable {
     /// `Start Date` of Apple's fiscal period.

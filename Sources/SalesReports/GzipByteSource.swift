@@ -2,7 +2,7 @@ import CZlib
 
 /// Decompresses gzip from another source, member after member: since December 2018 Apple may
 /// send several concatenated gzip members, and a reader that stops after the first one
-/// silently loses rows (APPLE.md 1.5). Data that ends inside a member is an error.
+/// silently loses rows (docs/REPORTS.md, Requests). Data that ends inside a member is an error.
 final class GzipByteSource: ByteSource {
     private let input: any ByteSource
     private let stream: UnsafeMutablePointer<z_stream>

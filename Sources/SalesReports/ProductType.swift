@@ -2,7 +2,7 @@
 /// ``UnitBucket`` Orchard counts it in.
 ///
 /// Unknown identifiers (Apple adds new ones) are kept as they are and classified by prefix
-/// (APPLE.md section 0), never dropped.
+/// (docs/REPORTS.md, Product types and buckets), never dropped.
 public struct ProductType: Sendable, Hashable, CustomStringConvertible {
     /// The identifier as written in the report, e.g. `1F` or `IAY`.
     public let identifier: String
@@ -29,7 +29,7 @@ public struct ProductType: Sendable, Hashable, CustomStringConvertible {
     public var description: String { identifier }
 
     /// Every identifier Orchard knows, with its bucket and description: Apple's current 23-row
-    /// table plus the legacy `IAC`, `3T` and `F3` (APPLE.md section 3.4).
+    /// table plus the legacy `IAC`, `3T` and `F3` (docs/REPORTS.md, Product types and buckets).
     public static let known: [(identifier: String, bucket: UnitBucket, summary: String)] = [
         ("1", .downloads, "Free or paid app: iOS, iPadOS, visionOS, watchOS"),
         ("1F", .downloads, "Free or paid app: Universal app, excluding tvOS"),
@@ -62,7 +62,7 @@ public struct ProductType: Sendable, Hashable, CustomStringConvertible {
     private static let table: [String: (bucket: UnitBucket, summary: String)] = Dictionary(
         uniqueKeysWithValues: known.map { ($0.identifier, ($0.bucket, $0.summary)) })
 
-    /// The prefix rules of APPLE.md section 0 for identifiers not in the table: `IA3` restores
+    /// The prefix rules of docs/REPORTS.md (Product types and buckets) for identifiers not in the table: `IA3` restores
     /// (checked first: `IA3-M` is the Mac form), `1`/`F1` downloads, `3`/`F3` re-downloads,
     /// `7`/`F7` updates (a leading `F` marks the Mac variant in every family), `IA`/`FI` in-app
     /// purchases, else other.

@@ -1,14 +1,14 @@
 /// The kinds of report file this library reads and writes, recognised from the header line.
 public enum ReportKind: String, Sendable, Hashable, CaseIterable {
-    /// Sales and Trends Summary Sales report (`Sales,Summary`), APPLE.md 3.2.
+    /// Sales and Trends Summary Sales report (`Sales,Summary`), docs/REPORTS.md (Summary Sales).
     case summarySales
-    /// Subscription report (`Subscription,Summary`), APPLE.md 3.3.
+    /// Subscription report (`Subscription,Summary`), docs/REPORTS.md (Subscription reports).
     case subscription
-    /// Subscription Event report (`SubscriptionEvent,Summary`), APPLE.md 3.3.
+    /// Subscription Event report (`SubscriptionEvent,Summary`), docs/REPORTS.md (Subscription reports).
     case subscriptionEvent
-    /// Subscriber report (`Subscriber,Detailed`), APPLE.md 3.3.
+    /// Subscriber report (`Subscriber,Detailed`), docs/REPORTS.md (Subscription reports).
     case subscriber
-    /// Payments and Financial Reports `Financial` report with its `Total_*` footer, APPLE.md 3.3.
+    /// Payments and Financial Reports `Financial` report with its `Total_*` footer (docs/REPORTS.md).
     case financial
 
     /// A readable name, e.g. `Summary Sales`.

@@ -1,4 +1,4 @@
-/// The reports Apple serves, by their Reporter spelling (APPLE.md 1.4): one vocabulary for the
+/// The reports Apple serves, by their Reporter spelling (docs/REPORTS.md, Requests): one vocabulary for the
 /// Apple clients, Connect Sandbox and storage.
 public enum ReportType: String, Sendable, Hashable, CaseIterable, Codable {
     /// Summary Sales (Sales and Trends).

@@ -1,4 +1,4 @@
-/// The historical layouts of the Summary Sales header (APPLE.md 3.2), for writing files as
+/// The historical layouts of the Summary Sales header (docs/REPORTS.md, Summary Sales), for writing files as
 /// Apple did at the time and for testing that every one of them is read.
 public enum SalesHeaderGeneration: Int, Sendable, CaseIterable {
     /// 2011: `Provider` … `Period`.

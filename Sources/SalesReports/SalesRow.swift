@@ -1,4 +1,4 @@
-/// One row of a Summary Sales report (APPLE.md 3.2), typed. Text columns are trimmed, and
+/// One row of a Summary Sales report (docs/REPORTS.md, Summary Sales), typed. Text columns are trimmed, and
 /// columns an older file does not have read as `""`.
 ///
 /// Money columns are **per unit**: the row's proceeds are ``proceeds`` (`Units × Developer
@@ -119,7 +119,7 @@ public struct SalesRow: Sendable, Hashable {
     /// on overflow.
     public var sales: DecimalAmount? { customerPrice.extended(units: units) }
 
-    /// The SKU of the app the row belongs to (APPLE.md section 0): its own `SKU` for app rows
+    /// The SKU of the app the row belongs to (docs/REPORTS.md, Which app a row belongs to): its own `SKU` for app rows
     /// (downloads, re-downloads, updates), else `Parent Identifier`, else its own `SKU`.
     public var appSKU: String {
         productType.bucket.isAppRow || parentIdentifier.isEmpty ? sku : parentIdentifier

@@ -32,7 +32,7 @@ public struct SalesRowBytes {
     /// `Device` (blank in files older than the column).
     public let device: UnsafeRawBufferPointer
 
-    /// The SKU of the app the row belongs to (APPLE.md section 0), as ``SalesRow/appSKU``.
+    /// The SKU of the app the row belongs to (docs/REPORTS.md, Which app a row belongs to), as ``SalesRow/appSKU``.
     public var appSKU: UnsafeRawBufferPointer {
         bucket.isAppRow || parentIdentifier.isEmpty ? sku : parentIdentifier
     }

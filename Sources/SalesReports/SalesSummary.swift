@@ -1,5 +1,5 @@
 /// Totals of one or more Summary Sales (or Financial) reports, as `orchard summarize` prints
-/// them (DESIGN.md 8.1) and by the rules of APPLE.md section 0: net units per bucket, returns,
+/// them (docs/CLI.md) and by the rules of docs/REPORTS.md: net units per bucket, returns,
 /// proceeds per currency of proceeds, sales per customer currency, and the same per app.
 public struct SalesSummary: Sendable, Hashable {
     /// The number of files read.
@@ -50,7 +50,7 @@ public struct AppSummary: Sendable, Hashable {
 }
 
 extension SalesSummary {
-    /// The JSON object of `orchard summarize --json` (DESIGN.md 8.1): keys in the documented
+    /// The JSON object of `orchard summarize --json` (docs/CLI.md): keys in the documented
     /// order, currencies sorted, money as strings rounded half-even to two decimals.
     public func jsonText() -> String {
         func units(_ counts: UnitCounts) -> String {

@@ -80,7 +80,7 @@ public struct SalesSummaryBuilder: Sendable {
     }
 
     /// Adds an amount to its currency. A blank currency is allowed only with a zero amount
-    /// (APPLE.md 0: such a row contributes nothing); money without a currency is an error.
+    /// (docs/REPORTS.md, Money: such a row contributes nothing); money without a currency is an error.
     static func add(
         _ amount: DecimalAmount, currency: String, to totals: inout [String: DecimalAmount],
         _ fail: (ReportError.Reason, String) -> ReportError

@@ -1,4 +1,4 @@
-/// One row of a Subscriber report (APPLE.md 3.3): one subscriber's transaction.
+/// One row of a Subscriber report (docs/REPORTS.md, Subscription reports): one subscriber's transaction.
 public struct SubscriberRow: Sendable, Hashable {
     /// `Event Date`.
     public var eventDate: ReportDate

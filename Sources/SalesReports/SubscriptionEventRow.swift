@@ -1,4 +1,4 @@
-/// One row of a Subscription Event report (APPLE.md 3.3): how many subscribers had an event
+/// One row of a Subscription Event report (docs/REPORTS.md, Subscription reports): how many subscribers had an event
 /// (`Subscribe`, `Renew`, `Cancel`, ...) on a day.
 public struct SubscriptionEventRow: Sendable, Hashable {
     /// `Event Date`.

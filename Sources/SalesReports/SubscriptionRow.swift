@@ -1,4 +1,4 @@
-/// One row of a Subscription report (APPLE.md 3.3): active subscriptions per product, price,
+/// One row of a Subscription report (docs/REPORTS.md, Subscription reports): active subscriptions per product, price,
 /// country and offer, for one day. Counts not listed here are in ``record``.
 public struct SubscriptionRow: Sendable, Hashable {
     /// `App Name`.

@@ -1,4 +1,4 @@
-/// Where a row's units are counted (APPLE.md section 0): downloads, re-downloads, updates,
+/// Where a row's units are counted (docs/REPORTS.md, Product types and buckets): downloads, re-downloads, updates,
 /// in-app purchases, restores, or other. Units are net: refund rows (negative units) reduce
 /// their bucket.
 public enum UnitBucket: String, Sendable, Hashable, CaseIterable, Codable {

@@ -12,7 +12,7 @@ import SQLKit
 import Glibc
 #endif
 
-/// Issue 10's chaos drill: real `orchard worker` processes backfill accounts from the sandbox, once
+/// The chaos drill: real `orchard worker` processes backfill accounts from the sandbox, once
 /// without faults and once with Apple failing (5xx, 429, truncated gzip, timeouts) while a worker is
 /// killed with SIGKILL every few seconds and started again. The facts, rollups and ledger of both
 /// runs must be identical, with no duplicate ledger rows.

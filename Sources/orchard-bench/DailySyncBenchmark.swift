@@ -12,7 +12,7 @@ import SQLKit
 import SalesReports
 import ServiceLifecycle
 
-/// Issue 10's benchmark: the daily sync of many accounts against the sandbox with injected latency,
+/// The daily sync of many accounts against the sandbox with injected latency,
 /// against the ideal time (requests × latency / concurrency).
 struct DailySyncBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

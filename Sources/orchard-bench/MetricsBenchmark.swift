@@ -9,7 +9,7 @@ import OrchardWeb
 import SQLKit
 import SalesReports
 
-/// The dashboard's read path under load (issue 12): years of daily rollups for many apps, countries
+/// The dashboard's read path under load: years of daily rollups for many apps, countries
 /// and devices, then the metrics API and the overview page measured with wrk, and the same question
 /// asked naively of the raw facts.
 struct MetricsBenchmark: AsyncParsableCommand {

@@ -4,7 +4,7 @@ import OrchardTestSupport
 import SalesReports
 import Testing
 
-/// The sandbox writes what Apple writes (issue 9): refund signs, financial returns, the
+/// The sandbox writes what Apple writes (docs/REPORTS.md): refund signs, financial returns, the
 /// product types and Units forms Orchard must read, and the fiscal calendar of Financial reports.
 @Suite("Apple's report conventions")
 struct AppleFidelityTests {

@@ -6,7 +6,7 @@ import OrchardTestSupport
 import SalesReports
 import Testing
 
-/// The App Store Connect API as APPLE.md section 2 describes it.
+/// The App Store Connect API as docs/SANDBOX.md describes it.
 @Suite("App Store Connect API and JWT")
 struct ConnectAPITests {
     static let now = ReporterProtocolTests.now

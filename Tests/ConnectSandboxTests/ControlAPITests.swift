@@ -4,7 +4,7 @@ import NIOHTTP1
 import OrchardTestSupport
 import Testing
 
-/// The control API of DESIGN.md 8.3 and the service identity's journey through it.
+/// The control API of docs/SANDBOX.md and the service identity's journey through it.
 @Suite("Control API")
 struct ControlAPITests {
     static let now = ReporterProtocolTests.now

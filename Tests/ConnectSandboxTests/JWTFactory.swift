@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Builds App Store Connect API tokens as APPLE.md 2.1 describes, including broken ones.
+/// Builds App Store Connect API tokens as docs/SANDBOX.md describes, including broken ones.
 struct JWTFactory {
     let keyId: String
     let issuerId: String

@@ -129,7 +129,7 @@ struct ReportDataTests {
                 let units = row.integer("Units") ?? 0
                 rows += 1
                 self.units += units
-                // the sign of the money is the sign of Units (APPLE.md section 0)
+                // the sign of the money is the sign of Units (docs/REPORTS.md, Money)
                 let proceeds = (row.decimal("Developer Proceeds") ?? .zero).extended(units: units) ?? .zero
                 let sales = (row.decimal("Customer Price") ?? .zero).extended(units: units) ?? .zero
                 self.proceeds[row.text("Currency of Proceeds"), default: .zero] =

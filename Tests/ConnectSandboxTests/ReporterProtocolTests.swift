@@ -5,7 +5,7 @@ import OrchardTestSupport
 import SalesReports
 import Testing
 
-/// Reporter as APPLE.md sections 0, 1.2-1.5 and 3.2 describe it (written from the document).
+/// Reporter as docs/REPORTS.md and docs/SANDBOX.md describe it.
 @Suite("Reporter protocol conformance")
 struct ReporterProtocolTests {
     static let now = Date(timeIntervalSince1970: 1_773_144_000)  // 2026-03-10T12:00:00Z
@@ -94,7 +94,7 @@ struct ReporterProtocolTests {
     }
 
     @Test(
-        "errors carry APPLE.md section 0 codes and statuses",
+        "errors carry the codes and statuses of docs/SANDBOX.md",
         arguments: [
             ("Sales.getReport, VENDOR,Sales,Summary,Daily,20260310", 404, 210),  // today: not yet
             ("Sales.getReport, VENDOR,Sales,Summary,Daily,20251101", 404, 213),  // before the history
@@ -219,7 +219,7 @@ struct ReporterProtocolTests {
         }
     }
 
-    /// APPLE.md 3.2, in file order.
+    /// docs/REPORTS.md (Summary Sales), in file order.
     static let summarySalesColumns = [
         "Provider", "Provider Country", "SKU", "Developer", "Title", "Version", "Product Type Identifier", "Units",
         "Developer Proceeds", "Begin Date", "End Date", "Customer Currency", "Country Code", "Currency of Proceeds",

@@ -40,7 +40,7 @@ enum SandboxHTTP {
         try await send(method, url, body: body, headers: [("Content-Type", "application/json")])
     }
 
-    /// A Reporter request as Apple's Java tool and its ports send it (APPLE.md 1.2).
+    /// A Reporter request as Apple's Java tool and its ports send it (docs/REPORTS.md, Requests).
     static func reporter(
         _ sandbox: SandboxServer, token: String, query: String, account: String? = nil, mode: String = "Robot.XML",
         service: String = "sales", urlEncoded: Bool = true

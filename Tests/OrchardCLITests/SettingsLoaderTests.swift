@@ -33,7 +33,7 @@ struct SettingsLoaderTests {
         #expect(flag.databaseURL == .sqlite(path: "/c.sqlite"))
     }
 
-    @Test("every ORCHARD_* variable of DESIGN.md 8.1 is read")
+    @Test("every ORCHARD_* variable of docs/SETTINGS.md is read")
     func documentedVariables() throws {
         // given
         let environment = [

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Integration status")
 struct IntegrationStatusTests {
-    @Test("the transitions of DESIGN.md section 2")
+    @Test("the transitions of docs/STATUSES.md")
     func transitions() {
         #expect(IntegrationStatus.pending.applying(.serviceSeesAccount) == .active)
         #expect(IntegrationStatus.pending.applying(.invitationWindowPassed) == .expired)

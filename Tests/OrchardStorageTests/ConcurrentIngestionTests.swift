@@ -7,7 +7,7 @@ import Testing
 @testable import OrchardStorage
 
 /// Ingestions of one account at once (several vendors of a day, restatements racing each other)
-/// end with exactly the rollups of a serial run (issue 9).
+/// end with exactly the rollups of a serial run.
 @Suite("Concurrent ingestion")
 struct ConcurrentIngestionTests {
     static let now = Date(timeIntervalSince1970: 1_700_000_000)

@@ -7,7 +7,7 @@ import Testing
 
 @testable import OrchardStorage
 
-/// The job queue (DESIGN.md section 6) on both databases: de-duplication, leases fenced by their
+/// The job queue (docs/JOBS.md) on both databases: de-duplication, leases fenced by their
 /// token, retries with backoff, dead jobs, cancellation per store account, concurrent claims.
 @Suite("Job queue")
 struct JobQueueTests {

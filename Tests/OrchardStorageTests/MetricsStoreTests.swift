@@ -7,7 +7,7 @@ import Testing
 
 @testable import OrchardStorage
 
-/// What the dashboard reads (issue 12): slices equal to the reports' own totals, money converted
+/// What the dashboard reads: slices equal to the reports' own totals, money converted
 /// with each day's rate (and kept apart where there is none), gaps versus zeros, and the tenant
 /// boundary.
 @Suite("Metrics store")

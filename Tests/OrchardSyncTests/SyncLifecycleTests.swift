@@ -9,7 +9,7 @@ import SalesReports
 import Testing
 
 /// The sync engine end to end against Connect Sandbox over loopback, with one injected clock for
-/// both sides (no sleeps): issue 10's lifecycles.
+/// both sides (no sleeps): the lifecycles of docs/STATUSES.md and docs/JOBS.md.
 @Suite("Sync lifecycle against Connect Sandbox")
 struct SyncLifecycleTests {
     @Test(

@@ -11,7 +11,7 @@ import Testing
 
 @Suite("Accounts through the JSON API, over real HTTP")
 struct AccountAPITests {
-    @Test("sign up, log in and /me, with every refusal of DESIGN.md 8.2", arguments: TestBackend.available)
+    @Test("sign up, log in and /me, with every refusal of docs/API.md", arguments: TestBackend.available)
     func signUpAndLogIn(backend: TestBackend) async throws {
         try await WebHarness.run(backend) { _, client in
             let browser = Browser(client)

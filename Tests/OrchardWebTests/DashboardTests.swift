@@ -11,7 +11,7 @@ import Testing
 
 @testable import OrchardWeb
 
-/// Store metrics as a user meets them (issue 12): the API's totals equal the report files' own
+/// Store metrics as a user meets them (docs/API.md, Store metrics): the API's totals equal the report files' own
 /// (`orchard summarize` reads them with the same SalesSummarizer), a day not fetched is a gap and a
 /// day without sales a zero, the CSV's exact text, the tenant boundary, and the dashboard page.
 @Suite("Store metrics API and dashboard")

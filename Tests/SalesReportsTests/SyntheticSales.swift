@@ -17,7 +17,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-/// Builds Summary Sales rows and files for tests that must not depend on ../shared.
+/// Builds Summary Sales rows and files for tests that must not depend on sample files outside the repository.
 enum SyntheticSales {
     static let day = ReportDate(year: 2024, month: 3, day: 9)!
     static let productTypes = [

@@ -1,6 +1,6 @@
 import SQLKit
 
-/// The data model of DESIGN.md sections 2 and 5: store accounts and their apps, integrations,
+/// The data model of docs/STATUSES.md and docs/ARCHITECTURE.md: store accounts and their apps, integrations,
 /// funnel tokens, the report ledger with sales facts and daily rollups, exchange rates, jobs,
 /// encrypted service secrets and the audit log.
 ///

@@ -1,7 +1,7 @@
 import SQLKit
 import SalesReports
 
-/// Money signed by Units alone, and one rollup row per grain (issue 9).
+/// Money signed by Units alone, and one rollup row per grain.
 ///
 /// - A fact now stores its own row's money, `Units × |per-unit amount|`, computed exactly when it is
 ///   written (`sales_micros` replaces the per-unit `price_micros`): Apple writes a refund's Customer

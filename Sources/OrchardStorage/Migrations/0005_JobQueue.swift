@@ -1,6 +1,6 @@
 import SQLKit
 
-/// The persisted job queue of DESIGN.md section 6 (issue 10): migration 2's `jobs` table had no
+/// The persisted job queue of docs/JOBS.md: migration 2's `jobs` table had no
 /// de-duplication key, no store account, no lease token and no `cancelled` state. No code used it,
 /// so it is replaced.
 struct JobQueueTable: Migration {

@@ -1,6 +1,6 @@
 import SQLKit
 
-/// What the sync engine of issue 10 keeps per store account and per report: consecutive invitation
+/// What the sync engine (docs/JOBS.md) keeps per store account and per report: consecutive invitation
 /// checks that missed an accessible account (revocation needs two), when it was revoked and purged,
 /// the last day the daily sync completed, and the message of a report that failed for good.
 struct SyncState: Migration {

@@ -1,6 +1,6 @@
 import SQLKit
 
-/// What the dashboard reads (issue 12): metric slices, per-day exchange rates, and a user's base
+/// What the dashboard reads (decision 0003, docs/decisions): metric slices, per-day exchange rates, and a user's base
 /// currency.
 ///
 /// - `metric_slices`: the daily rollups summed per account, day and one dimension (`all`, `app`,
