@@ -69,8 +69,9 @@ final class ReportParseThread: Sendable {
         "proceeds_currency", "sales_micros", "customer_currency", "country", "device",
     ]
 
-    private let channel = ThreadChannel<Event>(capacity: 2)
-    private let reportID = ThreadGate<Int64>()
+    private let channel = ThreadChannel<Event, any Error>(capacity: 2)
+    /// The ledger id, the one value the consumer sends the thread; finished without it when the consumer gives up.
+    private let reportID = ThreadChannel<Int64, Never>(capacity: 1)
 
     private init() {}
 
@@ -91,14 +92,14 @@ final class ReportParseThread: Sendable {
         try await channel.next()
     }
 
-    /// Lets the thread write facts for the ledger row `id`.
+    /// Lets the thread write facts for the ledger row `id`. Never waits: the channel has room for it.
     func start(reportID id: Int64) {
-        reportID.open(with: id)
+        _ = reportID.send(id)
     }
 
     /// Stops the thread (at its next hand-over) and drops what it parsed.
     func cancel() {
-        reportID.close()
+        reportID.finish()
         channel.cancel()
     }
 
@@ -135,7 +136,7 @@ final class ReportParseThread: Sendable {
                 ["Start Date", "Event Date", "Date", "Transaction Date"].lazy.compactMap { record.date($0) }.first
             }
         }
-        guard channel.send(.head(head)), let reportID = reportID.wait() else { return }
+        guard channel.send(.head(head)), let reportID = reportID.receive() else { return }
 
         var tally = Tally()
         if reader.kind == .summarySales {

@@ -1,24 +1,30 @@
-import Dispatch
+import Foundation
 
-/// Runs another source (a gzip decompressor) on its own thread, a few chunks ahead of the
+/// Runs another source (a gzip decompressor) on a thread of its own, a few chunks ahead of the
 /// reader, so decompressing and parsing use two cores: reading a `.txt.gz` then costs about
 /// as much as decompressing it.
+///
+/// At most `depth` chunks go round between the two threads: filled ones to the reader through one
+/// ``ThreadChannel``, read ones back to the producer through another. When the reader goes away,
+/// the producer stops at its next hand-over.
 final class PipelinedByteSource: ByteSource {
-    private let pipe: Pipe
+    private let filled: ThreadChannel<Chunk, SourceFailure>
+    private let spare: ThreadChannel<Chunk, Never>
     private var current: Chunk?
     private var offset = 0
 
     init(_ source: any ByteSource, chunkSize: Int = 1 << 20, depth: Int = 4) {
-        pipe = Pipe(depth: depth)
-        let pipe = self.pipe
-        let producer = Producer(source: source)
-        DispatchQueue.global().async {
-            producer.run(into: pipe, chunkSize: chunkSize)
-        }
+        filled = ThreadChannel(capacity: depth)
+        spare = ThreadChannel(capacity: depth)
+        let producer = Producer(source: source, filled: filled, spare: spare, chunkSize: chunkSize, depth: depth)
+        let thread = Thread { producer.run() }
+        thread.name = "orchard.gunzip"
+        thread.start()
     }
 
     deinit {
-        pipe.cancel()
+        filled.cancel()
+        spare.finish()
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(SourceFailure) -> Int {
@@ -30,18 +36,13 @@ final class PipelinedByteSource: ByteSource {
                 return count
             }
             if let chunk = current {
-                pipe.recycle(chunk)
+                // Never waits: there are no more than `depth` chunks, and `spare` holds that many.
+                _ = spare.send(chunk)
                 current = nil
             }
-            switch pipe.take() {
-            case .bytes(let chunk):
-                current = chunk
-                offset = 0
-            case .end:
-                return 0
-            case .failure(let failure):
-                throw failure
-            }
+            guard let chunk = try filled.receive() else { return 0 }
+            current = chunk
+            offset = 0
         }
     }
 
@@ -54,86 +55,48 @@ final class PipelinedByteSource: ByteSource {
         deinit { bytes.deallocate() }
     }
 
-    enum Item {
-        case bytes(Chunk)
-        case end
-        case failure(SourceFailure)
-    }
-
-    /// A bounded queue of filled chunks and a pool of empty ones, guarded by semaphores.
-    final class Pipe: @unchecked Sendable {
-        // Semaphores start at 0 and are signalled up: libdispatch traps when a semaphore is
-        // released below its initial value.
-        private let lock = DispatchSemaphore(value: 0)
-        private let filled = DispatchSemaphore(value: 0)
-        private let empty = DispatchSemaphore(value: 0)
-        private var items: [Item] = []
-        private var spare: [Chunk] = []
-        private(set) var isCancelled = false
-
-        init(depth: Int) {
-            lock.signal()
-            for _ in 0..<depth { empty.signal() }
-        }
-
-        /// Producer: waits for room; `nil` when the reader has gone.
-        func reserve(size: Int) -> Chunk? {
-            empty.wait()
-            lock.wait()
-            defer { lock.signal() }
-            guard !isCancelled else { return nil }
-            return spare.popLast() ?? Chunk(size: size)
-        }
-
-        func put(_ item: Item) {
-            lock.wait()
-            items.append(item)
-            lock.signal()
-            filled.signal()
-        }
-
-        /// Reader: the next item, waiting for it.
-        func take() -> Item {
-            filled.wait()
-            lock.wait()
-            defer { lock.signal() }
-            return items.removeFirst()
-        }
-
-        func recycle(_ chunk: Chunk) {
-            lock.wait()
-            spare.append(chunk)
-            lock.signal()
-            empty.signal()
-        }
-
-        func cancel() {
-            lock.wait()
-            isCancelled = true
-            lock.signal()
-            empty.signal()
-        }
-    }
-
     /// Owns the wrapped source on the producer thread.
     final class Producer: @unchecked Sendable {
         private let source: any ByteSource
+        private let filled: ThreadChannel<Chunk, SourceFailure>
+        private let spare: ThreadChannel<Chunk, Never>
+        private let chunkSize: Int
+        private let depth: Int
 
-        init(source: any ByteSource) { self.source = source }
+        init(
+            source: any ByteSource, filled: ThreadChannel<Chunk, SourceFailure>, spare: ThreadChannel<Chunk, Never>,
+            chunkSize: Int, depth: Int
+        ) {
+            self.source = source
+            self.filled = filled
+            self.spare = spare
+            self.chunkSize = chunkSize
+            self.depth = depth
+        }
 
-        func run(into pipe: Pipe, chunkSize: Int) {
-            while let chunk = pipe.reserve(size: chunkSize) {
+        func run() {
+            var made = 0
+            while !filled.isCancelled {
+                let chunk: Chunk
+                if made < depth {
+                    chunk = Chunk(size: chunkSize)
+                    made += 1
+                } else {
+                    // Waits for the reader to be done with a chunk; `nil` when the reader has gone.
+                    guard let recycled = spare.receive() else { return }
+                    chunk = recycled
+                }
                 do {
                     chunk.count = try source.read(into: chunk.bytes)
                 } catch {
-                    pipe.put(.failure(error))
+                    filled.finish(throwing: error)
                     return
                 }
                 guard chunk.count > 0 else {
-                    pipe.put(.end)
+                    filled.finish()
                     return
                 }
-                pipe.put(.bytes(chunk))
+                guard filled.send(chunk) else { return }
             }
         }
     }

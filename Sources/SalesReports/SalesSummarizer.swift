@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +13,9 @@ import Darwin
 ///
 /// A large plain-text file is read as two halves on two threads; a gzip file is decompressed
 /// on one thread while it is parsed on another. Memory stays bounded by a few 1 MiB buffers.
+///
+/// The calling thread reads and waits for the other thread: call it from a thread of its own, not
+/// from Swift concurrency's (`orchard summarize` starts one).
 public enum SalesSummarizer {
     /// Reads every file (plain or gzip) and returns their totals together.
     public static func summarize(paths: [String]) throws(ReportError) -> SalesSummary {
@@ -88,14 +91,17 @@ final class SalesAggregate {
         } catch {
             throw ReportError(file: path, line: 0, reason: error.reason, message: error.message)
         }
+        // The second half is summed on a thread of its own, which hands the job back when it is done.
+        let finished = ThreadChannel<SecondHalf, Never>(capacity: 1)
         let job = SecondHalf(reader: second)
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        let thread = Thread {
             job.run()
-            done.signal()
+            _ = finished.send(job)
         }
+        thread.name = "orchard.summarize.half"
+        thread.start()
         let firstResult = Result { () throws(ReportError) in try totals.addSales(first) }
-        done.wait()
+        _ = finished.receive()
         try firstResult.get()
         switch job.result {
         case .success(let secondTotals):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SalesReports
 
 /// `orchard summarize [--json] FILE...`: adds up Sales and Trends report files (DESIGN.md 8.1)
@@ -22,12 +23,25 @@ struct Summarize: AsyncParsableCommand {
     func run() async throws {
         let summary: SalesSummary
         do {
-            summary = try SalesSummarizer.summarize(paths: files)
+            summary = try await Self.summarize(files).get()
         } catch {
             CommandSupport.printError("orchard summarize: \(error.description)")
             throw ExitCode(1)
         }
         print(json ? summary.jsonText() : SummaryTable(summary: summary).text)
+    }
+
+    /// Reads the files on a thread of its own: the summarizer reads files and waits for its second
+    /// thread, which must not happen on one of Swift concurrency's threads.
+    private static func summarize(_ files: [String]) async -> Result<SalesSummary, ReportError> {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(
+                    returning: Result { () throws(ReportError) in try SalesSummarizer.summarize(paths: files) })
+            }
+            thread.name = "orchard.summarize"
+            thread.start()
+        }
     }
 }
 
