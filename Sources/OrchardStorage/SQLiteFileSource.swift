@@ -48,12 +48,23 @@ struct SQLiteFileSource: ConnectionPoolSource {
         _ statement: String, on connection: SQLiteConnection, eventLoop: any EventLoop, attemptsLeft: Int
     ) -> EventLoopFuture<Void> {
         connection.query(statement).map { _ in () }.flatMapError { error in
-            guard attemptsLeft > 1, "\(error)".contains("locked") || "\(error)".contains("busy") else {
+            guard attemptsLeft > 1, isBusy(error) else {
                 return eventLoop.makeFailedFuture(error)
             }
             return eventLoop.scheduleTask(in: .milliseconds(100)) {}.futureResult.flatMap {
                 run(statement, on: connection, eventLoop: eventLoop, attemptsLeft: attemptsLeft - 1)
             }
+        }
+    }
+
+    /// `SQLITE_BUSY` or `SQLITE_LOCKED`, with any of their extended codes: another connection holds the lock.
+    static func isBusy(_ error: any Error) -> Bool {
+        switch (error as? SQLiteError)?.reason {
+        case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout, .locked, .lockedBySharedCache,
+            .lockedVirtualTable:
+            true
+        default:
+            false
         }
     }
 }

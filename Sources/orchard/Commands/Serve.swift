@@ -4,11 +4,18 @@ import AsyncHTTPClient
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import OrchardCore
 import OrchardStorage
 import OrchardSync
 import OrchardWeb
 import Prometheus
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,7 +81,7 @@ extension CommandSupport {
         } catch {
             try? await http.shutdown()
             try? await database.close()
-            if "\(error)".contains("Address already in use") {
+            if let error = error as? IOError, error.errnoCode == EADDRINUSE {
                 printError("orchard: port \(port) is in use; choose another with --port")
                 throw ExitCode.failure
             }
