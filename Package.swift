@@ -153,7 +153,9 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "OrchardCoreTests", dependencies: ["OrchardCore"], swiftSettings: upcoming),
-        .testTarget(name: "SalesReportsTests", dependencies: ["SalesReports"], swiftSettings: upcoming),
+        .testTarget(
+            name: "SalesReportsTests", dependencies: ["SalesReports"], resources: [.copy("Fixtures")],
+            swiftSettings: upcoming),
         .testTarget(
             name: "AppStoreConnectTests",
             dependencies: [
@@ -162,6 +164,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),
         .testTarget(

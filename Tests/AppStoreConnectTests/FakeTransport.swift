@@ -2,6 +2,7 @@ import AppStoreConnect
 import Foundation
 import Logging
 import Synchronization
+import Testing
 
 /// A transport that answers from a script and records what was sent.
 final class FakeTransport: Sendable {
@@ -72,11 +73,13 @@ extension TransportRequest {
     }
 }
 
-/// Paths of the public sample files in ../shared/fixtures, when this checkout has them.
-enum SharedFixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures")
-
-    static func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
-    static func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name).path) }
+/// Response bodies written for this project (Tests/AppStoreConnectTests/Fixtures) in the shapes Apple sends.
+enum Fixtures {
+    /// The bytes of a fixture file; a missing one fails the test, it is not skipped.
+    static func data(_ name: String) throws -> Data {
+        let directory = try #require(
+            Bundle.module.url(forResource: "Fixtures", withExtension: nil),
+            "the Fixtures folder is not in the test bundle: check resources: [.copy(\"Fixtures\")] in Package.swift")
+        return try Data(contentsOf: directory.appendingPathComponent(name))
+    }
 }
