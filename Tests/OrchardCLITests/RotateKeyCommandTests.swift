@@ -7,7 +7,7 @@ import Testing
 
 /// `orchard rotate-key` killed at each step (`ORCHARD_TEST_FAILPOINT`), then every secret opened with the keys
 /// the operator has: the key file, or ORCHARD_MASTER_KEY plus the key the command printed.
-@Suite("orchard rotate-key survives a crash at every step", .enabled(if: SummarizeCommandTests.hasExecutable))
+@Suite("orchard rotate-key survives a crash at every step")
 struct RotateKeyCommandTests {
     static let now = Date()
     static let token = "4fbd6016-439d-4cef-a72e-5c465f8343d4"
@@ -22,6 +22,7 @@ struct RotateKeyCommandTests {
         "with master.key: after the ring write, before the commit, after the commit",
         arguments: TestBackend.available, ["after-ring-write", "before-commit", "after-commit"])
     func keyFile(backend: TestBackend, failpoint: String) async throws {
+        try SummarizeCommandTests.requireExecutable()
         try await TestDatabase.withFresh(backend) { fresh in
             try await withTemporaryDirectory { directory in
                 // given
@@ -54,6 +55,7 @@ struct RotateKeyCommandTests {
         "with ORCHARD_MASTER_KEY: after the key is printed, before the commit, after the commit",
         arguments: TestBackend.available, ["after-key-print", "before-commit", "after-commit"])
     func configuredKey(backend: TestBackend, failpoint: String) async throws {
+        try SummarizeCommandTests.requireExecutable()
         try await TestDatabase.withFresh(backend) { fresh in
             try await withTemporaryDirectory { directory in
                 // given
@@ -85,6 +87,7 @@ struct RotateKeyCommandTests {
 
     @Test("a process whose key is not the database's is refused, naming both key ids and neither key")
     func mismatchRefused() async throws {
+        try SummarizeCommandTests.requireExecutable()
         try await TestDatabase.withFresh(.sqlite) { fresh in
             try await withTemporaryDirectory { directory in
                 // given
@@ -107,6 +110,7 @@ struct RotateKeyCommandTests {
 
     @Test("a host without a key is refused on a database that records one, and generates none")
     func noKeyNoGeneration() async throws {
+        try SummarizeCommandTests.requireExecutable()
         try await TestDatabase.withFresh(.sqlite) { fresh in
             try await withTemporaryDirectory { directory in
                 // given
