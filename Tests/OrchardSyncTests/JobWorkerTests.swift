@@ -60,31 +60,46 @@ struct JobWorkerTests {
         }
     }
 
-    @Test("a recurring job wakes the idle worker when it queues, instead of waiting for the idle cap")
+    @Test(
+        "a recurring job wakes the idle worker when it queues, instead of waiting for the idle cap",
+        .timeLimit(.minutes(1)))
     func recurringJobWakesTheWorker() async throws {
         try await withMigrated(.sqlite) { database in
-            // given: a worker that would sleep 30 s when idle, and a job queued every 0.2 s
+            // given: a worker that would sleep an hour when idle and a schedule, on one hand-moved clock.
+            // What the worker does arrives in order on `events`: it reads the clock to claim a job and,
+            // finding none, to size its sleep; it logs "job done" once a job's outcome is recorded.
+            let clock = ManualClock(Self.start)
+            let (events, event) = AsyncStream.makeStream(of: WorkerEvent.self)
             let queue = JobQueue(database: database)
             let ran = Mutex(0)
             let worker = JobWorker(
                 queue: queue, handlers: [SyncJob.Kind.checkInvitations.rawValue: { _ in ran.withLock { $0 += 1 } }],
-                idleCap: 30,
-                logger: TestLogging.logger)
-            let schedule = RecurringJob(queue: queue, job: .checkInvitations, interval: 0.2, wake: worker.wake)
+                idleCap: 3_600,
+                now: {
+                    event.yield(.clockRead)
+                    return clock.now
+                },
+                logger: Logger(label: "job-worker-test") { _ in JobDoneSignal(event: event) })
+            let schedule = RecurringJob(
+                queue: queue, job: .checkInvitations, interval: 0.2, wake: worker.wake, now: { clock.now })
 
-            // when: both run for up to 10 s
+            // when: three times, once the worker has found nothing to claim and gone to sleep, the schedule
+            // queues the job; the clock moves on by the interval once the job is done
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await worker.run() }
-                tasks.addTask { try await schedule.run() }
-                let deadline = ContinuousClock.now + .seconds(10)
-                while ran.withLock({ $0 }) < 3, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
+                var next = events.makeAsyncIterator()
+                for _ in 0..<3 {
+                    for _ in 0..<2 { #expect(await next.next() == .clockRead) }
+                    let queued = try await schedule.schedule()
+                    #expect(queued != nil)
+                    while let seen = await next.next(), seen != .jobDone {}
+                    clock.advance(by: 0.2)
                 }
                 tasks.cancelAll()
             }
 
-            // then: three runs, where an unwoken worker would have run one in its 30 s sleep
-            #expect(ran.withLock { $0 } >= 3)
+            // then: three runs; an unwoken worker would still be in its hour's sleep (and the time limit fail it)
+            #expect(ran.withLock { $0 } == 3)
         }
     }
 
@@ -127,5 +142,30 @@ struct JobWorkerTests {
             #expect(try await tokens.reveal(id: record.id, userID: userID, now: later) == nil)
             #expect(try await JobQueue(database: database).counts()["erase_funnel_tokens"] == [.done: 1])
         }
+    }
+}
+
+/// What the worker under test did, in order.
+private enum WorkerEvent: Equatable {
+    /// It read the injected clock.
+    case clockRead
+    /// It logged "job done": the job's outcome is recorded, so the schedule may queue the next one
+    /// (a job still running would be de-duplicated).
+    case jobDone
+}
+
+/// Passes the worker's "job done" log lines on as ``WorkerEvent/jobDone``.
+private struct JobDoneSignal: LogHandler {
+    let event: AsyncStream<WorkerEvent>.Continuation
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        if event.message.description == "job done" { self.event.yield(.jobDone) }
     }
 }
