@@ -14,7 +14,7 @@ extension ReportFrequency {
     /// The letter in Apple's file names: `S_D_`, `S_W_`, `S_M_`, `S_Y_`.
     var fileLetter: String { String(rawValue.prefix(1)) }
 
-    /// Days after the period's last day before Apple publishes it (MARKET.md 3: weekly reports
+    /// Days after the period's last day before Apple publishes it (docs/REPORTS.md: weekly reports
     /// arrive on Monday, monthly 5 days after month-end, yearly 6 days after year-end).
     var publicationLagDays: Int {
         switch self {

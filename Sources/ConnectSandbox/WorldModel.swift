@@ -52,7 +52,7 @@ package struct Membership: Sendable, Hashable {
 }
 
 /// An invitation into an account: pending until accepted, expired after three days
-/// (MARKET.md 3), gone once accepted or cancelled.
+/// (docs/STATUSES.md), gone once accepted or cancelled.
 package struct Invitation: Sendable, Hashable {
     package enum State: String, Sendable, Codable {
         case pending, accepted, expired, cancelled

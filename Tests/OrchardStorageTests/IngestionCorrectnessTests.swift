@@ -7,7 +7,7 @@ import Testing
 
 @testable import OrchardStorage
 
-/// Money to the cent and ingestion under faults (issue 9): refunds as Apple writes them, totals
+/// Money to the cent and ingestion under faults: refunds as Apple writes them, totals
 /// past Int64, reparse, one report under two names, failures after a batch was written, and the
 /// ingestion entry point with a known identity.
 @Suite("Ingestion correctness")

@@ -119,7 +119,7 @@ struct FunnelAPITests {
                 Set(integrations.compactMap { ($0["account"] as? [String: Any])?["name"] as? String })
                     == ["Acme Games", "Acme Tools"])
             #expect(integrations.first?["platform"] as? String == "app-store-connect")
-            // every field of DESIGN.md 8.2 is there, null when unset
+            // every field of docs/API.md is there, null when unset
             for field in ["statusReason", "activatedAt", "lastSyncAt", "syncError"] {
                 #expect(integrations.first?[field] is NSNull, "\(field)")
             }
