@@ -63,7 +63,7 @@ final class ReportParseThread: Sendable {
     }
 
     /// The columns of `sales_facts`, in the order the batches carry them. Money is the row's own
-    /// amount, `Units × |per-unit amount|` (APPLE.md section 0), in integer millionths.
+    /// amount, `Units × |per-unit amount|` (docs/REPORTS.md, Money), in integer millionths.
     static let factColumns = [
         "report_id", "line", "day", "app_sku", "sku", "product_type", "bucket", "units", "proceeds_micros",
         "proceeds_currency", "sales_micros", "customer_currency", "country", "device",

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import SalesReports
 
-/// `orchard summarize [--json] FILE...`: adds up Sales and Trends report files (DESIGN.md 8.1)
-/// without a database, by the bucket and money rules of APPLE.md section 0.
+/// `orchard summarize [--json] FILE...`: adds up Sales and Trends report files (docs/CLI.md)
+/// without a database, by the bucket and money rules of docs/REPORTS.md.
 struct Summarize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parse report files and print their totals; no database.",
