@@ -35,6 +35,26 @@ package struct Dashboard: Sendable {
         package var appTitle: String? {
             question.app.map { sku in apps.first { $0.sku == sku }?.title ?? sku }
         }
+
+        /// Removed accounts still readable, each with the day its figures are deleted.
+        package var removed: [(account: MetricsStore.VisibleAccount, readableUntil: Date?)] {
+            readable.filter { $0.status == .removed }.map { account in
+                (account, account.revokedAt.map { $0.addingTimeInterval(TimeInterval(retentionDays) * 86_400) })
+            }
+        }
+
+        /// Integrations whose accounts are not in the figures yet, or no longer coming.
+        package var waiting: [Integrations.Row] {
+            integrations.rows.filter { $0.integration.status == .pending || $0.integration.status == .expired }
+        }
+
+        /// Active integrations whose history is still loading.
+        package var loading: [Integrations.Row] {
+            integrations.rows.filter { row in
+                guard row.integration.status == .active, let backfill = row.account?.backfill else { return false }
+                return backfill.total > 0 && backfill.done < backfill.total
+            }
+        }
     }
 
     private let metrics: MetricsStore

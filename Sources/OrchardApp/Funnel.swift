@@ -150,7 +150,7 @@ package struct Funnel: Sendable {
     /// The tenant boundary: every account must be one the user's kept token sees, asked of Apple
     /// again now, not only when the token was pasted.
     package func finish(user: User, tokenID: Int64, accounts selected: [String], confirmed: Bool) async throws
-        -> [Integration]
+        -> [Integrations.Row]
     {
         var numbers: [String] = []
         for number in selected.map({ $0.trimmingCharacters(in: .whitespaces) })
@@ -173,7 +173,7 @@ package struct Funnel: Sendable {
             throw FunnelError.alreadyIntegrated(taken)
         }
         let time = now()
-        var created: [Integration] = []
+        var created: [Integrations.Row] = []
         for account in chosen {
             try await storeAccounts.upsert(
                 number: account.number, name: account.name, vendors: account.vendors, now: time)
@@ -184,7 +184,11 @@ package struct Funnel: Sendable {
                         "token \(token.masked) (fingerprint \(SecretBox.fingerprint(token.secret).prefix(16))) sees it")
             )
             do {
-                created.append(try await integrations.create(userID: user.id, accountNumber: account.number, now: time))
+                let integration = try await integrations.create(
+                    userID: user.id, accountNumber: account.number, now: time)
+                created.append(
+                    Integrations.Row(
+                        integration: integration, account: try await storeAccounts.find(number: account.number)))
             } catch IntegrationStore.Failure.alreadyIntegrated {
                 throw FunnelError.alreadyIntegrated(account.number)
             }

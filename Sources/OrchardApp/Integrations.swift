@@ -35,13 +35,8 @@ package struct Integrations: Sendable {
 
     /// The user's integrations, each with its store account's sync state.
     package func rows(of user: User) async throws -> [Row] {
-        try await rows(try await integrations.list(userID: user.id))
-    }
-
-    /// Integrations just made (by the funnel), with their accounts.
-    package func rows(_ list: [Integration]) async throws -> [Row] {
         var result: [Row] = []
-        for integration in list {
+        for integration in try await integrations.list(userID: user.id) {
             result.append(
                 Row(integration: integration, account: try await storeAccounts.find(number: integration.accountNumber)))
         }

@@ -22,8 +22,36 @@ package struct Membership: Sendable {
         self.now = now
     }
 
+    /// What signing up or in grants: a browser session, or an API token for a script.
+    package enum Grant: Sendable {
+        case session
+        case apiToken(name: String)
+    }
+
+    /// Signs up, then grants `grant`: the user and the grant's secret (shown once, stored hashed).
+    package func signUp(email: String, password: String, granting grant: Grant) async throws -> (User, String) {
+        let user = try await signUp(email: email, password: password)
+        return (user, try await secret(of: grant, for: user))
+    }
+
+    /// Signs in, then grants `grant`: the user and the grant's secret (a fresh session, never one
+    /// the visitor brought).
+    package func signIn(email: String, password: String, from address: String?, granting grant: Grant) async throws
+        -> (User, String)
+    {
+        let user = try await signIn(email: email, password: password, from: address)
+        return (user, try await secret(of: grant, for: user))
+    }
+
+    private func secret(of grant: Grant, for user: User) async throws -> String {
+        switch grant {
+        case .session: try await startSession(for: user)
+        case .apiToken(let name): try await issueToken(for: user, name: name).1
+        }
+    }
+
     /// A new user: the address normalised and checked, the password checked and hashed.
-    package func signUp(email raw: String, password: String) async throws -> User {
+    private func signUp(email raw: String, password: String) async throws -> User {
         let email: String
         do {
             email = try Credentials.email(raw)
@@ -38,7 +66,7 @@ package struct Membership: Sendable {
     }
 
     /// The user whose address and password these are; throttled per address and per peer.
-    package func signIn(email raw: String, password: String, from address: String?) async throws -> User {
+    private func signIn(email raw: String, password: String, from address: String?) async throws -> User {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         if let wait = await throttle.wait(email: email, address: address) {
             throw MembershipError.tooManyAttempts(retryAfter: wait)
@@ -81,7 +109,7 @@ package struct Membership: Sendable {
     }
 
     /// A fresh session secret for the user (sign-in rotates it: never one the visitor brought).
-    package func startSession(for user: User) async throws -> String {
+    private func startSession(for user: User) async throws -> String {
         try await sessions.start(userID: user.id, now: now(), lifetime: Self.sessionLifetime)
     }
 

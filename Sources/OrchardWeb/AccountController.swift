@@ -34,8 +34,9 @@ struct AccountController: Sendable {
         router.post(SiteRoute.signUp.pattern) { request, context in
             let form = try await request.decode(as: CredentialsForm.self, context: context)
             do {
-                let user = try await membership.signUp(email: form.email, password: form.password)
-                return try await startSession(user, flash: .welcome, next: nil, request: request)
+                let (_, session) = try await membership.signUp(
+                    email: form.email, password: form.password, granting: .session)
+                return signedIn(session, flash: .welcome, next: nil, request: request)
             } catch let error as MembershipError {
                 return CredentialPage.view(
                     .init(kind: .signUp, email: form.email, error: WebError(error)),
@@ -53,9 +54,9 @@ struct AccountController: Sendable {
             let form = try await request.decode(as: CredentialsForm.self, context: context)
             let next = LocalPath.validated(form.next)
             do {
-                let user = try await membership.signIn(
-                    email: form.email, password: form.password, from: context.remoteAddress)
-                return try await startSession(user, flash: .signedIn, next: next, request: request)
+                let (_, session) = try await membership.signIn(
+                    email: form.email, password: form.password, from: context.remoteAddress, granting: .session)
+                return signedIn(session, flash: .signedIn, next: next, request: request)
             } catch let failure as MembershipError {
                 let error = WebError(failure)
                 var response = CredentialPage.view(
@@ -123,8 +124,7 @@ struct AccountController: Sendable {
     }
 
     /// A fresh session (never one the visitor brought: sign-in rotates it) and a redirect.
-    private func startSession(_ user: User, flash: Flash, next: String?, request: Request) async throws -> Response {
-        let secret = try await membership.startSession(for: user)
+    private func signedIn(_ secret: String, flash: Flash, next: String?, request: Request) -> Response {
         var response = Redirect.to(next ?? SiteRoute.home.path)
         response.setCookie(
             AuthenticationMiddleware.cookie(

@@ -56,15 +56,15 @@ struct AuthAPIController: Sendable {
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.post(SiteRoute.api(.signUp).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
-            let user = try await membership.signUp(email: body.email, password: body.password)
-            let (_, token) = try await membership.issueToken(for: user, name: "sign-up")
+            let (user, token) = try await membership.signUp(
+                email: body.email, password: body.password, granting: .apiToken(name: "sign-up"))
             return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
         }
         router.post(SiteRoute.api(.logIn).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
-            let user = try await membership.signIn(
-                email: body.email, password: body.password, from: context.remoteAddress)
-            let (_, token) = try await membership.issueToken(for: user, name: "login")
+            let (user, token) = try await membership.signIn(
+                email: body.email, password: body.password, from: context.remoteAddress,
+                granting: .apiToken(name: "login"))
             return SignedIn(user: UserBody(user), token: token)
         }
         router.get(SiteRoute.api(.me).pattern) { _, context in

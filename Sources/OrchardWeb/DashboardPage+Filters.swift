@@ -116,22 +116,12 @@ extension DashboardPage {
     }
 
     static func notices(_ model: Model) -> Node<HTML.BodyContext> {
-        let removed = model.readable.filter { $0.status == .removed }
-        let active = model.integrations.rows.filter { $0.integration.status == .active }
-        let loading = active.filter { row in
-            guard let backfill = row.account?.backfill else { return false }
-            return backfill.total > 0 && backfill.done < backfill.total
-        }
         let unconverted = (model.totals?.unconvertedProceeds.keys.sorted() ?? [])
-        // Accounts not in the figures yet, or no longer coming: each says why and what to do.
-        let waiting = model.integrations.rows.filter {
-            $0.integration.status == .pending || $0.integration.status == .expired
-        }
         let integrationsModel = model.integrations
+        // Accounts not in the figures yet, or no longer coming: each says why and what to do.
         return .group(
-            .forEach(removed) { account in
-                let until = account.revokedAt.map { $0.addingTimeInterval(Double(model.retentionDays) * 86_400) }
-                return .div(
+            .forEach(model.removed) { account, until in
+                .div(
                     .class("notice removed"), .attribute(named: "role", value: "note"),
                     .text(
                         "\(account.name) (\(account.number)) is removed"
@@ -141,7 +131,7 @@ extension DashboardPage {
                             + (until.map { " until \(Self.date($0))" } ?? "") + ", then they are deleted."),
                     .a(.href(SiteRoute.integrations.path), .text(" Data Integration")))
             },
-            .forEach(waiting) { row in
+            .forEach(model.waiting) { row in
                 .div(
                     .class("notice"), .attribute(named: "role", value: "note"),
                     .span(
@@ -152,7 +142,7 @@ extension DashboardPage {
                             + IntegrationsPage.sentence(row, model: integrationsModel)),
                     .a(.href(SiteRoute.integrations.path), .text(" Data Integration")))
             },
-            .forEach(loading) { row in
+            .forEach(model.loading) { row in
                 .div(
                     .class("notice loading"),
                     .text("Loading the history of \(row.integration.accountName): "),

@@ -180,7 +180,7 @@ struct FunnelAPIController: Sendable {
                 user: user, tokenID: body.tokenId, accounts: body.accounts, confirmed: body.invitationConfirmed == true)
             return EditedResponse(
                 status: .created,
-                response: IntegrationList(integrations: try await integrations.rows(created).map(IntegrationView.init)))
+                response: IntegrationList(integrations: created.map(IntegrationView.init)))
         }
         router.get(SiteRoute.api(.integrations).pattern) { _, context in
             IntegrationList(

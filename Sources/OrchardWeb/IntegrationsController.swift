@@ -73,7 +73,7 @@ struct IntegrationsController: Sendable {
                 let created = try await funnel.finish(
                     user: user, tokenID: tokenID, accounts: chosen,
                     confirmed: URLForm.value(of: "invitationConfirmed", in: form) == "true")
-                let active = created.filter { $0.status == .active }.count
+                let active = created.filter { $0.integration.status == .active }.count
                 let flash: Flash =
                     active == 0
                     ? .integrationsCreated
