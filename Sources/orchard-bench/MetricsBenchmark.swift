@@ -1,24 +1,26 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
-import NIOCore
 import OrchardCore
 import OrchardStorage
-import OrchardWeb
 import SQLKit
 import SalesReports
 
 /// The dashboard's read path under load: years of daily rollups for many apps, countries
 /// and devices, then the metrics API and the overview page measured with wrk, and the same question
 /// asked naively of the raw facts.
+///
+/// The server is a child process (``MetricsServer``, `orchard-bench metrics-serve`) on the prepared
+/// database, and curl and wrk are children too: only the load generator's own work, never the
+/// benchmark's, runs beside the server's.
 struct MetricsBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
         abstract: "Metrics API and dashboard latency and throughput over years of rollups (wrk).",
         discussion: """
             The database at --database-url is filled once (rollups, report ledger, metric slices, one year of
-            raw facts for the naive baseline) and reused by later runs. Needs wrk on the PATH.
+            raw facts for the naive baseline) and reused by later runs. The server runs in a child process \
+            (orchard-bench metrics-serve) and is measured from outside. Needs wrk and curl on the PATH.
             """)
 
     @Option(help: "sqlite:///path or postgres://… (filled on the first run).") var databaseURL: String
@@ -39,6 +41,10 @@ struct MetricsBenchmark: AsyncParsableCommand {
         "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "TRY", "INR", "CNY",
         "KRW", "BRL", "MXN", "ZAR", "SGD", "HKD", "NZD", "ILS", "THB", "IDR", "PHP", "MYR", "SAR", "AED",
     ]
+    /// The last day of the history.
+    static let lastDay = ReportDate(year: 2026, month: 10, day: 29)!
+    /// The server's "today", which makes the year asked about the last 365 report days.
+    static let serverNow = Date(timeIntervalSince1970: Double(lastDay.dayNumber + 1) * 86_400 + 3_600)
 
     func run() async throws {
         var logger = Logger(label: "orchard.bench")
@@ -60,7 +66,7 @@ struct MetricsBenchmark: AsyncParsableCommand {
         _ = try await MigrationRunner(logger: logger).run(on: database)
         let rates = try await FXRateStore(database: database).loadShippedRates()
         if rates > 0 { say("loaded \(rates) shipped ECB rates") }
-        let last = ReportDate(year: 2026, month: 10, day: 29)!
+        let last = Self.lastDay
         let first = last.adding(days: -(days - 1))
         let filled = try await database.withConnection {
             try await $0.raw("SELECT COUNT(*) AS n FROM store_accounts").first()!.decode(column: "n", as: Int.self)
@@ -84,48 +90,11 @@ struct MetricsBenchmark: AsyncParsableCommand {
         let (_, token) = try await sessions.issueToken(userID: user.id, name: "bench", now: Date())
         let session = try await sessions.start(userID: user.id, now: Date(), lifetime: 86_400)
 
-        // The year to ask about, and a "today" that makes it the last 365 report days.
+        // The year to ask about (the server's "today" makes it the last 365 report days).
         let yearFrom = last.adding(days: -364)
-        let now = Date(timeIntervalSince1970: Double(last.dayNumber + 1) * 86_400 + 3_600)
-        var settings = Settings()
-        settings.port = 0
-        let portBox = PortBox()
-        let app = buildApplication(
-            settings: settings, database: database, logger: logger, now: { now },
-            onServerRunning: { port in await portBox.set(port) })
-        let server = Task { try await app.runService() }
-        defer { server.cancel() }
-        let port = try await portBox.wait()
-        let base = "http://127.0.0.1:\(port)"
-        let range = "from=\(yearFrom.isoText)&to=\(last.isoText)"
-        let targets: [(String, String, String)] = [
-            ("summary, 1 year", "/api/v1/metrics/summary?\(range)", "Authorization: Bearer \(token)"),
-            (
-                "timeseries, 1 year by day", "/api/v1/metrics/timeseries?\(range)&metric=proceeds",
-                "Authorization: Bearer \(token)"
-            ),
-            ("overview page, 1 year", "/dashboard?\(range)", "Cookie: orchard_session=\(session)"),
-        ]
-        for (name, path, header) in targets {
-            // The first request, before anything is cached (and again after every change of the data).
-            let cold = try curl(url: base + path, header: header)
-            // One client, one request after another: the latency a single user sees.
-            let single = try wrk(url: base + path, header: header, connections: 1, threads: 1)
-            guard single.errors == 0 else { throw ValidationError("\(path) answered with errors") }
-            var results: [WrkResult] = []
-            for _ in 0..<runs {
-                results.append(try wrk(url: base + path, header: header, connections: connections, threads: 2))
-            }
-            let throughput = results.map(\.requestsPerSecond).sorted()[results.count / 2]
-            let p99 = results.map(\.p99Milliseconds).sorted()[results.count / 2]
-            let p50 = results.map(\.p50Milliseconds).sorted()[results.count / 2]
-            say(
-                """
-                \(name): first (uncached) \(format(cold)) ms; one client p50 \(format(single.p50Milliseconds)) ms, p99 \(format(single.p99Milliseconds)) ms; \
-                wrk -c\(connections) median of \(runs): \(format(throughput)) req/s, p50 \(format(p50)) ms, \
-                p99 \(format(p99)) ms (runs: \(results.map { format($0.requestsPerSecond) }.joined(separator: ", ")) req/s; \
-                errors \(results.map(\.errors).reduce(0, +)))
-                """)
+        try await withServer { port in
+            try await measureRequests(
+                base: "http://127.0.0.1:\(port)", yearFrom: yearFrom, last: last, token: token, session: session)
         }
 
         // The same question of the raw facts, naively: the slices' query against a GROUP BY of a year of facts.
@@ -177,18 +146,69 @@ struct MetricsBenchmark: AsyncParsableCommand {
             """)
     }
 
+    /// Each endpoint once uncached with curl, then with wrk: one client, then `connections` clients `runs` times.
+    private func measureRequests(base: String, yearFrom: ReportDate, last: ReportDate, token: String, session: String)
+        async throws
+    {
+        let range = "from=\(yearFrom.isoText)&to=\(last.isoText)"
+        let targets: [(String, String, String)] = [
+            ("summary, 1 year", "/api/v1/metrics/summary?\(range)", "Authorization: Bearer \(token)"),
+            (
+                "timeseries, 1 year by day", "/api/v1/metrics/timeseries?\(range)&metric=proceeds",
+                "Authorization: Bearer \(token)"
+            ),
+            ("overview page, 1 year", "/dashboard?\(range)", "Cookie: orchard_session=\(session)"),
+        ]
+        for (name, path, header) in targets {
+            // The first request, before anything is cached (and again after every change of the data).
+            let cold = try await curl(url: base + path, header: header)
+            // One client, one request after another: the latency a single user sees.
+            let single = try await wrk(url: base + path, header: header, connections: 1, threads: 1)
+            guard single.errors == 0 else { throw ValidationError("\(path) answered with errors") }
+            var results: [WrkResult] = []
+            for _ in 0..<runs {
+                results.append(try await wrk(url: base + path, header: header, connections: connections, threads: 2))
+            }
+            let throughput = results.map(\.requestsPerSecond).sorted()[results.count / 2]
+            let p99 = results.map(\.p99Milliseconds).sorted()[results.count / 2]
+            let p50 = results.map(\.p50Milliseconds).sorted()[results.count / 2]
+            say(
+                """
+                \(name): first (uncached) \(format(cold)) ms; one client p50 \(format(single.p50Milliseconds)) ms, p99 \(format(single.p99Milliseconds)) ms; \
+                wrk -c\(connections) median of \(runs): \(format(throughput)) req/s, p50 \(format(p50)) ms, \
+                p99 \(format(p99)) ms (runs: \(results.map { format($0.requestsPerSecond) }.joined(separator: ", ")) req/s; \
+                errors \(results.map(\.errors).reduce(0, +)))
+                """)
+        }
+    }
+
+    /// Runs `body` with the port of an `orchard-bench metrics-serve` child on this database, and stops it after.
+    private func withServer(_ body: (Int) async throws -> Void) async throws {
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        let server = try ChildProcess(executable, ["metrics-serve", "--database-url", databaseURL])
+        do {
+            var port: Int? = nil
+            while port == nil, let line = await server.nextLine() {
+                if line.hasPrefix(MetricsServer.portLine) { port = Int(line.dropFirst(MetricsServer.portLine.count)) }
+            }
+            guard let port else {
+                throw ValidationError("the metrics server did not start (status \(await server.exit()))")
+            }
+            try await body(port)
+        } catch {
+            _ = await server.stop()
+            throw error
+        }
+        let status = await server.stop()
+        guard status == 0 else { throw ValidationError("the metrics server exited with status \(status)") }
+    }
+
     private func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.0f", value) }
 
     /// The time of one request in milliseconds, from curl.
-    private func curl(url: String, header: String) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", header, url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+    private func curl(url: String, header: String) async throws -> Double {
+        let (_, output) = try await ChildProcess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", header, url])
         let fields = output.split(separator: " ")
         guard fields.first == "200", let seconds = Double(fields.last ?? "") else {
             throw ValidationError("\(url) answered \(output)")
@@ -204,17 +224,10 @@ struct MetricsBenchmark: AsyncParsableCommand {
     }
 
     /// Runs wrk with its latency distribution and reads requests/s, p50 and p99 from its report.
-    private func wrk(url: String, header: String, connections: Int, threads: Int) throws -> WrkResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+    private func wrk(url: String, header: String, connections: Int, threads: Int) async throws -> WrkResult {
+        let (_, output) = try await ChildProcess.run([
             "wrk", "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", header, url,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        ])
         func milliseconds(_ text: Substring) -> Double {
             let value = Double(text.filter { $0.isNumber || $0 == "." }) ?? .nan
             if text.hasSuffix("us") { return value / 1_000 }
@@ -403,25 +416,8 @@ struct MetricsBenchmark: AsyncParsableCommand {
 }
 
 /// A line on standard output at once (print buffers when the output is a file).
-private func say(_ line: String) {
+func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
-/// The port the server took, handed from its start callback to the benchmark.
-actor PortBox {
-    private var port: Int?
-    private var waiters: [CheckedContinuation<Int, Never>] = []
-
-    func set(_ port: Int) {
-        self.port = port
-        for waiter in waiters { waiter.resume(returning: port) }
-        waiters = []
-    }
-
-    func wait() async throws -> Int {
-        if let port { return port }
-        return await withCheckedContinuation { waiters.append($0) }
-    }
 }
 
 extension Duration {
