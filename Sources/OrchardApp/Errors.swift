@@ -29,6 +29,8 @@ package enum MembershipError: Error, Equatable, Sendable {
     case credential(CredentialProblem)
     /// An API token that is not the user's, or no longer exists.
     case unknownToken
+    /// No user has this address (they sign up first).
+    case unknownUser(String)
 }
 
 /// Why a question about store metrics cannot be answered.

@@ -96,6 +96,17 @@ package struct Membership: Sendable {
             now: now())
     }
 
+    /// Makes the user with this address an operator (the first user to sign up is one already).
+    package func promote(email raw: String) async throws -> User {
+        let email: String
+        do { email = try Credentials.email(raw) } catch { throw MembershipError.credential(error) }
+        do {
+            return try await users.promote(email: email, now: now())
+        } catch UserStore.Failure.unknownUser {
+            throw MembershipError.unknownUser(email)
+        }
+    }
+
     // MARK: Sessions and API tokens
 
     /// The user a browser session belongs to, while it lasts.

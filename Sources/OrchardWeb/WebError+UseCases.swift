@@ -26,7 +26,7 @@ extension WebError {
             case .tooManyAttempts(let seconds): .tooManyAttempts(retryAfter: seconds)
             case .emailTaken: .emailTaken
             case .credential(let problem): .credential(problem)
-            case .unknownToken: .notFound
+            case .unknownToken, .unknownUser: .notFound
             }
     }
 

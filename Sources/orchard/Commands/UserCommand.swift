@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 
@@ -17,22 +18,28 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let address: String
-            do { address = try Credentials.email(email) } catch {
-                CommandSupport.printError("orchard user promote: '\(email)' is not an e-mail address")
-                throw ExitCode.validationFailure
-            }
             let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
-            let database = try await CommandSupport.openDatabase(settings, logger: Logger(label: "orchard.user"))
+            let logger = Logger(label: "orchard.user")
+            let database = try await CommandSupport.openDatabase(settings, logger: logger)
+            // A database never served yet has no tables: migrated first, it answers that nobody signed up.
+            _ = try await CommandSupport.migrate(database, settings: settings, logger: logger)
             do {
-                let user = try await UserStore(database: database).promote(email: address, now: Date())
+                let user = try await Membership(database: database, hasher: PasswordHasher(), now: { Date() })
+                    .promote(email: email)
                 try await database.close()
                 print("\(user.email) is now an operator.")
-            } catch UserStore.Failure.unknownUser {
+            } catch let refusal as MembershipError {
                 try? await database.close()
-                CommandSupport.printError(
-                    "orchard user promote: no user has the address \(address); they sign up first")
-                throw ExitCode.failure
+                switch refusal {
+                case .credential:
+                    CommandSupport.printError("orchard user promote: '\(email)' is not an e-mail address")
+                    throw ExitCode.validationFailure
+                case .unknownUser(let address):
+                    CommandSupport.printError(
+                        "orchard user promote: no user has the address \(address); they sign up first")
+                    throw ExitCode.failure
+                default: throw refusal
+                }
             } catch {
                 try? await database.close()
                 throw error
