@@ -134,7 +134,7 @@ struct ChaosDrill: AsyncParsableCommand {
                 if chaotic, (ContinuousClock.now - lastKill).seconds >= killEvery {
                     let victim = Int.random(in: 0..<processes.count)
                     kill(processes[victim].processIdentifier, SIGKILL)
-                    processes[victim].waitUntilExit()
+                    await processes[victim].exited()
                     processes[victim] = try start(environment: environment)
                     kills += 1
                     lastKill = .now
@@ -147,7 +147,7 @@ struct ChaosDrill: AsyncParsableCommand {
             let seconds = (ContinuousClock.now - started).seconds
             for process in processes {
                 process.terminate()
-                process.waitUntilExit()
+                await process.exited()
             }
             return try await measure(database, chaotic: chaotic, seconds: seconds, kills: kills)
         }

@@ -53,13 +53,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Waits for the child to exit and returns its status.
     func exit() async -> Int32 {
-        let process = process
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
-        }
+        await process.exited()
     }
 
     /// Asks the child to stop (SIGTERM) and waits for it; its output from then on is not read.
@@ -67,5 +61,19 @@ final class ChildProcess: @unchecked Sendable {
         lines.cancel()
         if process.isRunning { process.terminate() }
         return await exit()
+    }
+}
+
+extension Process {
+    /// Waits for the process to exit on a thread of its own, never on one of Swift concurrency's,
+    /// and returns its status.
+    @discardableResult
+    func exited() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                self.waitUntilExit()
+                continuation.resume(returning: self.terminationStatus)
+            }
+        }
     }
 }
