@@ -2,6 +2,7 @@ import AppStoreConnect
 import AsyncHTTPClient
 import Foundation
 import Logging
+import OrchardCore
 import OrchardStorage
 import OrchardTestSupport
 import SQLKit
@@ -103,10 +104,12 @@ struct JobWorkerTests {
         }
     }
 
-    @Test("the recurring erasure job erases funnel tokens past their lifetime", arguments: TestBackend.available)
+    @Test(
+        "the recurring erasure job erases the ciphertext of funnel tokens past their lifetime, and only theirs",
+        arguments: TestBackend.available)
     func erasesFunnelTokens(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in
-            // given: a user's funnel token whose hour is over
+            // given: a user's funnel token whose hour is over, and one saved half an hour later, still usable
             let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
             _ = try await SealedKeyRecord.claim(keys, database: database)
             let userID = try await database.withConnection { connection in
@@ -118,9 +121,12 @@ struct JobWorkerTests {
                 ).first()!.decode(column: "id", as: Int64.self)
             }
             let tokens = FunnelTokenStore(database: database, keys: keys)
-            let record = try await tokens.save(
+            let over = try await tokens.save(
                 userID: userID, token: "4fbd6016-439d-4cef-a72e-5c465f8343d4", masked: "4fbd…43d4",
                 provenAccounts: ["123"], now: Self.start, lifetime: 3_600)
+            let live = try await tokens.save(
+                userID: userID, token: "9c0e4a52-1b7f-4d0e-8f59-2a6b1d3c7e90", masked: "9c0e…7e90",
+                provenAccounts: ["456"], now: Self.start.addingTimeInterval(1_800), lifetime: 3_600)
             let later = Self.start.addingTimeInterval(3_601)
             let engine = SyncEngine(
                 database: database,
@@ -133,14 +139,116 @@ struct JobWorkerTests {
             let worker = try #require(services.compactMap { $0 as? JobWorker }.first)
             let schedule = try #require(services.compactMap { $0 as? RecurringJob }.first)
 
-            // when
+            // when: the schedule queues the job (once) and the worker runs it through the real handler
             #expect(try await schedule.schedule() != nil)
             #expect(try await schedule.schedule() == nil)
             #expect(try await worker.runNext())
 
-            // then
-            #expect(try await tokens.reveal(id: record.id, userID: userID, now: later) == nil)
+            // then: the stored row of the token past its lifetime has no ciphertext and says when it was
+            // erased; the other keeps its ciphertext and still opens
+            let rows = try await database.withConnection { connection in
+                try await connection.raw("SELECT id, key_id, ciphertext, erased_at FROM funnel_tokens ORDER BY id")
+                    .all().map { row in
+                        (
+                            id: try row.decode(column: "id", as: Int64.self),
+                            keyID: try row.decode(column: "key_id", as: String?.self),
+                            ciphertext: try row.decode(column: "ciphertext", as: Data?.self),
+                            erasedAt: try row.decode(column: "erased_at", as: Date?.self)
+                        )
+                    }
+            }
+            #expect(rows.map(\.id) == [over.id, live.id])
+            #expect(rows[0].ciphertext == nil)
+            #expect(rows[0].keyID == nil)
+            #expect(rows[0].erasedAt == later)
+            #expect(rows[1].ciphertext?.isEmpty == false)
+            #expect(rows[1].keyID != nil)
+            #expect(rows[1].erasedAt == nil)
+            #expect(
+                try await tokens.reveal(id: live.id, userID: userID, now: later)
+                    == "9c0e4a52-1b7f-4d0e-8f59-2a6b1d3c7e90")
+            let erasures = try await AuditLog(database: database).events(userID: userID)
+                .filter { $0.action == "funnel_token_erased" }
+            #expect(erasures.map(\.detail) == ["token 4fbd…43d4 erased; it proved accounts 123"])
             #expect(try await JobQueue(database: database).counts()["erase_funnel_tokens"] == [.done: 1])
+        }
+    }
+
+    /// How a running job stops being its worker's.
+    enum LeaseLoss: String, Sendable, CaseIterable {
+        /// Its lease lapsed and another worker claimed it.
+        case takenOver
+        /// Its account's jobs were cancelled (the account was revoked).
+        case cancelled
+    }
+
+    @Test(
+        "a worker that loses its lease mid-job cancels the handler and records nothing",
+        arguments: TestBackend.available, LeaseLoss.allCases)
+    func leaseLost(backend: TestBackend, loss: LeaseLoss) async throws {
+        try await withMigrated(backend) { database in
+            // given: an account's job, claimed by a worker whose handler runs until it is cancelled (10 s at
+            // most). Its clock stands still, as a stalled worker's would; its lease of 0.3 s is renewed every
+            // 0.1 s of real time, so the renewal notices the loss within a tenth of a second.
+            let queue = JobQueue(database: database)
+            let account = try await StoreAccountStore(database: database).upsert(
+                number: "123", name: "Acme", vendors: ["9"], now: Self.start)
+            try await queue.enqueue(
+                SyncJob.syncAccount("123"), storeAccountID: account.id, runAfter: Self.start, now: Self.start)
+            let (started, starting) = AsyncStream.makeStream(of: Void.self)
+            let ending = Mutex<String?>(nil)
+            let lease: TimeInterval = 0.3
+            let stalled = JobWorker(
+                queue: queue,
+                handlers: [
+                    SyncJob.Kind.syncAccount.rawValue: { _ in
+                        starting.yield()
+                        do {
+                            try await Task.sleep(for: .seconds(10))
+                            ending.withLock { $0 = "finished" }
+                        } catch {
+                            ending.withLock { $0 = "cancelled" }
+                            throw error
+                        }
+                    }
+                ], owner: "stalled", lease: lease, now: { Self.start }, logger: TestLogging.logger)
+            async let ran = stalled.runNext()
+            var handlerStarted = started.makeAsyncIterator()
+            await handlerStarted.next()
+
+            // when: another worker, past the lease, takes the job over and finishes it; or the job is cancelled
+            let later = Self.start.addingTimeInterval(lease + 1)
+            switch loss {
+            case .takenOver:
+                let other = JobWorker(
+                    queue: queue, handlers: [SyncJob.Kind.syncAccount.rawValue: { _ in }], owner: "other",
+                    now: { later }, logger: TestLogging.logger)
+                #expect(try await other.runNext())
+            case .cancelled:
+                #expect(try await queue.cancel(storeAccountID: account.id, now: later) == 1)
+            }
+
+            // then: the stalled worker's handler is cancelled at its next renewal, long before its 10 s
+            let waiting = ContinuousClock.now
+            #expect(try await ran)
+            #expect(ContinuousClock.now - waiting < .seconds(5))
+            #expect(ending.withLock { $0 } == "cancelled")
+            // and the job is as the other worker or the cancellation left it: no failure, release or retry
+            let job = try await database.withConnection { connection in
+                try await connection.raw("SELECT state, attempts, lease_owner, last_error FROM jobs").all().map { row in
+                    (
+                        state: try row.decode(column: "state", as: String.self),
+                        attempts: try row.decode(column: "attempts", as: Int.self),
+                        owner: try row.decode(column: "lease_owner", as: String?.self),
+                        error: try row.decode(column: "last_error", as: String?.self)
+                    )
+                }
+            }
+            #expect(job.count == 1)
+            #expect(job.first?.state == (loss == .takenOver ? "done" : "cancelled"))
+            #expect(job.first?.attempts == (loss == .takenOver ? 2 : 1))
+            #expect(job.first?.owner == nil)
+            #expect(job.first?.error == nil)
         }
     }
 }
