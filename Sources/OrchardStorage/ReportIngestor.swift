@@ -63,15 +63,7 @@ package struct ReportIngestor: Sendable {
         // write transaction.
         if !force, case .bytes(let data, _) = source {
             let sha256 = RawReportStore.hash(data: data)
-            let previous = try await database.withConnection { connection in
-                guard
-                    let accountID = try await connection.raw(
-                        "SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)"
-                    ).first()?.decode(column: "id", as: Int64.self)
-                else { return nil as (state: LedgerState, sha256: String?)? }
-                return try await Self.ledgerRow(identity, accountID: accountID, on: connection)
-            }
-            if let previous, previous.sha256 == sha256, previous.state.hasContent {
+            if let previous = try await ledgerRow(identity), previous.sha256 == sha256, previous.state.hasContent {
                 return Result(identity: identity, outcome: .unchanged, days: [])
             }
         }
@@ -184,6 +176,51 @@ package struct ReportIngestor: Sendable {
         }
     }
 
+    /// Records Apple's "no sales" (Reporter 213) for a report: a known zero. When the report had rows
+    /// (Apple restated a day that had sales to none), they go as an empty file's would: in one
+    /// transaction under the account's lock the facts are deleted, the ledger row becomes `empty` with
+    /// no file, and the rollups of the days they covered are recomputed; then the raw file is removed
+    /// when no ledger row names it any more. Returns the days recomputed.
+    @discardableResult
+    package func recordNoSales(_ identity: ReportIdentity, now: Date) async throws -> [ReportDate] {
+        // Most days without sales never had any: recorded without the account's lock.
+        guard try await ledgerRow(identity)?.sha256 != nil else {
+            try await ReportLedger(database: database).record(identity, state: .empty, now: now)
+            return []
+        }
+        let backend = database.backend
+        let (days, file): ([ReportDate], String?) = try await database.withTransaction { connection in
+            let accountID = try await Self.lockAccount(
+                identity.accountNumber, now: now, backend: backend, on: connection)
+            let previous = try await Self.ledgerRow(identity, accountID: accountID, on: connection)
+            let reportID = try await ReportLedger.upsert(identity, accountID: accountID, state: .empty, on: connection)
+            let previousDays = try await connection.raw(
+                "SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)"
+            ).all().map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
+            try await connection.raw("DELETE FROM sales_facts WHERE report_id = \(bind: reportID)").run()
+            try await connection.raw(
+                """
+                UPDATE report_ledger SET state = \(bind: LedgerState.empty.storedName), error_code = NULL,
+                    error_message = NULL, fetched_at = \(bind: now), row_count = 0, sha256 = NULL
+                WHERE id = \(bind: reportID)
+                """
+            ).run()
+            let days = identity.isDailySales ? previousDays.sorted() : []
+            try await DailyRollups.recompute(accountID: accountID, days: days, backend: backend, on: connection)
+            guard let sha256 = previous?.sha256,
+                try await connection.raw("SELECT id FROM report_ledger WHERE sha256 = \(bind: sha256)").first() == nil
+            else { return (days, nil) }
+            return (days, sha256)
+        }
+        if let file, let rawStore { try? FileManager.default.removeItem(atPath: rawStore.path(sha256: file)) }
+        if !days.isEmpty {
+            logger.info(
+                "report restated to no sales: its rows are gone",
+                metadata: ["report": "\(identity)", "days": "\(days.map(\.isoText))"])
+        }
+        return days
+    }
+
     /// The identity a file tells: its kind, its first row's dates, and Apple's file name.
     static func identity(
         of head: ReportParseThread.Head, path: String, accountNumber: String, vendor: String?
@@ -244,6 +281,18 @@ package struct ReportIngestor: Sendable {
         let lock: SQLQueryString = backend == .postgres ? " FOR NO KEY UPDATE" : ""
         return try await connection.raw("SELECT id FROM store_accounts WHERE number = \(bind: number)" + lock).first()!
             .decode(column: "id", as: Int64.self)
+    }
+
+    /// The ledger row of `identity`, read without a lock; `nil` when there is none.
+    private func ledgerRow(_ identity: ReportIdentity) async throws -> (state: LedgerState, sha256: String?)? {
+        try await database.withConnection { connection in
+            guard
+                let accountID = try await connection.raw(
+                    "SELECT id FROM store_accounts WHERE number = \(bind: identity.accountNumber)"
+                ).first()?.decode(column: "id", as: Int64.self)
+            else { return nil }
+            return try await Self.ledgerRow(identity, accountID: accountID, on: connection)
+        }
     }
 
     private static func ledgerRow(_ identity: ReportIdentity, accountID: Int64, on connection: any SQLDatabase)

@@ -130,7 +130,8 @@ package struct SyncEngine: Sendable {
             } catch let error as ReporterError {
                 switch error {
                 case .noSales:
-                    try await ledger.record(identity, state: .empty, now: now())
+                    // A known zero; a day that had sales is restated to none.
+                    try await ingestor.recordNoSales(identity, now: now())
                     return .empty
                 case .notAvailableYet:
                     try await ledger.record(identity, state: .notPublishedYet, now: now())

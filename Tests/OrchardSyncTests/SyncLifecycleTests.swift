@@ -96,6 +96,10 @@ struct SyncLifecycleTests {
             #expect(try await harness.accounts.find(number: number)?.access == .revoked)
             #expect(try await harness.drain() == 0)
             #expect(try await harness.count("daily_rollups", account: account) > 0)
+            // the raw files of every report with content are on disk until the purge
+            let stored = try await harness.ledger.allWithFiles(accountNumber: number).map(\.sha256)
+            #expect(stored.count >= 21)
+            #expect(Set(Self.rawFiles(in: harness.rawDirectory)) == Set(stored))
 
             // then: after the retention period everything of the account is purged
             harness.advance(days: 2.1)
@@ -103,10 +107,7 @@ struct SyncLifecycleTests {
             for table in ["sales_facts", "daily_rollups", "report_ledger", "apps"] {
                 #expect(try await harness.count(table, account: account) == 0, "\(table)")
             }
-            let files =
-                FileManager.default.enumerator(atPath: harness.rawDirectory.path)?.allObjects
-                .compactMap { $0 as? String }.filter { !$0.hasPrefix(".") && $0.count > 2 } ?? []
-            #expect(files.isEmpty)
+            #expect(Self.rawFiles(in: harness.rawDirectory).isEmpty)
             #expect(try await harness.accounts.find(number: number)?.purgedAt != nil)
         }
     }
@@ -251,5 +252,154 @@ struct SyncLifecycleTests {
                 try await harness.accounts.find(number: String(account.number))?.syncedThrough
                     == harness.engine.latestReportDay().isoText)
         }
+    }
+
+    @Test(
+        "an accessible account seen again starts its count of misses again: two misses apart revoke nothing",
+        arguments: TestBackend.available)
+    func seenAccountResetsMisses(backend: TestBackend) async throws {
+        var settings = SyncHarness.settings(backfillDays: 2)
+        settings.yearlyReportsBack = 0
+        #expect(settings.missesBeforeRevocation == 2)
+        try await SyncHarness.with(backend, settings: settings) { harness in
+            // given: an accessible account with an active integration
+            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", historyDays: 5)
+            let number = String(account.number)
+            let user = try await harness.user("u@example.com")
+            _ = try await harness.integrate(userID: user, account: account)
+            try harness.inviteService(into: account)
+            #expect(try await harness.engine.checkInvitations().activated == [number])
+
+            // when: one check misses it, the service user is added again and the next check sees it
+            try harness.sandbox.world.removeUser(email: SyncHarness.serviceAppleID, from: account.number)
+            #expect(try await harness.engine.checkInvitations().revoked.isEmpty)
+            #expect(try await harness.accounts.find(number: number)?.missedChecks == 1)
+            try harness.inviteService(into: account)
+            #expect(try await harness.engine.checkInvitations() == .init())
+            #expect(try await harness.accounts.find(number: number)?.missedChecks == 0)
+
+            // then: one more miss is the first of a new run, not the second: nothing is revoked
+            try harness.sandbox.world.removeUser(email: SyncHarness.serviceAppleID, from: account.number)
+            #expect(try await harness.engine.checkInvitations().revoked.isEmpty)
+            let missed = try #require(try await harness.accounts.find(number: number))
+            #expect(missed.access == .accessible)
+            #expect(missed.missedChecks == 1)
+            #expect(try await harness.integrations.list(userID: user).map(\.status) == [.active])
+
+            // and the next consecutive miss does revoke it
+            #expect(try await harness.engine.checkInvitations().revoked == [number])
+        }
+    }
+
+    @Test(
+        "a failed listing expires nobody, however late; the next successful check does",
+        arguments: TestBackend.available)
+    func noExpiryWithoutASuccessfulCheck(backend: TestBackend) async throws {
+        try await SyncHarness.with(backend) { harness in
+            // given: a pending integration three days old, past its 48-hour window
+            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Ignored", historyDays: 5)
+            let user = try await harness.user("u@example.com")
+            let pending = try await harness.integrate(userID: user, account: account)
+            harness.advance(days: 3)
+
+            // when: Apple does not answer the listing; then Apple refuses the service token
+            harness.sandbox.faults.settings = FaultSettings(errorRate: 1)
+            await #expect(throws: (any Error).self) { try await harness.engine.checkInvitations() }
+            #expect(try await harness.integrations.list(userID: user).map(\.status) == [.pending])
+            harness.sandbox.faults.settings = FaultSettings()
+            _ = try harness.sandbox.world.generateToken(appleId: SyncHarness.serviceAppleID)
+            await #expect(throws: (any Error).self) { try await harness.engine.checkInvitations() }
+
+            // then: still pending
+            #expect(try await harness.integrations.list(userID: user).map(\.status) == [.pending])
+
+            // when: a check with a working token lists the accounts, without this one
+            let fresh = try harness.sandbox.world.generateToken(appleId: SyncHarness.serviceAppleID)
+            try await ServiceTokenStore(database: harness.database, keys: harness.keys).set(
+                fresh.value, expires: nil, now: harness.clock.now)
+            let check = try await harness.engine.checkInvitations()
+
+            // then: it expires
+            #expect(check.expired == [pending.id])
+            #expect(try await harness.integrations.list(userID: user).map(\.status) == [.expired])
+        }
+    }
+
+    @Test(
+        "a day that had sales, restated by Apple to no sales (213), counts zero",
+        arguments: TestBackend.available)
+    func dayRestatedToNoSales(backend: TestBackend) async throws {
+        var settings = SyncHarness.settings(backfillDays: 4)
+        settings.yearlyReportsBack = 0
+        try await SyncHarness.with(backend, settings: settings) { harness in
+            // given: a backfilled account; a day of the next sync's restatement window had sales
+            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", apps: 3, historyDays: 30)
+            let number = String(account.number)
+            let user = try await harness.user("u@example.com")
+            _ = try await harness.integrate(userID: user, account: account)
+            try harness.inviteService(into: account)
+            try await harness.engine.checkInvitations()
+            try await harness.drain()
+            let latest = harness.engine.latestReportDay()
+            let before = try await harness.ledger.entries(accountNumber: number)
+            let sales = try #require(before.first { $0.identity.date >= latest.adding(days: -2) && $0.rowCount > 0 })
+            let day = sales.identity.date
+            let file = try #require(sales.sha256)
+            #expect(Self.rawFiles(in: harness.rawDirectory).contains(file))
+            let sold = try await DailyRollups.totals(
+                accountNumber: number, from: day, to: day, database: harness.database)
+            #expect(sold.units.values.contains { $0 != 0 })
+            let accountID = try #require(try await harness.accounts.find(number: number)?.id)
+            let query = MetricsStore.Query(accountIDs: [accountID], from: day, to: day)
+            #expect(try await MetricsStore(database: harness.database).totals(query).units.values.contains { $0 != 0 })
+
+            // when: Apple no longer has sales for the days before the next one (the account's history now
+            // starts there; a new seed, as the sandbox keeps the files it served by seed), and the daily
+            // sync fetches the restatement window again
+            let snapshot = String(decoding: try JSONEncoder().encode(harness.sandbox.world.snapshot()), as: UTF8.self)
+            let moved =
+                snapshot
+                .replacingOccurrences(
+                    of: #""historyStart":"\#(account.historyStart.isoText)""#,
+                    with: #""historyStart":"\#(latest.adding(days: 1).isoText)""#
+                )
+                .replacingOccurrences(of: #""seed":"\#(account.seed)""#, with: #""seed":"\#(account.seed &+ 1)""#)
+            #expect(moved != snapshot)
+            try harness.sandbox.world.restore(try JSONDecoder().decode(SandboxSnapshot.self, from: Data(moved.utf8)))
+            harness.advance(days: 1)
+            try await harness.engine.checkInvitations()
+            #expect(try await harness.drain() == 1)
+
+            // then: the day is a known zero: no facts, no rollups, nothing on the dashboard
+            let entry = try #require(
+                try await harness.ledger.entries(accountNumber: number).first {
+                    $0.identity.date == day && $0.identity.frequency == .daily
+                })
+            #expect(entry.state == .empty)
+            #expect(entry.rowCount == 0)
+            #expect(entry.sha256 == nil)
+            #expect(!Self.rawFiles(in: harness.rawDirectory).contains(file))
+            let zero = try await DailyRollups.totals(
+                accountNumber: number, from: day, to: day, database: harness.database)
+            #expect(zero.units.values.allSatisfy { $0 == 0 })
+            #expect(zero.returns == 0)
+            #expect(zero.proceeds.values.allSatisfy { $0 == 0 })
+            #expect(zero.sales.values.allSatisfy { $0 == 0 })
+            let after = try await MetricsStore(database: harness.database).totals(query)
+            #expect(after.units.values.allSatisfy { $0 == 0 })
+            #expect(after.proceeds == 0)
+            #expect(after.sales == 0)
+            #expect(after.unconvertedProceeds.isEmpty)
+            #expect(after.unconvertedSales.isEmpty)
+            #expect(try await harness.accounts.find(number: number)?.lastError == nil)
+        }
+    }
+
+    /// The files of a raw report directory (`ab/<sha256>`), by name.
+    static func rawFiles(in directory: URL) -> [String] {
+        (FileManager.default.enumerator(atPath: directory.path)?.allObjects ?? [])
+            .compactMap { $0 as? String }
+            .compactMap { path in path.split(separator: "/").last.map(String.init) }
+            .filter { !$0.hasPrefix(".") && $0.count > 2 }
     }
 }
