@@ -31,12 +31,12 @@ struct SyncHarness {
     var ledger: ReportLedger { ReportLedger(database: database) }
     var service: ServiceIdentity { ServiceIdentity(database: database, keys: keys, configuredToken: nil) }
 
-    /// Runs `body` with a harness on `backend`.
+    /// Runs `body` with a harness on `backend`; `test` (the calling test) names it in the backend log.
     static func with(
-        _ backend: TestBackend, settings: SyncSettings = Self.settings(), seed: UInt64 = 3,
+        _ backend: TestBackend, settings: SyncSettings = Self.settings(), seed: UInt64 = 3, test: String = #function,
         _ body: @escaping @Sendable (SyncHarness) async throws -> Void
     ) async throws {
-        try await withMigrated(backend) { database in
+        try await withMigrated(backend, test: test) { database in
             try await SandboxServer.withRunning(seed: seed, now: start) { sandbox in
                 let clock = ManualClock(start)
                 let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])

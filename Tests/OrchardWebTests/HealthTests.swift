@@ -98,10 +98,10 @@ struct HealthTests {
     }
 
     private func withApplication(
-        _ backend: TestBackend, migrated: Bool,
+        _ backend: TestBackend, migrated: Bool, test: String = #function,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        try await TestDatabase.withFresh(backend) { fresh in
+        try await TestDatabase.withFresh(backend, test: test) { fresh in
             try await fresh.withOpen { database in
                 if migrated { _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database) }
                 let app = buildApplication(settings: Settings(), database: database, logger: TestLogging.logger)

@@ -31,11 +31,13 @@ struct WebHarness: Sendable {
     static func run(
         _ backend: TestBackend, sandbox: Bool = false, settings: Settings = Settings(),
         serviceAppleID: String? = WebHarness.serviceAppleID, logger: Logger = TestLogging.logger,
-        reporterURL: String? = nil, _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
+        reporterURL: String? = nil, test: String = #function,
+        _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let clock = ManualClock(start)
         let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
-        try await TestDatabase.withFresh(backend) { fresh in
+        // Named after the calling test in the backend log, so scripts/check-backends sees it.
+        try await TestDatabase.withFresh(backend, test: test) { fresh in
             try await fresh.withOpen { database in
                 _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
                 if sandbox {
