@@ -56,6 +56,50 @@ struct IngestionCorrectnessTests {
         }
     }
 
+    @Test(
+        "a refund is negative whichever sign its Developer Proceeds are written with",
+        arguments: TestBackend.available)
+    func refundProceedsOfEitherSign(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given: a refund of one unit at 0.70 with its proceeds written negative, one written positive
+                let rows = [
+                    SalesFileBuilder.row(
+                        sku: "minus", type: "1", units: -1, proceeds: "-0.70", price: "-0.99", day: Self.day),
+                    SalesFileBuilder.row(
+                        sku: "plus", type: "1", units: -1, proceeds: "0.70", price: "-0.99", day: Self.day),
+                ]
+                let path = try SalesFileBuilder.write(rows, day: Self.day, in: directory)
+
+                // when
+                _ = try await Self.ingestor(database, raw: nil).ingest(path: path, accountNumber: "1", now: Self.now)
+
+                // then: −0.70 each, in the facts, the rollups and `orchard summarize`
+                let facts = try await database.withConnection { connection in
+                    try await connection.raw("SELECT app_sku, proceeds_micros FROM sales_facts ORDER BY app_sku")
+                        .all().map {
+                            [
+                                try $0.decode(column: "app_sku", as: String.self):
+                                    try $0.decode(column: "proceeds_micros", as: Int64.self)
+                            ]
+                        }
+                }
+                #expect(facts == [["minus": -700_000], ["plus": -700_000]])
+                let totals = try await DailyRollups.totals(
+                    accountNumber: "1", from: Self.day, to: Self.day, database: database)
+                #expect(totals.proceeds == ["USD": -1_400_000])
+                #expect(totals.sales == ["USD": -1_980_000])
+                #expect(totals.returns == 2)
+                let summary = try SalesSummarizer.summarize(paths: [path])
+                #expect(summary.proceeds == ["USD": DecimalAmount("-1.40")!])
+                #expect(
+                    summary.apps.map(\.proceeds) == [
+                        ["USD": DecimalAmount("-0.70")!], ["USD": DecimalAmount("-0.70")!],
+                    ])
+            }
+        }
+    }
+
     @Test("totals over a range past Int64 are exact", arguments: TestBackend.available)
     func totalsPastInt64(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in

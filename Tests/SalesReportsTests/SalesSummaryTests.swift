@@ -62,6 +62,32 @@ import Testing
         #expect(summary.returns == 50)
     }
 
+    @Test func aRefundIsNegativeWhicheverSignItsProceedsAreWrittenWith() throws {
+        // given: two refunds of one unit at 0.70, one with Developer Proceeds written negative, the
+        // other positive (as Apple writes them)
+        let rows = [
+            SyntheticSales.row(sku: "app.minus", units: -1, proceeds: "-0.70", price: "-0.99"),
+            SyntheticSales.row(sku: "app.plus", units: -1, proceeds: "0.70", price: "-0.99"),
+        ]
+        let bytes = try SyntheticSales.file(rows)
+
+        // when: both ways of reading them (rows as values, and as bytes for `orchard summarize`)
+        let rowByRow = try Read.salesRows(bytes)
+        let summaries = [try Read.rowSummary([("sales.txt", bytes)]), try Read.fastSummary([("sales.txt", bytes)])]
+
+        // then: each refund is −0.70; the sign comes from Units alone
+        #expect(rowByRow.map(\.proceeds) == [DecimalAmount("-0.70")!, DecimalAmount("-0.70")!])
+        #expect(rowByRow.map(\.sales) == [DecimalAmount("-0.99")!, DecimalAmount("-0.99")!])
+        for summary in summaries {
+            #expect(summary.proceeds == ["USD": DecimalAmount("-1.40")!])
+            #expect(summary.sales == ["USD": DecimalAmount("-1.98")!])
+            #expect(summary.apps.map(\.sku) == ["app.minus", "app.plus"])
+            #expect(
+                summary.apps.map(\.proceeds) == [["USD": DecimalAmount("-0.70")!], ["USD": DecimalAmount("-0.70")!]])
+            #expect(summary.returns == 2)
+        }
+    }
+
     @Test func refundOnlyDayIsNegativeMoney() throws {
         // given
         let rows = [SyntheticSales.row(type: "IAY", units: -2, proceeds: "6.99", price: "-9.99", parent: "app.one")]
