@@ -1,9 +1,10 @@
 package import Foundation
 import SQLKit
-import SalesReports
+package import SalesReports
 
 /// Daily reference rates (units of a currency per 1 EUR, as the ECB publishes them) and conversion
-/// between any two currencies on a day, with the nearest earlier rate; the answer names the rate date.
+/// between any two currencies on a day, with the nearest earlier rate at most ``FXDays/maximumRateAge``
+/// days old (as the dashboard converts); the answer names the rate date.
 package struct FXRateStore: Sendable {
     let database: OrchardDatabase
 
@@ -118,13 +119,55 @@ package struct FXRateStore: Sendable {
         }
     }
 
-    /// Units of `currency` per EUR on `day`, from the nearest earlier day with a rate. EUR is 1 on every day.
-    package func rate(_ currency: String, on day: String) async throws -> (perEUR: Decimal, day: String?)? {
-        if currency == "EUR" { return (1, nil) }
+    /// Why an amount cannot be converted on a day.
+    package enum Unconvertible: Error, Equatable, Sendable, CustomStringConvertible {
+        /// No rate of `currency` on or before `day`.
+        case noRate(currency: String, day: String)
+        /// The nearest earlier rate of `currency` is of `rateDay`, more than ``FXDays/maximumRateAge``
+        /// days before `day`: too old to use (the dashboard shows such amounts unconverted).
+        case staleRate(currency: String, rateDay: String, day: String)
+
+        package var description: String {
+            switch self {
+            case .noRate(let currency, let day):
+                "no \(currency) rate on or before \(day)"
+            case .staleRate(let currency, let rateDay, let day):
+                "the last \(currency) rate on or before \(day) is of \(rateDay), more than \(FXDays.maximumRateAge) days earlier: a rate that old is not used (the dashboard shows such amounts unconverted)"
+            }
+        }
+    }
+
+    /// Units of `currency` per EUR on `day`, from the nearest earlier day with a rate, as long as it is
+    /// at most ``FXDays/maximumRateAge`` days old (the dashboard's rule); `nil` otherwise. EUR is 1 on
+    /// every day.
+    package func rate(_ currency: String, on day: ReportDate) async throws -> (perEUR: Decimal, day: String?)? {
+        guard case .success(let rate) = try await usableRate(currency, on: day) else { return nil }
+        return rate
+    }
+
+    /// Converts `micros` of `from` into `to` on `day`, rounded half-even to a millionth, with the rates
+    /// the dashboard would use: the nearest earlier ones, at most ``FXDays/maximumRateAge`` days old.
+    /// Throws ``Unconvertible`` naming the currency without a usable rate.
+    package func convert(micros: Int64, from: String, to: String, on day: ReportDate) async throws -> Conversion {
+        if from == to { return Conversion(micros: micros, rateDate: nil) }
+        let source = try await usableRate(from, on: day).get()
+        let target = try await usableRate(to, on: day).get()
+        var exact = Decimal(micros) * target.perEUR / source.perEUR
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 0, .bankers)
+        let dates = [source.day, target.day].compactMap { $0 }
+        return Conversion(micros: NSDecimalNumber(decimal: rounded).int64Value, rateDate: dates.min())
+    }
+
+    /// The nearest earlier rate of `currency` on `day`, or why there is none to use.
+    private func usableRate(_ currency: String, on day: ReportDate) async throws
+        -> Swift.Result<(perEUR: Decimal, day: String?), Unconvertible>
+    {
+        if currency == "EUR" { return .success((1, nil)) }
         let row = try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT day, per_eur FROM fx_rates WHERE currency = \(bind: currency) AND day <= \(bind: day)
+                SELECT day, per_eur FROM fx_rates WHERE currency = \(bind: currency) AND day <= \(bind: day.isoText)
                 ORDER BY day DESC LIMIT 1
                 """
             ).first()
@@ -132,20 +175,12 @@ package struct FXRateStore: Sendable {
         guard let row,
             let rate = Decimal(
                 string: try row.decode(column: "per_eur", as: String.self), locale: Locale(identifier: "en_US_POSIX"))
-        else { return nil }
-        return (rate, try row.decode(column: "day", as: String.self))
-    }
-
-    /// Converts `micros` of `from` into `to` on `day`, rounded half-even to a millionth; `nil` when a
-    /// rate is missing.
-    package func convert(micros: Int64, from: String, to: String, on day: String) async throws -> Conversion? {
-        if from == to { return Conversion(micros: micros, rateDate: nil) }
-        guard let source = try await rate(from, on: day), let target = try await rate(to, on: day) else { return nil }
-        var exact = Decimal(micros) * target.perEUR / source.perEUR
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &exact, 0, .bankers)
-        let dates = [source.day, target.day].compactMap { $0 }
-        return Conversion(micros: NSDecimalNumber(decimal: rounded).int64Value, rateDate: dates.min())
+        else { return .failure(.noRate(currency: currency, day: day.isoText)) }
+        let rateDay = try row.decode(column: "day", as: String.self)
+        guard let published = ReportDate(rateDay), day.dayNumber - published.dayNumber <= FXDays.maximumRateAge else {
+            return .failure(.staleRate(currency: currency, rateDay: rateDay, day: day.isoText))
+        }
+        return .success((rate, rateDay))
     }
 
     static func isPositiveDecimal(_ text: String) -> Bool {

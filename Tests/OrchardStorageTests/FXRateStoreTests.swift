@@ -1,5 +1,6 @@
 import Foundation
 import OrchardTestSupport
+import SalesReports
 import Testing
 
 @testable import OrchardStorage
@@ -31,19 +32,61 @@ struct FXRateStoreTests {
                 #expect(stored == 10)
                 #expect(again == 10)
                 // 2026-11-01 is a Sunday: Friday's rates apply. 10 USD = 10 / 1.16 EUR = 8.620690 EUR.
-                let toEUR = try await store.convert(micros: 10_000_000, from: "USD", to: "EUR", on: "2026-11-01")
+                let toEUR = try await store.convert(
+                    micros: 10_000_000, from: "USD", to: "EUR", on: Self.day("2026-11-01"))
                 #expect(toEUR == .init(micros: 8_620_690, rateDate: "2026-10-30"))
                 // 1000 JPY on 2026-10-29 = 1000 * 1.15 / 173 USD = 6.647399 USD.
-                let jpy = try await store.convert(micros: 1_000_000_000, from: "JPY", to: "USD", on: "2026-10-29")
+                let jpy = try await store.convert(
+                    micros: 1_000_000_000, from: "JPY", to: "USD", on: Self.day("2026-10-29"))
                 #expect(jpy == .init(micros: 6_647_399, rateDate: "2026-10-29"))
-                let checked1 = try await store.convert(micros: 5, from: "USD", to: "USD", on: "2026-10-29")
-                #expect(checked1 == .init(micros: 5, rateDate: nil))
-                let checked2 = try await store.convert(micros: 1, from: "USD", to: "EUR", on: "1999-01-01")
-                #expect(checked2 == nil)
-                let checked3 = try await store.rate("CYP", on: "2026-10-30")?.day
-                #expect(checked3 == "2008-01-02")
+                let same = try await store.convert(micros: 5, from: "USD", to: "USD", on: Self.day("2026-10-29"))
+                #expect(same == .init(micros: 5, rateDate: nil))
+                await #expect(throws: FXRateStore.Unconvertible.noRate(currency: "USD", day: "1999-01-01")) {
+                    try await store.convert(micros: 1, from: "USD", to: "EUR", on: Self.day("1999-01-01"))
+                }
+                // The Cyprus pound's last rate (2008) converts in its time, never in 2026.
+                let cyp = try await store.convert(micros: 5_853_000, from: "CYP", to: "EUR", on: Self.day("2008-01-03"))
+                #expect(cyp == .init(micros: 10_000_000, rateDate: "2008-01-02"))
+                #expect(try await store.rate("CYP", on: Self.day("2026-10-30")) == nil)
+                await #expect(
+                    throws: FXRateStore.Unconvertible.staleRate(
+                        currency: "CYP", rateDay: "2008-01-02", day: "2026-10-30")
+                ) {
+                    try await store.convert(micros: 1, from: "CYP", to: "EUR", on: Self.day("2026-10-30"))
+                }
             }
         }
+    }
+
+    @Test(
+        "a conversion uses a rate 45 days old, never one 46 days old, as the dashboard",
+        arguments: TestBackend.available)
+    func maximumRateAge(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            // given: GBP last published 45 days before the day, CHF 46 days before it
+            let day = Self.day("2026-10-29")
+            let gbpDay = day.adding(days: -45)
+            let chfDay = day.adding(days: -46)
+            let store = FXRateStore(database: database)
+            _ = try await store.importECB(
+                text: "Date,GBP,CHF\n\(gbpDay.isoText),0.8,N/A\n\(chfDay.isoText),N/A,0.95\n", name: "rates.csv")
+
+            // when, then: 8 GBP = 10 EUR with the 45-day-old rate; the 46-day-old CHF rate is refused, naming it
+            let gbp = try await store.convert(micros: 8_000_000, from: "GBP", to: "EUR", on: day)
+            #expect(gbp == .init(micros: 10_000_000, rateDate: gbpDay.isoText))
+            await #expect(
+                throws: FXRateStore.Unconvertible.staleRate(currency: "CHF", rateDay: chfDay.isoText, day: day.isoText)
+            ) {
+                try await store.convert(micros: 1_000_000, from: "CHF", to: "EUR", on: day)
+            }
+            // the day before, the CHF rate is 45 days old and converts
+            let chf = try await store.convert(micros: 950_000, from: "CHF", to: "EUR", on: day.adding(days: -1))
+            #expect(chf == .init(micros: 1_000_000, rateDate: chfDay.isoText))
+        }
+    }
+
+    static func day(_ text: String) -> ReportDate {
+        ReportDate(text)!
     }
 
     @Test("a malformed file names its line and stores nothing")
@@ -58,7 +101,7 @@ struct FXRateStoreTests {
                 ) {
                     try await store.importECB(path: path)
                 }
-                let checked4 = try await store.rate("USD", on: "2026-10-30")
+                let checked4 = try await store.rate("USD", on: Self.day("2026-10-30"))
                 #expect(checked4 == nil)
             }
         }

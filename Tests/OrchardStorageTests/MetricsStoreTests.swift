@@ -171,6 +171,51 @@ struct MetricsStoreTests {
         }
     }
 
+    @Test(
+        "the dashboard converts with a rate 45 days old, and keeps apart money whose rate is 46 days old",
+        arguments: TestBackend.available)
+    func maximumRateAge(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given: a day's sales in GBP (last rate 45 days before) and CHF (last rate 46 days before)
+                let gbpDay = Self.day.adding(days: -45)
+                let chfDay = Self.day.adding(days: -46)
+                let path = directory.appendingPathComponent("rates.csv").path
+                try """
+                Date,USD,GBP,CHF
+                \(Self.day.isoText),1.2000,N/A,N/A
+                \(gbpDay.isoText),1.1000,0.8000,N/A
+                \(chfDay.isoText),1.1000,N/A,0.9500
+
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+                try await FXRateStore(database: database).importECB(path: path)
+                let rows = [
+                    SalesFileBuilder.row(
+                        sku: "app", type: "1", units: 1, proceeds: "10", currency: "GBP", country: "GB", day: Self.day),
+                    SalesFileBuilder.row(
+                        sku: "app", type: "1", units: 1, proceeds: "20", currency: "CHF", country: "CH", day: Self.day),
+                ]
+                let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                _ = try await ingestor.ingest(
+                    path: try SalesFileBuilder.write(rows, day: Self.day, in: directory), accountNumber: "1",
+                    now: Self.now)
+                let account = try await database.withConnection {
+                    try await $0.raw("SELECT id FROM store_accounts WHERE number = '1'").first()!.decode(
+                        column: "id", as: Int64.self)
+                }
+
+                // when
+                let usd = try await MetricsStore(database: database).totals(
+                    .init(accountIDs: [account], from: Self.day, to: Self.day, currency: "USD"))
+
+                // then: 10 GBP / 0.80 × 1.20 = 15.00 USD with the GBP rate of 45 days before; the francs stay francs
+                #expect(Self.cents(usd.proceeds) == "15.00")
+                #expect(usd.unconvertedProceeds == ["CHF": 20_000_000])
+                #expect(usd.firstRateDay == gbpDay.isoText)
+            }
+        }
+    }
+
     @Test("exchange rates imported later re-convert the days they cover", arguments: TestBackend.available)
     func laterRates(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in

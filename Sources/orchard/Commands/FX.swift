@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OrchardCore
 import OrchardStorage
+import SalesReports
 
 struct FX: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +37,9 @@ struct FX: AsyncParsableCommand {
 
     struct Convert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert an amount on a day with the nearest earlier reference rates.")
+            abstract:
+                "Convert an amount on a day with the nearest earlier reference rates (at most \(FXDays.maximumRateAge) days old)."
+        )
 
         @Argument(help: "The amount, e.g. 12.34.") var amount: String
         @Argument(help: "From currency, e.g. JPY.") var from: String
@@ -48,6 +51,9 @@ struct FX: AsyncParsableCommand {
             guard let value = Decimal(string: amount, locale: Locale(identifier: "en_US_POSIX")) else {
                 throw ValidationError("'\(amount)' is not an amount")
             }
+            guard let day = ReportDate(date), day.isoText == date else {
+                throw ValidationError("'\(date)' is not a day (YYYY-MM-DD)")
+            }
             let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
             let logger = Logger(label: "orchard.fx")
             let database = try await CommandSupport.openDatabase(settings, logger: logger)
@@ -55,12 +61,15 @@ struct FX: AsyncParsableCommand {
             var micros = value * 1_000_000
             var rounded = Decimal()
             NSDecimalRound(&rounded, &micros, 0, .bankers)
-            let result = try await FXRateStore(database: database).convert(
-                micros: NSDecimalNumber(decimal: rounded).int64Value, from: from.uppercased(), to: to.uppercased(),
-                on: date)
-            try await database.close()
-            guard let result else {
-                CommandSupport.printError("orchard fx convert: no rate for \(from) or \(to) on or before \(date)")
+            let result: FXRateStore.Conversion
+            do {
+                result = try await FXRateStore(database: database).convert(
+                    micros: NSDecimalNumber(decimal: rounded).int64Value, from: from.uppercased(), to: to.uppercased(),
+                    on: day)
+                try await database.close()
+            } catch let unconvertible as FXRateStore.Unconvertible {
+                try? await database.close()
+                CommandSupport.printError("orchard fx convert: \(unconvertible)")
                 throw ExitCode.failure
             }
             let converted = Decimal(result.micros) / 1_000_000
