@@ -1,3 +1,4 @@
+import ConnectSandbox
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -5,6 +6,7 @@ import NIOCore
 import OrchardCore
 import OrchardStorage
 import OrchardTestSupport
+import SQLKit
 import Testing
 
 @testable import OrchardWeb
@@ -86,6 +88,116 @@ struct AccountAPITests {
             let list = try #require(platforms.json?["platforms"] as? [[String: Any]])
             #expect(list.first?["id"] as? String == "app-store-connect")
             #expect(list.first?["available"] as? Bool == true)
+        }
+    }
+
+    @Test(
+        "an API call riding the session cookie changes nothing without X-CSRF-Token; a bearer call needs none",
+        arguments: TestBackend.available)
+    func csrfOnSessionCalls(backend: TestBackend) async throws {
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
+            let sandbox = try #require(harness.sandbox)
+            let account = try sandbox.world.createAccount(name: "Acme", apps: 1)
+            let (_, appleToken) = try sandbox.world.createUser(appleId: "ada@acme.example", accounts: [account.number])
+            let tokenBody = #"{"accessToken": "\#(appleToken.value)"}"#
+
+            // given: a browser signed in on the pages, and its pages' CSRF token
+            let browser = Browser(client)
+            _ = try await AccountPageTests.submit(
+                browser, "/signup", [("email", "ada@example.com"), ("password", AccountPageTests.password)])
+            #expect(browser.cookie("orchard_session") != nil)
+            let csrf = try #require(Browser.csrfToken(in: try await browser.request("/account").text))
+            let header = HTTPField.Name("X-CSRF-Token")!
+            let sent: HTTPFields = [header: csrf]
+            let missingOrWrong: [HTTPFields] = [[:], [header: String(csrf.reversed())], [header: ""]]
+            func refused(_ response: TestResponse, _ what: String) {
+                #expect(response.status == .forbidden, "\(what)")
+                #expect(response.apiError?.code == "csrf_failed", "\(what)")
+            }
+            func count(_ table: String) async throws -> Int {
+                try await harness.database.withConnection {
+                    try await $0.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(
+                        column: "n", as: Int.self)
+                }
+            }
+
+            // POST: refused without the token (or with a wrong one), nothing kept; accepted with it
+            for headers in missingOrWrong {
+                refused(
+                    try await browser.request("/api/v1/asc/tokens", method: .post, json: tokenBody, headers: headers),
+                    "POST /asc/tokens \(headers)")
+            }
+            #expect(try await count("funnel_tokens") == 0)
+            let kept = try await browser.request("/api/v1/asc/tokens", method: .post, json: tokenBody, headers: sent)
+            #expect(kept.status == .created)
+            let tokenID = try #require((kept.json?["token"] as? [String: Any])?["id"] as? Int)
+            let finish =
+                #"{"tokenId": \#(tokenID), "accounts": ["\#(account.number)"], "invitationConfirmed": true}"#
+            for headers in missingOrWrong {
+                refused(
+                    try await browser.request(
+                        "/api/v1/asc/integrations", method: .post, json: finish, headers: headers),
+                    "POST /asc/integrations \(headers)")
+            }
+            #expect(try await count("integrations") == 0)
+            let finished = try await browser.request(
+                "/api/v1/asc/integrations", method: .post, json: finish, headers: sent)
+            #expect(finished.status == .created)
+            let integrationID = try #require(
+                (finished.json?["integrations"] as? [[String: Any]])?.first?["id"] as? Int)
+
+            // PATCH: the currency stays until the token comes with it
+            for headers in missingOrWrong {
+                refused(
+                    try await browser.request(
+                        "/api/v1/me", method: .patch, json: #"{"currency": "EUR"}"#, headers: headers),
+                    "PATCH /me \(headers)")
+            }
+            #expect(
+                (try await browser.request("/api/v1/me").json?["user"] as? [String: Any])?["currency"] as? String
+                    == "USD")
+            let patched = try await browser.request(
+                "/api/v1/me", method: .patch, json: #"{"currency": "EUR"}"#, headers: sent)
+            #expect(patched.status == .ok)
+            #expect((patched.json?["user"] as? [String: Any])?["currency"] as? String == "EUR")
+
+            // DELETE: the integration and the kept token stay until the token comes with it
+            for headers in missingOrWrong {
+                refused(
+                    try await browser.request(
+                        "/api/v1/integrations/\(integrationID)", method: .delete, headers: headers),
+                    "DELETE /integrations \(headers)")
+                refused(
+                    try await browser.request("/api/v1/asc/tokens/\(tokenID)", method: .delete, headers: headers),
+                    "DELETE /asc/tokens \(headers)")
+            }
+            #expect(try await count("integrations") == 1)
+            #expect(try await count("funnel_tokens WHERE erased_at IS NULL") == 1)
+            #expect(
+                try await browser.request("/api/v1/integrations/\(integrationID)", method: .delete, headers: sent)
+                    .status
+                    == .noContent)
+            #expect(
+                try await browser.request("/api/v1/asc/tokens/\(tokenID)", method: .delete, headers: sent).status
+                    == .noContent)
+            #expect(try await count("integrations") == 0)
+            #expect(try await count("funnel_tokens WHERE erased_at IS NULL") == 0)
+
+            // a script with a bearer token and no cookie sends no CSRF token
+            let script = Browser(client)
+            let bearer = try await FunnelAPITests.signUp(script, "bob@example.com")
+            #expect(script.cookie("orchard_session") == nil)
+            let scripted = try await script.request(
+                "/api/v1/me", method: .patch, json: #"{"currency": "EUR"}"#, headers: bearer)
+            #expect(scripted.status == .ok)
+            #expect((scripted.json?["user"] as? [String: Any])?["currency"] as? String == "EUR")
+            let scriptedToken = try await script.request(
+                "/api/v1/asc/tokens", method: .post, json: tokenBody, headers: bearer)
+            #expect(scriptedToken.status == .created)
+            let scriptedID = try #require((scriptedToken.json?["token"] as? [String: Any])?["id"] as? Int)
+            #expect(
+                try await script.request("/api/v1/asc/tokens/\(scriptedID)", method: .delete, headers: bearer).status
+                    == .noContent)
         }
     }
 

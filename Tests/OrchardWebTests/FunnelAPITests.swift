@@ -151,6 +151,62 @@ struct FunnelAPITests {
         }
     }
 
+    @Test(
+        "finishing with accounts the token sees and one it does not is refused whole: nothing is created",
+        arguments: TestBackend.available)
+    func mixedSelection(backend: TestBackend) async throws {
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
+            let sandbox = try #require(harness.sandbox)
+            // given: Ada's kept token, which sees two accounts but not a third
+            let games = try sandbox.world.createAccount(name: "Acme Games", apps: 1)
+            let tools = try sandbox.world.createAccount(name: "Acme Tools", apps: 1)
+            let other = try sandbox.world.createAccount(name: "Someone Else", apps: 1)
+            let (_, token) = try sandbox.world.createUser(
+                appleId: "ada@acme.example", accounts: [games.number, tools.number])
+            let browser = Browser(client)
+            let ada = try await Self.signUp(browser, "ada@example.com")
+            let validated = try await browser.request(
+                "/api/v1/asc/tokens", method: .post, json: #"{"accessToken": "\#(token.value)"}"#, headers: ada)
+            let tokenID = try #require((validated.json?["token"] as? [String: Any])?["id"] as? Int)
+            func finish(_ accounts: [Int]) async throws -> TestResponse {
+                let list = accounts.map { #""\#($0)""# }.joined(separator: ", ")
+                return try await browser.request(
+                    "/api/v1/asc/integrations", method: .post,
+                    json: #"{"tokenId": \#(tokenID), "accounts": [\#(list)], "invitationConfirmed": true}"#,
+                    headers: ada)
+            }
+
+            // when: the foreign account comes last, first, or between the two it sees
+            for accounts in [
+                [games.number, other.number], [other.number, games.number],
+                [games.number, other.number, tools.number],
+            ] {
+                let refused = try await finish(accounts)
+
+                // then: refused, naming the account
+                #expect(refused.status == .unprocessableContent, "\(accounts)")
+                #expect(refused.apiError?.code == "unknown_account", "\(accounts)")
+                #expect(refused.apiError?.message.contains(String(other.number)) == true, "\(accounts)")
+            }
+
+            // then: no integration, no store account, no proof of ownership recorded
+            #expect(
+                (try await browser.request("/api/v1/integrations", headers: ada).json?["integrations"] as? [Any])?
+                    .isEmpty == true)
+            let stored = try await harness.database.withConnection {
+                try await $0.raw("SELECT COUNT(*) AS n FROM store_accounts").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(stored == 0)
+            let events = try await AuditLog(database: harness.database).events(userID: 1)
+            #expect(!events.contains { $0.action == "ownership_proved" })
+
+            // and the two accounts it sees still finish together
+            let done = try await finish([games.number, tools.number])
+            #expect(done.status == .created)
+            #expect((done.json?["integrations"] as? [Any])?.count == 2)
+        }
+    }
+
     @Test("an expired or replaced token gets its own message; the funnel token is gone after its lifetime")
     func tokenProblems() async throws {
         try await WebHarness.run(.sqlite, sandbox: true) { harness, client in

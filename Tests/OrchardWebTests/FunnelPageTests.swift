@@ -133,6 +133,49 @@ struct FunnelPageTests {
         }
     }
 
+    @Test(
+        "Remove and Start again with another user's integration answer 404 and change nothing",
+        arguments: TestBackend.available)
+    func foreignIntegration(backend: TestBackend) async throws {
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
+            // given: Ada's integration, as the funnel leaves it, and Eve signed in beside her
+            let ada = Browser(client)
+            _ = try await AccountPageTests.submit(
+                ada, "/signup", [("email", "ada@example.com"), ("password", AccountPageTests.password)])
+            let eve = Browser(client)
+            _ = try await AccountPageTests.submit(
+                eve, "/signup", [("email", "eve@example.com"), ("password", AccountPageTests.password)])
+            let users = UserStore(database: harness.database)
+            let adaID = try #require(try await users.credentials(email: "ada@example.com")?.user.id)
+            let eveID = try #require(try await users.credentials(email: "eve@example.com")?.user.id)
+            _ = try await StoreAccountStore(database: harness.database).upsert(
+                number: "123456", name: "Acme", vendors: ["9"], now: harness.clock.now)
+            let integrations = IntegrationStore(database: harness.database)
+            let integration = try await integrations.create(
+                userID: adaID, accountNumber: "123456", now: harness.clock.now)
+            let eveToken = try #require(Browser.csrfToken(in: try await eve.request("/integrations").text))
+
+            // when: Eve posts Remove and Start again with Ada's integration's id
+            for action in ["restart", "remove"] {
+                let answer = try await eve.request(
+                    "/integrations/\(integration.id)/\(action)", method: .post, form: [("_csrf", eveToken)])
+
+                // then: not found, no redirect
+                #expect(answer.status == .notFound, "\(action)")
+                #expect(answer.headers[.location] == nil, "\(action)")
+            }
+
+            // then: Ada's integration is still hers, no deletion is recorded, and her page lists it
+            #expect(try await integrations.list(userID: adaID) == [integration])
+            #expect(try await integrations.list(userID: eveID).isEmpty)
+            let audit = AuditLog(database: harness.database)
+            for userID in [adaID, eveID] {
+                #expect(!(try await audit.events(userID: userID).contains { $0.action == "integration_deleted" }))
+            }
+            #expect(try await ada.request("/integrations").text.contains("Acme (123456)"))
+        }
+    }
+
     @Test("step 3 says so when the operator has not set the service Apple ID")
     func noServiceAppleID() async throws {
         var settings = Settings()

@@ -30,15 +30,17 @@ struct PageStructureTests {
             let games = try sandbox.world.createAccount(name: "Acme Games", apps: 1)
             let (_, token) = try sandbox.world.createUser(appleId: "ada@acme.example", accounts: [games.number])
             let browser = Browser(client)
-            var pages: [(String, String)] = []
-            func visit(_ path: String) async throws {
-                pages.append((path, try await browser.request(path).text))
+            // Each page with the status it must have: an error page where a 200 is due fails the test.
+            var pages: [(name: String, expected: HTTPResponse.Status, response: TestResponse)] = []
+            func visit(_ path: String, _ expected: HTTPResponse.Status = .ok) async throws {
+                pages.append((path, expected, try await browser.request(path)))
             }
-            for path in ["/", "/signup", "/signin", "/no-such-page"] { try await visit(path) }
+            for path in ["/", "/signup", "/signin"] { try await visit(path) }
+            try await visit("/no-such-page", .notFound)
             let signUpError = try await browser.request(
                 "/signup", method: .post,
                 form: [("_csrf", browser.cookie("orchard_csrf") ?? ""), ("email", "nope"), ("password", "short")])
-            pages.append(("/signup with an error", signUpError.text))
+            pages.append(("/signup with an error", .unprocessableContent, signUpError))
             _ = try await AccountPageTests.submit(
                 browser, "/signup", [("email", "ops@example.com"), ("password", AccountPageTests.password)])
             for path in [
@@ -46,22 +48,23 @@ struct PageStructureTests {
             ] {
                 try await visit(path)
             }
-            let csrf = try #require(Browser.csrfToken(in: pages.last!.1))
+            let csrf = try #require(Browser.csrfToken(in: pages.last!.response.text))
             let wrong = try await browser.request(
                 "/integrations/app-store-connect", method: .post, form: [("_csrf", csrf), ("accessToken", "bad")])
-            pages.append(("step 1 with an error", wrong.text))
+            pages.append(("step 1 with an error", .unprocessableContent, wrong))
             let valid = try await browser.request(
                 "/integrations/app-store-connect", method: .post, form: [("_csrf", csrf), ("accessToken", token.value)])
-            pages.append(("step 1 valid", valid.text))
+            pages.append(("step 1 valid", .ok, valid))
             try await visit("/integrations/app-store-connect/tokens/1/accounts")
             try await visit("/integrations/app-store-connect/tokens/1/invite?account=\(games.number)")
             let unticked = try await browser.request(
                 "/integrations/app-store-connect/tokens/1/finish", method: .post,
                 form: [("_csrf", csrf), ("account", String(games.number))])
-            pages.append(("step 3 unticked", unticked.text))
+            pages.append(("step 3 unticked", .unprocessableContent, unticked))
 
-            for (name, html) in pages {
-                #expect(PageStructure(html).problems == [], "\(name)")
+            for page in pages {
+                #expect(page.response.status == page.expected, "\(page.name)")
+                #expect(PageStructure(page.response.text).problems == [], "\(page.name)")
             }
             #expect(pages.count == 16)
         }
