@@ -22,6 +22,8 @@ package actor RequestLimiter {
     package private(set) var peak = 0
     /// Requests started so far.
     package private(set) var started = 0
+    /// Requests waiting for a slot now.
+    package var waiting: Int { waiters.count }
 
     package init(limit: Int, perAccount: Int) {
         self.limit = max(1, limit)
@@ -48,7 +50,9 @@ package actor RequestLimiter {
             try await Task.sleep(until: until, clock: .continuous)
         }
         try Task.checkCancellation()
-        if waiters.isEmpty, canStart(account) {
+        // Every waiter is held by its account's share (a release starts all it can), so a request
+        // that fits now goes ahead without queueing behind them.
+        if canStart(account) {
             start(account)
             return
         }
