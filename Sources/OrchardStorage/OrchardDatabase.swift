@@ -15,6 +15,10 @@ package final class OrchardDatabase: Sendable {
     package enum Backend: String, Sendable {
         case sqlite, postgres
 
+        /// Called each time a transaction finds the SQLite write lock held by another connection and
+        /// waits for it: how a test proves two writers overlapped.
+        @TaskLocal package static var waitingForWriteLock: (@Sendable () -> Void)?
+
         /// Runs `body` inside a transaction on `connection`: committed when it returns, rolled back when it throws.
         ///
         /// With `waitingAsleep`, a SQLite write lock held by another process is waited for with short
@@ -30,6 +34,7 @@ package final class OrchardDatabase: Sendable {
                     break
                 } catch let error as SQLiteError {
                     guard case .busy = error.reason, let deadline, ContinuousClock.now < deadline else { throw error }
+                    Self.waitingForWriteLock?()
                     try await Task.sleep(for: .milliseconds(25))
                 }
             }

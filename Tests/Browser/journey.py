@@ -416,8 +416,20 @@ class Journey:
         if refuse_unconfirmed:
             # Finishing without the checkbox: the browser refuses the form (the box is required).
             url = driver.current_url
+            # The browser's own validation refuses the form at the click: the checkbox gets an `invalid`
+            # event and the form no `submit` event. A navigation would have cleared both marks.
+            driver.execute_script("""
+                const box = document.querySelector('dialog #confirmed');
+                window.orchardRefused = false;
+                window.orchardSubmitted = false;
+                box.addEventListener('invalid', () => { window.orchardRefused = true; }, {once: true});
+                box.form.addEventListener('submit', () => { window.orchardSubmitted = true; }, {once: true});
+            """)
             finish.click()
-            time.sleep(0.5)  # a refused submission does nothing visible: give a wrong one time to navigate
+            self.wait(driver, lambda d: d.execute_script("return window.orchardRefused === true"), 10,
+                      "the browser's refusal of the unconfirmed form")
+            check(driver.execute_script("return window.orchardSubmitted") is False,
+                  "the form without the confirmation checkbox was submitted")
             dialog = self.dialog_heading(driver, "Invite Orchard into your accounts")
             check(driver.current_url == url and dialog is not None,
                   "finishing without the confirmation checkbox left step 3")

@@ -126,6 +126,82 @@ struct ConcurrentIngestionTests {
         }
     }
 
+    /// The rollups of `path` ingested alone into a fresh PostgreSQL database.
+    static func alone(_ path: String) async throws -> [String] {
+        try await TestDatabase.withFresh(.postgres) { fresh in
+            try await fresh.withOpen { database in
+                _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                try await Self.ingest([path], into: database, concurrently: false)
+                return try await Self.rollups(database)
+            }
+        }
+    }
+
+    /// On SQLite a process's writers queue on one lock (and processes on the file's), so a race
+    /// needs PostgreSQL: there the ingestions really overlap, held at the account's row lock.
+    @Test(
+        "one report raced from six connections at once ends as one whole version of it, never a mix or a double",
+        .needsPostgres)
+    func sameReportRaced() async throws {
+        try await withTemporaryDirectory { directory in
+            // given: a day's report of one vendor and its restatement (the same report, other rows)
+            let (originals, restatements) = try Self.files(in: directory)
+            let (original, restated) = (originals[0], restatements[0])
+            let versions = [try await Self.alone(original), try await Self.alone(restated)]
+            #expect(versions[0] != versions[1])
+
+            try await TestDatabase.withFresh(.postgres) { fresh in
+                let database = try await fresh.open(maxConnections: 10)
+                do {
+                    _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                    try await database.withConnection { connection in
+                        try await connection.raw(
+                            "INSERT INTO store_accounts (number, name, first_seen_at) VALUES ('1', '1', \(bind: Self.now))"
+                        ).run()
+                    }
+                    // when: six ingestions of it start while another transaction holds the account's row,
+                    // and are let go together once all six are seen waiting for that lock
+                    let racing = try await database.withTransaction { holder in
+                        try await holder.raw("SELECT id FROM store_accounts WHERE number = '1' FOR NO KEY UPDATE").run()
+                        let racing = Task {
+                            try await Self.ingest(
+                                [original, restated, original, restated, original, restated], into: database,
+                                concurrently: true)
+                        }
+                        var waiting = 0
+                        for _ in 0..<2_000 where waiting < 6 {
+                            waiting = try await database.withConnection { connection in
+                                try await connection.raw(
+                                    """
+                                    SELECT COUNT(*) AS n FROM pg_stat_activity
+                                    WHERE datname = current_database() AND wait_event_type = 'Lock'
+                                    """
+                                ).first()?.decode(column: "n", as: Int.self) ?? 0
+                            }
+                            if waiting < 6 { try await Task.sleep(for: .milliseconds(10)) }
+                        }
+                        #expect(waiting == 6, "all six ingestions wait for the account at once")
+                        return racing
+                    }
+                    try await racing.value
+
+                    // then: the report is one of its versions, whole; its facts are not doubled
+                    let rollups = try await Self.rollups(database)
+                    #expect(versions.contains(rollups))
+                    let ledger = try await database.withConnection { connection in
+                        try await connection.raw("SELECT COUNT(*) AS n FROM report_ledger").first()?.decode(
+                            column: "n", as: Int.self)
+                    }
+                    #expect(ledger == 1)
+                    try await database.close()
+                } catch {
+                    try? await database.close()
+                    throw error
+                }
+            }
+        }
+    }
+
     @Test("a report's own added-up rollups equal the rollups grouped in SQL", arguments: TestBackend.available)
     func ownRollupsEqualSQL(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in

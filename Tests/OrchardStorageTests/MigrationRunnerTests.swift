@@ -1,6 +1,7 @@
 import Foundation
 import OrchardTestSupport
 import SQLKit
+import Synchronization
 import Testing
 
 @testable import OrchardStorage
@@ -56,11 +57,34 @@ struct MigrationRunnerTests {
             // given: two independent pools, as two processes would have
             let first = try await fresh.open()
             let second = try await fresh.open()
-            let runner = MigrationRunner(migrations: Migrations.all + [SlowMigration()], logger: TestLogging.logger)
+            // The slow migration holds the lock until the other runner is seen waiting for it: on
+            // PostgreSQL in pg_locks, on SQLite when its BEGIN IMMEDIATE finds the write lock taken.
+            let waited = Atomic<Bool>(false)
+            let slow = SlowMigration { connection in
+                for _ in 0..<2_000 {
+                    if backend == .postgres {
+                        let waiting = try await connection.raw(
+                            """
+                            SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                            """
+                        ).first()?.decode(column: "n", as: Int.self)
+                        if waiting == 1 { waited.store(true, ordering: .sequentiallyConsistent) }
+                    }
+                    if waited.load(ordering: .sequentiallyConsistent) { return }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            let runner = MigrationRunner(migrations: Migrations.all + [slow], logger: TestLogging.logger)
 
-            // when
-            async let one = runner.run(on: first)
-            async let two = runner.run(on: second)
+            // when: both start at once
+            let noteWaiting: @Sendable () -> Void = { waited.store(true, ordering: .sequentiallyConsistent) }
+            async let one = OrchardDatabase.Backend.$waitingForWriteLock.withValue(noteWaiting) {
+                try await runner.run(on: first)
+            }
+            async let two = OrchardDatabase.Backend.$waitingForWriteLock.withValue(noteWaiting) {
+                try await runner.run(on: second)
+            }
             let reports: [MigrationRunner.Report]
             do {
                 reports = try await [one, two]
@@ -71,7 +95,9 @@ struct MigrationRunnerTests {
                 throw error
             }
 
-            // then
+            // then: they overlapped, one waiting while the other applied
+            let overlapped = waited.load(ordering: .sequentiallyConsistent)
+            #expect(overlapped)
             let applied = reports.flatMap(\.applied).sorted()
             #expect(applied == runner.migrations.map(\.version))
             #expect(reports.allSatisfy { $0.currentVersion == runner.latestVersion })
@@ -178,14 +204,16 @@ extension StorageError {
     }
 }
 
-/// Takes long enough that a concurrent runner would overlap it, and fails if applied twice.
+/// Holds its runner's lock until `whileHeld` returns (until another runner is seen waiting), and
+/// fails if applied twice.
 private struct SlowMigration: Migration {
     let version = 9_001
     let name = "slow test migration"
+    var whileHeld: @Sendable (any SQLDatabase) async throws -> Void = { _ in }
 
     func prepare(on database: any SQLDatabase, ddl: DDL) async throws {
         try await database.execute(["CREATE TABLE slow_marker (id \(ddl.bigint) PRIMARY KEY)"])
-        try await Task.sleep(for: .milliseconds(300))
+        try await whileHeld(database)
         try await database.execute(["INSERT INTO slow_marker (id) VALUES (1)"])
     }
 }
