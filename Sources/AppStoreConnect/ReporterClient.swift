@@ -44,7 +44,7 @@ public struct ReporterClient: Sendable {
 
     /// `Sales.getVendors`: the vendor numbers of `account` (required when the token sees several).
     public func vendors(token: ReporterAccessToken, account: String?) async throws(ReporterError) -> [String] {
-        let root = try await document(.sales, "Sales.getVendors", token: token, account: account)
+        let root = try await document(.sales, "Sales.getVendors", token: token, account: account, expecting: "Vendors")
         return root.children("Vendor").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }
     }
@@ -102,19 +102,33 @@ public struct ReporterClient: Sendable {
     private func accounts(_ service: Service, _ command: String, token: ReporterAccessToken)
         async throws(ReporterError) -> [ReporterAccount]
     {
-        let root = try await document(service, command, token: token, account: nil)
+        let root = try await document(service, command, token: token, account: nil, expecting: "Accounts")
         return root.children("Account").map {
             ReporterAccount(number: $0.value("Number") ?? "", name: $0.value("Name") ?? "")
         }
     }
 
-    private func document(_ service: Service, _ command: String, token: ReporterAccessToken, account: String?)
-        async throws(ReporterError) -> ReporterXML
-    {
+    /// The answer's XML root. With `expecting`, an answer whose root is another element (an HTML
+    /// maintenance page, an empty body) is Apple failing, transient: never an empty list.
+    private func document(
+        _ service: Service, _ command: String, token: ReporterAccessToken, account: String?, expecting: String? = nil
+    ) async throws(ReporterError) -> ReporterXML {
         let response = try await exchange(service, command, arguments: [], token: token, account: account)
         guard let root = ReporterXML.parse(response.body), root.name != "Error" else {
-            throw ReporterError.classify(status: response.status, body: response.body, retryAfter: response.retryAfter)
-                .redacting(token)
+            let error = ReporterError.classify(
+                status: response.status, body: response.body, retryAfter: response.retryAfter
+            )
+            .redacting(token)
+            if let expecting, case .unexpectedResponse(let status, nil, _) = error, (200..<300).contains(status) {
+                throw .appleUnavailable(
+                    status: status, message: "\(command) answered no XML where <\(expecting)> was expected")
+            }
+            throw error
+        }
+        if let expecting, root.name != expecting {
+            throw .appleUnavailable(
+                status: response.status, message: "\(command) answered <\(root.name)> where <\(expecting)> was expected"
+            )
         }
         return root
     }

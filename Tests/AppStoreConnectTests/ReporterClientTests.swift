@@ -142,4 +142,50 @@ struct ReporterClientTests {
         }
         #expect(fake.sent.isEmpty)
     }
+
+    /// 200 answers that are not a listing, as Apple's servers have sent them.
+    static let notListings: [String] = [
+        "<!DOCTYPE html><html><head><title>Maintenance</title></head><body><p>We'll be back soon.</p></body></html>",
+        "<html><body>Service Temporarily Unavailable</body></html>",
+        "",
+        "<Status><Code>0</Code><Message>Sales and Trends is up</Message></Status>",
+    ]
+
+    @Test(
+        "a listing is read only from its own root: anything else in a 200 is Apple failing (transient), never an empty list",
+        arguments: notListings)
+    func listingsNeedTheirRoot(body: String) async throws {
+        // when / then: the service's account listing and an account's vendors
+        let accounts = await #expect(throws: ReporterError.self) {
+            try await client(FakeTransport(.xml(200, body))).accounts(token: Self.token)
+        }
+        let vendors = await #expect(throws: ReporterError.self) {
+            try await client(FakeTransport(.xml(200, body))).vendors(token: Self.token, account: "1")
+        }
+        for error in [accounts, vendors] {
+            guard case .appleUnavailable(200, let message) = error else {
+                Issue.record("\(String(describing: error)) is not Apple failing")
+                continue
+            }
+            #expect(message.contains("was expected"))
+            #expect(error?.isTransient == true)
+        }
+    }
+
+    @Test("an empty listing with its root is a real answer; an error in a 200 keeps its meaning")
+    func emptyListingsAndErrors() async throws {
+        // when
+        let none = try await client(FakeTransport(.xml(200, "<Accounts/>"))).accounts(token: Self.token)
+        let noVendors = try await client(FakeTransport(.xml(200, "<Vendors></Vendors>"))).vendors(
+            token: Self.token, account: "1")
+        let refused = await #expect(throws: ReporterError.self) {
+            try await client(FakeTransport(.robotError(200, code: 124, "Your Access Token is invalid."))).accounts(
+                token: Self.token)
+        }
+
+        // then
+        #expect(none.isEmpty)
+        #expect(noVendors.isEmpty)
+        #expect(refused == .invalidToken)
+    }
 }
