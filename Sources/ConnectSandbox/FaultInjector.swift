@@ -3,13 +3,19 @@ import Synchronization
 
 /// Faults the sandbox injects into Apple's paths (never the control API or the web page):
 /// latency, HTTP 5xx, 429 with Retry-After, hanging past the client's timeout, and truncated
-/// or corrupt gzip report bodies. Rates are probabilities 0...1, drawn from a seeded generator.
+/// or corrupt gzip report bodies, and listings of accounts (`Sales.getAccounts`) answered with HTTP
+/// 200 and an empty `<Accounts/>` or an HTML maintenance page, as Apple's servers have answered.
+/// Rates are probabilities 0...1, drawn from a seeded generator.
 package struct FaultSettings: Sendable, Equatable, Codable {
     package var errorRate: Double = 0
     package var rateLimitRate: Double = 0
     package var timeoutRate: Double = 0
     package var truncateRate: Double = 0
     package var corruptRate: Double = 0
+    /// `Sales.getAccounts` answered 200 with `<Accounts/>`, whoever asks.
+    package var emptyListingRate: Double = 0
+    /// `Sales.getAccounts` answered 200 with an HTML maintenance page.
+    package var htmlRate: Double = 0
     package var latencyMs: Int = 0
     /// The `Retry-After` of injected 429s.
     package var retryAfterSeconds: Int = 1
@@ -18,13 +24,16 @@ package struct FaultSettings: Sendable, Equatable, Codable {
 
     package init(
         errorRate: Double = 0, rateLimitRate: Double = 0, timeoutRate: Double = 0, truncateRate: Double = 0,
-        corruptRate: Double = 0, latencyMs: Int = 0, retryAfterSeconds: Int = 1, timeoutSeconds: Double = 30
+        corruptRate: Double = 0, emptyListingRate: Double = 0, htmlRate: Double = 0, latencyMs: Int = 0,
+        retryAfterSeconds: Int = 1, timeoutSeconds: Double = 30
     ) {
         self.errorRate = errorRate
         self.rateLimitRate = rateLimitRate
         self.timeoutRate = timeoutRate
         self.truncateRate = truncateRate
         self.corruptRate = corruptRate
+        self.emptyListingRate = emptyListingRate
+        self.htmlRate = htmlRate
         self.latencyMs = latencyMs
         self.retryAfterSeconds = retryAfterSeconds
         self.timeoutSeconds = timeoutSeconds
@@ -38,6 +47,8 @@ package struct FaultSettings: Sendable, Equatable, Codable {
         timeoutRate = try container.decodeIfPresent(Double.self, forKey: .timeoutRate) ?? 0
         truncateRate = try container.decodeIfPresent(Double.self, forKey: .truncateRate) ?? 0
         corruptRate = try container.decodeIfPresent(Double.self, forKey: .corruptRate) ?? 0
+        emptyListingRate = try container.decodeIfPresent(Double.self, forKey: .emptyListingRate) ?? 0
+        htmlRate = try container.decodeIfPresent(Double.self, forKey: .htmlRate) ?? 0
         latencyMs = try container.decodeIfPresent(Int.self, forKey: .latencyMs) ?? 0
         retryAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 1
         timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 30
@@ -47,7 +58,8 @@ package struct FaultSettings: Sendable, Equatable, Codable {
     package var problem: String? {
         let rates = [
             ("errorRate", errorRate), ("rateLimitRate", rateLimitRate), ("timeoutRate", timeoutRate),
-            ("truncateRate", truncateRate), ("corruptRate", corruptRate),
+            ("truncateRate", truncateRate), ("corruptRate", corruptRate), ("emptyListingRate", emptyListingRate),
+            ("htmlRate", htmlRate),
         ]
         if let bad = rates.first(where: { !(0...1).contains($0.1) }) { return "\(bad.0) must be between 0 and 1." }
         if latencyMs < 0 || latencyMs > 600_000 { return "latencyMs must be between 0 and 600000." }
@@ -66,6 +78,9 @@ struct FaultDecision: Sendable {
     var refusal: Refusal?
     var damage: Damage?
 }
+
+/// A listing of accounts answered wrongly with HTTP 200.
+enum ListingGlitch: Sendable { case empty, html }
 
 /// Holds the fault settings and draws decisions from them.
 package final class FaultInjector: Sendable {
@@ -96,6 +111,15 @@ package final class FaultInjector: Sendable {
                 decision.damage = .corrupt
             }
             return decision
+        }
+    }
+
+    /// How a listing of accounts is spoiled this time, if it is.
+    func listingGlitch() -> ListingGlitch? {
+        state.withLock { state in
+            if state.random.chance(state.settings.emptyListingRate) { return .empty }
+            if state.random.chance(state.settings.htmlRate) { return .html }
+            return nil
         }
     }
 

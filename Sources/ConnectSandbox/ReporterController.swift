@@ -10,6 +10,7 @@ struct ReporterController: Sendable {
 
     let world: SandboxWorld
     let library: ReportLibrary
+    let faults: FaultInjector
     let logger: Logger
 
     func addRoutes(to router: Router<some RequestContext>) {
@@ -52,7 +53,11 @@ struct ReporterController: Sendable {
         switch (service, command) {
         case (_, "getaccounts"):
             try expect(request, arguments: 0)
-            return accountsReply(world.visibleAccounts(of: appleId, for: access), mode: request.mode)
+            switch service == .sales ? faults.listingGlitch() : nil {
+            case .empty: return accountsReply([], mode: request.mode)
+            case .html: return ReporterReply.maintenancePage()
+            case nil: return accountsReply(world.visibleAccounts(of: appleId, for: access), mode: request.mode)
+            }
         case (.sales, "getvendors"):
             try expect(request, arguments: 0)
             let account = try chosen()

@@ -27,6 +27,14 @@ enum ReporterReply {
     }
 
     /// A server fault: HTTP 5xx with Apple's sentence.
+    /// The HTML page Apple's front servers answer with HTTP 200 during maintenance.
+    static func maintenancePage() -> Response {
+        body(
+            "<!DOCTYPE html><html><head><title>Maintenance</title></head><body><h1>We'll be back soon.</h1>"
+                + "<p>Sales and Trends is undergoing maintenance.</p></body></html>",
+            contentType: "text/html; charset=UTF-8", status: .ok)
+    }
+
     static func serverError(status: HTTPResponse.Status = .internalServerError) -> Response {
         body(ReporterFailure.unexpected + "\n", contentType: "text/plain; charset=UTF-8", status: status)
     }

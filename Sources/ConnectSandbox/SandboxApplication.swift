@@ -30,7 +30,8 @@ package func buildSandboxApplication(
     let router = Router()
     router.middlewares.add(LogRequestsMiddleware(.debug))
     router.middlewares.add(FaultMiddleware(faults: components.faults))
-    ReporterController(world: components.world, library: components.library, logger: logger).addRoutes(to: router)
+    ReporterController(world: components.world, library: components.library, faults: components.faults, logger: logger)
+        .addRoutes(to: router)
     ConnectAPIController(
         world: components.world, library: components.library, rateLimiter: components.rateLimiter, logger: logger
     ).addRoutes(to: router)

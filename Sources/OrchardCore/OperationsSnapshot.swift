@@ -1,3 +1,5 @@
+package import Foundation
+
 /// Where the background work stands, read from the database at the moment an operator (or
 /// Prometheus) asks: jobs by kind and state, each synced account's lag and backfill progress, and
 /// the service token's health. Any process can answer it, whichever process runs the workers.
@@ -30,6 +32,19 @@ package struct OperationsSnapshot: Sendable, Equatable {
         }
     }
 
+    /// A listing of the service identity's accounts that lost too many at once to be believed.
+    package struct DegradedListing: Sendable, Equatable {
+        package var since: Date
+        package var vanished: Int
+        package var accessible: Int
+
+        package init(since: Date, vanished: Int, accessible: Int) {
+            self.since = since
+            self.vanished = vanished
+            self.accessible = accessible
+        }
+    }
+
     package var jobs: [JobCount]
     package var accounts: [AccountSync]
     /// Whole days before the service token's 180 days run out; `nil` when none is set.
@@ -38,11 +53,14 @@ package struct OperationsSnapshot: Sendable, Equatable {
     package var serviceTokenProblem: String?
     /// What the operator must do about the service identity, if anything.
     package var serviceMessage: String?
+    /// Set while Apple's listing is degraded: nothing is revoked meanwhile.
+    package var degradedListing: DegradedListing?
 
     package init(
         jobs: [JobCount], accounts: [AccountSync], serviceTokenDaysLeft: Int?, serviceTokenProblem: String?,
-        serviceMessage: String?
+        serviceMessage: String?, degradedListing: DegradedListing? = nil
     ) {
+        self.degradedListing = degradedListing
         self.jobs = jobs
         self.accounts = accounts
         self.serviceTokenDaysLeft = serviceTokenDaysLeft

@@ -72,8 +72,8 @@ package struct StoreAccountStore: Sendable {
             let changed =
                 try await connection.raw(
                     """
-                    UPDATE store_accounts SET access_state = 'accessible', missed_checks = 0, revoked_at = NULL,
-                        purged_at = NULL, last_seen_at = \(bind: now)
+                    UPDATE store_accounts SET access_state = 'accessible', missed_checks = 0, last_missed_at = NULL,
+                        revoked_at = NULL, purged_at = NULL, last_seen_at = \(bind: now)
                     WHERE number = \(bind: number) AND access_state <> 'accessible'
                     RETURNING id
                     """
@@ -81,7 +81,7 @@ package struct StoreAccountStore: Sendable {
             if !changed {
                 try await connection.raw(
                     """
-                    UPDATE store_accounts SET missed_checks = 0, last_seen_at = \(bind: now)
+                    UPDATE store_accounts SET missed_checks = 0, last_missed_at = NULL, last_seen_at = \(bind: now)
                     WHERE number = \(bind: number)
                     """
                 ).run()
@@ -90,15 +90,24 @@ package struct StoreAccountStore: Sendable {
         }
     }
 
-    /// One more check did not see an accessible account; returns the consecutive misses so far.
-    package func recordMiss(number: String) async throws -> Int {
+    /// Counts a check that confirmed the service identity no longer sees the accessible account, and
+    /// returns its misses. A miss counts only when the last counted one is at least `apart` old:
+    /// misses are evidence over time, not per check run, however many workers check or retry
+    /// (compare-and-set: of two workers at once, one counts).
+    package func recordMiss(number: String, now: Date, apart: TimeInterval) async throws -> Int {
         try await database.withTransaction { connection in
-            try await connection.raw(
+            if let counted = try await connection.raw(
                 """
-                UPDATE store_accounts SET missed_checks = missed_checks + 1
+                UPDATE store_accounts SET missed_checks = missed_checks + 1, last_missed_at = \(bind: now)
                 WHERE number = \(bind: number) AND access_state = 'accessible'
+                    AND (last_missed_at IS NULL OR last_missed_at <= \(bind: now.addingTimeInterval(-apart)))
                 RETURNING missed_checks
                 """
+            ).first() {
+                return try counted.decode(column: "missed_checks", as: Int.self)
+            }
+            return try await connection.raw(
+                "SELECT missed_checks FROM store_accounts WHERE number = \(bind: number)"
             ).first()?.decode(column: "missed_checks", as: Int.self) ?? 0
         }
     }

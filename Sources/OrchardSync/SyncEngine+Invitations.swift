@@ -16,6 +16,8 @@ extension SyncEngine {
         package var expired: [Int64] = []
         package var revoked: [String] = []
         package var backfillsQueued: [String] = []
+        /// The listing lost too many accounts at once to be believed; nothing was revoked.
+        package var degraded = false
 
         package init() {}
     }
@@ -27,8 +29,11 @@ extension SyncEngine {
     ///   and, when it was not before, its backfill is queued;
     /// - a pending integration past its own invitation window becomes expired (only after a check
     ///   that succeeded: an unreachable Apple never expires anyone);
-    /// - an accessible account missing from two consecutive checks is revoked: its integrations are
-    ///   removed for every user, its jobs cancelled, its purge queued after the retention period.
+    /// - an accessible account missing from the listing, and confirmed missing by its own request, is
+    ///   revoked after two such misses a check interval apart: its integrations are removed for every
+    ///   user, its jobs cancelled, its purge queued after the retention period;
+    /// - a listing that lost more than a third of the accessible accounts (and at least two) at once
+    ///   revokes nobody: the listing is marked degraded until one is whole again.
     @discardableResult
     package func checkInvitations() async throws -> CheckResult {
         _ = try await service.warnIfDue(now: now(), logger: logger)
@@ -61,31 +66,81 @@ extension SyncEngine {
             }
         }
 
-        for account in try await accounts.accessible() {
-            if seen.contains(account.number) {
-                if account.missedChecks > 0 { try await accounts.markAccessible(number: account.number, now: now()) }
-                continue
+        let accessible = try await accounts.accessible()
+        let vanished = accessible.filter { !seen.contains($0.number) }
+        for account in accessible where seen.contains(account.number) && account.missedChecks > 0 {
+            try await accounts.markAccessible(number: account.number, now: now())
+        }
+        let listing = ServiceListingStore(database: database)
+        if Self.listingIsDegraded(vanished: vanished.count, of: accessible.count) {
+            // Too many at once to be admins removing the service user: Apple's listing is broken.
+            try await listing.markDegraded(vanished: vanished.count, accessible: accessible.count, now: now())
+            logger.error(
+                "the service identity's listing lost too many accounts at once; nothing is revoked until it is whole",
+                metadata: ["vanished": "\(vanished.count)", "accessible": "\(accessible.count)"])
+            result.degraded = true
+        } else {
+            if try await listing.markWhole(now: now()) {
+                logger.notice("the service identity's listing is whole again")
             }
-            let misses = try await accounts.recordMiss(number: account.number)
-            logger.notice(
-                "the service identity no longer sees an accessible account",
-                metadata: ["account": "\(account.number)", "consecutive_checks": "\(misses)"])
-            guard misses >= settings.missesBeforeRevocation,
-                try await accounts.revoke(number: account.number, now: now())
-            else { continue }
-            try await integrations.apply(
-                .serviceLostAccess, accountNumber: account.number, reason: Self.revokedReason, now: now())
-            let cancelled = try await queue.cancel(storeAccountID: account.id, now: now())
-            try await queue.enqueue(
-                SyncJob.purgeAccount(account.number), storeAccountID: account.id,
-                runAfter: now().addingTimeInterval(settings.retention), maxAttempts: 20, now: now())
-            logger.warning(
-                "account revoked: the service user was removed",
-                metadata: ["account": "\(account.number)", "jobs_cancelled": "\(cancelled)"])
-            result.revoked.append(account.number)
+            for account in vanished where try await confirmMissing(account.number, credential: credential) {
+                if let revoked = try await recordMiss(account) { result.revoked.append(revoked) }
+            }
         }
         try await scheduleSyncs()
         return result
+    }
+
+    /// More than a third of the accessible accounts, and at least two, missing from one listing.
+    static func listingIsDegraded(vanished: Int, of accessible: Int) -> Bool {
+        vanished >= 2 && vanished * 3 > accessible
+    }
+
+    /// Asks Apple about one account the listing left out (`Sales.getVendors` for it): `true` only
+    /// when Apple says the service identity cannot see it. An answer with vendors means the listing
+    /// was wrong; any other failure is no evidence either way.
+    private func confirmMissing(_ number: String, credential: ServiceIdentity.Credential) async throws -> Bool {
+        let reporter = reporter
+        do {
+            _ = try await askApple("Sales.getVendors", account: number, credential: credential) {
+                try await reporter.vendors(token: $0, account: number)
+            }
+            logger.notice(
+                "the listing left out an account the service identity still sees", metadata: ["account": "\(number)"])
+            try await accounts.markAccessible(number: number, now: now())
+            return false
+        } catch ReporterError.invalidAccount {
+            return true
+        } catch let error as ReporterError {
+            logger.notice(
+                "could not confirm an account missing from the listing; not counted as a miss",
+                metadata: ["account": "\(number)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Counts a confirmed miss; revokes the account once its misses, a check interval apart at
+    /// least, reach ``SyncSettings/missesBeforeRevocation``. Returns the account's number when this
+    /// call revoked it.
+    private func recordMiss(_ account: StoreAccount) async throws -> String? {
+        let misses = try await accounts.recordMiss(
+            number: account.number, now: now(), apart: settings.invitationCheckInterval)
+        logger.notice(
+            "the service identity no longer sees an accessible account",
+            metadata: ["account": "\(account.number)", "misses": "\(misses)"])
+        guard misses >= settings.missesBeforeRevocation,
+            try await accounts.revoke(number: account.number, now: now())
+        else { return nil }
+        try await integrations.apply(
+            .serviceLostAccess, accountNumber: account.number, reason: Self.revokedReason, now: now())
+        let cancelled = try await queue.cancel(storeAccountID: account.id, now: now())
+        try await queue.enqueue(
+            SyncJob.purgeAccount(account.number), storeAccountID: account.id,
+            runAfter: now().addingTimeInterval(settings.retention), maxAttempts: 20, now: now())
+        logger.warning(
+            "account revoked: the service user was removed",
+            metadata: ["account": "\(account.number)", "jobs_cancelled": "\(cancelled)"])
+        return account.number
     }
 
     /// Makes the account accessible and queues its backfill when it was not accessible before.

@@ -16,8 +16,12 @@ extension SyncEngine {
                 backfillDone: account.backfill.done, backfillTotal: account.backfill.total)
         }
         let status = try await service.status(now: now())
+        let degraded = try await ServiceListingStore(database: database).degraded()
         return OperationsSnapshot(
             jobs: jobs, accounts: accounts, serviceTokenDaysLeft: status.daysLeft, serviceTokenProblem: status.problem,
-            serviceMessage: status.message)
+            serviceMessage: status.message,
+            degradedListing: degraded.map {
+                OperationsSnapshot.DegradedListing(since: $0.since, vanished: $0.vanished, accessible: $0.accessible)
+            })
     }
 }

@@ -14,6 +14,16 @@ enum OperatorPage {
             content: .div(
                 .h1("Operator"),
                 serviceSection(model),
+                .unwrap(model.operations?.degradedListing) { degraded in
+                    .div(
+                        .class("flash error"), .attribute(named: "role", value: "alert"),
+                        .h2("Apple's account listing is degraded"),
+                        .p(
+                            .text(
+                                "Since \(AccountPage.day(degraded.since)), Sales.getAccounts has left out \(degraded.vanished) of the \(degraded.accessible) accounts the service Apple ID had, too many at once to be admins removing it. "
+                                    + "Nothing is revoked while it lasts; checks go on, and the listing is believed again as soon as it is whole."
+                            )))
+                },
                 .h2("Invitations waiting"),
                 model.waiting.isEmpty
                     ? .p(.class("hint"), .text("No pending integration: nothing to accept."))

@@ -59,6 +59,10 @@ package struct PrometheusController: Sendable {
                 "orchard_service_token_days_left", "Days before the service token's 180 days run out", [], Double(days))
         }
         gauge(
+            "orchard_service_listing_degraded",
+            "1 while Apple's listing of the service's accounts lost too many at once to be believed (nothing is revoked)",
+            [], snapshot.degradedListing == nil ? 0.0 : 1.0)
+        gauge(
             "orchard_service_token_refused", "1 when Apple refused the service token (syncing stopped)", [],
             snapshot.serviceTokenProblem == nil ? 0.0 : 1.0)
     }

@@ -55,6 +55,25 @@ struct FaultTests {
         }
     }
 
+    @Test(
+        "emptyListingRate and htmlRate 1: the account listing is 200 with <Accounts/> or an HTML page; vendors still answer"
+    )
+    func spoiledListings() async throws {
+        for (faults, expected) in [
+            (#"{"emptyListingRate":1}"#, "<Accounts></Accounts>"), (#"{"htmlRate":1}"#, "<html>"),
+        ] {
+            try await withFaults(faults) { sandbox, token, _ in
+                let listing = try await SandboxHTTP.reporter(sandbox, token: token, query: "Sales.getAccounts")
+                #expect(listing.status == 200)
+                #expect(listing.text.contains(expected))
+                #expect(!listing.text.contains("<Account>"))
+                let vendors = try await SandboxHTTP.reporter(sandbox, token: token, query: "Sales.getVendors")
+                #expect(vendors.status == 200)
+                #expect(vendors.text.contains("<Vendor>"))
+            }
+        }
+    }
+
     @Test("timeoutRate 1: the request hangs past the client's timeout")
     func timeouts() async throws {
         // The sandbox hangs far longer than the client waits, so a loaded machine cannot blur the two.

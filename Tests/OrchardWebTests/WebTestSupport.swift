@@ -31,7 +31,8 @@ struct WebHarness: Sendable {
     static func run(
         _ backend: TestBackend, sandbox: Bool = false, settings: Settings = Settings(),
         serviceAppleID: String? = WebHarness.serviceAppleID, logger: Logger = TestLogging.logger,
-        reporterURL: String? = nil, test: String = #function,
+        reporterURL: String? = nil, operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
+        test: String = #function,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let clock = ManualClock(start)
@@ -44,12 +45,14 @@ struct WebHarness: Sendable {
                     try await SandboxServer.withRunning(seed: 7, now: start) { server in
                         try await serve(
                             server, database: database, clock: clock, keys: keys, settings: settings,
-                            serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL, body)
+                            serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL,
+                            operations: operations, body)
                     }
                 } else {
                     try await serve(
                         nil, database: database, clock: clock, keys: keys, settings: settings,
-                        serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL, body)
+                        serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL,
+                        operations: operations, body)
                 }
             }
         }
@@ -58,6 +61,7 @@ struct WebHarness: Sendable {
     private static func serve(
         _ server: SandboxServer?, database: OrchardDatabase, clock: ManualClock, keys: KeyRing, settings: Settings,
         serviceAppleID: String?, logger: Logger, reporterURL: String?,
+        operations: (@Sendable () async throws -> OperationsSnapshot)?,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         // Below the test client's 20 s read timeout, so a sandbox that never answers is the funnel's 502;
@@ -73,7 +77,7 @@ struct WebHarness: Sendable {
         settings.serviceAppleID = settings.serviceAppleID ?? (server == nil ? nil : serviceAppleID)
         let app = buildApplication(
             settings: settings, database: database, logger: logger,
-            passwords: PasswordHasher(cost: 4), funnel: funnel, now: { clock.now })
+            passwords: PasswordHasher(cost: 4), funnel: funnel, operations: operations, now: { clock.now })
         try await app.test(.live) { client in
             try await body(
                 WebHarness(clock: clock, database: database, sandbox: server, keys: keys), client)

@@ -8,5 +8,6 @@ package enum Migrations {
         JobQueueTable(),
         SyncState(),
         MetricSlicesAndBaseCurrency(),
+        ListingEvidence(),
     ]
 }

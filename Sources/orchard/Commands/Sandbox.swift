@@ -97,6 +97,14 @@ struct SandboxFaultOptions: ParsableArguments {
     var truncateRate: Double = 0
     @Option(name: .customLong("fault-corrupt-rate"), help: "Share (0-1) of report bodies with corrupt gzip.")
     var corruptRate: Double = 0
+    @Option(
+        name: .customLong("fault-empty-listing-rate"),
+        help: "Share (0-1) of account listings (Sales.getAccounts) answered 200 with an empty <Accounts/>.")
+    var emptyListingRate: Double = 0
+    @Option(
+        name: .customLong("fault-html-rate"),
+        help: "Share (0-1) of account listings answered 200 with an HTML maintenance page.")
+    var htmlRate: Double = 0
     @Option(name: .customLong("fault-latency-ms"), help: "Delay added to every Apple request, in milliseconds.")
     var latencyMs: Int = 0
     @Option(name: .customLong("fault-retry-after"), help: "Retry-After seconds of injected 429s.")
@@ -107,7 +115,8 @@ struct SandboxFaultOptions: ParsableArguments {
     var settings: FaultSettings {
         FaultSettings(
             errorRate: errorRate, rateLimitRate: rateLimitRate, timeoutRate: timeoutRate, truncateRate: truncateRate,
-            corruptRate: corruptRate, latencyMs: latencyMs, retryAfterSeconds: retryAfterSeconds,
+            corruptRate: corruptRate, emptyListingRate: emptyListingRate, htmlRate: htmlRate, latencyMs: latencyMs,
+            retryAfterSeconds: retryAfterSeconds,
             timeoutSeconds: timeoutSeconds)
     }
 }
