@@ -14,16 +14,19 @@ package enum IntegrationStatus: String, Sendable, Codable, CaseIterable {
         case serviceSeesAccount
         case invitationWindowPassed
         case serviceLostAccess
+        case serviceRegainedAccess
     }
 
     /// The status after `event`, or `nil` when the event does not apply to this status.
     ///
-    /// Expired and removed are final: the user removes the integration and runs the funnel again.
+    /// Expired is final: the user removes the integration and runs the funnel again. Removed comes
+    /// back when the service sees the account again before its data is purged.
     package func applying(_ event: Event) -> IntegrationStatus? {
         switch (self, event) {
         case (.pending, .serviceSeesAccount): .active
         case (.pending, .invitationWindowPassed): .expired
         case (.active, .serviceLostAccess): .removed
+        case (.removed, .serviceRegainedAccess): .active
         default: nil
         }
     }

@@ -52,6 +52,14 @@ package struct StoreAccountStore: Sendable {
         try await database.withConnection { try await Self.select("access_state = 'accessible'", on: $0) }
     }
 
+    /// Revoked accounts whose data is still kept (their retention has not run out): access to them
+    /// can still be restored.
+    package func restorable() async throws -> [StoreAccount] {
+        try await database.withConnection {
+            try await Self.select("access_state = 'revoked' AND purged_at IS NULL", on: $0)
+        }
+    }
+
     /// Accessible accounts that at least one user has an active integration with: the ones to sync.
     package func syncable() async throws -> [StoreAccount] {
         try await database.withConnection {

@@ -1,5 +1,5 @@
 import AppStoreConnect
-import Foundation
+package import Foundation
 import Logging
 import OrchardCore
 import OrchardStorage
@@ -16,6 +16,8 @@ extension SyncEngine {
         package var expired: [Int64] = []
         package var revoked: [String] = []
         package var backfillsQueued: [String] = []
+        /// Revoked accounts the service sees again before their purge: every removed integration is active again.
+        package var restored: [String] = []
         /// The listing lost too many accounts at once to be believed; nothing was revoked.
         package var degraded = false
 
@@ -44,6 +46,10 @@ extension SyncEngine {
         }
         let seen = Set(visible.map(\.number))
         var result = CheckResult()
+
+        for account in try await accounts.restorable() where seen.contains(account.number) {
+            if try await restore(account) { result.restored.append(account.number) }
+        }
 
         for (number, pending) in Dictionary(grouping: try await integrations.pending(), by: \.accountNumber)
             .sorted(by: { $0.key < $1.key })
@@ -89,6 +95,27 @@ extension SyncEngine {
         }
         try await scheduleSyncs()
         return result
+    }
+
+    /// The reason an integration restored on `date` shows while it is active.
+    package static func restoredReason(_ date: Date) -> String {
+        "Access restored on \(ReportDate(containing: date).isoText): the service user is back in this App Store Connect account."
+    }
+
+    /// A revoked account is listed again before its purge: it is accessible again, every removed
+    /// integration of it active again (each user's ownership proof still holds), its purge cancelled;
+    /// the check's `scheduleSyncs` then queues the daily sync, which fetches the days missed.
+    private func restore(_ account: StoreAccount) async throws -> Bool {
+        guard try await accounts.markAccessible(number: account.number, now: now()) else { return false }
+        let cancelled = try await queue.cancel(storeAccountID: account.id, now: now())
+        let restored = try await integrations.apply(
+            .serviceRegainedAccess, accountNumber: account.number, reason: Self.restoredReason(now()), now: now())
+        logger.notice(
+            "the service identity sees a revoked account again: access restored",
+            metadata: [
+                "account": "\(account.number)", "integrations": "\(restored.count)", "jobs_cancelled": "\(cancelled)",
+            ])
+        return true
     }
 
     /// More than a third of the accessible accounts, and at least two, missing from one listing.

@@ -76,11 +76,13 @@ enum IntegrationsPage {
                 + "(Users and Access, role Sales). We check \(SpokenDuration.every(Double(model.checkSeconds))); it turns active "
                 + "within minutes of your invitation."
         case .active:
-            if let error = row.account?.lastError { return "Syncing, but the last attempt failed: \(error)" }
+            // An active integration has a reason only when its access was restored.
+            let restored = integration.statusReason.map { $0 + " " } ?? ""
+            if let error = row.account?.lastError { return restored + "Syncing, but the last attempt failed: \(error)" }
             if let backfill = row.account?.backfill, backfill.total > 0, backfill.done < backfill.total {
-                return "Connected. Loading history, newest days first."
+                return restored + "Connected. Loading history, newest days first."
             }
-            return "Connected. Reports are fetched every day after Apple publishes them."
+            return restored + "Connected. Reports are fetched every day after Apple publishes them."
         case .expired, .removed:
             return integration.statusReason ?? "This integration no longer syncs."
         }

@@ -9,17 +9,22 @@ struct IntegrationStatusTests {
         #expect(IntegrationStatus.pending.applying(.serviceSeesAccount) == .active)
         #expect(IntegrationStatus.pending.applying(.invitationWindowPassed) == .expired)
         #expect(IntegrationStatus.active.applying(.serviceLostAccess) == .removed)
+        #expect(IntegrationStatus.removed.applying(.serviceRegainedAccess) == .active)
     }
 
-    @Test("expired and removed are final; nothing else moves")
+    @Test("expired is final, removed comes back only with access; nothing else moves")
     func noOtherTransitions() {
-        let events: [IntegrationStatus.Event] = [.serviceSeesAccount, .invitationWindowPassed, .serviceLostAccess]
+        let events: [IntegrationStatus.Event] = [
+            .serviceSeesAccount, .invitationWindowPassed, .serviceLostAccess, .serviceRegainedAccess,
+        ]
         var allowed = 0
         for status in IntegrationStatus.allCases {
             for event in events where status.applying(event) != nil { allowed += 1 }
         }
-        #expect(allowed == 3)
+        #expect(allowed == 4)
         #expect(IntegrationStatus.expired.applying(.serviceSeesAccount) == nil)
+        #expect(IntegrationStatus.expired.applying(.serviceRegainedAccess) == nil)
         #expect(IntegrationStatus.removed.applying(.serviceSeesAccount) == nil)
+        #expect(IntegrationStatus.active.applying(.serviceRegainedAccess) == nil)
     }
 }
