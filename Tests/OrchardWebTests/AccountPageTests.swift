@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import OrchardTestSupport
@@ -143,6 +144,25 @@ struct AccountPageTests {
             #expect(gzipped.body.readableBytes < css.body.readableBytes / 2)
             let missing = try await browser.request("/nope")
             #expect(missing.headers[.contentSecurityPolicy] == policy)
+        }
+    }
+
+    @Test("a session signs its browser in for its lifetime, then no longer", arguments: TestBackend.available)
+    func sessionExpiry(backend: TestBackend) async throws {
+        try await WebHarness.run(backend) { harness, client in
+            // given: a signed-up user's browser
+            let browser = Browser(client)
+            _ = try await Self.submit(browser, "/signup", [("email", "ada@example.com"), ("password", Self.password)])
+
+            // when / then: a second before the session's end it still signs in
+            harness.clock.advance(by: Membership.sessionLifetime - 1)
+            #expect(try await browser.request("/account").status == .ok)
+
+            // when / then: at its end the same cookie is sent to sign-in
+            harness.clock.advance(by: 1)
+            let expired = try await browser.request("/account")
+            #expect(expired.status == .seeOther)
+            #expect(expired.headers[.location] == "/signin?next=%2Faccount")
         }
     }
 
