@@ -633,6 +633,35 @@ class Journey:
             a.get(self.demo.dashboard + "/integrations")
             check(birch not in self.integration_rows(a), "the expired Birch integration is still listed")
 
+        with self.step("6 the service Apple ID invited into Juniper again: Active again, access restored"):
+            a = self.use("first user")
+            a.switch_to.window(self.sandbox_tab)
+            self.sandbox_users_page(a, "Juniper Apps Ltd.")
+            a.find_element(By.NAME, "email").send_keys(self.demo.service_apple_id)
+            a.find_element(By.NAME, "firstName").send_keys("Orchard")
+            a.find_element(By.NAME, "lastName").send_keys("Service")
+            for box in a.find_elements(By.CSS_SELECTOR, "input[name=roles]"):
+                if (box.get_attribute("value") == "SALES") != box.is_selected():
+                    box.click()
+            a.find_element(By.XPATH, "//button[normalize-space()='Invite']").click()
+            self.wait(a, lambda d: self.demo.service_apple_id in self.sandbox_pending(d), 10,
+                      "the second invitation among the sandbox's pending invitations")
+            reinvited = time.monotonic()
+            a.switch_to.window(self.orchard_tab)
+
+            def restored(d):
+                row = self.integration_rows(d).get(juniper)
+                check(row is not None, "Juniper disappeared from Data Integration")
+                return row if row["status"] == "Active" else None
+
+            row = self.poll(a, self.demo.dashboard + "/integrations", restored, 90,
+                            "Juniper to be Active again after the second invitation")
+            check("Access restored on " in row["sentence"], f"the restored Juniper reads {row['sentence']!r}")
+            check("Remove and start again" not in row["buttons"], "a restored integration offers 'Remove and start again'")
+            self.log(f"   Active again {time.monotonic() - reinvited:.0f} s after the second invitation: "
+                     f"{row['sentence']!r}")
+            self.shot("juniper-restored")
+
     def sandbox_users_page(self, driver, account_name):
         driver.get(self.demo.sandbox + "/console")
         row = driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{account_name}']]")
