@@ -37,7 +37,8 @@ package struct Funnel: Sendable {
         package let tokenID: Int64
         package let masked: String
         package let accounts: [SeenAccount]
-        package let integrated: Set<String>
+        /// The user's integrations of those accounts, by account number, with their status.
+        package let integrated: [String: IntegrationStatus]
     }
 
     /// Step 3: the chosen accounts, all seen by the kept token, and how to invite the service.
@@ -45,6 +46,9 @@ package struct Funnel: Sendable {
         package let tokenID: Int64
         package let accounts: [SeenAccount]
         package let invitation: Invitation
+        /// Chosen accounts Orchard's service Apple ID sees already (another user's integration): no
+        /// invitation is needed for them.
+        package let visible: Set<String>
     }
 
     private let reporter: ReporterClient
@@ -108,7 +112,9 @@ package struct Funnel: Sendable {
             throw FunnelError.tokenGone
         }
         let accounts = try await accounts(tokenID: tokenID, user: user)
-        let integrated = Set(try await integrations.list(userID: user.id).map(\.accountNumber))
+        let integrated = Dictionary(
+            try await integrations.list(userID: user.id).map { ($0.accountNumber, $0.status) }
+        ) { first, _ in first }
         return AccountsStep(tokenID: tokenID, masked: record.masked, accounts: accounts, integrated: integrated)
     }
 
@@ -120,7 +126,11 @@ package struct Funnel: Sendable {
         }
         let selected = chosen.compactMap { number in seen.first { $0.number == number } }
         guard !selected.isEmpty else { throw FunnelError.noAccountsSelected }
-        return InviteStep(tokenID: tokenID, accounts: selected, invitation: invitation)
+        var visible: Set<String> = []
+        for account in selected where try await storeAccounts.find(number: account.number)?.access == .accessible {
+            visible.insert(account.number)
+        }
+        return InviteStep(tokenID: tokenID, accounts: selected, invitation: invitation, visible: visible)
     }
 
     /// Forgets a kept token now.

@@ -103,8 +103,8 @@ enum FunnelPage {
         let tokenID: Int64
         let masked: String
         let accounts: [Funnel.SeenAccount]
-        /// Accounts the user has an integration of already.
-        let integrated: Set<String>
+        /// The user's integrations of these accounts, with their status.
+        let integrated: [String: IntegrationStatus]
         var selected: Set<String> = []
         var error: WebError?
 
@@ -133,7 +133,8 @@ enum FunnelPage {
                     .fieldset(
                         .element(named: "legend", text: "Accounts"),
                         .forEach(model.accounts) { account in
-                            let done = model.integrated.contains(account.number)
+                            let status = model.integrated[account.number]
+                            let done = status != nil
                             let id = "account-\(account.number)"
                             return .div(
                                 .class("choice"),
@@ -146,9 +147,8 @@ enum FunnelPage {
                                     .span(
                                         .class("hint"),
                                         .text(
-                                            (done
-                                                ? " connected already"
-                                                : " vendor \(account.vendors.joined(separator: ", "))")
+                                            (status.map(Self.integratedHint)
+                                                ?? " vendor \(account.vendors.joined(separator: ", "))")
                                                 + (account.apps.isEmpty
                                                     ? "" : " · apps \(account.apps.joined(separator: ", "))")))))
                         }),
@@ -157,24 +157,39 @@ enum FunnelPage {
                         .button(.type(.submit), .text("Next"))))))
     }
 
+    /// Why an account the user has an integration of cannot be chosen again.
+    static func integratedHint(_ status: IntegrationStatus) -> String {
+        switch status {
+        case .pending, .active: " connected already"
+        case .expired: " your integration of it is Expired: remove it on Data Integration first"
+        case .removed: " your integration of it is Removed: remove it on Data Integration first"
+        }
+    }
+
     // MARK: Step 3
 
     struct InviteModel {
         let tokenID: Int64
         let accounts: [Funnel.SeenAccount]
         let invitation: Funnel.Invitation
+        /// Chosen accounts the service Apple ID sees already: no invitation needed.
+        let visible: Set<String>
         var error: WebError?
 
         init(_ step: Funnel.InviteStep, error: WebError? = nil) {
             tokenID = step.tokenID
             accounts = step.accounts
             invitation = step.invitation
+            visible = step.visible
             self.error = error
         }
     }
 
     static func invite(_ model: InviteModel, frame: PageFrame) -> HTMLPage {
-        let names = model.accounts.map { "\($0.name) (\($0.number))" }.joined(separator: ", ")
+        let names = model.accounts.filter { !model.visible.contains($0.number) }.map { "\($0.name) (\($0.number))" }
+            .joined(separator: ", ")
+        let seen = model.accounts.filter { model.visible.contains($0.number) }.map { "\($0.name) (\($0.number))" }
+            .joined(separator: ", ")
         return HTMLPage(
             title: "Invite Orchard", frame: frame, status: model.error?.status ?? .ok,
             content: .div(
@@ -203,7 +218,16 @@ enum FunnelPage {
                                 + "so there is no address to invite yet. Ask them to set it, then come back."))),
                 .element(
                     named: "ol", nodes: model.invitation.steps.map { .li(.text($0)) }),
-                .p(.strong(.text("Do this in each account separately: \(names).")), .text(" Role: Sales.")),
+                .if(
+                    !names.isEmpty,
+                    .p(.strong(.text("Do this in each account separately: \(names).")), .text(" Role: Sales."))),
+                .if(
+                    !seen.isEmpty,
+                    .p(
+                        .class("hint"),
+                        .text(
+                            "Orchard sees \(seen) already (another user of the account connected it): no invitation needed."
+                        ))),
                 frame.form(
                     .funnelFinish(token: model.tokenID),
                     .forEach(model.accounts) { .input(.type(.hidden), .name("account"), .value($0.number)) },

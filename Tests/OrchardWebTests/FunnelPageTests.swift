@@ -176,6 +176,73 @@ struct FunnelPageTests {
         }
     }
 
+    @Test(
+        "step 2 says why an integrated account cannot be chosen; step 3 needs no invitation where Orchard sees the account",
+        arguments: TestBackend.available)
+    func whatEachAccountNeeds(backend: TestBackend) async throws {
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
+            // given: Ada sees three accounts; her integration of one expired, of another was removed; the
+            // third is connected by a colleague, so Orchard's service Apple ID sees it already
+            let sandbox = try #require(harness.sandbox)
+            let expired = try sandbox.world.createAccount(name: "Old Games", apps: 1)
+            let removed = try sandbox.world.createAccount(name: "Gone Tools", apps: 1)
+            let shared = try sandbox.world.createAccount(name: "Shared Apps", apps: 1)
+            let (_, token) = try sandbox.world.createUser(
+                appleId: "ada@acme.example", accounts: [expired.number, removed.number, shared.number])
+            let ada = Browser(client)
+            _ = try await AccountPageTests.submit(
+                ada, "/signup", [("email", "ada@example.com"), ("password", AccountPageTests.password)])
+            let adaID = try #require(
+                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
+            let accounts = StoreAccountStore(database: harness.database)
+            let integrations = IntegrationStore(database: harness.database)
+            let now = harness.clock.now
+            for account in [expired, removed, shared] {
+                _ = try await accounts.upsert(
+                    number: String(account.number), name: account.name, vendors: account.vendors.map(String.init),
+                    now: now)
+            }
+            let old = try await integrations.create(userID: adaID, accountNumber: String(expired.number), now: now)
+            try await integrations.apply(.invitationWindowPassed, integrationID: old.id, reason: "late", now: now)
+            _ = try await integrations.create(userID: adaID, accountNumber: String(removed.number), now: now)
+            _ = try await accounts.markAccessible(number: String(removed.number), now: now)
+            try await integrations.apply(
+                .serviceSeesAccount, accountNumber: String(removed.number), reason: nil, now: now)
+            try await integrations.apply(
+                .serviceLostAccess, accountNumber: String(removed.number), reason: "gone", now: now)
+            _ = try await accounts.markAccessible(number: String(shared.number), now: now)
+
+            // when: she pastes her token and goes to step 2
+            let csrf = try #require(
+                Browser.csrfToken(in: try await ada.request("/integrations/app-store-connect").text))
+            let valid = try await ada.request(
+                "/integrations/app-store-connect", method: .post, form: [("_csrf", csrf), ("accessToken", token.value)])
+            let nextPath = try #require(
+                valid.text.range(of: #"<a class="button" href=""#).map {
+                    String(valid.text[$0.upperBound...].prefix { $0 != "\"" })
+                })
+            let step2 = try await ada.request(nextPath)
+
+            // then: each integrated account says what to do, and cannot be chosen
+            #expect(step2.text.contains("your integration of it is Expired: remove it on Data Integration first"))
+            #expect(step2.text.contains("your integration of it is Removed: remove it on Data Integration first"))
+            #expect(!step2.text.contains("connected already"))
+            #expect(step2.text.components(separatedBy: #"disabled="disabled""#).count == 3)
+
+            // when: she chooses the shared account
+            let chosen = try await ada.request(
+                nextPath, method: .post, form: [("_csrf", csrf), ("account", String(shared.number))])
+            let step3 = try await ada.request(try #require(chosen.headers[.location]))
+
+            // then: no invitation is asked for it
+            #expect(
+                step3.text.contains(
+                    "Orchard sees Shared Apps (\(shared.number)) already (another user of the account connected it): no invitation needed."
+                ))
+            #expect(!step3.text.contains("Do this in each account separately"))
+        }
+    }
+
     @Test("step 3 says so when the operator has not set the service Apple ID")
     func noServiceAppleID() async throws {
         var settings = Settings()
