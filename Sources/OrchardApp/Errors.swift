@@ -13,6 +13,9 @@ package enum FunnelError: Error, Equatable, Sendable {
     case appleUnavailable
     /// The kept token was erased (its lifetime ran out, or the person removed it), or is not theirs.
     case tokenGone
+    /// Apple stopped accepting the kept token between step 1 and Finish (a newer one replaced it):
+    /// Orchard erased it, and the person pastes the current one.
+    case tokenStoppedWorking
     case noAccountsSelected
     /// An account the kept token does not see: the tenant boundary.
     case unknownAccount(String)

@@ -103,7 +103,19 @@ package struct Funnel: Sendable {
 
     /// Step 2 again: what a kept token sees now, asked of Apple again.
     package func accounts(tokenID: Int64, user: User) async throws -> [SeenAccount] {
-        try await seen(by: try await reveal(tokenID, user: user))
+        try await seen(byKept: tokenID, user: user)
+    }
+
+    /// What the kept token sees now. A token Apple no longer accepts is erased at once: it cannot
+    /// prove anything any more, and the person is sent back to step 1.
+    private func seen(byKept id: Int64, user: User) async throws -> [SeenAccount] {
+        let token = try await reveal(id, user: user)
+        do {
+            return try await seen(by: token)
+        } catch let error as FunnelError where error == .invalidToken || error == .expiredToken {
+            try await tokens.erase(id: id, userID: user.id, now: now())
+            throw FunnelError.tokenStoppedWorking
+        }
     }
 
     /// Step 2's page.
@@ -169,7 +181,7 @@ package struct Funnel: Sendable {
         }
         guard !numbers.isEmpty else { throw FunnelError.noAccountsSelected }
         let token = try await reveal(tokenID, user: user)
-        let seen = try await seen(by: token)
+        let seen = try await seen(byKept: tokenID, user: user)
         var chosen: [SeenAccount] = []
         for number in numbers {
             guard let account = seen.first(where: { $0.number == number }) else {

@@ -41,7 +41,7 @@ enum Flash: String, Sendable {
 
     case welcome, signedIn, signedOut, passwordChanged, tokenRevoked, integrationsCreated, integrationRemoved
     case integrationsActive, integrationsPartlyActive
-    case jobRetried, jobAlreadyQueued, currencyChanged
+    case jobRetried, jobAlreadyQueued, currencyChanged, funnelTokenStopped
 
     var text: String {
         switch self {
@@ -63,6 +63,7 @@ enum Flash: String, Sendable {
         case .jobRetried: "The job is queued again, with its attempts counted afresh."
         case .jobAlreadyQueued: "The same work is queued or running already; nothing was added."
         case .currencyChanged: "Your figures are now shown in the currency you chose."
+        case .funnelTokenStopped: WebError.funnelTokenStopped.message
         }
     }
 

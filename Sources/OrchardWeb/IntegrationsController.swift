@@ -38,57 +38,85 @@ struct IntegrationsController: Sendable {
 
         // Step 2
         router.get(SiteRoute.funnelAccounts(token: 0).pattern) { request, context in
-            FunnelPage.accounts(
-                .init(try await funnel.accountsStep(tokenID: try Self.id(context), user: try context.requireUser())),
-                frame: PageFrame(context, request: request))
+            try await Self.backToStepOne(request, context) {
+                FunnelPage.accounts(
+                    .init(
+                        try await funnel.accountsStep(tokenID: try Self.id(context), user: try context.requireUser())),
+                    frame: PageFrame(context, request: request))
+            }
         }
         router.post(SiteRoute.funnelAccounts(token: 0).pattern) { request, context in
-            let user = try context.requireUser()
-            let tokenID = try Self.id(context)
-            let chosen = URLForm.values(of: "account", in: try await Self.form(request, context))
-            guard !chosen.isEmpty else {
-                return FunnelPage.accounts(
-                    .init(try await funnel.accountsStep(tokenID: tokenID, user: user), error: .noAccountsSelected),
-                    frame: PageFrame(context, request: request)
-                ).response(from: request, context: context)
-            }
-            return Redirect.to(SiteRoute.funnelInvite(token: tokenID, accounts: chosen).path)
+            try await Self.backToStepOne(request, context) { try await chooseAccounts(request, context) }
         }
 
         // Step 3
         router.get(SiteRoute.funnelInvite(token: 0).pattern) { request, context in
             let chosen = URLForm.values(of: "account", in: request.uri.query ?? "")
-            return FunnelPage.invite(
-                .init(
-                    try await funnel.inviteStep(
-                        tokenID: try Self.id(context), user: try context.requireUser(), chosen: chosen)),
-                frame: PageFrame(context, request: request))
+            return try await Self.backToStepOne(request, context) {
+                FunnelPage.invite(
+                    .init(
+                        try await funnel.inviteStep(
+                            tokenID: try Self.id(context), user: try context.requireUser(), chosen: chosen)),
+                    frame: PageFrame(context, request: request))
+            }
         }
         router.post(SiteRoute.funnelFinish(token: 0).pattern) { request, context in
-            let user = try context.requireUser()
-            let tokenID = try Self.id(context)
-            let form = try await Self.form(request, context)
-            let chosen = URLForm.values(of: "account", in: form)
-            do {
-                let created = try await funnel.finish(
-                    user: user, tokenID: tokenID, accounts: chosen,
-                    confirmed: URLForm.value(of: "invitationConfirmed", in: form) == "true")
-                let active = created.filter { $0.integration.status == .active }.count
-                let flash: Flash =
-                    active == 0
-                    ? .integrationsCreated
-                    : active == created.count
-                        ? .integrationsActive
-                        : .integrationsPartlyActive
-                return Flash.redirect(to: .integrations, flash, request: request)
-            } catch let error as FunnelError where error == .invitationNotConfirmed || error == .noAccountsSelected {
-                return FunnelPage.invite(
-                    .init(
-                        try await funnel.inviteStep(tokenID: tokenID, user: user, chosen: chosen),
-                        error: WebError(error)),
-                    frame: PageFrame(context, request: request)
-                ).response(from: request, context: context)
-            }
+            try await Self.backToStepOne(request, context) { try await finish(request, context) }
+        }
+    }
+
+    /// Step 2's form: the chosen accounts lead to step 3.
+    private func chooseAccounts(_ request: Request, _ context: OrchardRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let tokenID = try Self.id(context)
+        let chosen = URLForm.values(of: "account", in: try await Self.form(request, context))
+        guard !chosen.isEmpty else {
+            return FunnelPage.accounts(
+                .init(try await funnel.accountsStep(tokenID: tokenID, user: user), error: .noAccountsSelected),
+                frame: PageFrame(context, request: request)
+            ).response(from: request, context: context)
+        }
+        return Redirect.to(SiteRoute.funnelInvite(token: tokenID, accounts: chosen).path)
+    }
+
+    /// Step 3's form: Finish.
+    private func finish(_ request: Request, _ context: OrchardRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let tokenID = try Self.id(context)
+        let form = try await Self.form(request, context)
+        let chosen = URLForm.values(of: "account", in: form)
+        do {
+            let created = try await funnel.finish(
+                user: user, tokenID: tokenID, accounts: chosen,
+                confirmed: URLForm.value(of: "invitationConfirmed", in: form) == "true")
+            let active = created.filter { $0.integration.status == .active }.count
+            let flash: Flash =
+                active == 0
+                ? .integrationsCreated
+                : active == created.count
+                    ? .integrationsActive
+                    : .integrationsPartlyActive
+            return Flash.redirect(to: .integrations, flash, request: request)
+        } catch let error as FunnelError where error == .invitationNotConfirmed || error == .noAccountsSelected {
+            return FunnelPage.invite(
+                .init(
+                    try await funnel.inviteStep(tokenID: tokenID, user: user, chosen: chosen),
+                    error: WebError(error)),
+                frame: PageFrame(context, request: request)
+            ).response(from: request, context: context)
+        }
+    }
+
+    /// Runs a funnel page's handler; a kept token Apple stopped accepting sends the person back to
+    /// step 1, saying why.
+    private static func backToStepOne(
+        _ request: Request, _ context: OrchardRequestContext,
+        _ body: () async throws -> some ResponseGenerator
+    ) async throws -> Response {
+        do {
+            return try await body().response(from: request, context: context)
+        } catch FunnelError.tokenStoppedWorking {
+            return Flash.redirect(to: .funnelToken, .funnelTokenStopped, request: request)
         }
     }
 

@@ -12,6 +12,7 @@ extension WebError {
             case .noAccounts: .noAccounts
             case .appleUnavailable: .appleUnavailable
             case .tokenGone: .funnelTokenGone
+            case .tokenStoppedWorking: .funnelTokenStopped
             case .noAccountsSelected: .noAccountsSelected
             case .unknownAccount(let number): .unknownAccount(number)
             case .invitationNotConfirmed: .invitationNotConfirmed

@@ -21,6 +21,7 @@ package enum WebError: Error, Equatable, Sendable {
     case noAccounts
     case appleUnavailable
     case funnelTokenGone
+    case funnelTokenStopped
     case noAccountsSelected
     case unknownAccount(String)
     case invitationNotConfirmed
@@ -47,6 +48,7 @@ package enum WebError: Error, Equatable, Sendable {
             .unprocessableContent
         case .appleUnavailable: .badGateway
         case .funnelTokenGone: .notFound
+        case .funnelTokenStopped: .conflict
         case .alreadyIntegrated: .conflict
         case .invalidParameter: .unprocessableContent
         }
@@ -72,6 +74,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .noAccounts: "no_accounts"
         case .appleUnavailable: "apple_unavailable"
         case .funnelTokenGone: "not_found"
+        case .funnelTokenStopped: "token_stopped_working"
         case .noAccountsSelected: "no_accounts_selected"
         case .unknownAccount: "unknown_account"
         case .invitationNotConfirmed: "invitation_not_confirmed"
@@ -109,6 +112,9 @@ package enum WebError: Error, Equatable, Sendable {
         case .funnelTokenGone:
             "This token is no longer kept: Orchard erases it when the setup's time runs out or when you remove it. "
                 + "Paste it again to continue."
+        case .funnelTokenStopped:
+            "This access token stopped working: Apple no longer accepts it, most likely because a newer one "
+                + "replaced it (generating a token revokes the previous one). Orchard forgot it; paste the current token."
         case .noAccountsSelected: "Select at least one account."
         case .unknownAccount(let number):
             "Account \(number) is not one your access token sees, so it cannot be connected with it."

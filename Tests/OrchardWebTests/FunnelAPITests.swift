@@ -225,12 +225,13 @@ struct FunnelAPITests {
                 "/api/v1/asc/tokens", method: .post, json: #"{"accessToken": "\#(old.value)"}"#, headers: ada)
             #expect(replaced.apiError?.code == "invalid_token")
             #expect(replaced.apiError?.message.contains("replaced by a newer one") == true)
-            // the kept token no longer proves anything at finish
+            // the kept token no longer proves anything at finish: it is forgotten, with its own code
             let stale = try await browser.request(
                 "/api/v1/asc/integrations", method: .post,
                 json: #"{"tokenId": \#(tokenID), "accounts": ["\#(account.number)"], "invitationConfirmed": true}"#,
                 headers: ada)
-            #expect(stale.apiError?.code == "invalid_token")
+            #expect(stale.status == .conflict)
+            #expect(stale.apiError?.code == "token_stopped_working")
 
             sandbox.clock.set(WebHarness.start.addingTimeInterval(2 * 86_400), frozen: true)
             let expired = try await browser.request(

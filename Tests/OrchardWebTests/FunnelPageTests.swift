@@ -243,6 +243,59 @@ struct FunnelPageTests {
         }
     }
 
+    @Test(
+        "a kept token Apple stops accepting after step 1 sends the page back to step 1 and the API a 409; it is forgotten",
+        arguments: TestBackend.available)
+    func tokenStoppedWorking(backend: TestBackend) async throws {
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
+            // given: Ada at step 2 with her token, and the same token kept for her API script
+            let sandbox = try #require(harness.sandbox)
+            let games = try sandbox.world.createAccount(name: "Acme Games", apps: 1)
+            let (_, token) = try sandbox.world.createUser(appleId: "ada@acme.example", accounts: [games.number])
+            let ada = Browser(client)
+            _ = try await AccountPageTests.submit(
+                ada, "/signup", [("email", "ada@example.com"), ("password", AccountPageTests.password)])
+            let csrf = try #require(
+                Browser.csrfToken(in: try await ada.request("/integrations/app-store-connect").text))
+            let valid = try await ada.request(
+                "/integrations/app-store-connect", method: .post, form: [("_csrf", csrf), ("accessToken", token.value)])
+            let step2 = try #require(
+                valid.text.range(of: #"<a class="button" href=""#).map {
+                    String(valid.text[$0.upperBound...].prefix { $0 != "\"" })
+                })
+            #expect(try await ada.request(step2).status == .ok)
+            let script = Browser(client)
+            let bearer = try await FunnelAPITests.signUp(script, "bob@example.com")
+            let created = try await script.request(
+                "/api/v1/asc/tokens", method: .post, json: #"{"accessToken": "\#(token.value)"}"#, headers: bearer)
+            let keptID = try #require((created.json?["token"] as? [String: Any])?["id"] as? Int)
+
+            // when: she generates a new token in App Store Connect, which revokes the old one
+            _ = try sandbox.world.generateToken(appleId: "ada@acme.example")
+
+            // then: step 2 sends her back to step 1, saying why, and the old token is no longer kept
+            let back = try await ada.request(step2)
+            #expect(back.status == .seeOther)
+            #expect(back.headers[.location] == "/integrations/app-store-connect")
+            let step1 = try await ada.request("/integrations/app-store-connect")
+            #expect(step1.text.contains("This access token stopped working"))
+            #expect(try await ada.request(step2).status == .notFound)
+
+            // and the API's Finish answers 409 token_stopped_working, then the token is gone
+            let finish = #"{"tokenId": \#(keptID), "accounts": ["\#(games.number)"], "invitationConfirmed": true}"#
+            let refused = try await script.request(
+                "/api/v1/asc/integrations", method: .post, json: finish, headers: bearer)
+            #expect(refused.status == .conflict)
+            #expect(refused.apiError?.code == "token_stopped_working")
+            let again = try await script.request(
+                "/api/v1/asc/integrations", method: .post, json: finish, headers: bearer)
+            #expect(again.status == .notFound)
+            #expect(
+                try await IntegrationStore(database: harness.database).list(accountNumber: String(games.number)).isEmpty
+            )
+        }
+    }
+
     @Test("step 3 says so when the operator has not set the service Apple ID")
     func noServiceAppleID() async throws {
         var settings = Settings()
