@@ -58,7 +58,7 @@ func buildRouter(
 ) -> Router<OrchardRequestContext> {
     let membership = Membership(database: database, hasher: passwords, now: now)
     let dashboard = Dashboard(database: database, settings: settings, now: now)
-    let integrations = Integrations(database: database, settings: settings, now: now)
+    let integrations = Integrations(database: database, settings: settings, operations: operations, now: now)
     let router = Router(context: OrchardRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.debug))

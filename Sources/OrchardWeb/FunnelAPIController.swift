@@ -73,6 +73,10 @@ struct FunnelAPIController: Sendable {
             let done: Int
             let total: Int
         }
+        struct Problem: Encodable {
+            let code: String
+            let message: String
+        }
         let id: Int64
         let platform = "app-store-connect"
         let account: Account
@@ -83,9 +87,11 @@ struct FunnelAPIController: Sendable {
         let lastSyncAt: Date?
         let backfill: Backfill
         let syncError: String?
+        let problem: Problem?
 
         enum CodingKeys: String, CodingKey {
             case id, platform, account, status, statusReason, createdAt, activatedAt, lastSyncAt, backfill, syncError
+            case problem
         }
 
         /// Every field of docs/API.md, `null` when unset rather than absent.
@@ -101,6 +107,7 @@ struct FunnelAPIController: Sendable {
             try container.encode(lastSyncAt, forKey: .lastSyncAt)
             try container.encode(backfill, forKey: .backfill)
             try container.encode(syncError, forKey: .syncError)
+            try container.encode(problem, forKey: .problem)
         }
 
         init(_ row: Integrations.Row) {
@@ -114,6 +121,7 @@ struct FunnelAPIController: Sendable {
             lastSyncAt = store?.lastSyncAt
             backfill = Backfill(done: store?.backfill.done ?? 0, total: store?.backfill.total ?? 0)
             syncError = store?.lastError
+            problem = row.problem.map { Problem(code: $0.code, message: $0.message) }
         }
     }
 

@@ -71,6 +71,8 @@ enum IntegrationsPage {
     static func sentence(_ row: Row, model: Model) -> String {
         let integration = row.integration
         switch integration.status {
+        case .pending where row.problem != nil:
+            return row.problem?.message ?? ""
         case .pending:
             return "Invite \(model.serviceAppleID ?? "the service Apple ID") into this account in App Store Connect "
                 + "(Users and Access, role Sales). We check \(SpokenDuration.every(Double(model.checkSeconds))); it turns active "
@@ -78,7 +80,7 @@ enum IntegrationsPage {
         case .active:
             // An active integration has a reason only when its access was restored.
             let restored = integration.statusReason.map { $0 + " " } ?? ""
-            if let error = row.account?.lastError { return restored + "Syncing, but the last attempt failed: \(error)" }
+            if let problem = row.problem { return restored + problem.message }
             if let backfill = row.account?.backfill, backfill.total > 0, backfill.done < backfill.total {
                 return restored + "Connected. Loading history, newest days first."
             }

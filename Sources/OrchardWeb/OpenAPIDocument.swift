@@ -291,6 +291,23 @@ enum OpenAPIDocument {
                     ("lastSyncAt", ["type": ["string", "null"], "format": "date-time"]),
                     ("backfill", object([("done", integer), ("total", integer)], required: ["done", "total"])),
                     ("syncError", ["type": ["string", "null"]]),
+                    (
+                        "problem",
+                        [
+                            "type": ["object", "null"],
+                            "properties": [
+                                "code": [
+                                    "type": "string",
+                                    "enum": [
+                                        "service_token_refused", "listing_degraded", "service_token_expiring",
+                                        "sync_failing",
+                                    ],
+                                ],
+                                "message": ["type": "string"],
+                            ],
+                            "required": ["code", "message"],
+                        ]
+                    ),
                 ], required: ["id", "platform", "account", "status", "createdAt", "backfill"])
         ),
         (
