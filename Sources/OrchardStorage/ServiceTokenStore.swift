@@ -45,6 +45,8 @@ package struct ServiceTokenStore: Sendable {
                     """
                 ).run()
             }
+            // Setting a token, even the one Apple refused, asks Apple again: the next request tests it.
+            try await connection.raw("DELETE FROM instance_settings WHERE name = 'service_token_problem'").run()
         }
         return stored
     }

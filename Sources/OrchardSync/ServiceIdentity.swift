@@ -23,6 +23,9 @@ package struct ServiceIdentity: Sendable {
         package var expiresAt: Date
         /// `true` when the expiry is the operator's (`set-token`), not counted from first sight.
         package var expiryKnown: Bool
+        /// Apple refused this token over ``ServiceIdentity/retestInterval`` ago and it is being tried
+        /// again: a request it passes clears the refusal.
+        package var retesting = false
 
         package func daysLeft(now: Date) -> Int {
             Int((expiresAt.timeIntervalSince(now) / 86_400).rounded(.down))
@@ -66,6 +69,9 @@ package struct ServiceIdentity: Sendable {
 
     /// Days before expiry at which the operator is warned.
     package static let warningDays = [30, 14, 3]
+    /// How long after Apple refused the token it is tried again (Apple has refused good tokens
+    /// for a while before).
+    package static let retestInterval: TimeInterval = 3_600
 
     let tokens: ServiceTokenStore
     let settings: InstanceSettings
@@ -101,14 +107,39 @@ package struct ServiceIdentity: Sendable {
             expiresAt: firstSeen.addingTimeInterval(ServiceTokenStore.lifetime), expiryKnown: false)
     }
 
-    /// The token, when Apple has not refused it; else ``Unusable``.
+    /// The token, when Apple has not refused it, or refused it over ``retestInterval`` ago (then
+    /// it is tried again, marked `retesting`); else ``Unusable``.
     package func usableCredential(now: Date) async throws -> Credential {
         let credential = try await credential(now: now)
         let status = try await status(of: credential, now: now)
-        guard let credential, status.problem == nil else {
+        guard var credential else {
             throw Unusable(reason: status.message ?? "the service access token cannot be used")
         }
+        if status.problem != nil {
+            guard let refusedAt = try await refusal(of: credential)?.at,
+                now.timeIntervalSince(refusedAt) >= Self.retestInterval
+            else { throw Unusable(reason: status.message ?? "the service access token cannot be used") }
+            credential.retesting = true
+        }
         return credential
+    }
+
+    /// Apple accepted a token it had refused: syncing resumes everywhere.
+    package func recordAcceptance(of credential: Credential, logger: Logger) async throws {
+        guard credential.retesting, try await refusal(of: credential) != nil else { return }
+        try await settings.remove("service_token_problem")
+        logger.notice(
+            "Apple accepts the service access token again; syncing resumes",
+            metadata: ["token": "\(credential.token.masked)"])
+    }
+
+    /// The recorded refusal of `credential`: `<fingerprint> <problem> [<epoch seconds>]`.
+    private func refusal(of credential: Credential) async throws -> (problem: String, at: Date?)? {
+        guard let recorded = try await settings.get("service_token_problem") else { return nil }
+        let parts = recorded.split(separator: " ")
+        guard (2...3).contains(parts.count), parts[0] == credential.fingerprint else { return nil }
+        let at = parts.count == 3 ? Int64(parts[2]).map { Date(timeIntervalSince1970: TimeInterval($0)) } : nil
+        return (String(parts[1]), at)
     }
 
     /// Records that Apple refused `credential` (`expired` or `invalid`); every worker stops using it.
@@ -116,9 +147,10 @@ package struct ServiceIdentity: Sendable {
         async throws
     {
         let problem = error == .expiredToken ? "expired" : "invalid"
-        let value = "\(credential.fingerprint) \(problem)"
-        guard try await settings.get("service_token_problem") != value else { return }
-        try await settings.set("service_token_problem", value)
+        let known = try await refusal(of: credential)?.problem == problem
+        try await settings.set(
+            "service_token_problem", "\(credential.fingerprint) \(problem) \(Int64(now.timeIntervalSince1970))")
+        guard !known else { return }
         logger.error(
             "Apple refused the service access token; syncing stops until a new one is set",
             metadata: ["problem": "\(problem)", "token": "\(credential.token.masked)"])
@@ -133,11 +165,7 @@ package struct ServiceIdentity: Sendable {
         guard let credential else {
             return Status(configured: false, daysLeft: nil, problem: nil, warning: nil)
         }
-        var problem: String?
-        if let recorded = try await settings.get("service_token_problem") {
-            let parts = recorded.split(separator: " ")
-            if parts.count == 2, parts[0] == credential.fingerprint { problem = String(parts[1]) }
-        }
+        let problem = try await refusal(of: credential)?.problem
         let daysLeft = credential.daysLeft(now: now)
         let warning = daysLeft < 0 ? 0 : Self.warningDays.filter { daysLeft <= $0 }.min()
         return Status(configured: true, daysLeft: daysLeft, problem: problem, warning: warning)

@@ -62,6 +62,7 @@ package struct SyncEngine: Sendable {
             let result = try await limiter.run(account: account) { try await body(credential.token) }
             Counter(label: "orchard_apple_requests_total", dimensions: [("command", command), ("outcome", "ok")])
                 .increment()
+            if credential.retesting { try await service.recordAcceptance(of: credential, logger: logger) }
             return result
         } catch let error as ReporterError {
             Counter(
