@@ -498,16 +498,7 @@ class Journey:
             a.get(self.demo.sandbox + "/")
             a.find_element(By.XPATH, f"//button[normalize-space()='Sign in as {self.demo.owner}']").click()
             self.wait(a, lambda d: d.current_url.endswith("/console"), 10, "the sandbox console after sign-in")
-            self.sandbox_users_page(a, "Juniper Apps Ltd.")
-            a.find_element(By.NAME, "email").send_keys(self.demo.service_apple_id)
-            a.find_element(By.NAME, "firstName").send_keys("Orchard")
-            a.find_element(By.NAME, "lastName").send_keys("Service")
-            for box in a.find_elements(By.CSS_SELECTOR, "input[name=roles]"):
-                if (box.get_attribute("value") == "SALES") != box.is_selected():
-                    box.click()
-            a.find_element(By.XPATH, "//button[normalize-space()='Invite']").click()
-            self.wait(a, lambda d: self.demo.service_apple_id in self.sandbox_pending(d), 10,
-                      "the invitation among the sandbox's pending invitations")
+            self.invite_service(a, "Juniper Apps Ltd.")
             self.invited = time.monotonic()
             self.log(f"   invited {self.demo.service_apple_id} into Juniper Apps Ltd. with the Sales role")
             self.shot("sandbox-invited")
@@ -636,16 +627,7 @@ class Journey:
         with self.step("6 the service Apple ID invited into Juniper again: Active again, access restored"):
             a = self.use("first user")
             a.switch_to.window(self.sandbox_tab)
-            self.sandbox_users_page(a, "Juniper Apps Ltd.")
-            a.find_element(By.NAME, "email").send_keys(self.demo.service_apple_id)
-            a.find_element(By.NAME, "firstName").send_keys("Orchard")
-            a.find_element(By.NAME, "lastName").send_keys("Service")
-            for box in a.find_elements(By.CSS_SELECTOR, "input[name=roles]"):
-                if (box.get_attribute("value") == "SALES") != box.is_selected():
-                    box.click()
-            a.find_element(By.XPATH, "//button[normalize-space()='Invite']").click()
-            self.wait(a, lambda d: self.demo.service_apple_id in self.sandbox_pending(d), 10,
-                      "the second invitation among the sandbox's pending invitations")
+            self.invite_service(a, "Juniper Apps Ltd.")
             reinvited = time.monotonic()
             a.switch_to.window(self.orchard_tab)
 
@@ -661,6 +643,19 @@ class Journey:
             self.log(f"   Active again {time.monotonic() - reinvited:.0f} s after the second invitation: "
                      f"{row['sentence']!r}")
             self.shot("juniper-restored")
+
+    def invite_service(self, driver, account_name):
+        """Invites the service Apple ID with the Sales role in the sandbox's Users and Access page."""
+        self.sandbox_users_page(driver, account_name)
+        driver.find_element(By.NAME, "email").send_keys(self.demo.service_apple_id)
+        driver.find_element(By.NAME, "firstName").send_keys("Orchard")
+        driver.find_element(By.NAME, "lastName").send_keys("Service")
+        for box in driver.find_elements(By.CSS_SELECTOR, "input[name=roles]"):
+            if (box.get_attribute("value") == "SALES") != box.is_selected():
+                box.click()
+        driver.find_element(By.XPATH, "//button[normalize-space()='Invite']").click()
+        self.wait(driver, lambda d: self.demo.service_apple_id in self.sandbox_pending(d), 10,
+                  f"the invitation into {account_name} among the sandbox's pending invitations")
 
     def sandbox_users_page(self, driver, account_name):
         driver.get(self.demo.sandbox + "/console")
