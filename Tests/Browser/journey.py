@@ -295,7 +295,14 @@ class Journey:
     @staticmethod
     def h1(driver, root=None):
         found = (root or driver).find_elements(By.TAG_NAME, "h1")
-        return found[0].text.strip() if found else ""
+        try:
+            return found[0].text.strip() if found else ""
+        except WebDriverException as error:
+            # Read while the page navigates: Chromium says the node left the document (not always
+            # as a stale element). The caller's wait asks again.
+            if "does not belong to the document" in str(error):
+                return ""
+            raise
 
     @staticmethod
     def integration_rows(driver):
