@@ -150,8 +150,8 @@ extension ConnectAPIController {
 
     /// With no `filter[reportDate]`, the latest report already published.
     private func latestPeriod(_ frequency: ReportFrequency, now: Date) -> ReportPeriod {
-        var period = ReportPeriod(frequency, containing: ReportDate(containing: now))
-        while period.availableAt(hour: library.availabilityHour) > now {
+        var period = ReportPeriod(frequency, containing: ReportDate(containing: now, in: library.timeZone))
+        while period.availableAt(hour: library.availabilityHour, in: library.timeZone) > now {
             period = ReportPeriod(frequency, containing: period.start.adding(days: -1))
         }
         return period

@@ -83,8 +83,15 @@ package final class ReportLibrary: Sendable {
     private let capacity: Int
     private let cache = Mutex<[Key: Entry]>([:])
 
-    package init(availabilityHour: Int = 5, retentionDays: Int = 365, capacity: Int = 20_000) {
+    /// The time zone of report days and of `availabilityHour`: Apple's is Pacific time.
+    package let timeZone: TimeZone
+
+    package init(
+        availabilityHour: Int = 5, timeZone: TimeZone = ReportCalendar.timeZone, retentionDays: Int = 365,
+        capacity: Int = 20_000
+    ) {
         self.availabilityHour = availabilityHour
+        self.timeZone = timeZone
         self.retentionDays = retentionDays
         self.capacity = capacity
     }
@@ -130,8 +137,8 @@ package final class ReportLibrary: Sendable {
     }
 
     private func gate(_ period: ReportPeriod, now: Date) -> ReportOutcome? {
-        if now < period.availableAt(hour: availabilityHour) { return .notAvailableYet }
-        let today = ReportDate(containing: now)
+        if now < period.availableAt(hour: availabilityHour, in: timeZone) { return .notAvailableYet }
+        let today = ReportDate(containing: now, in: timeZone)
         if period.frequency != .yearly, period.end.dayNumber < today.dayNumber - retentionDays {
             return .noLongerAvailable
         }

@@ -107,10 +107,9 @@ package struct ReportPeriod: Sendable, Hashable {
         }
     }
 
-    /// When Apple would publish this report: `availabilityHour` UTC on the publication day.
-    package func availableAt(hour availabilityHour: Int) -> Date {
-        end.adding(days: frequency.publicationLagDays).startDate.addingTimeInterval(
-            TimeInterval(availabilityHour * 3600))
+    /// When Apple would publish this report: `availabilityHour` in `zone` on the publication day.
+    package func availableAt(hour availabilityHour: Int, in zone: TimeZone) -> Date {
+        end.adding(days: frequency.publicationLagDays).start(in: zone, hour: availabilityHour)
     }
 
     /// Every day in the period, in order.

@@ -11,8 +11,8 @@ import Testing
 /// The clients against Connect Sandbox over real loopback HTTP: every answer the sandbox can give.
 @Suite("Clients against Connect Sandbox")
 struct SandboxConformanceTests {
-    /// 2026-11-20 12:00 UTC: yesterday's report is out (5 am), today's is not.
-    static let now = Date(timeIntervalSince1970: 1_795_176_000)
+    /// 2026-11-20 12:00 Pacific (20:00 UTC): yesterday's report is out (5 am), today's is not.
+    static let now = Date(timeIntervalSince1970: 1_795_204_800)
     static let yesterday = ReportDate(year: 2026, month: 11, day: 19)!
     static let today = ReportDate(year: 2026, month: 11, day: 20)!
 

@@ -137,9 +137,18 @@ struct ReporterProtocolTests {
         }
     }
 
-    @Test("yesterday's report appears at the availability hour")
-    func availabilityHour() async throws {
-        try await SandboxServer.withRunning(now: Date(timeIntervalSince1970: 1_773_109_800)) { sandbox in  // 02:30Z
+    @Test(
+        "yesterday's report appears at the availability hour of the report time zone",
+        arguments: [
+            // 2026-03-10 02:30 UTC, then 05:30 UTC
+            ("UTC", 1_773_109_800.0),
+            // 2026-03-10 02:30 PDT (09:30 UTC), then 05:30 PDT: the day after the clocks went forward
+            ("America/Los_Angeles", 1_773_135_000.0),
+        ])
+    func availabilityHour(zone: String, start: Double) async throws {
+        try await SandboxServer.withRunning(
+            reportTimeZone: try #require(TimeZone(identifier: zone)), now: Date(timeIntervalSince1970: start)
+        ) { sandbox in
             // given
             let (account, token) = try sandbox.makeAccountWithUser(apps: 2)
             let query = "Sales.getReport, \(account.vendors[0]),Sales,Summary,Daily,20260309"

@@ -13,8 +13,8 @@ import SalesReports
 /// clock for both and the service Apple ID's token set.
 struct SyncHarness {
     static let serviceAppleID = "service@orchard.test"
-    /// Noon UTC: yesterday's reports are published (the sandbox publishes at 05:00).
-    static let start = Date(timeIntervalSince1970: 1_781_524_800)  // 2026-06-15 12:00 UTC
+    /// Noon Pacific: yesterday's reports are published (Apple, and the sandbox, by 05:00 Pacific).
+    static let start = Date(timeIntervalSince1970: 1_781_550_000)  // 2026-06-15 19:00 UTC, 12:00 PDT
 
     let database: OrchardDatabase
     let sandbox: SandboxServer
@@ -33,11 +33,12 @@ struct SyncHarness {
 
     /// Runs `body` with a harness on `backend`; `test` (the calling test) names it in the backend log.
     static func with(
-        _ backend: TestBackend, settings: SyncSettings = Self.settings(), seed: UInt64 = 3, test: String = #function,
+        _ backend: TestBackend, settings: SyncSettings = Self.settings(), seed: UInt64 = 3, availabilityHour: Int = 5,
+        start: Date = Self.start, test: String = #function,
         _ body: @escaping @Sendable (SyncHarness) async throws -> Void
     ) async throws {
         try await withMigrated(backend, test: test) { database in
-            try await SandboxServer.withRunning(seed: seed, now: start) { sandbox in
+            try await SandboxServer.withRunning(seed: seed, availabilityHour: availabilityHour, now: start) { sandbox in
                 let clock = ManualClock(start)
                 let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
                 _ = try await SealedKeyRecord.claim(keys, database: database)

@@ -228,11 +228,14 @@ struct SyncLifecycleTests {
         }
     }
 
-    @Test("Apple's 'not available yet' postpones the daily sync without an error", arguments: TestBackend.available)
+    @Test(
+        "Apple later than its usual hour: 'not available yet' postpones the daily sync without an error",
+        arguments: TestBackend.available)
     func notPublishedYet(backend: TestBackend) async throws {
         var settings = SyncHarness.settings(backfillDays: 3)
         settings.yearlyReportsBack = 0
-        try await SyncHarness.with(backend, settings: settings) { harness in
+        // Apple publishes at 08:00 Pacific today, three hours after Orchard's first try.
+        try await SyncHarness.with(backend, settings: settings, availabilityHour: 8) { harness in
             let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", historyDays: 30)
             let user = try await harness.user("u@example.com")
             _ = try await harness.integrate(userID: user, account: account)
@@ -240,8 +243,8 @@ struct SyncLifecycleTests {
             try await harness.engine.checkInvitations()
             try await harness.drain()
 
-            // when: the next day starts, before Apple publishes (the sandbox publishes at 05:00)
-            harness.advance(days: 0.5)  // 00:00 UTC: a new report day, not yet published
+            // when: 05:00 Pacific the next day, Orchard's first try, before Apple publishes at 08:00
+            harness.advance(days: 17.0 / 24)
             try await harness.engine.checkInvitations()
             try await harness.drain()
 

@@ -7,18 +7,50 @@ import Testing
 struct ReportCalendarTests {
     static func day(_ text: String) throws -> ReportDate { try #require(ReportDate(text)) }
 
-    @Test("the newest report day is yesterday (UTC), whatever the hour")
+    static func utc(_ text: String) throws -> Date {
+        try #require(ISO8601DateFormatter().date(from: text))
+    }
+
+    @Test("the newest report day is yesterday in Pacific time, from 5 am Pacific; the day before until then")
     func latestDay() throws {
-        // given: 2026-12-06 at 00:00:00 and at 23:59:59 UTC
-        let midnight = Date(timeIntervalSince1970: 1_796_515_200)
-        // then
-        #expect(try Self.day("2026-12-06").startDate == midnight)
-        #expect(ReportCalendar.latestDay(at: midnight) == (try Self.day("2026-12-05")))
-        #expect(ReportCalendar.latestDay(at: midnight.addingTimeInterval(86_399)) == (try Self.day("2026-12-05")))
-        #expect(ReportCalendar.latestDay(at: midnight.addingTimeInterval(-1)) == (try Self.day("2026-12-04")))
-        #expect(ReportCalendar(now: { midnight }).latestDay == (try Self.day("2026-12-05")))
+        // 2026-12-06 at 05:00 PST is 13:00 UTC
+        let published = try Self.utc("2026-12-06T13:00:00Z")
+        #expect(ReportCalendar.latestDay(at: published) == (try Self.day("2026-12-05")))
+        #expect(ReportCalendar.latestDay(at: published.addingTimeInterval(-1)) == (try Self.day("2026-12-04")))
+        #expect(ReportCalendar(now: { published }).latestDay == (try Self.day("2026-12-05")))
+        // UTC midnight is still the evening before in California
+        let utcMidnight = try Self.utc("2026-12-07T00:30:00Z")
+        #expect(ReportCalendar.latestDay(at: utcMidnight) == (try Self.day("2026-12-05")))
+        #expect(ReportCalendar.publication(of: try Self.day("2026-12-05")) == published)
+        #expect(try Self.day("2026-12-06").startDate == (try Self.utc("2026-12-06T00:00:00Z")))
         #expect(ReportDate(containing: Date(timeIntervalSince1970: -1)) == (try Self.day("1969-12-31")))
         #expect(ReportDate.epoch == (try Self.day("1970-01-01")))
+    }
+
+    @Test(
+        "both sides of a daylight-saving change: 5 am Pacific is 13:00 UTC in winter and 12:00 UTC in summer",
+        arguments: [
+            // Clocks go forward on Sunday 2026-03-08 at 02:00 PST: 5 am that day is PDT.
+            ("2026-03-07", "2026-03-07T13:00:00Z", "2026-03-06"),
+            ("2026-03-08", "2026-03-08T12:00:00Z", "2026-03-07"),
+            ("2026-03-09", "2026-03-09T12:00:00Z", "2026-03-08"),
+            // Clocks go back on Sunday 2026-11-01 at 02:00 PDT: 5 am that day is PST.
+            ("2026-10-31", "2026-10-31T12:00:00Z", "2026-10-30"),
+            ("2026-11-01", "2026-11-01T13:00:00Z", "2026-10-31"),
+            ("2026-11-02", "2026-11-02T13:00:00Z", "2026-11-01"),
+        ])
+    func daylightSaving(today: String, fiveAM: String, yesterday: String) throws {
+        let moment = try Self.utc(fiveAM)
+        let day = try Self.day(today)
+        #expect(day.start(in: ReportCalendar.timeZone, hour: 5) == moment)
+        #expect(ReportCalendar.publication(of: try Self.day(yesterday)) == moment)
+        #expect(ReportCalendar.latestDay(at: moment) == (try Self.day(yesterday)))
+        #expect(ReportCalendar.latestDay(at: moment.addingTimeInterval(-1)) == (try Self.day(yesterday)).adding(days: -1))
+        #expect(ReportDate(containing: moment, in: ReportCalendar.timeZone) == day)
+        // the last minute of the Pacific day is the next day in UTC
+        let lastMinute = day.adding(days: 1).start(in: ReportCalendar.timeZone).addingTimeInterval(-60)
+        #expect(ReportDate(containing: lastMinute, in: ReportCalendar.timeZone) == day)
+        #expect(ReportDate(containing: lastMinute) == day.adding(days: 1))
     }
 
     @Test("months, years and weeks: first and last days, leap years included")

@@ -3,6 +3,7 @@ import ConnectSandbox
 import Foundation
 import Hummingbird
 import Logging
+import SalesReports
 
 struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,8 +34,14 @@ struct Sandbox: AsyncParsableCommand {
     var autoAcceptAfter: Int?
 
     @Option(
-        name: .customLong("availability-hour"), help: "Hour (UTC, 0-23) at which the previous day's reports appear.")
+        name: .customLong("availability-hour"),
+        help: "Hour (0-23, in --report-time-zone) at which the previous day's reports appear.")
     var availabilityHour: Int = 5
+
+    @Option(
+        name: .customLong("report-time-zone"),
+        help: "Time zone of report days and of --availability-hour (Apple's: America/Los_Angeles; UTC possible).")
+    var reportTimeZone: String = "America/Los_Angeles"
 
     @Option(name: .customLong("rate-limit"), help: "App Store Connect API requests per key per rolling hour.")
     var rateLimit: Int = 3500
@@ -46,6 +53,10 @@ struct Sandbox: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...23).contains(availabilityHour) else { throw ValidationError("--availability-hour must be 0-23.") }
+        guard TimeZone(identifier: reportTimeZone) != nil else {
+            throw ValidationError(
+                "--report-time-zone: \(reportTimeZone) is not a time zone (try America/Los_Angeles or UTC).")
+        }
         guard seed >= 0 else { throw ValidationError("--seed must not be negative.") }
         if let problem = faults.settings.problem { throw ValidationError(problem) }
     }
@@ -64,7 +75,8 @@ struct Sandbox: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let components = SandboxComponents(
-            world: world, library: ReportLibrary(availabilityHour: availabilityHour),
+            world: world, library: ReportLibrary(
+                availabilityHour: availabilityHour, timeZone: TimeZone(identifier: reportTimeZone) ?? ReportCalendar.timeZone),
             faults: FaultInjector(faults.settings, seed: UInt64(seed)),
             rateLimiter: RateLimiter(limitPerHour: rateLimit))
         let host = host
