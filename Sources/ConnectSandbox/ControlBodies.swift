@@ -10,6 +10,14 @@ enum ControlBody {
         let historyDays: Int?
     }
 
+    struct AccountChange: Decodable {
+        let name: String?
+    }
+
+    struct NewVendor: Decodable {
+        let apps: Int?
+    }
+
     struct Account: Encodable {
         struct App: Encodable {
             let sku: String
@@ -21,6 +29,8 @@ enum ControlBody {
         let number: String
         let name: String
         let vendors: [String]
+        /// The SKUs each current vendor sells.
+        let vendorApps: [String: [String]]
         let apps: [App]
         let historyStart: String
 
@@ -28,6 +38,10 @@ enum ControlBody {
             number = String(account.number)
             name = account.name
             vendors = account.vendors.map(String.init)
+            vendorApps = Dictionary(
+                uniqueKeysWithValues: account.vendors.map { vendor in
+                    (String(vendor), (account.apps(of: vendor) ?? 0..<0).map { account.catalog[$0].app.sku })
+                })
             apps = account.apps.map {
                 App(sku: $0.sku, appleIdentifier: $0.appleIdentifier, title: $0.title, bundleId: $0.bundleId)
             }

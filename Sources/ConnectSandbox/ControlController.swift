@@ -21,6 +21,28 @@ struct ControlController: Sendable {
         group.get("accounts") { _, _ in
             JSONReply.response(["accounts": world.accounts.map(ControlBody.Account.init)])
         }
+        group.patch("accounts/:number") { request, context in
+            let number = try accountNumber(context)
+            return try await run(request, context, ControlBody.AccountChange.self) { body throws(SandboxWorldError) in
+                if let name = body.name { try world.renameAccount(number, to: name) }
+                return JSONReply.response(ControlBody.Account(try world.account(number)))
+            }
+        }
+        group.post("accounts/:number/vendors") { request, context in
+            let number = try accountNumber(context)
+            return try await run(request, context, ControlBody.NewVendor.self) { body throws(SandboxWorldError) in
+                JSONReply.response(
+                    ControlBody.Account(try world.addVendor(to: number, apps: body.apps ?? 1)), status: .created)
+            }
+        }
+        group.delete("accounts/:number/vendors/:vendor") { _, context in
+            let number = try accountNumber(context)
+            let vendor = Int(try parameter("vendor", context)) ?? -1
+            return answer { () throws(SandboxWorldError) in
+                try world.removeVendor(vendor, from: number)
+                return Response(status: .noContent)
+            }
+        }
         group.post("users") { request, context in
             try await run(request, context, ControlBody.NewUser.self) { body throws(SandboxWorldError) in
                 let (user, token) = try world.createUser(

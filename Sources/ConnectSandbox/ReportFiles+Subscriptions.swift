@@ -4,7 +4,7 @@ extension ReportFiles {
     /// The daily Subscription, Subscription Event or Subscriber file (columns as ``ReportKind`` lists them), derived
     /// from the day's auto-renewable lines; `nil` when the day has none.
     func subscriptionReport(_ kind: ReportKind, day: ReportDate) throws(ReportError) -> [UInt8]? {
-        let lines = SalesGenerator(account: account).lines(on: day).filter { line in
+        let lines = SalesGenerator(account: account, apps: apps).lines(on: day).filter { line in
             line.product > 0 && account.catalog[line.app].products[line.product - 1].isSubscription
         }
         guard !lines.isEmpty else { return nil }

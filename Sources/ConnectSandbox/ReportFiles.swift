@@ -4,6 +4,8 @@ import SalesReports
 /// account. Weeks, months and years are the sums of their days, so totals always agree.
 struct ReportFiles: Sendable {
     let account: SandboxAccount
+    /// The catalog indices of the apps of the vendor whose reports these are.
+    var apps: Range<Int>? = nil
     /// Apple has sent multi-member gzip since December 2018; bigger files get several members.
     static let gzipMemberSize = 64 * 1024
 
@@ -23,7 +25,7 @@ struct ReportFiles: Sendable {
 
     /// The lines of every day in `period`, summed by everything but the date.
     func aggregatedLines(_ period: ReportPeriod) -> [SaleLine] {
-        let generator = SalesGenerator(account: account)
+        let generator = SalesGenerator(account: account, apps: apps)
         guard period.end >= account.historyStart else { return [] }
         if period.frequency == .daily { return generator.lines(on: period.start) }
         var order: [SaleLine] = []

@@ -76,7 +76,7 @@ package final class ReportLibrary: Sendable {
         case empty
     }
 
-    /// The hour (UTC) at which the previous day's reports appear.
+    /// The hour (in `timeZone`) at which the previous day's reports appear.
     package let availabilityHour: Int
     /// Days Apple keeps daily, weekly and monthly reports (yearly ones are kept forever).
     package let retentionDays: Int
@@ -103,7 +103,7 @@ package final class ReportLibrary: Sendable {
         if let gate = gate(period, now: now) { return gate }
         let key = Key(account: account.number, seed: account.seed, type: "\(type)-\(vendor)", period: period)
         return try cached(key) { () throws(ReportError) in
-            let files = ReportFiles(account: account)
+            let files = ReportFiles(account: account, apps: account.apps(of: vendor) ?? 0..<0)
             let bytes =
                 type == .sales
                 ? try files.summarySales(period) : try files.subscriptionReport(type.kind, day: period.start)
@@ -126,7 +126,7 @@ package final class ReportLibrary: Sendable {
         return try cached(key) { () throws(ReportError) in
             let name =
                 "\(vendor)_\(String(fiscal.calendarMonth + 100).suffix(2))\(String(fiscal.calendarYear).suffix(2))_\(region).txt.gz"
-            return try ReportFiles(account: account).financial(period: fiscal, region: region)
+            return try ReportFiles(account: account, apps: account.apps(of: vendor) ?? 0..<0).financial(period: fiscal, region: region)
                 .map { ReportFile(filename: name, body: ByteBuffer(bytes: $0)) }
         }
     }

@@ -4,6 +4,8 @@ import SalesReports
 /// and machine, from the account's seed, its apps and the day alone.
 struct SalesGenerator: Sendable {
     let account: SandboxAccount
+    /// The catalog indices of the apps whose sales these are (one vendor's).
+    var apps: Range<Int>? = nil
 
     /// The lines of `day`: downloads, re-downloads, updates, in-app purchases, restores and
     /// subscriptions across storefronts and devices, with occasional refunds. Empty before the
@@ -11,7 +13,8 @@ struct SalesGenerator: Sendable {
     func lines(on day: ReportDate) -> [SaleLine] {
         guard day >= account.historyStart else { return [] }
         var lines: [SaleLine] = []
-        for (index, app) in account.catalog.enumerated() where day.dayNumber >= app.launchDay {
+        for (index, app) in account.catalog.enumerated()
+        where day.dayNumber >= app.launchDay && apps?.contains(index) != false {
             generate(app: app, index: index, day: day, into: &lines)
             addRare(app: app, index: index, day: day, into: &lines)
         }

@@ -12,10 +12,22 @@ package struct SandboxSnapshot: Codable, Sendable, Equatable {
         var number: Int
         var name: String
         var vendors: [Int]
+        /// Every vendor with the apps it sells, removed ones included; absent in snapshots written
+        /// before vendors could change (the one vendor sells every app).
+        var vendorList: [Vendor]?
+        /// The name the apps were made under, when the account was renamed since.
+        var developer: String?
         /// Decimal text: a 64-bit seed does not survive every JSON reader as a number.
         var seed: String
         var apps: Int
         var historyStart: String
+    }
+
+    package struct Vendor: Codable, Sendable, Equatable {
+        var number: Int
+        var firstApp: Int
+        var apps: Int
+        var removed: Bool
     }
 
     package struct Token: Codable, Sendable, Equatable {
@@ -79,7 +91,10 @@ extension SandboxWorld {
             SandboxSnapshot(
                 accounts: state.accountOrder.compactMap { state.accounts[$0] }.map {
                     .init(
-                        number: $0.number, name: $0.name, vendors: $0.vendors, seed: String($0.seed),
+                        number: $0.number, name: $0.name, vendors: $0.vendors,
+                        vendorList: $0.vendorList.map {
+                            .init(number: $0.number, firstApp: $0.apps.lowerBound, apps: $0.apps.count, removed: $0.removed)
+                        }, developer: $0.developer == $0.name ? nil : $0.developer, seed: String($0.seed),
                         apps: $0.catalog.count, historyStart: $0.historyStart.isoText)
                 },
                 users: state.userOrder.compactMap { state.users[$0] }.map {
@@ -114,9 +129,18 @@ extension SandboxWorld {
             guard let seed = UInt64(saved.seed), let start = ReportDate(saved.historyStart), saved.apps >= 0 else {
                 throw .invalid("The saved sandbox names account \(saved.number) with a seed or start it cannot read.")
             }
+            let vendors =
+                saved.vendorList?.map {
+                    SandboxAccount.Vendor(
+                        number: $0.number, apps: $0.firstApp..<($0.firstApp + max(0, $0.apps)), removed: $0.removed)
+                } ?? saved.vendors.enumerated().map { .init(number: $1, apps: $0 == 0 ? 0..<saved.apps : 0..<0) }
+            guard vendors.allSatisfy({ $0.apps.upperBound <= saved.apps && $0.apps.lowerBound >= 0 }) else {
+                throw .invalid("The saved sandbox gives account \(saved.number) vendors with apps it does not have.")
+            }
+            let developer = saved.developer ?? saved.name
             restored.accounts[saved.number] = SandboxAccount(
-                number: saved.number, name: saved.name, vendors: saved.vendors,
-                catalog: AppCatalog.profiles(seed: seed, count: saved.apps, developer: saved.name), seed: seed,
+                number: saved.number, name: saved.name, developer: developer, vendors: vendors,
+                catalog: AppCatalog.profiles(seed: seed, count: saved.apps, developer: developer), seed: seed,
                 historyStart: start)
             restored.accountOrder.append(saved.number)
         }

@@ -4,15 +4,47 @@ package import SalesReports
 
 /// A content-provider account (a team): the unit Reporter's `Sales.getAccounts` lists.
 package struct SandboxAccount: Sendable {
+    /// A vendor of the account and the apps it sells (a range of the catalog). A removed vendor
+    /// keeps its place, so its apps are never sold by another one.
+    package struct Vendor: Sendable, Equatable {
+        package let number: Int
+        package let apps: Range<Int>
+        package var removed = false
+    }
+
     package let number: Int
-    package let name: String
-    package let vendors: [Int]
+    package var name: String
+    /// The developer name the apps were made under: the account's name at its creation.
+    package let developer: String
+    /// Every vendor the account ever had, in the order they came.
+    package var vendorList: [Vendor]
     /// The apps with everything the sales generator needs to know about them.
-    package let catalog: [AppProfile]
+    package var catalog: [AppProfile]
     /// The seed of this account's synthetic sales.
     package let seed: UInt64
     /// Days before this one have no sales (the account's history starts here).
     package let historyStart: ReportDate
+
+    package init(
+        number: Int, name: String, developer: String? = nil, vendors: [Vendor], catalog: [AppProfile], seed: UInt64,
+        historyStart: ReportDate
+    ) {
+        self.number = number
+        self.name = name
+        self.developer = developer ?? name
+        self.vendorList = vendors
+        self.catalog = catalog
+        self.seed = seed
+        self.historyStart = historyStart
+    }
+
+    /// The vendors Apple lists now (`Sales.getVendors`).
+    package var vendors: [Int] { vendorList.filter { !$0.removed }.map(\.number) }
+
+    /// The catalog indices of the apps `vendor` sells, or `nil` when it is not a current vendor.
+    package func apps(of vendor: Int) -> Range<Int>? {
+        vendorList.first { $0.number == vendor && !$0.removed }?.apps
+    }
 
     /// The apps, as the reports and `/v1/apps` name them.
     package var apps: [SandboxApp] { catalog.map(\.app) }

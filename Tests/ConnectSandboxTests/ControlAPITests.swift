@@ -2,6 +2,7 @@ import ConnectSandbox
 import Foundation
 import NIOHTTP1
 import OrchardTestSupport
+import SalesReports
 import Testing
 
 /// The control API of docs/SANDBOX.md and the service identity's journey through it.
@@ -108,6 +109,70 @@ struct ControlAPITests {
             #expect(unknown.status == 404)
             let faults = try await SandboxHTTP.json(.PUT, "\(control)/faults", #"{"errorRate":2}"#)
             #expect(faults.status == 400)
+        }
+    }
+
+    @Test(
+        "a vendor added sells its own new apps; a vendor removed is no longer listed and its reports are refused; a rename is listed; all survive a snapshot"
+    )
+    func vendorsAndNames() async throws {
+        try await SandboxServer.withRunning(now: Self.now) { sandbox in
+            let control = "\(sandbox.baseURL)/sandbox/v1"
+            let (account, token) = try sandbox.makeAccountWithUser(apps: 2)
+            let first = String(account.vendors[0])
+            func report(_ vendor: String) async throws -> HTTPAnswer {
+                try await SandboxHTTP.reporter(
+                    sandbox, token: token, query: "Sales.getReport, \(vendor),Sales,Summary,Daily,20260309")
+            }
+            func skus(_ answer: HTTPAnswer) throws -> Set<String> {
+                let (_, rows) = try SandboxHTTP.records(answer.body)
+                return Set(rows.map { $0.text("Parent Identifier").isEmpty ? $0.text("SKU") : $0.text("Parent Identifier") })
+            }
+            let before = try await report(first)
+
+            // when: a vendor with one new app is added
+            let added = try await SandboxHTTP.json(.POST, "\(control)/accounts/\(account.number)/vendors", #"{"apps":1}"#)
+
+            // then: both are listed, each sells its own apps, the first vendor's report is unchanged
+            #expect(added.status == 201)
+            let vendors = try #require(added.json["vendors"] as? [String])
+            #expect(vendors.count == 2 && vendors[0] == first)
+            let second = vendors[1]
+            let apps = try #require(added.json["vendorApps"] as? [String: [String]])
+            #expect(apps[first]?.count == 2 && apps[second]?.count == 1)
+            let listed = try await SandboxHTTP.reporter(
+                sandbox, token: token, query: "Sales.getVendors", account: String(account.number))
+            #expect(listed.text.contains("<Vendor>\(first)</Vendor>") && listed.text.contains("<Vendor>\(second)</Vendor>"))
+            #expect(try await report(first).body == before.body)
+            let secondReport = try await report(second)
+            #expect(secondReport.status == 200)
+            #expect(try skus(secondReport).isSubset(of: Set(apps[second] ?? [])))
+            #expect(try skus(before).isDisjoint(with: Set(apps[second] ?? [])))
+
+            // when: the first vendor is removed and the account renamed
+            #expect(
+                try await SandboxHTTP.json(.DELETE, "\(control)/accounts/\(account.number)/vendors/\(first)").status
+                    == 204)
+            let renamed = try await SandboxHTTP.json(
+                .PATCH, "\(control)/accounts/\(account.number)", #"{"name":"Acme Renamed"}"#)
+
+            // then
+            #expect(renamed.json["name"] as? String == "Acme Renamed")
+            #expect(renamed.json["vendors"] as? [String] == [second])
+            #expect(try await report(first).text.contains("<Code>200</Code>"))
+            let names = try await accounts(sandbox, token)
+            #expect(names.contains("Acme Renamed"))
+            let last = try await SandboxHTTP.json(.DELETE, "\(control)/accounts/\(account.number)/vendors/\(second)")
+            #expect(last.status == 422)
+
+            // and: a snapshot brings back the same vendors and apps
+            let copy = SandboxWorld(options: .init(seed: 1))
+            try copy.restore(sandbox.world.snapshot())
+            let restored = try copy.account(account.number)
+            #expect(restored.vendors == [Int(second)!])
+            let live = try sandbox.world.account(account.number)
+            #expect(restored.name == "Acme Renamed" && restored.apps == live.apps)
+            #expect(restored.apps(of: Int(second)!) == 2..<3)
         }
     }
 
