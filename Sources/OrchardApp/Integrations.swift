@@ -59,26 +59,26 @@ package struct Integrations: Sendable {
     private let storeAccounts: StoreAccountStore
     private let apps: VisibleAppStore
     private let settings: Settings
-    private let operations: (@Sendable () async throws -> OperationsSnapshot)?
+    private let health: (@Sendable () async throws -> OperationsSnapshot)?
     private let now: @Sendable () -> Date
 
-    /// - Parameter operations: the sync engine's snapshot (the service token's health, a degraded
-    ///   listing), when this process has one: the problems it shows on every user's rows.
+    /// - Parameter health: the service identity's health from the sync engine (the service token, a
+    ///   degraded listing), when this process has one: the problems it shows on every user's rows.
     package init(
         database: OrchardDatabase, settings: Settings,
-        operations: (@Sendable () async throws -> OperationsSnapshot)? = nil, now: @escaping @Sendable () -> Date
+        health: (@Sendable () async throws -> OperationsSnapshot)? = nil, now: @escaping @Sendable () -> Date
     ) {
         integrations = IntegrationStore(database: database)
         storeAccounts = StoreAccountStore(database: database)
         apps = VisibleAppStore(database: database)
         self.settings = settings
-        self.operations = operations
+        self.health = health
         self.now = now
     }
 
     /// The user's integrations, each with its store account's sync state and its problem.
     package func rows(of user: User) async throws -> [Row] {
-        let snapshot = try? await operations?()
+        let snapshot = try? await health?()
         var result: [Row] = []
         for integration in try await integrations.list(userID: user.id) {
             let account = try await storeAccounts.find(number: integration.accountNumber)

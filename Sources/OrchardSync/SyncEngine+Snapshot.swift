@@ -15,10 +15,19 @@ extension SyncEngine {
                 lagDays: account.syncedThrough.flatMap { ReportDate($0) }.map { latest.dayNumber - $0.dayNumber },
                 backfillDone: account.backfill.done, backfillTotal: account.backfill.total)
         }
+        var snapshot = try await health()
+        snapshot.jobs = jobs
+        snapshot.accounts = accounts
+        return snapshot
+    }
+
+    /// The service identity's part of the snapshot alone (its token, a degraded listing): two small
+    /// reads, for pages that show it to every user.
+    package func health() async throws -> OperationsSnapshot {
         let status = try await service.status(now: now())
         let degraded = try await ServiceListingStore(database: database).degraded()
         return OperationsSnapshot(
-            jobs: jobs, accounts: accounts, serviceTokenDaysLeft: status.daysLeft, serviceTokenProblem: status.problem,
+            jobs: [], accounts: [], serviceTokenDaysLeft: status.daysLeft, serviceTokenProblem: status.problem,
             serviceMessage: status.message,
             degradedListing: degraded.map {
                 OperationsSnapshot.DegradedListing(since: $0.since, vanished: $0.vanished, accessible: $0.accessible)

@@ -24,6 +24,9 @@ package struct FunnelDependencies: Sendable {
 /// - Parameters:
 ///   - services: background services (workers) that run beside the HTTP server.
 ///   - metrics: `/metrics`, when the process records metrics.
+///   - operations: the sync engine's whole snapshot, for the operator's page.
+///   - health: the service identity's part of it alone (cheap: read on every Data Integration
+///     page and integrations API call); `operations` when not given.
 ///   - onServerRunning: called with the bound port once the server listens (port 0 picks a free one).
 package func buildApplication(
     settings: Settings,
@@ -35,12 +38,13 @@ package func buildApplication(
     passwords: PasswordHasher = PasswordHasher(),
     funnel: FunnelDependencies? = nil,
     operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
+    health: (@Sendable () async throws -> OperationsSnapshot)? = nil,
     now: @escaping @Sendable () -> Date = { Date() },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(
         settings: settings, database: database, migrations: migrations, metrics: metrics, passwords: passwords,
-        funnel: funnel, operations: operations, now: now)
+        funnel: funnel, operations: operations, health: health ?? operations, now: now)
     return Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Orchard"),
@@ -54,11 +58,12 @@ package func buildApplication(
 func buildRouter(
     settings: Settings, database: OrchardDatabase, migrations: MigrationRunner, metrics: PrometheusController?,
     passwords: PasswordHasher, funnel: FunnelDependencies?,
-    operations: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
+    operations: (@Sendable () async throws -> OperationsSnapshot)?,
+    health: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
 ) -> Router<OrchardRequestContext> {
     let membership = Membership(database: database, hasher: passwords, now: now)
     let dashboard = Dashboard(database: database, settings: settings, now: now)
-    let integrations = Integrations(database: database, settings: settings, operations: operations, now: now)
+    let integrations = Integrations(database: database, settings: settings, health: health, now: now)
     let router = Router(context: OrchardRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.debug))

@@ -26,7 +26,7 @@ struct OpenAPITests {
                     passwords: PasswordHasher(cost: 4),
                     funnel: FunnelDependencies(
                         reporter: ReporterClient(transport: .asyncHTTPClient(.shared)), keys: keys),
-                    operations: nil, now: { Date() })
+                    operations: nil, health: nil, now: { Date() })
                 let registered = Set(
                     router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" }
                         .filter { $0.contains(" /api/v1/") }

@@ -155,7 +155,7 @@ struct Demo: AsyncParsableCommand {
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: workers,
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
-            operations: { try await engine.snapshot() },
+            operations: { try await engine.snapshot() }, health: { try await engine.health() },
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data(banner("http://127.0.0.1:\(port)").utf8))
             })

@@ -50,7 +50,7 @@ struct Serve: AsyncParsableCommand {
             settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : [],
             metrics: PrometheusController(registry: registry, snapshot: { try await engine.snapshot() }),
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
-            operations: { try await engine.snapshot() },
+            operations: { try await engine.snapshot() }, health: { try await engine.health() },
             onServerRunning: { port in
                 logger.notice(
                     "Orchard is listening",
