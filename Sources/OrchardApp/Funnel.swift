@@ -197,7 +197,7 @@ package struct Funnel: Sendable {
         let time = now()
         var created: [Integrations.Row] = []
         for account in chosen {
-            try await storeAccounts.upsert(
+            try await storeAccounts.register(
                 number: account.number, name: account.name, vendors: account.vendors, now: time)
             try await audit.record(
                 AuditEvent(

@@ -42,12 +42,21 @@ package struct AuditLog: Sendable {
 
     /// The events of a user, oldest first.
     package func events(userID: Int64) async throws -> [AuditEvent] {
+        try await select("user_id = \(bind: userID)")
+    }
+
+    /// What happened to a store account as `userID` may see it: the account's own events (its
+    /// vendors, access lost and restored) and that user's events about it, oldest first; never
+    /// another user's.
+    package func events(accountNumber: String, userID: Int64) async throws -> [AuditEvent] {
+        try await select(
+            "store_account_number = \(bind: accountNumber) AND (user_id IS NULL OR user_id = \(bind: userID))")
+    }
+
+    private func select(_ condition: SQLQueryString) async throws -> [AuditEvent] {
         try await database.withConnection { connection in
             try await connection.raw(
-                """
-                SELECT at, user_id, store_account_number, action, detail FROM audit_log
-                WHERE user_id = \(bind: userID) ORDER BY id
-                """
+                "SELECT at, user_id, store_account_number, action, detail FROM audit_log WHERE \(condition) ORDER BY id"
             ).all().map { row in
                 AuditEvent(
                     at: try row.decode(column: "at", as: Date.self),

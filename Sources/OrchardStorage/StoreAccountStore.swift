@@ -12,16 +12,16 @@ package struct StoreAccountStore: Sendable {
         self.database = database
     }
 
-    /// Creates the account or refreshes its name and vendors; returns it.
+    /// Creates the account as a user's token showed it, unless it exists: the name and vendors the
+    /// service identity found are never overwritten by what a customer's token sees. Returns it.
     @discardableResult
-    package func upsert(number: String, name: String, vendors: [String], now: Date) async throws -> StoreAccount {
+    package func register(number: String, name: String, vendors: [String], now: Date) async throws -> StoreAccount {
         try await database.withTransaction { connection in
             try await connection.raw(
                 """
                 INSERT INTO store_accounts (number, name, vendors, first_seen_at)
                 VALUES (\(bind: number), \(bind: name), \(bind: vendors.joined(separator: ",")), \(bind: now))
-                ON CONFLICT (number) DO UPDATE SET name = excluded.name,
-                    vendors = CASE WHEN excluded.vendors = '' THEN store_accounts.vendors ELSE excluded.vendors END
+                ON CONFLICT (number) DO NOTHING
                 """
             ).run()
             return try await Self.find(number: number, on: connection)!
@@ -135,15 +135,46 @@ package struct StoreAccountStore: Sendable {
 
     // MARK: - Sync state
 
-    /// Records the vendor numbers the service identity sees for the account.
-    package func setVendors(number: String, _ vendors: [String]) async throws {
-        try await database.withWriter { connection in
+    /// Records the vendor numbers the service identity sees for the account, and in the audit log
+    /// each vendor that came or went since `known` (none the first time the service lists them).
+    package func setVendors(number: String, _ vendors: [String], known: [String], now: Date) async throws {
+        try await database.withTransaction { connection in
             try await connection.raw(
                 """
                 UPDATE store_accounts SET vendors = \(bind: vendors.joined(separator: ","))
                 WHERE number = \(bind: number)
                 """
             ).run()
+            guard !known.isEmpty else { return }
+            for vendor in vendors where !known.contains(vendor) {
+                try await AuditLog.insert(
+                    AuditEvent(
+                        at: now, userID: nil, accountNumber: number, action: "vendor_added",
+                        detail: "Apple lists vendor \(vendor): Orchard fetches its reports, its history included."),
+                    on: connection)
+            }
+            for vendor in known where !vendors.contains(vendor) {
+                try await AuditLog.insert(
+                    AuditEvent(
+                        at: now, userID: nil, accountNumber: number, action: "vendor_dropped",
+                        detail:
+                            "Apple no longer lists vendor \(vendor): Orchard stopped fetching its reports "
+                            + "(the days it has are kept)."),
+                    on: connection)
+            }
+        }
+    }
+
+    /// Gives the account the name the service identity's listing shows; `true` when it changed.
+    package func rename(number: String, to name: String) async throws -> Bool {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                UPDATE store_accounts SET name = \(bind: name)
+                WHERE number = \(bind: number) AND name <> \(bind: name)
+                RETURNING id
+                """
+            ).first() != nil
         }
     }
 

@@ -16,7 +16,7 @@ extension SyncEngine {
             return
         }
         let credential = try await credential()
-        let vendors = try await refreshVendors(of: account, credential: credential)
+        let vendors = try await currentVendors(of: account, credential: credential)
         let latest = latestReportDay()
         let oldest = latest.adding(days: -(settings.backfillDays - 1))
         var missing: [ReportIdentity] = []
@@ -118,15 +118,35 @@ extension SyncEngine {
         if let failure { throw failure }
     }
 
-    /// The account's vendors as the service identity sees them now, stored on the account.
-    func refreshVendors(of account: StoreAccount, credential: ServiceIdentity.Credential) async throws -> [String] {
+    /// The account's vendors as the service identity sees them now (one `Sales.getVendors`),
+    /// stored on the account with each vendor that came or went in the audit log. When Apple does
+    /// not answer now, or answers with no vendor at all (a glitch: an account always has one), the
+    /// vendors already known are used, so a listing hiccup never stops a sync nor drops a vendor.
+    func currentVendors(of account: StoreAccount, credential: ServiceIdentity.Credential) async throws -> [String] {
         let reporter = reporter
         let number = account.number
-        let vendors = try await askApple("Sales.getVendors", account: number, credential: credential) {
-            try await reporter.vendors(token: $0, account: number)
+        let listed: [String]
+        do {
+            listed = try await askApple("Sales.getVendors", account: number, credential: credential) {
+                try await reporter.vendors(token: $0, account: number)
+            }
+        } catch let error as ReporterError where error.isTransient && !account.vendors.isEmpty {
+            logger.warning(
+                "Apple did not list the account's vendors; syncing the ones known",
+                metadata: ["account": "\(number)", "error": "\(error)"])
+            return account.vendors
         }
-        if vendors != account.vendors { try await accounts.setVendors(number: number, vendors) }
-        return vendors
+        guard !listed.isEmpty || account.vendors.isEmpty else {
+            logger.warning("Apple listed no vendor for the account; syncing the ones known", metadata: ["account": "\(number)"])
+            return account.vendors
+        }
+        if listed != account.vendors {
+            try await accounts.setVendors(number: number, listed, known: account.vendors, now: now())
+            logger.notice(
+                "the account's vendors changed",
+                metadata: ["account": "\(number)", "vendors": "\(listed.joined(separator: ","))"])
+        }
+        return listed
     }
 
     /// The newest day through which every vendor's daily reports have content: the latest report

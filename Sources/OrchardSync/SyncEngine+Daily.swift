@@ -6,8 +6,10 @@ package import OrchardStorage
 package import SalesReports
 
 extension SyncEngine {
-    /// The daily sync of one account, once Apple publishes yesterday: yesterday's daily report for
-    /// every vendor (Apple's "not available yet" postpones the job, no error), any day missed since
+    /// The daily sync of one account, once Apple publishes yesterday: the account's current vendors
+    /// (one `Sales.getVendors`: a vendor Apple no longer lists is not fetched, a new one gets its
+    /// history through a backfill), yesterday's daily report for every vendor (Apple's "not
+    /// available yet" postpones the job, no error), any day missed since
     /// the last sync, the last `restatementDays` days again so restatements replace what changed,
     /// and the weekly, monthly and yearly reports of periods that closed. A day without sales is
     /// recorded empty; a report that fails for good is recorded failed and the rest go on.
@@ -16,12 +18,16 @@ extension SyncEngine {
             return
         }
         let credential = try await credential()
-        let vendors =
-            account.vendors.isEmpty ? try await refreshVendors(of: account, credential: credential) : account.vendors
         let latest = latestReportDay()
         // The store reads the day strictly; an account never synced starts with yesterday.
         let through = account.syncedThrough.flatMap { ReportDate($0) } ?? latest.adding(days: -1)
         guard through < latest else { return }
+        let vendors = try await currentVendors(of: account, credential: credential)
+        if vendors.contains(where: { !account.vendors.contains($0) }) && !account.vendors.isEmpty {
+            // A new vendor's history: the backfill fetches only what the ledger does not hold.
+            try await queue.enqueue(
+                SyncJob.backfillAccount(accountNumber), storeAccountID: account.id, runAfter: now(), now: now())
+        }
 
         for vendor in vendors {
             let identity = ReportIdentity(

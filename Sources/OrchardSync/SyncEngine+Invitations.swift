@@ -29,6 +29,7 @@ extension SyncEngine {
     /// once never move one integration twice:
     /// - a pending integration whose account appears becomes active; its account becomes accessible
     ///   and, when it was not before, its backfill is queued;
+    /// - every accessible account takes the name the listing gives it;
     /// - a pending integration past its own invitation window becomes expired (only after a check
     ///   that succeeded: an unreachable Apple never expires anyone);
     /// - an accessible account missing from the listing, and confirmed missing by its own request, is
@@ -73,6 +74,14 @@ extension SyncEngine {
         }
 
         let accessible = try await accounts.accessible()
+        // Names follow the service's listing (a team renamed in App Store Connect).
+        let names = Dictionary(visible.map { ($0.number, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for account in accessible {
+            guard let name = names[account.number], !name.isEmpty, name != account.name else { continue }
+            if try await accounts.rename(number: account.number, to: name) {
+                logger.notice("the account's name changed", metadata: ["account": "\(account.number)"])
+            }
+        }
         let vanished = accessible.filter { !seen.contains($0.number) }
         for account in accessible where seen.contains(account.number) && account.missedChecks > 0 {
             try await accounts.markAccessible(number: account.number, now: now())

@@ -48,7 +48,7 @@ enum BenchWorld {
         let stores = StoreAccountStore(database: database)
         let integrations = IntegrationStore(database: database)
         for account in accounts {
-            try await stores.upsert(
+            try await stores.register(
                 number: String(account.number), name: account.name, vendors: account.vendors.map(String.init), now: now)
             _ = try await integrations.create(userID: userID, accountNumber: String(account.number), now: now)
         }

@@ -261,7 +261,7 @@ struct MetricsBenchmark: AsyncParsableCommand {
         var ids: [Int64] = []
         for index in 0..<accounts {
             let number = String(8_000_000 + index)
-            let account = try await stores.upsert(number: number, name: "Bench \(index + 1)", vendors: [], now: now)
+            let account = try await stores.register(number: number, name: "Bench \(index + 1)", vendors: [], now: now)
             _ = try await stores.markAccessible(number: number, now: now)
             _ = try await integrations.create(userID: user.id, accountNumber: number, now: now)
             ids.append(account.id)

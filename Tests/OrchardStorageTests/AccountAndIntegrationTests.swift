@@ -20,8 +20,8 @@ struct AccountAndIntegrationTests {
             let integrations = IntegrationStore(database: database)
             let alice = try await SecretStorageTests.user(database, email: "alice@example.com")
             let bob = try await SecretStorageTests.user(database, email: "bob@example.com")
-            try await accounts.upsert(number: "2821955", name: "Example Corp", vendors: ["85442109"], now: Self.now)
-            try await accounts.upsert(number: "2821955", name: "Example Corp.", vendors: [], now: Self.now)
+            try await accounts.register(number: "2821955", name: "Example Corp", vendors: ["85442109"], now: Self.now)
+            try await accounts.register(number: "2821955", name: "Example Corp.", vendors: [], now: Self.now)
 
             // when
             let first = try await integrations.create(userID: alice, accountNumber: "2821955", now: Self.now)
@@ -34,7 +34,8 @@ struct AccountAndIntegrationTests {
 
             // then
             let account = try #require(try await accounts.find(number: "2821955"))
-            #expect(account.name == "Example Corp.")
+            // a second registration changes nothing: the name and vendors stay as first stored
+            #expect(account.name == "Example Corp")
             #expect(account.vendors == ["85442109"])
             #expect(first.status == .pending)
             #expect(activated.map(\.status) == [.active, .active])
@@ -50,7 +51,7 @@ struct AccountAndIntegrationTests {
     func duplicate(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in
             let user = try await SecretStorageTests.user(database)
-            try await StoreAccountStore(database: database).upsert(number: "1", name: "A", vendors: [], now: Self.now)
+            try await StoreAccountStore(database: database).register(number: "1", name: "A", vendors: [], now: Self.now)
             let integrations = IntegrationStore(database: database)
             _ = try await integrations.create(userID: user, accountNumber: "1", now: Self.now)
             await #expect(throws: IntegrationStore.Failure.alreadyIntegrated(accountNumber: "1")) {
@@ -67,7 +68,7 @@ struct AccountAndIntegrationTests {
         try await withMigrated(backend) { database in
             let alice = try await SecretStorageTests.user(database, email: "alice@example.com")
             let bob = try await SecretStorageTests.user(database, email: "bob@example.com")
-            try await StoreAccountStore(database: database).upsert(number: "1", name: "A", vendors: [], now: Self.now)
+            try await StoreAccountStore(database: database).register(number: "1", name: "A", vendors: [], now: Self.now)
             let integrations = IntegrationStore(database: database)
             let alices = try await integrations.create(userID: alice, accountNumber: "1", now: Self.now)
             _ = try await integrations.create(userID: bob, accountNumber: "1", now: Self.now)

@@ -16,7 +16,7 @@ struct IntegrationCompareAndSetTests {
                 // given: three users' pending integrations of one account
                 _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
                 let now = Date(timeIntervalSince1970: 1_700_000_000)
-                try await StoreAccountStore(database: database).upsert(
+                try await StoreAccountStore(database: database).register(
                     number: "123", name: "Juniper", vendors: [], now: now)
                 let store = IntegrationStore(database: database)
                 for index in 1...3 {

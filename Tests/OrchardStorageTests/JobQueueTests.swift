@@ -143,9 +143,9 @@ struct JobQueueTests {
         try await withMigrated(backend) { database in
             // given
             let queue = Self.queue(database)
-            let account = try await StoreAccountStore(database: database).upsert(
+            let account = try await StoreAccountStore(database: database).register(
                 number: "123", name: "Juniper", vendors: ["9"], now: Self.start)
-            let other = try await StoreAccountStore(database: database).upsert(
+            let other = try await StoreAccountStore(database: database).register(
                 number: "456", name: "Other", vendors: ["8"], now: Self.start)
             for day in 1...3 {
                 try await queue.enqueue(

@@ -191,7 +191,7 @@ struct JobWorkerTests {
             // most). Its clock stands still, as a stalled worker's would; its lease of 0.3 s is renewed every
             // 0.1 s of real time, so the renewal notices the loss within a tenth of a second.
             let queue = JobQueue(database: database)
-            let account = try await StoreAccountStore(database: database).upsert(
+            let account = try await StoreAccountStore(database: database).register(
                 number: "123", name: "Acme", vendors: ["9"], now: Self.start)
             try await queue.enqueue(
                 SyncJob.syncAccount("123"), storeAccountID: account.id, runAfter: Self.start, now: Self.start)

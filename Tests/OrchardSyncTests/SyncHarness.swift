@@ -111,7 +111,7 @@ struct SyncHarness {
 
     /// What the funnel leaves behind: the store account and the user's pending integration.
     func integrate(userID: Int64, account: SandboxAccount) async throws -> Integration {
-        try await accounts.upsert(
+        try await accounts.register(
             number: String(account.number), name: account.name, vendors: account.vendors.map(String.init),
             now: clock.now)
         return try await integrations.create(userID: userID, accountNumber: String(account.number), now: clock.now)

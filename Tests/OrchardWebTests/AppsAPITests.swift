@@ -25,7 +25,7 @@ struct AppsAPITests {
                 appleId: "ada@acme.example", accounts: [games.number, tools.number])
             // given: the service already sees Acme Games (another customer integrated it), whose reports named an app
             let stores = StoreAccountStore(database: harness.database)
-            try await stores.upsert(
+            try await stores.register(
                 number: String(games.number), name: "Acme Games", vendors: [], now: WebHarness.start)
             _ = try await stores.markAccessible(number: String(games.number), now: WebHarness.start)
             try await harness.database.withTransaction { connection in

@@ -39,7 +39,7 @@ struct DashboardTests {
         try rates.write(toFile: ratesPath, atomically: true, encoding: .utf8)
         try await FXRateStore(database: harness.database).importECB(path: ratesPath)
         let stores = StoreAccountStore(database: harness.database)
-        try await stores.upsert(number: "1234", name: "Acme Games", vendors: ["85442109"], now: WebHarness.start)
+        try await stores.register(number: "1234", name: "Acme Games", vendors: ["85442109"], now: WebHarness.start)
         _ = try await stores.markAccessible(number: "1234", now: WebHarness.start)
         let ingestor = ReportIngestor(database: harness.database, rawStore: nil, logger: TestLogging.logger)
         let file = try SalesFileBuilder.write(rows, day: sold, in: directory)

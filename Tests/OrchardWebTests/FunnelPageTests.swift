@@ -148,7 +148,7 @@ struct FunnelPageTests {
             let users = UserStore(database: harness.database)
             let adaID = try #require(try await users.credentials(email: "ada@example.com")?.user.id)
             let eveID = try #require(try await users.credentials(email: "eve@example.com")?.user.id)
-            _ = try await StoreAccountStore(database: harness.database).upsert(
+            _ = try await StoreAccountStore(database: harness.database).register(
                 number: "123456", name: "Acme", vendors: ["9"], now: harness.clock.now)
             let integrations = IntegrationStore(database: harness.database)
             let integration = try await integrations.create(
@@ -198,7 +198,7 @@ struct FunnelPageTests {
             let integrations = IntegrationStore(database: harness.database)
             let now = harness.clock.now
             for account in [expired, removed, shared] {
-                _ = try await accounts.upsert(
+                _ = try await accounts.register(
                     number: String(account.number), name: account.name, vendors: account.vendors.map(String.init),
                     now: now)
             }

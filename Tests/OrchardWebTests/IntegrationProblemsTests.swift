@@ -29,7 +29,7 @@ struct IntegrationProblemsTests {
             let integrations = IntegrationStore(database: harness.database)
             let now = harness.clock.now
             for number in ["111", "222", "333"] {
-                _ = try await accounts.upsert(number: number, name: "Account \(number)", vendors: ["9"], now: now)
+                _ = try await accounts.register(number: number, name: "Account \(number)", vendors: ["9"], now: now)
                 _ = try await integrations.create(userID: adaID, accountNumber: number, now: now)
             }
             _ = try await accounts.markAccessible(number: "111", now: now)
