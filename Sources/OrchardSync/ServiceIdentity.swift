@@ -189,4 +189,29 @@ package struct ServiceIdentity: Sendable {
         }
         return status
     }
+
+    /// What Apple says of a token now.
+    package enum Verdict: Sendable, Equatable {
+        /// Apple answered `Sales.getAccounts`: the service sees `accounts` accounts.
+        case accepted(accounts: Int)
+        /// Apple refused it: `expired` or `invalid`.
+        case refused(String)
+        /// Apple could not be asked (unreachable, failing): nothing is known.
+        case unknown(String)
+    }
+
+    /// Asks Apple, once, whether `token` works: the check `orchard service set-token` makes before
+    /// storing a token (even the same one), so a refused token is never stored over a working one
+    /// and a token refused by a glitch is accepted again at once.
+    package static func verdict(on token: ReporterAccessToken, reporter: ReporterClient) async -> Verdict {
+        do {
+            return .accepted(accounts: try await reporter.accounts(token: token).count)
+        } catch {
+            switch error {
+            case .expiredToken: return .refused("expired")
+            case .invalidToken: return .refused("invalid")
+            default: return .unknown(error.description)
+            }
+        }
+    }
 }

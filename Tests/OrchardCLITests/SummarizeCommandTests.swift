@@ -41,14 +41,22 @@ struct SummarizeCommandTests {
     /// The child is started and waited for on a thread of its own, and its two pipes are read on two:
     /// a test that blocked in `waitUntilExit` would hold one of the few threads every test's tasks share,
     /// and the other tests' servers and clients would stall behind it.
-    static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
+    static func run(_ arguments: [String], environment: [String: String]? = nil, input: String? = nil) async throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
         try requireExecutable()
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try pipe.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
