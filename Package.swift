@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "OrchardApp",
             dependencies: [
-                "OrchardCore", "OrchardStorage", "AppStoreConnect", "SalesReports",
+                "OrchardCore", "OrchardStorage", "OrchardSync", "AppStoreConnect", "SalesReports",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

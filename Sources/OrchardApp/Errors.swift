@@ -48,6 +48,11 @@ package enum DashboardError: Error, Equatable, Sendable {
 package enum IntegrationError: Error, Equatable, Sendable {
     /// Not one of the user's integrations.
     case notFound
+    /// "Check now" was asked for this account less than a minute ago; it may be asked again in
+    /// this many seconds.
+    case checkedRecently(seconds: Int)
+    /// "Reconnect" on an integration that is not expired, or whose account the service does not see.
+    case cannotReconnect
 }
 
 /// Why an operator's request was refused.

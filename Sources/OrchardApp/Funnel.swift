@@ -194,26 +194,23 @@ package struct Funnel: Sendable {
         if let taken = numbers.first(where: { number in existing.contains { $0.accountNumber == number } }) {
             throw FunnelError.alreadyIntegrated(taken)
         }
-        let time = now()
+        let proof = "token \(token.masked) (fingerprint \(SecretBox.fingerprint(token.secret).prefix(16))) sees it"
+        let made: [Integration]
+        do {
+            // One transaction: every selected account is integrated, or none is.
+            made = try await integrations.create(
+                userID: user.id,
+                accounts: chosen.map {
+                    IntegrationStore.NewAccount(number: $0.number, name: $0.name, vendors: $0.vendors, proof: proof)
+                }, now: now())
+        } catch IntegrationStore.Failure.alreadyIntegrated(let number) {
+            throw FunnelError.alreadyIntegrated(number)
+        }
         var created: [Integrations.Row] = []
-        for account in chosen {
-            try await storeAccounts.register(
-                number: account.number, name: account.name, vendors: account.vendors, now: time)
-            try await audit.record(
-                AuditEvent(
-                    at: time, userID: user.id, accountNumber: account.number, action: "ownership_proved",
-                    detail:
-                        "token \(token.masked) (fingerprint \(SecretBox.fingerprint(token.secret).prefix(16))) sees it")
-            )
-            do {
-                let integration = try await integrations.create(
-                    userID: user.id, accountNumber: account.number, now: time)
-                created.append(
-                    Integrations.Row(
-                        integration: integration, account: try await storeAccounts.find(number: account.number)))
-            } catch IntegrationStore.Failure.alreadyIntegrated {
-                throw FunnelError.alreadyIntegrated(account.number)
-            }
+        for integration in made {
+            created.append(
+                Integrations.Row(
+                    integration: integration, account: try await storeAccounts.find(number: integration.accountNumber)))
         }
         return created
     }

@@ -1,6 +1,8 @@
 package import Foundation
 package import OrchardCore
 package import OrchardStorage
+import OrchardSync
+package import SalesReports
 
 /// A user's integrations as My Account > Data Integration, the dashboard and the API show them:
 /// each with its store account's sync state, and the apps of the active ones.
@@ -45,6 +47,20 @@ package struct Integrations: Sendable {
         static func syncFailing(_ error: String) -> Problem {
             Problem(code: "sync_failing", message: "Syncing, but the last attempt failed: \(error)")
         }
+        static func vendorFailing(_ vendor: String, day: ReportDate, answer: String) -> Problem {
+            Problem(
+                code: "vendor_failing",
+                message:
+                    "Apple refused the report of vendor \(vendor) for \(day.isoText): \(answer). Orchard tries again "
+                    + "at each sync; the other vendors' days are in.")
+        }
+        static func appleLate(_ day: ReportDate) -> Problem {
+            Problem(
+                code: "apple_late",
+                message:
+                    "Apple has not published the report of \(day.isoText) yet (it usually does by 5 am Pacific). "
+                    + "Orchard asks again every hour; nothing is lost.")
+        }
     }
 
     /// The Data Integration page.
@@ -58,6 +74,11 @@ package struct Integrations: Sendable {
     private let integrations: IntegrationStore
     private let storeAccounts: StoreAccountStore
     private let apps: VisibleAppStore
+    private let ledger: ReportLedger
+    private let audit: AuditLog
+    private let listing: ServiceListingStore
+    private let queue: JobQueue
+    private let instance: InstanceSettings
     private let settings: Settings
     private let health: (@Sendable () async throws -> OperationsSnapshot)?
     private let now: @Sendable () -> Date
@@ -71,6 +92,11 @@ package struct Integrations: Sendable {
         integrations = IntegrationStore(database: database)
         storeAccounts = StoreAccountStore(database: database)
         apps = VisibleAppStore(database: database)
+        ledger = ReportLedger(database: database)
+        audit = AuditLog(database: database)
+        listing = ServiceListingStore(database: database)
+        queue = JobQueue(database: database)
+        instance = InstanceSettings(database: database)
         self.settings = settings
         self.health = health
         self.now = now
@@ -81,28 +107,61 @@ package struct Integrations: Sendable {
         let snapshot = try? await health?()
         var result: [Row] = []
         for integration in try await integrations.list(userID: user.id) {
-            let account = try await storeAccounts.find(number: integration.accountNumber)
-            result.append(
-                Row(
-                    integration: integration, account: account,
-                    problem: Self.problem(integration.status, account: account, snapshot: snapshot)))
+            result.append(try await row(integration, snapshot: snapshot))
         }
         return result
     }
 
+    private func row(_ integration: Integration, snapshot: OperationsSnapshot?) async throws -> Row {
+        let account = try await storeAccounts.find(number: integration.accountNumber)
+        var failures: [ReportLedger.Failure] = []
+        if integration.status == .active, let account {
+            failures = try await ledger.failures(accountNumber: account.number, since: failureWindowStart)
+                .filter { account.vendors.contains($0.identity.vendor) }
+        }
+        return Row(
+            integration: integration, account: account,
+            problem: Self.problem(
+                integration.status, account: account, snapshot: snapshot, failures: failures, now: now()))
+    }
+
+    /// Failed reports of days older than this are the history's, not today's problem.
+    private var failureWindowStart: ReportDate {
+        ReportCalendar.latestDay(at: now()).adding(days: -max(1, settings.restatementDays))
+    }
+
     /// The first of: a refused service token, a degraded listing, a service token about to expire
-    /// (3 days or less), the account's failing sync. Only for pending and active integrations.
-    static func problem(_ status: IntegrationStatus, account: StoreAccount?, snapshot: OperationsSnapshot?)
-        -> Problem?
-    {
+    /// (3 days or less), the account's failing sync, a vendor whose recent report Apple refused, the
+    /// newest day still unpublished at noon Pacific. Only for pending and active integrations.
+    static func problem(
+        _ status: IntegrationStatus, account: StoreAccount?, snapshot: OperationsSnapshot?,
+        failures: [ReportLedger.Failure] = [], now: Date
+    ) -> Problem? {
         guard status == .pending || status == .active else { return nil }
         if snapshot?.serviceTokenProblem != nil { return .serviceTokenRefused }
         if snapshot?.degradedListing != nil { return .listingDegraded }
         if let days = snapshot?.serviceTokenDaysLeft, (0...3).contains(days) {
             return .serviceTokenExpiring(days: days)
         }
-        if status == .active, let error = account?.lastError { return .syncFailing(error) }
+        guard status == .active, let account else { return nil }
+        if let error = account.lastError { return .syncFailing(error) }
+        if let failure = failures.first {
+            return .vendorFailing(
+                failure.identity.vendor, day: failure.identity.date,
+                answer: failure.message ?? failure.failure.rawValue)
+        }
+        if let late = lateDay(account, now: now) { return .appleLate(late) }
         return nil
+    }
+
+    /// The newest report day, when the account is synced up to the day before it and Apple has
+    /// still not published it at noon Pacific (seven hours after it usually does).
+    static func lateDay(_ account: StoreAccount, now: Date) -> ReportDate? {
+        let latest = ReportCalendar.latestDay(at: now)
+        guard let synced = account.syncedThrough.flatMap({ ReportDate($0) }), synced < latest,
+            now >= ReportCalendar.publication(of: latest).addingTimeInterval(7 * 3_600)
+        else { return nil }
+        return latest
     }
 
     package func overview(of user: User) async throws -> Overview {
@@ -117,9 +176,126 @@ package struct Integrations: Sendable {
     }
 
     /// Removes one of the user's integrations (the account's data stays while others use it).
-    package func remove(id: Int64, of user: User) async throws {
-        guard try await integrations.delete(id: id, userID: user.id, now: now()) else {
+    /// Returns `true` when it was the account's last integration: the account stops syncing, its
+    /// purge is queued after the retention period, and the user should remove Orchard's service
+    /// user from the account in App Store Connect.
+    @discardableResult
+    package func remove(id: Int64, of user: User) async throws -> Bool {
+        let time = now()
+        guard let deletion = try await integrations.delete(id: id, userID: user.id, now: time) else {
             throw IntegrationError.notFound
         }
+        guard deletion.lastOfAccount else { return false }
+        if let account = try await storeAccounts.find(number: deletion.integration.accountNumber) {
+            try await queue.enqueue(
+                SyncJob.purgeAccount(account.number), storeAccountID: account.id,
+                runAfter: time.addingTimeInterval(TimeInterval(settings.retentionDays) * 86_400), now: time)
+        }
+        return true
+    }
+
+    // MARK: - One account
+
+    /// Everything about one integration's account that its user may see: the account page.
+    package struct Detail: Sendable {
+        package let row: Row
+        /// The vendors Orchard fetches, and those Apple stopped listing.
+        package let vendors: [String]
+        package let droppedVendors: [String]
+        package let apps: [String]
+        /// The first and last day Orchard holds daily reports for, and how many days that is.
+        package let held: (first: ReportDate, last: ReportDate, days: Int)?
+        /// Every vendor's daily report is in through this day.
+        package let completeThrough: ReportDate?
+        /// Failed reports of the sync window, newest first, with Apple's answer.
+        package let failures: [ReportLedger.Failure]
+        /// The newest day, when Apple has not published it by noon Pacific.
+        package let lateDay: ReportDate?
+        /// When the next daily sync asks Apple (the publication hour of the next day, or now).
+        package let nextSync: Date?
+        /// Status changes and the account's own events, newest first.
+        package let history: [AuditEvent]
+        /// For a pending integration: the last listing Orchard read, and when the window ends.
+        package let lastChecked: Date?
+        package let invitationEnds: Date?
+        /// "Check now" may be asked again from this moment (one a minute per account).
+        package let checkAllowedAt: Date?
+        /// An expired integration whose account the service sees: "reconnect" turns it active.
+        package let canReconnect: Bool
+        package let now: Date
+    }
+
+    /// The account page of integration `id`; another user's integration is not found.
+    package func detail(id: Int64, of user: User) async throws -> Detail {
+        guard let integration = try await integrations.list(userID: user.id).first(where: { $0.id == id }) else {
+            throw IntegrationError.notFound
+        }
+        let row = try await row(integration, snapshot: try? await health?())
+        let account = row.account
+        let number = integration.accountNumber
+        let history = try await audit.events(accountNumber: number, userID: user.id)
+        // Vendors with reports that Apple no longer lists.
+        let dropped = try await ledger.vendors(accountNumber: number).filter { !(account?.vendors.contains($0) ?? false) }
+        let latest = ReportCalendar.latestDay(at: now())
+        let completeThrough = account?.syncedThrough.flatMap { ReportDate($0) }
+        var nextSync: Date?
+        if integration.status == .active, let completeThrough {
+            nextSync =
+                completeThrough < latest ? now() : ReportCalendar.publication(of: latest.adding(days: 1))
+        }
+        return Detail(
+            row: row, vendors: account?.vendors ?? [], droppedVendors: dropped,
+            apps: try await storeAccounts.appTitles(number: number),
+            held: try await ledger.heldDays(accountNumber: number), completeThrough: completeThrough,
+            failures: try await ledger.failures(accountNumber: number, since: failureWindowStart),
+            lateDay: account.flatMap { integration.status == .active ? Self.lateDay($0, now: now()) : nil },
+            nextSync: nextSync, history: history.reversed(),
+            lastChecked: integration.status == .pending ? try await listing.lastChecked() : nil,
+            invitationEnds: integration.status == .pending
+                ? integration.createdAt.addingTimeInterval(settings.invitationWindow) : nil,
+            checkAllowedAt: integration.status == .pending ? try await checkAllowedAt(number) : nil,
+            canReconnect: integration.status == .expired && account?.access == .accessible, now: now())
+    }
+
+    /// "Check now" on a pending integration: queues an invitation check at once, at most one a
+    /// minute per account (whoever asks). Returns when it may be asked again.
+    @discardableResult
+    package func checkNow(id: Int64, of user: User) async throws -> Date {
+        guard let integration = try await integrations.list(userID: user.id).first(where: { $0.id == id }) else {
+            throw IntegrationError.notFound
+        }
+        let time = now()
+        if let allowed = try await checkAllowedAt(integration.accountNumber), allowed > time {
+            throw IntegrationError.checkedRecently(seconds: max(1, Int(allowed.timeIntervalSince(time).rounded(.up))))
+        }
+        try await instance.set(Self.checkKey(integration.accountNumber), String(Int64(time.timeIntervalSince1970)))
+        try await queue.enqueueNow(SyncJob.checkInvitations, now: time)
+        return time.addingTimeInterval(Self.checkSpacing)
+    }
+
+    /// Reconnects an expired integration whose account the service sees now (an invitation
+    /// accepted after the window): it is active at once, without the funnel.
+    package func reconnect(id: Int64, of user: User) async throws -> Row {
+        guard let integration = try await integrations.list(userID: user.id).first(where: { $0.id == id }) else {
+            throw IntegrationError.notFound
+        }
+        guard integration.status == .expired,
+            try await storeAccounts.find(number: integration.accountNumber)?.access == .accessible,
+            let active = try await integrations.apply(
+                .userReconnects, integrationID: id, reason: "Reconnected: the service user is in the account.",
+                now: now())
+        else { throw IntegrationError.cannotReconnect }
+        return try await row(active, snapshot: try? await health?())
+    }
+
+    static let checkSpacing: TimeInterval = 60
+
+    private static func checkKey(_ number: String) -> String { "check_now_\(number)" }
+
+    private func checkAllowedAt(_ number: String) async throws -> Date? {
+        guard let stored = try await instance.get(Self.checkKey(number)), let seconds = Int64(stored) else {
+            return nil
+        }
+        return Date(timeIntervalSince1970: TimeInterval(seconds) + Self.checkSpacing)
     }
 }

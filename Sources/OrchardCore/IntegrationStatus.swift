@@ -15,18 +15,23 @@ package enum IntegrationStatus: String, Sendable, Codable, CaseIterable {
         case invitationWindowPassed
         case serviceLostAccess
         case serviceRegainedAccess
+        /// The user reconnects an expired integration whose account the service sees now.
+        case userReconnects
     }
 
     /// The status after `event`, or `nil` when the event does not apply to this status.
     ///
-    /// Expired is final: the user removes the integration and runs the funnel again. Removed comes
-    /// back when the service sees the account again before its data is purged.
+    /// Expired comes back only when its user reconnects it while the service sees the account (an
+    /// invitation accepted late; the ownership proof holds); otherwise the user removes it and runs
+    /// the funnel again. Removed comes back when the service sees the account again before its data
+    /// is purged.
     package func applying(_ event: Event) -> IntegrationStatus? {
         switch (self, event) {
         case (.pending, .serviceSeesAccount): .active
         case (.pending, .invitationWindowPassed): .expired
         case (.active, .serviceLostAccess): .removed
         case (.removed, .serviceRegainedAccess): .active
+        case (.expired, .userReconnects): .active
         default: nil
         }
     }

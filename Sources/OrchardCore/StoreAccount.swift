@@ -20,6 +20,8 @@ package struct StoreAccount: Sendable, Equatable, Codable {
     package var revokedAt: Date?
     /// When a revoked account's data was purged.
     package var purgedAt: Date?
+    /// When the last user removed their integration of it: it is purged a retention period later.
+    package var unusedSince: Date?
 
     /// Reports done out of reports to fetch.
     package struct Progress: Sendable, Equatable, Codable {
@@ -36,7 +38,7 @@ package struct StoreAccount: Sendable, Equatable, Codable {
         id: Int64, number: String, name: String, vendors: [String], access: StoreAccountAccess, firstSeenAt: Date,
         lastSeenAt: Date? = nil, backfill: Progress = .init(done: 0, total: 0), lastSyncAt: Date? = nil,
         lastError: String? = nil, syncedThrough: String? = nil, missedChecks: Int = 0, revokedAt: Date? = nil,
-        purgedAt: Date? = nil
+        unusedSince: Date? = nil, purgedAt: Date? = nil
     ) {
         self.id = id
         self.number = number
@@ -52,6 +54,7 @@ package struct StoreAccount: Sendable, Equatable, Codable {
         self.missedChecks = missedChecks
         self.revokedAt = revokedAt
         self.purgedAt = purgedAt
+        self.unusedSince = unusedSince
     }
 }
 

@@ -1,7 +1,8 @@
 package import Foundation
 import SQLKit
 
-/// Removes everything Orchard holds of a revoked store account once its retention has passed
+/// Removes everything Orchard holds of a revoked store account, or of one nobody integrates any
+/// more, once its retention has passed
 /// (docs/STATUSES.md, Retention and purge): sales facts, daily rollups, the report ledger, apps, and the raw report
 /// files no other account's ledger names. Facts and rollups carry no foreign keys, so they are
 /// named here. The account row stays, revoked and marked purged, so each user's removed integration
@@ -22,7 +23,8 @@ package struct AccountPurge: Sendable {
         self.rawStore = rawStore
     }
 
-    /// Purges the account when it is still revoked; `nil` when it is not (access came back, or it
+    /// Purges the account when it is still revoked, or still without any integration since it was
+    /// marked unused; `nil` when it is neither (access came back, someone integrated it again, or it
     /// was purged already).
     package func purge(number: String, now: Date) async throws -> Result? {
         let outcome: (Result, [String])? = try await database.withTransaction { connection in
@@ -30,7 +32,11 @@ package struct AccountPurge: Sendable {
                 let id = try await connection.raw(
                     """
                     SELECT id FROM store_accounts
-                    WHERE number = \(bind: number) AND access_state = 'revoked' AND purged_at IS NULL
+                    WHERE number = \(bind: number) AND purged_at IS NULL
+                      AND (access_state = 'revoked'
+                           OR (unused_since IS NOT NULL
+                               AND NOT EXISTS (SELECT 1 FROM integrations i
+                                               WHERE i.store_account_id = store_accounts.id)))
                     """
                 ).first()?.decode(column: "id", as: Int64.self)
             else { return nil }

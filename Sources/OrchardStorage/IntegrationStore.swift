@@ -20,7 +20,48 @@ package struct IntegrationStore: Sendable {
     /// the service identity sees the account, or active at once when it already does (another user
     /// integrated the account first): one store account has one sync, however many users it has.
     package func create(userID: Int64, accountNumber: String, now: Date) async throws -> Integration {
+        try await database.withTransaction { try await Self.create(userID: userID, accountNumber: accountNumber, now: now, on: $0) }
+    }
+
+    /// An account as the funnel found it, and the ownership proof recorded for it.
+    package struct NewAccount: Sendable {
+        package var number: String
+        package var name: String
+        package var vendors: [String]
+        package var proof: String
+
+        package init(number: String, name: String, vendors: [String], proof: String) {
+            self.number = number
+            self.name = name
+            self.vendors = vendors
+            self.proof = proof
+        }
+    }
+
+    /// The funnel's Finish: for every account, the store account (unless it exists), the ownership
+    /// proof in the audit log and the user's integration, all in one transaction: all of them or
+    /// none.
+    package func create(userID: Int64, accounts: [NewAccount], now: Date) async throws -> [Integration] {
         try await database.withTransaction { connection in
+            var created: [Integration] = []
+            for account in accounts {
+                try await StoreAccountStore.register(
+                    number: account.number, name: account.name, vendors: account.vendors, now: now, on: connection)
+                try await AuditLog.insert(
+                    AuditEvent(
+                        at: now, userID: userID, accountNumber: account.number, action: "ownership_proved",
+                        detail: account.proof),
+                    on: connection)
+                created.append(try await Self.create(userID: userID, accountNumber: account.number, now: now, on: connection))
+            }
+            return created
+        }
+    }
+
+    private static func create(userID: Int64, accountNumber: String, now: Date, on connection: any SQLDatabase)
+        async throws -> Integration
+    {
+        do {
             guard let account = try await StoreAccountStore.find(number: accountNumber, on: connection) else {
                 throw Failure.unknownAccount(accountNumber: accountNumber)
             }
@@ -42,6 +83,10 @@ package struct IntegrationStore: Sendable {
                     at: now, userID: userID, accountNumber: accountNumber, action: "integration_created",
                     detail: status == .active ? "active: the service already sees the account" : "pending"),
                 on: connection)
+            // Used again: no purge for want of users.
+            try await connection.raw(
+                "UPDATE store_accounts SET unused_since = NULL WHERE id = \(bind: account.id)"
+            ).run()
             return try await Self.select(
                 "i.user_id = \(bind: userID) AND a.number = \(bind: accountNumber)", on: connection)[0]
         }
@@ -116,21 +161,39 @@ package struct IntegrationStore: Sendable {
         }
     }
 
+    /// What deleting an integration did.
+    package struct Deletion: Sendable, Equatable {
+        package var integration: Integration
+        /// It was the account's last integration, of any user: the account stops syncing and is
+        /// marked unused (purged after the retention period unless someone integrates it again).
+        package var lastOfAccount: Bool
+    }
+
     /// Deletes the user's integration; the account and its data stay while others use them.
-    package func delete(id: Int64, userID: Int64, now: Date) async throws -> Bool {
+    /// `nil` when the user has no such integration.
+    package func delete(id: Int64, userID: Int64, now: Date) async throws -> Deletion? {
         try await database.withTransaction { connection in
             guard
                 let integration = try await Self.select(
                     "i.id = \(bind: id) AND i.user_id = \(bind: userID)", on: connection
                 ).first
-            else { return false }
+            else { return nil }
             try await connection.raw("DELETE FROM integrations WHERE id = \(bind: id)").run()
             try await AuditLog.insert(
                 AuditEvent(
                     at: now, userID: userID, accountNumber: integration.accountNumber, action: "integration_deleted",
                     detail: "was \(integration.status.rawValue)"),
                 on: connection)
-            return true
+            let last =
+                try await connection.raw(
+                    """
+                    UPDATE store_accounts SET unused_since = \(bind: now)
+                    WHERE number = \(bind: integration.accountNumber)
+                      AND NOT EXISTS (SELECT 1 FROM integrations i WHERE i.store_account_id = store_accounts.id)
+                    RETURNING id
+                    """
+                ).first() != nil
+            return Deletion(integration: integration, lastOfAccount: last)
         }
     }
 

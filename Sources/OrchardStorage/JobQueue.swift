@@ -85,6 +85,23 @@ package struct JobQueue: Sendable {
         }
     }
 
+    /// Queues `job` to run now: a copy queued for later (a recurring job's next run) is moved to
+    /// now instead. `true` when it was queued or moved, `false` when it is due or running already.
+    @discardableResult
+    package func enqueueNow(_ job: some QueueableJob, now: Date) async throws -> Bool {
+        if try await enqueue(job, runAfter: now, now: now) != nil { return true }
+        return try await database.withWriter { connection in
+            try await connection.raw(
+                """
+                UPDATE jobs SET run_after = \(bind: now), updated_at = \(bind: now)
+                WHERE kind = \(bind: job.kind) AND dedupe_key = \(bind: job.dedupeKey) AND state = 'queued'
+                  AND run_after > \(bind: now)
+                RETURNING id
+                """
+            ).first() != nil
+        }
+    }
+
     /// Claims a running job whose lease lapsed, else the queued job due first, for `owner`, for
     /// `lease`; `nil` when none is due. A job whose lease lapsed as often as it may run
     /// is parked as dead instead.

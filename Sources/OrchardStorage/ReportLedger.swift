@@ -110,6 +110,79 @@ package struct ReportLedger: Sendable {
         }
     }
 
+    /// A report that failed for good, with Apple's (or the parser's) answer.
+    package struct Failure: Sendable, Equatable {
+        package var identity: ReportIdentity
+        package var failure: LedgerFailure
+        package var message: String?
+        package var at: Date?
+    }
+
+    /// The account's failed reports of days from `since` on (those older than Apple keeps left
+    /// out: nothing can be done about them), newest first.
+    package func failures(accountNumber: String, since: ReportDate) async throws -> [Failure] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT a.number, l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version,
+                       l.error_code, l.error_message, l.fetched_at
+                FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
+                WHERE a.number = \(bind: accountNumber) AND l.state = 'failed'
+                  AND l.error_code <> \(bind: LedgerFailure.reportTooOld.rawValue)
+                  AND l.report_date >= \(bind: since.isoText)
+                ORDER BY l.report_date DESC, l.vendor
+                """
+            ).all().map { row in
+                let code = try row.decode(column: "error_code", as: String?.self)
+                guard let failure = code.flatMap(LedgerFailure.init(rawValue:)) else {
+                    throw StoredValueError(column: "report_ledger.error_code", value: code ?? "NULL")
+                }
+                return Failure(
+                    identity: try Self.identity(row), failure: failure,
+                    message: try row.decode(column: "error_message", as: String?.self),
+                    at: try row.decode(column: "fetched_at", as: Date?.self))
+            }
+        }
+    }
+
+    /// Every vendor the account has reports of, sorted.
+    package func vendors(accountNumber: String) async throws -> [String] {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT DISTINCT l.vendor FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
+                WHERE a.number = \(bind: accountNumber) ORDER BY l.vendor
+                """
+            ).all().map { try $0.decode(column: "vendor", as: String.self) }
+        }
+    }
+
+    /// The first and last day of daily sales reports the account has content for, and how many
+    /// days (of any vendor) that is.
+    package func heldDays(accountNumber: String) async throws -> (first: ReportDate, last: ReportDate, days: Int)? {
+        try await database.withConnection { connection in
+            guard
+                let row = try await connection.raw(
+                    """
+                    SELECT MIN(l.report_date) AS first, MAX(l.report_date) AS last,
+                           COUNT(DISTINCT l.report_date) AS days
+                    FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
+                    WHERE a.number = \(bind: accountNumber) AND l.report_type = \(bind: ReportType.sales.rawValue)
+                      AND l.frequency = \(bind: ReportFrequency.daily.rawValue)
+                      AND l.state IN ('fetched', 'empty', 'restated')
+                    """
+                ).first(),
+                let first = try row.decode(column: "first", as: String?.self),
+                let last = try row.decode(column: "last", as: String?.self)
+            else { return nil }
+            return (
+                try ReportDate(stored: first, column: "report_ledger.report_date"),
+                try ReportDate(stored: last, column: "report_ledger.report_date"),
+                try row.decode(column: "days", as: Int.self)
+            )
+        }
+    }
+
     /// Ledger rows that have a stored file, optionally of one account.
     package func allWithFiles(accountNumber: String?) async throws -> [(identity: ReportIdentity, sha256: String)] {
         try await database.withConnection { connection in

@@ -54,17 +54,35 @@ package struct ServiceListingStore: Sendable {
         }
     }
 
-    /// A listing is believed again. `true` when a degraded spell ended with this call.
+    /// A listing is believed again (and `now` is when one was last read). `true` when a degraded
+    /// spell ended with this call.
     @discardableResult
     package func markWhole(now: Date) async throws -> Bool {
-        try await database.withWriter { connection in
+        try await database.withTransaction { connection in
+            let ended =
+                try await connection.raw(
+                    """
+                    UPDATE service_listing SET degraded_since = NULL, vanished = 0, accessible = 0, checked_at = \(bind: now)
+                    WHERE id = 1 AND degraded_since IS NOT NULL
+                    RETURNING id
+                    """
+                ).first() != nil
             try await connection.raw(
                 """
-                UPDATE service_listing SET degraded_since = NULL, vanished = 0, accessible = 0, checked_at = \(bind: now)
-                WHERE id = 1 AND degraded_since IS NOT NULL
-                RETURNING id
+                INSERT INTO service_listing (id, degraded_since, vanished, accessible, checked_at)
+                VALUES (1, NULL, 0, 0, \(bind: now))
+                ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at
                 """
-            ).first() != nil
+            ).run()
+            return ended
+        }
+    }
+
+    /// When the service identity's listing was last read (degraded or not), if ever.
+    package func lastChecked() async throws -> Date? {
+        try await database.withConnection { connection in
+            try await connection.raw("SELECT checked_at FROM service_listing WHERE id = 1").first()?
+                .decode(column: "checked_at", as: Date?.self)
         }
     }
 }

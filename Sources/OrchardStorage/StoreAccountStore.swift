@@ -17,15 +17,21 @@ package struct StoreAccountStore: Sendable {
     @discardableResult
     package func register(number: String, name: String, vendors: [String], now: Date) async throws -> StoreAccount {
         try await database.withTransaction { connection in
-            try await connection.raw(
-                """
-                INSERT INTO store_accounts (number, name, vendors, first_seen_at)
-                VALUES (\(bind: number), \(bind: name), \(bind: vendors.joined(separator: ",")), \(bind: now))
-                ON CONFLICT (number) DO NOTHING
-                """
-            ).run()
+            try await Self.register(number: number, name: name, vendors: vendors, now: now, on: connection)
             return try await Self.find(number: number, on: connection)!
         }
+    }
+
+    static func register(number: String, name: String, vendors: [String], now: Date, on connection: any SQLDatabase)
+        async throws
+    {
+        try await connection.raw(
+            """
+            INSERT INTO store_accounts (number, name, vendors, first_seen_at)
+            VALUES (\(bind: number), \(bind: name), \(bind: vendors.joined(separator: ",")), \(bind: now))
+            ON CONFLICT (number) DO NOTHING
+            """
+        ).run()
     }
 
     /// The names of the account's apps Orchard knows from its reports, sorted; empty before its first sync.
@@ -230,7 +236,8 @@ package struct StoreAccountStore: Sendable {
 
     static let columns: SQLQueryString = """
         SELECT id, number, name, vendors, access_state, first_seen_at, last_seen_at, backfill_done,
-               backfill_total, last_sync_at, last_error, synced_through, missed_checks, revoked_at, purged_at
+               backfill_total, last_sync_at, last_error, synced_through, missed_checks, revoked_at, purged_at,
+               unused_since
         FROM store_accounts
         """
 
@@ -263,6 +270,7 @@ package struct StoreAccountStore: Sendable {
             syncedThrough: try Self.day(row.decode(column: "synced_through", as: String?.self)),
             missedChecks: try row.decode(column: "missed_checks", as: Int.self),
             revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
+            unusedSince: try row.decode(column: "unused_since", as: Date?.self),
             purgedAt: try row.decode(column: "purged_at", as: Date?.self))
     }
 

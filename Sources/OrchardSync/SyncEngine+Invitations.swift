@@ -211,13 +211,14 @@ extension SyncEngine {
         }
     }
 
-    /// Purges a revoked account once its retention has passed; waits when it has not (the account
-    /// was revoked again since), does nothing when access came back.
+    /// Purges a revoked account, or one nobody integrates any more, once its retention has passed;
+    /// waits when it has not (the account was revoked again, or left again, since), does nothing
+    /// when access came back or someone integrated it again.
     package func purge(accountNumber: String) async throws {
-        guard let account = try await accounts.find(number: accountNumber), account.access == .revoked,
-            let revokedAt = account.revokedAt
+        guard let account = try await accounts.find(number: accountNumber),
+            let since = account.access == .revoked ? account.revokedAt : account.unusedSince
         else { return }
-        let due = revokedAt.addingTimeInterval(settings.retention)
+        let due = since.addingTimeInterval(settings.retention)
         guard now() >= due else {
             throw JobPostponed(until: due, reason: "the retention period runs until \(due)")
         }

@@ -26,6 +26,7 @@ struct ErrorMiddleware: RouterMiddleware {
                 ? JSONError(code: answer.code, message: answer.message).response(status: answer.status)
                 : ErrorPage.response(for: answer, context: context)
             if case .tooManyAttempts(let seconds) = answer { response.headers[.retryAfter] = String(seconds) }
+            if case .checkedRecently(let seconds) = answer { response.headers[.retryAfter] = String(seconds) }
             return response
         }
     }

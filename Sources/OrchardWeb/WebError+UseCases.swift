@@ -43,6 +43,8 @@ extension WebError {
         self =
             switch error {
             case .notFound: .notFound
+            case .checkedRecently(let seconds): .checkedRecently(retryAfter: seconds)
+            case .cannotReconnect: .cannotReconnect
             }
     }
 

@@ -26,6 +26,9 @@ package enum WebError: Error, Equatable, Sendable {
     case unknownAccount(String)
     case invitationNotConfirmed
     case alreadyIntegrated(String)
+    /// "Check now" again within a minute: the seconds until it may be asked.
+    case checkedRecently(retryAfter: Int)
+    case cannotReconnect
     /// A query parameter that cannot be used; the message names it and says what is expected.
     case invalidParameter(String)
     /// Something Orchard did not expect; the log has the details, the answer none.
@@ -51,6 +54,8 @@ package enum WebError: Error, Equatable, Sendable {
         case .funnelTokenStopped: .conflict
         case .alreadyIntegrated: .conflict
         case .invalidParameter: .unprocessableContent
+        case .checkedRecently: .tooManyRequests
+        case .cannotReconnect: .conflict
         }
     }
 
@@ -80,6 +85,8 @@ package enum WebError: Error, Equatable, Sendable {
         case .invitationNotConfirmed: "invitation_not_confirmed"
         case .alreadyIntegrated: "already_integrated"
         case .invalidParameter: "invalid_parameter"
+        case .checkedRecently: "checked_recently"
+        case .cannotReconnect: "cannot_reconnect"
         }
     }
 
@@ -122,6 +129,11 @@ package enum WebError: Error, Equatable, Sendable {
             "Tick the box to confirm you invited the service Apple ID into every selected account."
         case .alreadyIntegrated(let number): "You have connected account \(number) already."
         case .invalidParameter(let message): message
+        case .checkedRecently(let seconds):
+            "Orchard checked this account less than a minute ago. Check again in \(seconds) second\(seconds == 1 ? "" : "s")."
+        case .cannotReconnect:
+            "Orchard cannot see this account yet, so it cannot be reconnected. Invite the service Apple ID in App Store "
+                + "Connect first, or remove this integration and start again."
         case .internalError: "Something went wrong on our side. Try again; if it keeps happening, tell the operator."
         }
     }

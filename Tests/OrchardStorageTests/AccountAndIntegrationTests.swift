@@ -73,13 +73,58 @@ struct AccountAndIntegrationTests {
             let alices = try await integrations.create(userID: alice, accountNumber: "1", now: Self.now)
             _ = try await integrations.create(userID: bob, accountNumber: "1", now: Self.now)
             let checked1 = try await integrations.delete(id: alices.id, userID: bob, now: Self.now)
-            #expect(!checked1)
+            #expect(checked1 == nil)
             let checked2 = try await integrations.delete(id: alices.id, userID: alice, now: Self.now)
-            #expect(checked2)
+            #expect(checked2?.lastOfAccount == false)
             let checked3 = try await integrations.list(accountNumber: "1").map(\.userID)
             #expect(checked3 == [bob])
             let checked4 = try await StoreAccountStore(database: database).find(number: "1")
-            #expect(checked4 != nil)
+            #expect(checked4 != nil && checked4?.unusedSince == nil)
+
+            // the last user's removal marks the account unused; a new integration uses it again
+            let bobs = try #require(try await integrations.list(userID: bob).first)
+            let last = try await integrations.delete(id: bobs.id, userID: bob, now: Self.now + 60)
+            #expect(last?.lastOfAccount == true)
+            #expect(try await StoreAccountStore(database: database).find(number: "1")?.unusedSince == Self.now + 60)
+            _ = try await integrations.create(userID: alice, accountNumber: "1", now: Self.now + 120)
+            #expect(try await StoreAccountStore(database: database).find(number: "1")?.unusedSince == nil)
+        }
+    }
+
+    @Test(
+        "Finish creates every selected integration in one transaction: one refused, none is made, not even its store account",
+        arguments: TestBackend.available)
+    func finishAllOrNothing(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            let alice = try await SecretStorageTests.user(database, email: "alice@example.com")
+            let accounts = StoreAccountStore(database: database)
+            let integrations = IntegrationStore(database: database)
+            try await accounts.register(number: "2", name: "B", vendors: [], now: Self.now)
+            _ = try await integrations.create(userID: alice, accountNumber: "2", now: Self.now)
+
+            // when: accounts 1 (new) and 2 (integrated already) are finished together
+            await #expect(throws: IntegrationStore.Failure.alreadyIntegrated(accountNumber: "2")) {
+                try await integrations.create(
+                    userID: alice,
+                    accounts: [
+                        .init(number: "1", name: "A", vendors: ["80000001"], proof: "token ••••abcd sees it"),
+                        .init(number: "2", name: "B", vendors: [], proof: "token ••••abcd sees it"),
+                    ], now: Self.now)
+            }
+
+            // then: nothing of account 1 exists, and no proof was recorded for it
+            #expect(try await accounts.find(number: "1") == nil)
+            #expect(try await integrations.list(userID: alice).map(\.accountNumber) == ["2"])
+            let events = try await AuditLog(database: database).events(userID: alice)
+            #expect(!events.contains { $0.action == "ownership_proved" })
+
+            // and: both new, both are made
+            let made = try await integrations.create(
+                userID: alice,
+                accounts: [
+                    .init(number: "1", name: "A", vendors: [], proof: "p"), .init(number: "3", name: "C", vendors: [], proof: "p"),
+                ], now: Self.now)
+            #expect(made.map(\.accountNumber) == ["1", "3"])
         }
     }
 }

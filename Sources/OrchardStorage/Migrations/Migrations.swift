@@ -9,5 +9,6 @@ package enum Migrations {
         SyncState(),
         MetricSlicesAndBaseCurrency(),
         ListingEvidence(),
+        UnusedAccounts(),
     ]
 }
