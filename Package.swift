@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "OrchardWebTests",
             dependencies: [
-                "OrchardWeb", "OrchardApp", "OrchardTestSupport", "OrchardCore", "OrchardStorage",
+                "OrchardWeb", "OrchardApp", "OrchardTestSupport", "OrchardCore", "OrchardStorage", "OrchardSync",
                 "AppStoreConnect", "ConnectSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -222,6 +222,8 @@ package struct Integrations: Sendable {
         package let checkAllowedAt: Date?
         /// An expired integration whose account the service sees: "reconnect" turns it active.
         package let canReconnect: Bool
+        package let serviceAppleID: String?
+        package let checkSeconds: Int
         package let now: Date
     }
 
@@ -254,7 +256,8 @@ package struct Integrations: Sendable {
             invitationEnds: integration.status == .pending
                 ? integration.createdAt.addingTimeInterval(settings.invitationWindow) : nil,
             checkAllowedAt: integration.status == .pending ? try await checkAllowedAt(number) : nil,
-            canReconnect: integration.status == .expired && account?.access == .accessible, now: now())
+            canReconnect: integration.status == .expired && account?.access == .accessible,
+            serviceAppleID: settings.serviceAppleID, checkSeconds: settings.invitationCheckSeconds, now: now())
     }
 
     /// "Check now" on a pending integration: queues an invitation check at once, at most one a

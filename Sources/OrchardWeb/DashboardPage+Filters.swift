@@ -139,7 +139,9 @@ extension DashboardPage {
                         .text(IntegrationsPage.label(row.integration.status))),
                     .text(
                         " \(row.integration.accountName) (\(row.integration.accountNumber)): "
-                            + IntegrationsPage.sentence(row, model: integrationsModel)),
+                            + IntegrationsPage.sentence(
+                            row, serviceAppleID: integrationsModel.serviceAppleID,
+                            checkSeconds: integrationsModel.checkSeconds)),
                     .a(.href(SiteRoute.integrations.path), .text(" Data Integration")))
             },
             .forEach(model.loading) { row in

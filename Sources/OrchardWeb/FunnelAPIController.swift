@@ -64,7 +64,7 @@ struct FunnelAPIController: Sendable {
         }
     }
 
-    struct IntegrationView: Encodable {
+    struct IntegrationView: ResponseEncodable {
         struct Account: Encodable {
             let number: String
             let name: String
@@ -201,6 +201,17 @@ struct FunnelAPIController: Sendable {
                         sku: $0.sku, appleIdentifier: $0.appleIdentifier, title: $0.title,
                         account: .init(number: $0.accountNumber, name: $0.accountName))
                 })
+        }
+        router.get(SiteRoute.api(.integration(id: 0)).pattern) { _, context in
+            IntegrationDetailView(
+                try await integrations.detail(id: try Self.id(context), of: try context.requireUser()))
+        }
+        router.post(SiteRoute.api(.integrationCheck(id: 0)).pattern) { _, context in
+            let again = try await integrations.checkNow(id: try Self.id(context), of: try context.requireUser())
+            return EditedResponse(status: .accepted, response: CheckQueued(checkAgainAt: again))
+        }
+        router.post(SiteRoute.api(.integrationReconnect(id: 0)).pattern) { _, context in
+            IntegrationView(try await integrations.reconnect(id: try Self.id(context), of: try context.requireUser()))
         }
         router.delete(SiteRoute.api(.integration(id: 0)).pattern) { _, context in
             try await integrations.remove(id: try Self.id(context), of: try context.requireUser())

@@ -42,6 +42,7 @@ enum Flash: String, Sendable {
     case welcome, signedIn, signedOut, passwordChanged, tokenRevoked, integrationsCreated, integrationRemoved
     case integrationsActive, integrationsPartlyActive
     case jobRetried, jobAlreadyQueued, currencyChanged, funnelTokenStopped
+    case integrationRemovedLast, checkQueued, checkedRecently, reconnected
 
     var text: String {
         switch self {
@@ -60,6 +61,14 @@ enum Flash: String, Sendable {
             "Done. Accounts Orchard can read already are active; the others are pending until Orchard sees your "
                 + "invitation, usually within minutes of it. History then loads by itself."
         case .integrationRemoved: "The integration is removed."
+        case .integrationRemovedLast:
+            "The integration is removed. You were the last Orchard user of this account: remove Orchard's service "
+                + "user from it in App Store Connect (Users and Access). Orchard stops syncing it and deletes its data "
+                + "after the retention period, unless someone connects it again first."
+        case .checkQueued:
+            "Orchard is checking now whether it can see this account; this page shows the result within a minute."
+        case .checkedRecently: "Orchard checked this account less than a minute ago; it checks again by itself."
+        case .reconnected: "Reconnected: the integration is active again and its figures are on the dashboard."
         case .jobRetried: "The job is queued again, with its attempts counted afresh."
         case .jobAlreadyQueued: "The same work is queued or running already; nothing was added."
         case .currencyChanged: "Your figures are now shown in the currency you chose."

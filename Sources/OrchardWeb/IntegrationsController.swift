@@ -14,9 +14,28 @@ struct IntegrationsController: Sendable {
                 try await integrations.overview(of: try context.requireUser()),
                 frame: PageFrame(context, request: request))
         }
+        router.get(SiteRoute.integration(id: 0).pattern) { request, context in
+            IntegrationPage.view(
+                try await integrations.detail(id: try Self.id(context), of: try context.requireUser()),
+                frame: PageFrame(context, request: request))
+        }
+        router.post(SiteRoute.checkIntegration(id: 0).pattern) { request, context in
+            let id = try Self.id(context)
+            do {
+                try await integrations.checkNow(id: id, of: try context.requireUser())
+                return Flash.redirect(to: .integration(id: id), .checkQueued, request: request)
+            } catch IntegrationError.checkedRecently {
+                return Flash.redirect(to: .integration(id: id), .checkedRecently, request: request)
+            }
+        }
+        router.post(SiteRoute.reconnectIntegration(id: 0).pattern) { request, context in
+            let id = try Self.id(context)
+            _ = try await integrations.reconnect(id: id, of: try context.requireUser())
+            return Flash.redirect(to: .integration(id: id), .reconnected, request: request)
+        }
         router.post(SiteRoute.removeIntegration(id: 0).pattern) { request, context in
-            try await integrations.remove(id: try Self.id(context), of: try context.requireUser())
-            return Flash.redirect(to: .integrations, .integrationRemoved, request: request)
+            let last = try await integrations.remove(id: try Self.id(context), of: try context.requireUser())
+            return Flash.redirect(to: .integrations, last ? .integrationRemovedLast : .integrationRemoved, request: request)
         }
         router.post(SiteRoute.restartIntegration(id: 0).pattern) { _, context in
             try await integrations.remove(id: try Self.id(context), of: try context.requireUser())

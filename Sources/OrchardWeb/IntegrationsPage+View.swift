@@ -39,6 +39,7 @@ enum IntegrationsPage {
                             .data(named: "dialog", value: "funnel"),
                             .text("Connect App Store Connect")))
                     : .table(
+                        .class("cards"),
                         .thead(
                             .tr(
                                 .th("Account"), .th("Status"), .th("Last sync"), .th("History"),
@@ -49,13 +50,22 @@ enum IntegrationsPage {
     private static func row(_ row: Row, model: Model, frame: PageFrame) -> Node<HTML.TableContext> {
         let integration = row.integration
         return .tr(
-            .td(.text("\(integration.accountName) (\(integration.accountNumber))")),
             .td(
+                .data(named: "label", value: "Account"),
+                .a(
+                    .href(SiteRoute.integration(id: integration.id).path),
+                    .text("\(integration.accountName) (\(integration.accountNumber))"))),
+            .td(
+                .data(named: "label", value: "Status"),
                 .span(.class("badge \(integration.status.rawValue)"), .text(label(integration.status))),
-                .p(.class("hint"), .text(sentence(row, model: model)))),
-            .td(.text(row.account?.lastSyncAt.map { relative($0, now: model.now) } ?? "not yet")),
-            .td(progress(row)),
-            .td(actions(integration, frame: frame)))
+                .p(
+                    .class("hint"),
+                    .text(sentence(row, serviceAppleID: model.serviceAppleID, checkSeconds: model.checkSeconds)))),
+            .td(
+                .data(named: "label", value: "Last sync"),
+                .text(row.account?.lastSyncAt.map { relative($0, now: model.now) } ?? "not yet")),
+            .td(.data(named: "label", value: "History"), progress(row)),
+            .td(.class("actions"), actions(row, frame: frame)))
     }
 
     static func label(_ status: IntegrationStatus) -> String {
@@ -68,14 +78,14 @@ enum IntegrationsPage {
     }
 
     /// What the status means, what happens next and what the user can do.
-    static func sentence(_ row: Row, model: Model) -> String {
+    static func sentence(_ row: Row, serviceAppleID: String?, checkSeconds: Int) -> String {
         let integration = row.integration
         switch integration.status {
         case .pending where row.problem != nil:
             return row.problem?.message ?? ""
         case .pending:
-            return "Invite \(model.serviceAppleID ?? "the service Apple ID") into this account in App Store Connect "
-                + "(Users and Access, role Sales). We check \(SpokenDuration.every(Double(model.checkSeconds))); it turns active "
+            return "Invite \(serviceAppleID ?? "the service Apple ID") into this account in App Store Connect "
+                + "(Users and Access, role Sales). We check \(SpokenDuration.every(Double(checkSeconds))); it turns active "
                 + "within minutes of your invitation."
         case .active:
             // An active integration has a reason only when its access was restored.
@@ -85,6 +95,8 @@ enum IntegrationsPage {
                 return restored + "Connected. Loading history, newest days first."
             }
             return restored + "Connected. Reports are fetched every day after Apple publishes them."
+        case .expired where row.account?.access == .accessible:
+            return "We can see this account now: reconnect it to turn it active, without setting it up again."
         case .expired, .removed:
             return integration.statusReason ?? "This integration no longer syncs."
         }
@@ -106,14 +118,21 @@ enum IntegrationsPage {
             .span(.class("num"), .text(" \(backfill.done)/\(backfill.total) reports")))
     }
 
-    private static func actions(_ integration: Integration, frame: PageFrame) -> Node<HTML.BodyContext> {
+    private static func actions(_ row: Row, frame: PageFrame) -> Node<HTML.BodyContext> {
+        let integration = row.integration
         switch integration.status {
+        case .expired where row.account?.access == .accessible:
+            return .div(
+                frame.form(.reconnectIntegration(id: integration.id), .button(.type(.submit), .text("Reconnect"))),
+                frame.form(
+                    .restartIntegration(id: integration.id),
+                    .button(.type(.submit), .class("secondary"), .text("Remove and start again"))))
         case .expired, .removed:
-            frame.form(
+            return frame.form(
                 .restartIntegration(id: integration.id),
                 .button(.type(.submit), .text("Remove and start again")))
         case .pending, .active:
-            frame.form(
+            return frame.form(
                 .removeIntegration(id: integration.id),
                 .button(.type(.submit), .class("secondary"), .text("Remove")))
         }

@@ -164,6 +164,22 @@ enum OpenAPIDocument {
             method: "get", path: "/integrations", summary: "The user's integrations with status and sync progress",
             success: (200, "The integrations", ref("Integrations")), errors: [401]),
         Operation(
+            method: "get", path: "/integrations/{id}",
+            summary: "One integration's account: vendors, apps, days held, failed reports, next sync, history",
+            parameters: [idParameter], success: (200, "The account page as JSON", ref("IntegrationDetail")),
+            errors: [401, 404]),
+        Operation(
+            method: "post", path: "/integrations/{id}/check",
+            summary: "Check now whether the service sees the account (one a minute per account)",
+            parameters: [idParameter],
+            success: (202, "Queued", object([("checkAgainAt", date)], required: ["checkAgainAt"])),
+            errors: [401, 404, 429]),
+        Operation(
+            method: "post", path: "/integrations/{id}/reconnect",
+            summary: "Reconnect an expired integration whose account the service sees now",
+            parameters: [idParameter], success: (200, "The integration, active", ref("Integration")),
+            errors: [401, 404, 409]),
+        Operation(
             method: "delete", path: "/integrations/{id}", summary: "Remove one of the user's integrations",
             parameters: [idParameter], success: (204, "Removed", nil), errors: [401, 404]),
         Operation(
@@ -300,7 +316,7 @@ enum OpenAPIDocument {
                                     "type": "string",
                                     "enum": [
                                         "service_token_refused", "listing_degraded", "service_token_expiring",
-                                        "sync_failing",
+                                        "sync_failing", "vendor_failing", "apple_late",
                                     ],
                                 ],
                                 "message": ["type": "string"],
@@ -309,6 +325,63 @@ enum OpenAPIDocument {
                         ]
                     ),
                 ], required: ["id", "platform", "account", "status", "createdAt", "backfill"])
+        ),
+        (
+            "IntegrationDetail",
+            object(
+                [
+                    ("integration", ref("Integration")),
+                    ("vendors", ["type": "array", "items": string]),
+                    ("droppedVendors", ["type": "array", "items": string]),
+                    ("apps", ["type": "array", "items": string]),
+                    (
+                        "days",
+                        [
+                            "type": ["object", "null"],
+                            "properties": ["first": day, "last": day, "count": integer],
+                            "required": ["first", "last", "count"],
+                        ]
+                    ),
+                    ("completeThrough", ["type": ["string", "null"], "format": "date"]),
+                    ("lateDay", ["type": ["string", "null"], "format": "date"]),
+                    ("nextSyncAt", ["type": ["string", "null"], "format": "date-time"]),
+                    (
+                        "failures",
+                        [
+                            "type": "array",
+                            "items": object(
+                                [
+                                    ("date", day), ("vendor", string), ("reportType", string), ("frequency", string),
+                                    ("code", string), ("message", ["type": ["string", "null"]]),
+                                ], required: ["date", "vendor", "reportType", "frequency", "code", "message"]),
+                        ]
+                    ),
+                    (
+                        "pending",
+                        [
+                            "type": ["object", "null"],
+                            "properties": [
+                                "lastCheckedAt": ["type": ["string", "null"], "format": "date-time"],
+                                "invitationEndsAt": ["type": ["string", "null"], "format": "date-time"],
+                                "checkAllowedAt": ["type": ["string", "null"], "format": "date-time"],
+                            ],
+                        ]
+                    ),
+                    ("canReconnect", ["type": "boolean"]),
+                    (
+                        "history",
+                        [
+                            "type": "array",
+                            "items": object(
+                                [("at", date), ("action", string), ("detail", string)],
+                                required: ["at", "action", "detail"]),
+                        ]
+                    ),
+                ],
+                required: [
+                    "integration", "vendors", "droppedVendors", "apps", "days", "completeThrough", "lateDay",
+                    "nextSyncAt", "failures", "pending", "canReconnect", "history",
+                ])
         ),
         (
             "MetricsSummary",

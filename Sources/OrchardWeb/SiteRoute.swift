@@ -22,6 +22,12 @@ package enum SiteRoute: Sendable, Equatable {
     case apiTokens
     case revokeAPIToken(id: Int64)
     case integrations
+    /// One integration's account page.
+    case integration(id: Int64)
+    /// `POST`: "Check now" on a pending integration.
+    case checkIntegration(id: Int64)
+    /// `POST`: "Reconnect" an expired integration the service sees.
+    case reconnectIntegration(id: Int64)
     case removeIntegration(id: Int64)
     case restartIntegration(id: Int64)
     /// Funnel step 1; `GET` shows it, `POST` checks a token.
@@ -72,6 +78,9 @@ package enum SiteRoute: Sendable, Equatable {
         case .apiTokens: "/account/api-tokens"
         case .revokeAPIToken(let id): "/account/api-tokens/\(parameter(id))/revoke"
         case .integrations: "/integrations"
+        case .integration(let id): "/integrations/\(parameter(id))"
+        case .checkIntegration(let id): "/integrations/\(parameter(id))/check"
+        case .reconnectIntegration(let id): "/integrations/\(parameter(id))/reconnect"
         case .removeIntegration(let id): "/integrations/\(parameter(id))/remove"
         case .restartIntegration(let id): "/integrations/\(parameter(id))/restart"
         case .funnelToken: "/integrations/app-store-connect"
@@ -101,6 +110,8 @@ package enum APIRoute: Sendable, Equatable {
     case funnelIntegrations
     case integrations
     case integration(id: Int64)
+    case integrationCheck(id: Int64)
+    case integrationReconnect(id: Int64)
     case adminInvitations
     case adminJobs
     case openAPI
@@ -122,6 +133,8 @@ package enum APIRoute: Sendable, Equatable {
         case .funnelIntegrations: "asc/integrations"
         case .integrations: "integrations"
         case .integration(let id): "integrations/\(parameter(id))"
+        case .integrationCheck(let id): "integrations/\(parameter(id))/check"
+        case .integrationReconnect(let id): "integrations/\(parameter(id))/reconnect"
         case .adminInvitations: "admin/invitations"
         case .adminJobs: "admin/jobs"
         case .openAPI: "openapi.json"

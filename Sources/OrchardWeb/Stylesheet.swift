@@ -91,6 +91,18 @@ enum Stylesheet {
         dialog.funnel-dialog::backdrop { background: rgb(0 0 0 / .45); }
         .dialog-close { float: right; }
         @media (max-width: 40rem) { table { display: block; overflow-x: auto; } }
+        /* Lists that read as cards at phone width (Data Integration, an account's failures and history). */
+        @media (max-width: 40rem) {
+          table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+          table.cards { overflow: visible; }
+          table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+          table.cards tr { border: 1px solid var(--line); border-radius: 8px; padding: .5rem .75rem; margin: 0 0 .75rem; }
+          table.cards td { border: 0; padding: .3rem 0; overflow-wrap: anywhere; }
+          table.cards td[data-label]::before { content: attr(data-label); display: block; font-size: .75rem;
+            font-weight: 600; color: var(--muted); }
+        }
+        .actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+        .actions form { margin: 0; }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         /* Charts (Chart.swift): Okabe-Ito series colours through s0…s7; in the dark theme the dark blue and
            the black trade places with lighter ones so every series stands out against the background. */

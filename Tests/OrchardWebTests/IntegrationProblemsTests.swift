@@ -4,6 +4,7 @@ import HummingbirdTesting
 import OrchardCore
 import OrchardStorage
 import OrchardTestSupport
+import SalesReports
 import Synchronization
 import Testing
 
@@ -77,6 +78,19 @@ struct IntegrationProblemsTests {
             snapshot.withLock { $0.serviceTokenDaysLeft = 90 }
             try await accounts.recordSyncError(number: "111", "Apple is unavailable (HTTP 503)")
             #expect(try await problems() == ["111": "sync_failing", "222": "none", "333": "none"])
+
+            // when: the sync recovers but Apple has not published the newest day, past noon Pacific
+            try await accounts.recordSyncError(number: "111", nil)
+            let latest = ReportCalendar.latestDay(at: now)
+            #expect(now >= ReportCalendar.publication(of: latest).addingTimeInterval(7 * 3_600))
+            try await accounts.recordSync(number: "111", through: latest.adding(days: -1), now: now)
+            #expect(try await problems()["111"] == "apple_late")
+            let late = try await browser.request("/integrations", headers: ada)
+            #expect(late.text.contains("Apple has not published the report of \(latest.isoText) yet"))
+
+            // when: it is in
+            try await accounts.recordSync(number: "111", through: latest, now: now)
+            #expect(try await problems()["111"] == "none")
         }
     }
 }
