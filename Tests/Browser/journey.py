@@ -13,7 +13,10 @@ Starts the demo (Connect Sandbox, server and workers in one process), then, as p
      holder removes the service user; both users see the integration removed, with the reason;
   5. without JavaScript, a third user completes the funnel and sees a pending integration
      (while the removal and the expiry are under way);
-  4. the first user's Birch integration expires and "Remove and start again" leads to step 1.
+  4. the first user's Birch integration expires and "Remove and start again" leads to step 1;
+  6. the service Apple ID invited into Juniper again: active again, "Access restored on";
+  7. Juniper's account page shows vendors, apps, days held and history; Data Integration and the
+     account page read as cards at phone width (390 px), never scrolling sideways.
 Each step saves screenshots (DIR/NN-name.png) and prints its duration. On a failure it prints
 what each browser shows and its console log, and exits 1; a product problem that does not stop the
 journey (a wrong message, a misplaced button) is reported at the end and exits 2. Needs only
@@ -650,6 +653,37 @@ class Journey:
             self.log(f"   Active again {time.monotonic() - reinvited:.0f} s after the second invitation: "
                      f"{row['sentence']!r}")
             self.shot("juniper-restored")
+
+        with self.step("7 Juniper's account page: vendors, apps, days held, history; both pages read at phone width"):
+            a = self.use("first user")
+            a.get(self.demo.dashboard + "/integrations")
+            link = a.find_element(By.XPATH, f"//td//a[contains(normalize-space(), '({juniper})')]")
+            link.click()
+            self.wait(a, lambda d: self.h1(d).startswith("Juniper Apps Ltd."), 10, "Juniper's account page")
+            page = self.text(a)
+            for expected in ["Active", "Where it stands", "Days held", "Complete through", "Next sync", "Vendors",
+                             "Apps", "Reports that failed", "History", "Access restored on", "Removed"]:
+                self.expect(expected in page, f"Juniper's account page does not show {expected!r}")
+            vendors = a.find_elements(By.XPATH, "//h2[normalize-space()='Vendors']/following-sibling::ul[1]/li")
+            check(vendors, "Juniper's account page lists no vendor")
+            apps = a.find_elements(By.XPATH, "//h2[normalize-space()='Apps']/following-sibling::ul[1]/li")
+            check(apps, "Juniper's account page lists no app")
+            self.log(f"   vendors {[v.text for v in vendors]}, {len(apps)} apps")
+            self.shot("juniper-account-page")
+            a.set_window_size(390, 844)
+            try:
+                for path in ["/integrations", urllib.parse.urlsplit(a.current_url).path]:
+                    a.get(self.demo.dashboard + path)
+                    overflow = a.execute_script(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                    self.expect(overflow <= 0, f"{path} scrolls sideways by {overflow} px at 390 px wide")
+                    self.shot("phone" + path.replace("/", "-"))
+                cards = a.execute_script(
+                    "const r = document.querySelector('table.cards tbody tr'); "
+                    "return r ? getComputedStyle(r).display : null")
+                self.expect(cards == "block", f"at phone width the account's tables are not cards ({cards})")
+            finally:
+                a.set_window_size(1280, 900)
 
     def invite_service(self, driver, account_name):
         """Invites the service Apple ID with the Sales role in the sandbox's Users and Access page."""
