@@ -1,6 +1,7 @@
 package import Foundation
 package import OrchardCore
 package import OrchardStorage
+import SalesReports
 
 /// What the operator of an Orchard watches: invitations waiting to be accepted, the service token,
 /// the job queue with its dead jobs (and a retry for them).
@@ -15,10 +16,18 @@ package struct OperatorOverview: Sendable {
         package let ageHours: Int
     }
 
+    /// A synced account whose users see a problem (its own: the service-wide ones are shown apart).
+    package struct AccountProblem: Sendable, Equatable {
+        package let number: String
+        package let name: String
+        package let problem: Integrations.Problem
+    }
+
     /// The operator's page.
     package struct Page: Sendable {
         package let serviceAppleID: String?
         package let waiting: [WaitingAccount]
+        package let problems: [AccountProblem]
         /// How long a pending integration waits before it expires.
         package let invitationWindow: TimeInterval
         package let depth: [String: [JobQueue.State: Int]]
@@ -30,6 +39,8 @@ package struct OperatorOverview: Sendable {
     }
 
     private let integrations: IntegrationStore
+    private let accounts: StoreAccountStore
+    private let ledger: ReportLedger
     private let queue: JobQueue
     private let settings: Settings
     private let operations: (@Sendable () async throws -> OperationsSnapshot)?
@@ -42,6 +53,8 @@ package struct OperatorOverview: Sendable {
         operations: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
     ) {
         integrations = IntegrationStore(database: database)
+        accounts = StoreAccountStore(database: database)
+        ledger = ReportLedger(database: database)
         queue = JobQueue(database: database)
         self.settings = settings
         self.operations = operations
@@ -55,9 +68,28 @@ package struct OperatorOverview: Sendable {
         try Self.requireOperator(user)
         return Page(
             serviceAppleID: settings.serviceAppleID, waiting: try await waiting(for: user),
+            problems: try await problems(),
             invitationWindow: settings.invitationWindow, depth: try await queue.counts(),
             dead: try await queue.dead(), retrying: try await queue.retrying(), operations: try await operations?(),
             now: now())
+    }
+
+    /// Every synced account's own problem (a failing sync, a vendor Apple refuses, a day Apple is
+    /// late with), as its users read it, by account number.
+    private func problems() async throws -> [AccountProblem] {
+        let time = now()
+        let since = ReportCalendar.latestDay(at: time).adding(days: -max(1, settings.restatementDays))
+        var found: [AccountProblem] = []
+        for account in try await accounts.syncable() {
+            let failures = try await ledger.failures(accountNumber: account.number, since: since)
+                .filter { account.vendors.contains($0.identity.vendor) }
+            if let problem = Integrations.problem(
+                .active, account: account, snapshot: nil, failures: failures, now: time)
+            {
+                found.append(AccountProblem(number: account.number, name: account.name, problem: problem))
+            }
+        }
+        return found.sorted { $0.number < $1.number }
     }
 
     /// Pending integrations grouped by account, the longest waiting first.

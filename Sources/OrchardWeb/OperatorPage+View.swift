@@ -46,6 +46,19 @@ enum OperatorPage {
                                         .td(.text(AccountPage.day(waiting.pendingSince))),
                                         .td(.class("num"), .text(String(waiting.ageHours))))
                                 }))),
+                .h2("Accounts with a problem"),
+                model.problems.isEmpty
+                    ? .p(.class("hint"), .text("None: every synced account is up to date."))
+                    : .table(
+                        .class("cards"),
+                        .thead(.tr(.th("Account"), .th("Problem"), .th("What its users read"))),
+                        .tbody(
+                            .forEach(model.problems) { item in
+                                .tr(
+                                    .td(.data(named: "label", value: "Account"), .text("\(item.name) (\(item.number))")),
+                                    .td(.data(named: "label", value: "Problem"), .code(.text(item.problem.code))),
+                                    .td(.data(named: "label", value: "What its users read"), .text(item.problem.message)))
+                            })),
                 .h2("Job queue"),
                 depthTable(model.depth),
                 .h2("Failing, trying again"),

@@ -87,6 +87,10 @@ struct IntegrationProblemsTests {
             #expect(try await problems()["111"] == "apple_late")
             let late = try await browser.request("/integrations", headers: ada)
             #expect(late.text.contains("Apple has not published the report of \(latest.isoText) yet"))
+            // and the operator (Ada, the first to sign up) sees it on the operator page
+            let operatorPage = try await browser.request(SiteRoute.operatorPage.path, headers: ada)
+            #expect(operatorPage.status == .ok)
+            #expect(operatorPage.text.contains("Accounts with a problem") && operatorPage.text.contains("apple_late"))
 
             // when: it is in
             try await accounts.recordSync(number: "111", through: latest, now: now)
