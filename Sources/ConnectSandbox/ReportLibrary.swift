@@ -126,8 +126,10 @@ package final class ReportLibrary: Sendable {
         return try cached(key) { () throws(ReportError) in
             let name =
                 "\(vendor)_\(String(fiscal.calendarMonth + 100).suffix(2))\(String(fiscal.calendarYear).suffix(2))_\(region).txt.gz"
-            return try ReportFiles(account: account, apps: account.apps(of: vendor) ?? 0..<0).financial(period: fiscal, region: region)
-                .map { ReportFile(filename: name, body: ByteBuffer(bytes: $0)) }
+            return try ReportFiles(account: account, apps: account.apps(of: vendor) ?? 0..<0).financial(
+                period: fiscal, region: region
+            )
+            .map { ReportFile(filename: name, body: ByteBuffer(bytes: $0)) }
         }
     }
 

@@ -93,7 +93,9 @@ extension SandboxWorld {
                     .init(
                         number: $0.number, name: $0.name, vendors: $0.vendors,
                         vendorList: $0.vendorList.map {
-                            .init(number: $0.number, firstApp: $0.apps.lowerBound, apps: $0.apps.count, removed: $0.removed)
+                            .init(
+                                number: $0.number, firstApp: $0.apps.lowerBound, apps: $0.apps.count,
+                                removed: $0.removed)
                         }, developer: $0.developer == $0.name ? nil : $0.developer, seed: String($0.seed),
                         apps: $0.catalog.count, historyStart: $0.historyStart.isoText)
                 },

@@ -237,7 +237,9 @@ package struct Integrations: Sendable {
         let number = integration.accountNumber
         let history = try await audit.events(accountNumber: number, userID: user.id)
         // Vendors with reports that Apple no longer lists.
-        let dropped = try await ledger.vendors(accountNumber: number).filter { !(account?.vendors.contains($0) ?? false) }
+        let dropped = try await ledger.vendors(accountNumber: number).filter {
+            !(account?.vendors.contains($0) ?? false)
+        }
         let latest = ReportCalendar.latestDay(at: now())
         let completeThrough = account?.syncedThrough.flatMap { ReportDate($0) }
         var nextSync: Date?

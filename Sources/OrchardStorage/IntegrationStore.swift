@@ -20,7 +20,9 @@ package struct IntegrationStore: Sendable {
     /// the service identity sees the account, or active at once when it already does (another user
     /// integrated the account first): one store account has one sync, however many users it has.
     package func create(userID: Int64, accountNumber: String, now: Date) async throws -> Integration {
-        try await database.withTransaction { try await Self.create(userID: userID, accountNumber: accountNumber, now: now, on: $0) }
+        try await database.withTransaction {
+            try await Self.create(userID: userID, accountNumber: accountNumber, now: now, on: $0)
+        }
     }
 
     /// An account as the funnel found it, and the ownership proof recorded for it.
@@ -52,7 +54,8 @@ package struct IntegrationStore: Sendable {
                         at: now, userID: userID, accountNumber: account.number, action: "ownership_proved",
                         detail: account.proof),
                     on: connection)
-                created.append(try await Self.create(userID: userID, accountNumber: account.number, now: now, on: connection))
+                created.append(
+                    try await Self.create(userID: userID, accountNumber: account.number, now: now, on: connection))
             }
             return created
         }

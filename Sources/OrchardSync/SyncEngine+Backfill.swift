@@ -137,7 +137,8 @@ extension SyncEngine {
             return account.vendors
         }
         guard !listed.isEmpty || account.vendors.isEmpty else {
-            logger.warning("Apple listed no vendor for the account; syncing the ones known", metadata: ["account": "\(number)"])
+            logger.warning(
+                "Apple listed no vendor for the account; syncing the ones known", metadata: ["account": "\(number)"])
             return account.vendors
         }
         if listed != account.vendors {

@@ -2,8 +2,8 @@ package import ConnectSandbox
 package import Foundation
 import Hummingbird
 import Logging
-import ServiceLifecycle
 import SalesReports
+import ServiceLifecycle
 
 /// A Connect Sandbox on a free loopback port, for tests of any target:
 ///
@@ -27,7 +27,8 @@ package struct SandboxServer: Sendable {
     /// Starts a sandbox, runs `body` with it, and stops it (also when `body` throws).
     package static func withRunning<Result: Sendable>(
         seed: UInt64 = 1, serviceAppleID: String? = nil, autoAcceptAfter: TimeInterval? = nil,
-        availabilityHour: Int = 5, reportTimeZone: TimeZone = ReportCalendar.timeZone, now: Date? = nil, rateLimit: Int = 3500, reportCacheCapacity: Int = 20_000,
+        availabilityHour: Int = 5, reportTimeZone: TimeZone = ReportCalendar.timeZone, now: Date? = nil,
+        rateLimit: Int = 3500, reportCacheCapacity: Int = 20_000,
         _ body: @Sendable (SandboxServer) async throws -> Result
     ) async throws -> Result {
         let clock = SandboxClock()
@@ -35,7 +36,8 @@ package struct SandboxServer: Sendable {
         let world = SandboxWorld(
             options: .init(seed: seed, serviceAppleID: serviceAppleID, autoAcceptAfter: autoAcceptAfter), clock: clock)
         let components = SandboxComponents(
-            world: world, library: ReportLibrary(
+            world: world,
+            library: ReportLibrary(
                 availabilityHour: availabilityHour, timeZone: reportTimeZone, capacity: reportCacheCapacity),
             faults: FaultInjector(seed: seed),
             rateLimiter: RateLimiter(limitPerHour: rateLimit))

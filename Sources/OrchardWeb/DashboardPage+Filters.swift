@@ -140,8 +140,8 @@ extension DashboardPage {
                     .text(
                         " \(row.integration.accountName) (\(row.integration.accountNumber)): "
                             + IntegrationsPage.sentence(
-                            row, serviceAppleID: integrationsModel.serviceAppleID,
-                            checkSeconds: integrationsModel.checkSeconds)),
+                                row, serviceAppleID: integrationsModel.serviceAppleID,
+                                checkSeconds: integrationsModel.checkSeconds)),
                     .a(.href(SiteRoute.integrations.path), .text(" Data Integration")))
             },
             .forEach(model.loading) { row in

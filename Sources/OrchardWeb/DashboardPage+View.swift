@@ -102,9 +102,10 @@ enum DashboardPage {
                             .class("badge \(row.integration.status.rawValue)"),
                             .text(IntegrationsPage.label(row.integration.status))),
                         .text(" \(row.integration.accountName) (\(row.integration.accountNumber)): "),
-                        .text(IntegrationsPage.sentence(
-                            row, serviceAppleID: integrationsModel.serviceAppleID,
-                            checkSeconds: integrationsModel.checkSeconds)))
+                        .text(
+                            IntegrationsPage.sentence(
+                                row, serviceAppleID: integrationsModel.serviceAppleID,
+                                checkSeconds: integrationsModel.checkSeconds)))
                 }),
             .a(.href(SiteRoute.integrations.path), .text("Open Data Integration")))
     }

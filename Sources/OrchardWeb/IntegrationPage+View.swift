@@ -16,7 +16,9 @@ enum IntegrationPage {
             title: "\(integration.accountName) – Data Integration", frame: frame,
             content: .div(
                 .p(.class("hint"), .a(.href(SiteRoute.integrations.path), "← Data Integration")),
-                .h1(.text(integration.accountName), .span(.class("hint"), .text(" account \(integration.accountNumber)"))),
+                .h1(
+                    .text(integration.accountName),
+                    .span(.class("hint"), .text(" account \(integration.accountNumber)"))),
                 .p(
                     .span(
                         .class("badge \(integration.status.rawValue)"),
@@ -25,7 +27,9 @@ enum IntegrationPage {
                     .text(
                         IntegrationsPage.sentence(
                             model.row, serviceAppleID: model.serviceAppleID, checkSeconds: model.checkSeconds))),
-                .unwrap(model.row.problem) { .p(.class("notice"), .data(named: "problem", value: $0.code), .text($0.message)) },
+                .unwrap(model.row.problem) {
+                    .p(.class("notice"), .data(named: "problem", value: $0.code), .text($0.message))
+                },
                 actions(model, frame: frame),
                 .h2("Where it stands"),
                 .dl(.class("status"), .group(standing(model))),
@@ -99,7 +103,9 @@ enum IntegrationPage {
         if let next = model.nextSync {
             item("Next sync", next <= model.now ? "now" : moment(next))
         }
-        item("Last sync", model.row.account?.lastSyncAt.map { IntegrationsPage.relative($0, now: model.now) } ?? "not yet")
+        item(
+            "Last sync",
+            model.row.account?.lastSyncAt.map { IntegrationsPage.relative($0, now: model.now) } ?? "not yet")
         return items
     }
 
@@ -114,7 +120,9 @@ enum IntegrationPage {
                     .class("dropped"), .span(.class("num"), .text(vendor)),
                     .span(
                         .class("hint"),
-                        .text(" Apple no longer lists this vendor: Orchard stopped fetching its reports (the days it has are kept).")
+                        .text(
+                            " Apple no longer lists this vendor: Orchard stopped fetching its reports (the days it has are kept)."
+                        )
                     ))
             })
     }
@@ -134,7 +142,9 @@ enum IntegrationPage {
                         .td(
                             .data(named: "label", value: "Report"),
                             .text("\(failure.identity.type.rawValue) \(failure.identity.frequency.rawValue)")),
-                        .td(.data(named: "label", value: "Apple's answer"), .text(failure.message ?? failure.failure.rawValue)))
+                        .td(
+                            .data(named: "label", value: "Apple's answer"),
+                            .text(failure.message ?? failure.failure.rawValue)))
                 }))
     }
 

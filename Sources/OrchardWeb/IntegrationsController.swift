@@ -35,7 +35,8 @@ struct IntegrationsController: Sendable {
         }
         router.post(SiteRoute.removeIntegration(id: 0).pattern) { request, context in
             let last = try await integrations.remove(id: try Self.id(context), of: try context.requireUser())
-            return Flash.redirect(to: .integrations, last ? .integrationRemovedLast : .integrationRemoved, request: request)
+            return Flash.redirect(
+                to: .integrations, last ? .integrationRemovedLast : .integrationRemoved, request: request)
         }
         router.post(SiteRoute.restartIntegration(id: 0).pattern) { _, context in
             try await integrations.remove(id: try Self.id(context), of: try context.requireUser())

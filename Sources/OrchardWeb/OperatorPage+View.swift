@@ -55,9 +55,12 @@ enum OperatorPage {
                         .tbody(
                             .forEach(model.problems) { item in
                                 .tr(
-                                    .td(.data(named: "label", value: "Account"), .text("\(item.name) (\(item.number))")),
+                                    .td(
+                                        .data(named: "label", value: "Account"), .text("\(item.name) (\(item.number))")),
                                     .td(.data(named: "label", value: "Problem"), .code(.text(item.problem.code))),
-                                    .td(.data(named: "label", value: "What its users read"), .text(item.problem.message)))
+                                    .td(
+                                        .data(named: "label", value: "What its users read"), .text(item.problem.message)
+                                    ))
                             })),
                 .h2("Job queue"),
                 depthTable(model.depth),

@@ -126,12 +126,14 @@ struct ControlAPITests {
             }
             func skus(_ answer: HTTPAnswer) throws -> Set<String> {
                 let (_, rows) = try SandboxHTTP.records(answer.body)
-                return Set(rows.map { $0.text("Parent Identifier").isEmpty ? $0.text("SKU") : $0.text("Parent Identifier") })
+                return Set(
+                    rows.map { $0.text("Parent Identifier").isEmpty ? $0.text("SKU") : $0.text("Parent Identifier") })
             }
             let before = try await report(first)
 
             // when: a vendor with one new app is added
-            let added = try await SandboxHTTP.json(.POST, "\(control)/accounts/\(account.number)/vendors", #"{"apps":1}"#)
+            let added = try await SandboxHTTP.json(
+                .POST, "\(control)/accounts/\(account.number)/vendors", #"{"apps":1}"#)
 
             // then: both are listed, each sells its own apps, the first vendor's report is unchanged
             #expect(added.status == 201)
@@ -142,7 +144,8 @@ struct ControlAPITests {
             #expect(apps[first]?.count == 2 && apps[second]?.count == 1)
             let listed = try await SandboxHTTP.reporter(
                 sandbox, token: token, query: "Sales.getVendors", account: String(account.number))
-            #expect(listed.text.contains("<Vendor>\(first)</Vendor>") && listed.text.contains("<Vendor>\(second)</Vendor>"))
+            #expect(
+                listed.text.contains("<Vendor>\(first)</Vendor>") && listed.text.contains("<Vendor>\(second)</Vendor>"))
             #expect(try await report(first).body == before.body)
             let secondReport = try await report(second)
             #expect(secondReport.status == 200)

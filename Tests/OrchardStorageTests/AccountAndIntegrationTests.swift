@@ -122,7 +122,8 @@ struct AccountAndIntegrationTests {
             let made = try await integrations.create(
                 userID: alice,
                 accounts: [
-                    .init(number: "1", name: "A", vendors: [], proof: "p"), .init(number: "3", name: "C", vendors: [], proof: "p"),
+                    .init(number: "1", name: "A", vendors: [], proof: "p"),
+                    .init(number: "3", name: "C", vendors: [], proof: "p"),
                 ], now: Self.now)
             #expect(made.map(\.accountNumber) == ["1", "3"])
         }

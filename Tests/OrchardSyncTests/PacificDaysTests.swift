@@ -25,7 +25,8 @@ struct PacificDaysTests {
 
     static let changes = [
         // Sunday 2026-03-08 02:00 PST becomes 03:00 PDT: 5 am is 12:00 UTC, 16 hours after noon PST.
-        Change(name: "spring forward", start: "2026-03-07T20:00:00Z", firstTry: "2026-03-08T12:00:00Z", day: "2026-03-07"),
+        Change(
+            name: "spring forward", start: "2026-03-07T20:00:00Z", firstTry: "2026-03-08T12:00:00Z", day: "2026-03-07"),
         // Sunday 2026-11-01 02:00 PDT becomes 01:00 PST: 5 am is 13:00 UTC, 18 hours after noon PDT.
         Change(name: "fall back", start: "2026-10-31T19:00:00Z", firstTry: "2026-11-01T13:00:00Z", day: "2026-10-31"),
     ]

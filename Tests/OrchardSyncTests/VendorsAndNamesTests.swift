@@ -95,7 +95,8 @@ struct VendorsAndNamesTests {
 
             // when: another user's funnel registers the account as their token showed it
             let other = try await harness.user("v@example.com")
-            _ = try await harness.accounts.register(number: number, name: "Old Name", vendors: ["1"], now: harness.clock.now)
+            _ = try await harness.accounts.register(
+                number: number, name: "Old Name", vendors: ["1"], now: harness.clock.now)
             _ = try await harness.integrations.create(userID: other, accountNumber: number, now: harness.clock.now)
 
             // then: what the service found stands

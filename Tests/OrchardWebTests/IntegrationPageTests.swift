@@ -27,7 +27,9 @@ struct IntegrationPageTests {
         try await integrations.apply(.serviceSeesAccount, accountNumber: "111", reason: nil, now: now)
         let latest = ReportCalendar.latestDay(at: now)
         try await ledger.record(
-            ReportIdentity(accountNumber: "111", vendor: "80000007", type: .sales, frequency: .daily, date: latest.adding(days: -9)),
+            ReportIdentity(
+                accountNumber: "111", vendor: "80000007", type: .sales, frequency: .daily, date: latest.adding(days: -9)
+            ),
             state: .fetched, now: now)
         try await ledger.record(
             ReportIdentity(accountNumber: "111", vendor: "80000001", type: .sales, frequency: .daily, date: latest),
@@ -96,7 +98,9 @@ struct IntegrationPageTests {
             let bob = try await FunnelAPITests.signUp(browser, "bob@example.com")
             #expect(try await browser.request("/api/v1/integrations/\(id)", headers: bob).status == .notFound)
             #expect(try await browser.request("/integrations/\(id)", headers: bob).status == .notFound)
-            #expect(try await browser.request("/api/v1/integrations/\(id)/check", method: .post, headers: bob).status == .notFound)
+            #expect(
+                try await browser.request("/api/v1/integrations/\(id)/check", method: .post, headers: bob).status
+                    == .notFound)
         }
     }
 
@@ -120,7 +124,8 @@ struct IntegrationPageTests {
                 SyncJob.checkInvitations, runAfter: now.addingTimeInterval(300), now: now)
 
             // when
-            let first = try await browser.request("/api/v1/integrations/\(pending.id)/check", method: .post, headers: ada)
+            let first = try await browser.request(
+                "/api/v1/integrations/\(pending.id)/check", method: .post, headers: ada)
 
             // then: queued now (the later one moved, not a second one)
             #expect(first.status == .accepted)
@@ -130,7 +135,8 @@ struct IntegrationPageTests {
             #expect(due?.kind == "check_invitations")
 
             // when: again at once, and on the page
-            let again = try await browser.request("/api/v1/integrations/\(pending.id)/check", method: .post, headers: ada)
+            let again = try await browser.request(
+                "/api/v1/integrations/\(pending.id)/check", method: .post, headers: ada)
             #expect(again.status == .tooManyRequests)
             #expect(again.apiError?.code == "checked_recently")
             #expect(again.headers[.retryAfter] == "60")
@@ -143,7 +149,8 @@ struct IntegrationPageTests {
 
             // when: a minute later
             harness.clock.advance(by: 61)
-            let later = try await browser.request("/api/v1/integrations/\(pending.id)/check", method: .post, headers: ada)
+            let later = try await browser.request(
+                "/api/v1/integrations/\(pending.id)/check", method: .post, headers: ada)
             #expect(later.status == .accepted)
         }
     }

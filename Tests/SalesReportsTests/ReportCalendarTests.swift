@@ -45,7 +45,8 @@ struct ReportCalendarTests {
         #expect(day.start(in: ReportCalendar.timeZone, hour: 5) == moment)
         #expect(ReportCalendar.publication(of: try Self.day(yesterday)) == moment)
         #expect(ReportCalendar.latestDay(at: moment) == (try Self.day(yesterday)))
-        #expect(ReportCalendar.latestDay(at: moment.addingTimeInterval(-1)) == (try Self.day(yesterday)).adding(days: -1))
+        #expect(
+            ReportCalendar.latestDay(at: moment.addingTimeInterval(-1)) == (try Self.day(yesterday)).adding(days: -1))
         #expect(ReportDate(containing: moment, in: ReportCalendar.timeZone) == day)
         // the last minute of the Pacific day is the next day in UTC
         let lastMinute = day.adding(days: 1).start(in: ReportCalendar.timeZone).addingTimeInterval(-60)

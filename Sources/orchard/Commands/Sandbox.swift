@@ -75,8 +75,10 @@ struct Sandbox: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let components = SandboxComponents(
-            world: world, library: ReportLibrary(
-                availabilityHour: availabilityHour, timeZone: TimeZone(identifier: reportTimeZone) ?? ReportCalendar.timeZone),
+            world: world,
+            library: ReportLibrary(
+                availabilityHour: availabilityHour,
+                timeZone: TimeZone(identifier: reportTimeZone) ?? ReportCalendar.timeZone),
             faults: FaultInjector(faults.settings, seed: UInt64(seed)),
             rateLimiter: RateLimiter(limitPerHour: rateLimit))
         let host = host
