@@ -41,6 +41,10 @@ struct ChaosDrill: AsyncParsableCommand {
         help:
             "Share of account listings answered 200 with an empty <Accounts/>, and again of an HTML page: no integration may be removed."
     ) var listingGlitchRate = 0.25
+    @Option(
+        help:
+            "Seconds the workers keep running (and being killed) in the chaotic run after the backfill, Apple's listing still glitching, before the integrations are counted."
+    ) var linger = 0.0
 
     func run() async throws {
         guard let backend = TestBackend(rawValue: backend) else {
@@ -53,9 +57,8 @@ struct ChaosDrill: AsyncParsableCommand {
         logger.logLevel = .warning
         let quiet = logger
         let drill = self
-        // The workers run on the real clock. Apple publishes yesterday's report in the morning UTC, so
-        // between midnight and then a daily sync would wait an hour for it and the drill would never end:
-        // this sandbox publishes a day's report as soon as the day is over.
+        // The workers run on the real clock and ask for a Pacific day from 5 am Pacific the next morning;
+        // this sandbox publishes a day's report as soon as the day is over, so no sync waits for Apple.
         try await SandboxServer.withRunning(seed: 17, availabilityHour: 0, rateLimit: 100_000_000) { sandbox in
             let (accounts, token) = try BenchWorld.sandboxAccounts(
                 sandbox, count: drill.accounts, apps: 3, historyDays: drill.days + 5)
@@ -155,6 +158,19 @@ struct ChaosDrill: AsyncParsableCommand {
                 }
             }
             let seconds = (ContinuousClock.now - started).seconds
+            // Minutes more of glitching listings and kills: integrations must stay active throughout.
+            let lingering = ContinuousClock.now
+            while chaotic, (ContinuousClock.now - lingering).seconds < linger {
+                try await Task.sleep(for: .milliseconds(250))
+                if (ContinuousClock.now - lastKill).seconds >= killEvery {
+                    let victim = Int.random(in: 0..<processes.count)
+                    kill(processes[victim].processIdentifier, SIGKILL)
+                    await processes[victim].exited()
+                    processes[victim] = try start(environment: environment)
+                    kills += 1
+                    lastKill = .now
+                }
+            }
             for process in processes {
                 process.terminate()
                 await process.exited()
