@@ -54,6 +54,13 @@ package struct Integrations: Sendable {
                     "Apple refused the report of vendor \(vendor) for \(day.isoText): \(answer). Orchard tries again "
                     + "at each sync; the other vendors' days are in.")
         }
+        static func syncLate(_ day: ReportDate) -> Problem {
+            Problem(
+                code: "sync_late",
+                message:
+                    "Orchard has not fetched the report of \(day.isoText) yet, though Apple usually publishes it by 5 am "
+                    + "Pacific: its workers may be stopped. The operator sees this too; nothing is lost.")
+        }
         static func appleLate(_ day: ReportDate) -> Problem {
             Problem(
                 code: "apple_late",
@@ -115,14 +122,16 @@ package struct Integrations: Sendable {
     private func row(_ integration: Integration, snapshot: OperationsSnapshot?) async throws -> Row {
         let account = try await storeAccounts.find(number: integration.accountNumber)
         var failures: [ReportLedger.Failure] = []
+        var late: Late?
         if integration.status == .active, let account {
             failures = try await ledger.failures(accountNumber: account.number, since: failureWindowStart)
                 .filter { account.vendors.contains($0.identity.vendor) }
+            late = try await Self.late(account, ledger: ledger, now: now())
         }
         return Row(
             integration: integration, account: account,
             problem: Self.problem(
-                integration.status, account: account, snapshot: snapshot, failures: failures, now: now()))
+                integration.status, account: account, snapshot: snapshot, failures: failures, late: late))
     }
 
     /// Failed reports of days older than this are the history's, not today's problem.
@@ -135,7 +144,7 @@ package struct Integrations: Sendable {
     /// newest day still unpublished at noon Pacific. Only for pending and active integrations.
     static func problem(
         _ status: IntegrationStatus, account: StoreAccount?, snapshot: OperationsSnapshot?,
-        failures: [ReportLedger.Failure] = [], now: Date
+        failures: [ReportLedger.Failure] = [], late: Late? = nil
     ) -> Problem? {
         guard status == .pending || status == .active else { return nil }
         if snapshot?.serviceTokenProblem != nil { return .serviceTokenRefused }
@@ -150,18 +159,43 @@ package struct Integrations: Sendable {
                 failure.identity.vendor, day: failure.identity.date,
                 answer: failure.message ?? failure.failure.rawValue)
         }
-        if let late = lateDay(account, now: now) { return .appleLate(late) }
-        return nil
+        switch late {
+        case .apple(let day): return .appleLate(day)
+        case .orchard(let day): return .syncLate(day)
+        case nil: return nil
+        }
     }
 
-    /// The newest report day, when the account is synced up to the day before it and Apple has
-    /// still not published it at noon Pacific (seven hours after it usually does).
-    static func lateDay(_ account: StoreAccount, now: Date) -> ReportDate? {
+    /// The newest report day still not in at noon Pacific (seven hours after Apple usually
+    /// publishes), and whose fault that is.
+    package enum Late: Sendable, Equatable {
+        /// Apple answered "not available yet" for it.
+        case apple(ReportDate)
+        /// Orchard has not asked for it (its workers may be stopped).
+        case orchard(ReportDate)
+
+        package var day: ReportDate {
+            switch self {
+            case .apple(let day), .orchard(let day): day
+            }
+        }
+    }
+
+    /// When the account is synced up to the day before the newest report day and that day is still
+    /// not in at noon Pacific: Apple's fault when the ledger has its "not available yet" for a
+    /// vendor, else Orchard's.
+    static func late(_ account: StoreAccount, ledger: ReportLedger, now: Date) async throws -> Late? {
         let latest = ReportCalendar.latestDay(at: now)
         guard let synced = account.syncedThrough.flatMap({ ReportDate($0) }), synced < latest,
             now >= ReportCalendar.publication(of: latest).addingTimeInterval(7 * 3_600)
         else { return nil }
-        return latest
+        for vendor in account.vendors {
+            let state = try await ledger.states(
+                accountNumber: account.number, vendor: vendor, type: .sales, frequency: .daily, from: latest,
+                to: latest)[latest.isoText]
+            if state == .notPublishedYet { return .apple(latest) }
+        }
+        return .orchard(latest)
     }
 
     package func overview(of user: User) async throws -> Overview {
@@ -209,8 +243,8 @@ package struct Integrations: Sendable {
         package let completeThrough: ReportDate?
         /// Failed reports of the sync window, newest first, with Apple's answer.
         package let failures: [ReportLedger.Failure]
-        /// The newest day, when Apple has not published it by noon Pacific.
-        package let lateDay: ReportDate?
+        /// The newest day, when it is not in by noon Pacific, and whose fault that is.
+        package let late: Late?
         /// When the next daily sync asks Apple (the publication hour of the next day, or now).
         package let nextSync: Date?
         /// Status changes and the account's own events, newest first.
@@ -242,6 +276,10 @@ package struct Integrations: Sendable {
         }
         let latest = ReportCalendar.latestDay(at: now())
         let completeThrough = account?.syncedThrough.flatMap { ReportDate($0) }
+        var late: Late?
+        if integration.status == .active, let account {
+            late = try await Self.late(account, ledger: ledger, now: now())
+        }
         var nextSync: Date?
         if integration.status == .active, let completeThrough {
             nextSync =
@@ -252,7 +290,7 @@ package struct Integrations: Sendable {
             apps: try await storeAccounts.appTitles(number: number),
             held: try await ledger.heldDays(accountNumber: number), completeThrough: completeThrough,
             failures: try await ledger.failures(accountNumber: number, since: failureWindowStart),
-            lateDay: account.flatMap { integration.status == .active ? Self.lateDay($0, now: now()) : nil },
+            late: late,
             nextSync: nextSync, history: history.reversed(),
             lastChecked: integration.status == .pending ? try await listing.lastChecked() : nil,
             invitationEnds: integration.status == .pending

@@ -84,7 +84,8 @@ package struct OperatorOverview: Sendable {
             let failures = try await ledger.failures(accountNumber: account.number, since: since)
                 .filter { account.vendors.contains($0.identity.vendor) }
             if let problem = Integrations.problem(
-                .active, account: account, snapshot: nil, failures: failures, now: time)
+                .active, account: account, snapshot: nil, failures: failures,
+                late: try await Integrations.late(account, ledger: ledger, now: time))
             {
                 found.append(AccountProblem(number: account.number, name: account.name, problem: problem))
             }

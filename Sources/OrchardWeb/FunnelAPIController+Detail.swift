@@ -67,7 +67,7 @@ extension FunnelAPIController {
             apps = detail.apps
             days = detail.held.map { Days(first: $0.first.isoText, last: $0.last.isoText, count: $0.days) }
             completeThrough = detail.completeThrough?.isoText
-            lateDay = detail.lateDay?.isoText
+            lateDay = detail.late?.day.isoText
             nextSyncAt = detail.nextSync
             failures = detail.failures.map {
                 Failure(

@@ -94,8 +94,10 @@ enum IntegrationPage {
             item("Days held", "none yet")
         }
         item("Complete through", model.completeThrough.map { FigureText.day($0) } ?? "–")
-        if let late = model.lateDay {
-            item("Missing", "\(FigureText.day(late)): Apple has not published it yet")
+        switch model.late {
+        case .apple(let day): item("Missing", "\(FigureText.day(day)): Apple has not published it yet")
+        case .orchard(let day): item("Missing", "\(FigureText.day(day)): not fetched yet")
+        case nil: break
         }
         if let backfill = model.row.account?.backfill, backfill.total > 0, backfill.done < backfill.total {
             item("History loading", "\(backfill.done) of \(backfill.total) reports")

@@ -316,7 +316,7 @@ enum OpenAPIDocument {
                                     "type": "string",
                                     "enum": [
                                         "service_token_refused", "listing_degraded", "service_token_expiring",
-                                        "sync_failing", "vendor_failing", "apple_late",
+                                        "sync_failing", "vendor_failing", "apple_late", "sync_late",
                                     ],
                                 ],
                                 "message": ["type": "string"],

@@ -84,6 +84,11 @@ struct IntegrationProblemsTests {
             let latest = ReportCalendar.latestDay(at: now)
             #expect(now >= ReportCalendar.publication(of: latest).addingTimeInterval(7 * 3_600))
             try await accounts.recordSync(number: "111", through: latest.adding(days: -1), now: now)
+            // Orchard has not asked (its workers are stopped): its own lateness, not Apple's
+            #expect(try await problems()["111"] == "sync_late")
+            try await ReportLedger(database: harness.database).record(
+                ReportIdentity(accountNumber: "111", vendor: "9", type: .sales, frequency: .daily, date: latest),
+                state: .notPublishedYet, now: now)
             #expect(try await problems()["111"] == "apple_late")
             let late = try await browser.request("/integrations", headers: ada)
             #expect(late.text.contains("Apple has not published the report of \(latest.isoText) yet"))
