@@ -46,13 +46,8 @@ struct PacificDaysTests {
         let day = try #require(ReportDate(change.day))
         try await SyncHarness.with(backend, settings: settings, start: start) { harness in
             // given: an active account synced through the day before `day`
-            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", historyDays: 30)
+            let (account, _) = try await harness.activeAccount(name: "Acme", historyDays: 30)
             let number = String(account.number)
-            let user = try await harness.user("u@example.com")
-            _ = try await harness.integrate(userID: user, account: account)
-            try harness.inviteService(into: account)
-            try await harness.engine.checkInvitations()
-            try await harness.drain()
             #expect(try await harness.accounts.find(number: number)?.syncedThrough == day.adding(days: -1).isoText)
 
             // when: a minute before 5 am Pacific the next morning

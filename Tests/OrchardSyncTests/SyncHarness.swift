@@ -117,6 +117,20 @@ struct SyncHarness {
         return try await integrations.create(userID: userID, accountNumber: String(account.number), now: clock.now)
     }
 
+    /// A sandbox account with its owner, integrated by a new user, the service invited, checked
+    /// and backfilled: active and synced. Returns the account and the user.
+    func activeAccount(name: String, apps: Int = 3, historyDays: Int, user email: String = "u@example.com")
+        async throws -> (account: SandboxAccount, user: Int64)
+    {
+        let (account, _) = try sandbox.makeAccountWithUser(name: name, apps: apps, historyDays: historyDays)
+        let user = try await user(email)
+        _ = try await integrate(userID: user, account: account)
+        try inviteService(into: account)
+        try await engine.checkInvitations()
+        try await drain()
+        return (account, user)
+    }
+
     /// The account's owner invites the service Apple ID and it accepts.
     func inviteService(into account: SandboxAccount) throws {
         try sandbox.world.invite(email: Self.serviceAppleID, to: account.number, roles: [.sales])

@@ -20,14 +20,9 @@ struct VendorsAndNamesTests {
         settings.yearlyReportsBack = 0
         try await SyncHarness.with(backend, settings: settings) { harness in
             // given: an active account, synced, with one vendor
-            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", apps: 2, historyDays: 30)
+            let (account, user) = try await harness.activeAccount(name: "Acme", apps: 2, historyDays: 30)
             let number = String(account.number)
             let first = String(account.vendors[0])
-            let user = try await harness.user("u@example.com")
-            _ = try await harness.integrate(userID: user, account: account)
-            try harness.inviteService(into: account)
-            try await harness.engine.checkInvitations()
-            try await harness.drain()
             #expect(try await harness.accounts.find(number: number)?.vendors == [first])
 
             // when: Apple adds a vendor, and the next day's sync runs
@@ -77,13 +72,8 @@ struct VendorsAndNamesTests {
         var settings = SyncHarness.settings(backfillDays: 2)
         settings.yearlyReportsBack = 0
         try await SyncHarness.with(backend, settings: settings) { harness in
-            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Acme", historyDays: 5)
+            let (account, user) = try await harness.activeAccount(name: "Acme", historyDays: 5)
             let number = String(account.number)
-            let user = try await harness.user("u@example.com")
-            _ = try await harness.integrate(userID: user, account: account)
-            try harness.inviteService(into: account)
-            try await harness.engine.checkInvitations()
-            try await harness.drain()
 
             // when: the team is renamed in App Store Connect
             try harness.sandbox.world.renameAccount(account.number, to: "Acme Studios")

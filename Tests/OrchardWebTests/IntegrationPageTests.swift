@@ -43,15 +43,21 @@ struct IntegrationPageTests {
         return created.id
     }
 
+    /// Ada signed up through the API: her bearer header and her user id.
+    static func ada(_ browser: Browser, _ harness: WebHarness) async throws -> (HTTPFields, Int64) {
+        let header = try await FunnelAPITests.signUp(browser, "ada@example.com")
+        let id = try #require(
+            try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
+        return (header, id)
+    }
+
     @Test(
         "the page and GET /api/v1/integrations/{id} show vendors, the dropped one, days held, the refused report and the history; another user gets 404",
         arguments: TestBackend.available)
     func accountPage(backend: TestBackend) async throws {
         try await WebHarness.run(backend, sandbox: true) { harness, client in
             let browser = Browser(client)
-            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
-            let adaID = try #require(
-                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
+            let (ada, adaID) = try await Self.ada(browser, harness)
             let id = try await Self.activeAccount(harness, userID: adaID)
             let latest = ReportCalendar.latestDay(at: harness.clock.now)
 
@@ -110,9 +116,7 @@ struct IntegrationPageTests {
     func checkNow(backend: TestBackend) async throws {
         try await WebHarness.run(backend, sandbox: true) { harness, client in
             let browser = Browser(client)
-            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
-            let adaID = try #require(
-                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
+            let (ada, adaID) = try await Self.ada(browser, harness)
             let now = harness.clock.now
             _ = try await StoreAccountStore(database: harness.database).register(
                 number: "222", name: "Pending Co", vendors: [], now: now)
@@ -161,9 +165,7 @@ struct IntegrationPageTests {
     func reconnect(backend: TestBackend) async throws {
         try await WebHarness.run(backend, sandbox: true) { harness, client in
             let browser = Browser(client)
-            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
-            let adaID = try #require(
-                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
+            let (ada, adaID) = try await Self.ada(browser, harness)
             let accounts = StoreAccountStore(database: harness.database)
             let integrations = IntegrationStore(database: harness.database)
             let now = harness.clock.now
