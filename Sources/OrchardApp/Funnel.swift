@@ -109,7 +109,11 @@ package struct Funnel: Sendable {
     /// What the kept token sees now. A token Apple no longer accepts is erased at once: it cannot
     /// prove anything any more, and the person is sent back to step 1.
     private func seen(byKept id: Int64, user: User) async throws -> [SeenAccount] {
-        let token = try await reveal(id, user: user)
+        try await seen(byKept: id, token: try await reveal(id, user: user), user: user)
+    }
+
+    /// The same, with the kept token already revealed.
+    private func seen(byKept id: Int64, token: ReporterAccessToken, user: User) async throws -> [SeenAccount] {
         do {
             return try await seen(by: token)
         } catch let error as FunnelError where error == .invalidToken || error == .expiredToken {
@@ -181,7 +185,7 @@ package struct Funnel: Sendable {
         }
         guard !numbers.isEmpty else { throw FunnelError.noAccountsSelected }
         let token = try await reveal(tokenID, user: user)
-        let seen = try await seen(byKept: tokenID, user: user)
+        let seen = try await seen(byKept: tokenID, token: token, user: user)
         var chosen: [SeenAccount] = []
         for number in numbers {
             guard let account = seen.first(where: { $0.number == number }) else {
