@@ -147,11 +147,21 @@ package enum APIRoute: Sendable, Equatable {
 }
 
 /// Only a path on this site may follow sign-in: `//host` and `http://` would send the user away.
+///
+/// Judged as a browser reads a `Location` (WHATWG URL parsing): leading and trailing C0 controls and
+/// spaces are dropped, every TAB, LF and CR anywhere is removed, and `\` counts as `/`, so
+/// `/<TAB>/evil.example` is `//evil.example` and refused. What is returned is the cleaned path:
+/// exactly what was judged.
 enum LocalPath {
     static func validated(_ candidate: String?) -> String? {
-        guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
-            !candidate.contains(where: { $0.isNewline || $0 == "\\" })
+        guard let candidate else { return nil }
+        var scalars = candidate.unicodeScalars.filter { $0 != "\t" && $0 != "\n" && $0 != "\r" }
+        while let first = scalars.first, first.value <= 0x20 { scalars.removeFirst() }
+        while let last = scalars.last, last.value <= 0x20 { scalars.removeLast() }
+        let path = String(String.UnicodeScalarView(scalars)).replacingOccurrences(of: "\\", with: "/")
+        guard path.hasPrefix("/"), !path.hasPrefix("//"),
+            !path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { return nil }
-        return candidate
+        return path
     }
 }

@@ -104,7 +104,10 @@ struct AccountPageTests {
             let stale = try await browser.request("/signout", method: .post, form: [("_csrf", oldCookie)])
             #expect(stale.status == .forbidden)
 
-            for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+            for next in [
+                "//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example/", "/\n/evil.example/",
+                "/\r/evil.example/", " //evil.example/", "\t//evil.example/", "/\t\\evil.example/",
+            ] {
                 let other = Browser(client)
                 let page = try await other.request(
                     "/signin?next=" + next.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
