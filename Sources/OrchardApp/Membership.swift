@@ -7,6 +7,8 @@ package import OrchardStorage
 package struct Membership: Sendable {
     /// How long a browser session lasts.
     package static let sessionLifetime: TimeInterval = 14 * 86_400
+    /// How long a login token lasts after its last use.
+    package static let loginTokenLifetime: TimeInterval = 30 * 86_400
 
     private let users: UserStore
     private let sessions: SessionStore
@@ -25,6 +27,10 @@ package struct Membership: Sendable {
     /// What signing up or in grants: a browser session, or an API token for a script.
     package enum Grant: Sendable {
         case session
+        /// A bearer token for a script that signed in: it expires 30 days after its last use and
+        /// dies with a password change.
+        case loginToken(name: String)
+        /// A named token the user made on the API-tokens page: it lasts until revoked.
         case apiToken(name: String)
     }
 
@@ -46,6 +52,8 @@ package struct Membership: Sendable {
     private func secret(of grant: Grant, for user: User) async throws -> String {
         switch grant {
         case .session: try await startSession(for: user)
+        case .loginToken(let name):
+            try await sessions.issueToken(userID: user.id, name: name, sliding: Self.loginTokenLifetime, now: now()).1
         case .apiToken(let name): try await issueToken(for: user, name: name).1
         }
     }
@@ -116,7 +124,12 @@ package struct Membership: Sendable {
 
     /// The user an API token belongs to, unless it was revoked.
     package func user(apiToken: String) async throws -> User? {
-        try await sessions.user(apiToken: apiToken, now: now())
+        try await sessions.user(apiToken: apiToken, sliding: Self.loginTokenLifetime, now: now())
+    }
+
+    /// Ends the caller's own bearer token (`DELETE /api/v1/auth/token`).
+    package func endToken(_ secret: String) async throws {
+        guard try await sessions.endToken(secret) else { throw MembershipError.unknownToken }
     }
 
     /// A fresh session secret for the user (sign-in rotates it: never one the visitor brought).

@@ -59,12 +59,17 @@ package struct SessionStore: Sendable {
         }
     }
 
-    /// Removes expired sessions; returns how many.
+    /// Removes expired sessions and expired login tokens; returns how many of each.
     @discardableResult
-    package func removeExpired(now: Date) async throws -> Int {
+    package func removeExpired(now: Date) async throws -> (sessions: Int, tokens: Int) {
         try await database.withWriter { connection in
-            try await connection.raw("DELETE FROM sessions WHERE expires_at <= \(bind: now) RETURNING id_hash").all()
-                .count
+            let sessions = try await connection.raw(
+                "DELETE FROM sessions WHERE expires_at <= \(bind: now) RETURNING id_hash"
+            ).all().count
+            let tokens = try await connection.raw(
+                "DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now) RETURNING id"
+            ).all().count
+            return (sessions, tokens)
         }
     }
 
@@ -80,14 +85,21 @@ package struct SessionStore: Sendable {
     }
 
     /// A new bearer token named `name`; the value is returned once and never stored.
-    package func issueToken(userID: Int64, name: String, now: Date) async throws -> (APIToken, String) {
+    ///
+    /// With `sliding`, a login token: it expires `sliding` after its last use (each use moves the
+    /// date on), and a password change ends it. Without, a named token that lasts until revoked.
+    package func issueToken(userID: Int64, name: String, sliding: TimeInterval? = nil, now: Date) async throws
+        -> (APIToken, String)
+    {
         let secret = Self.newSecret(prefix: "orch_")
         let prefix = String(secret.prefix(9))
+        let expires = sliding.map { now.addingTimeInterval($0) }
         let id = try await database.withWriter { connection in
             try await connection.raw(
                 """
-                INSERT INTO api_tokens (user_id, name, token_hash, token_prefix, created_at)
-                VALUES (\(bind: userID), \(bind: name), \(bind: SecretBox.fingerprint(secret)), \(bind: prefix), \(bind: now))
+                INSERT INTO api_tokens (user_id, name, token_hash, token_prefix, created_at, expires_at)
+                VALUES (\(bind: userID), \(bind: name), \(bind: SecretBox.fingerprint(secret)), \(bind: prefix), \(bind: now),
+                    \(bind: expires))
                 RETURNING id
                 """
             ).first()?.decode(column: "id", as: Int64.self)
@@ -96,8 +108,9 @@ package struct SessionStore: Sendable {
         return (APIToken(id: id, name: name, prefix: prefix, createdAt: now, lastUsedAt: nil), secret)
     }
 
-    /// The user of a bearer token, noting when it was last used (at most once a minute).
-    package func user(apiToken secret: String, now: Date) async throws -> User? {
+    /// The user of a bearer token, noting when it was last used (at most once a minute); a login
+    /// token's expiry moves to `sliding` after now at the same time.
+    package func user(apiToken secret: String, sliding: TimeInterval, now: Date) async throws -> User? {
         let hash = SecretBox.fingerprint(secret)
         let row = try await database.withConnection { connection in
             try await connection.raw(
@@ -115,7 +128,11 @@ package struct SessionStore: Sendable {
         if lastUsed.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
             try await database.withWriter { connection in
                 try await connection.raw(
-                    "UPDATE api_tokens SET last_used_at = \(bind: now) WHERE token_hash = \(bind: hash)"
+                    """
+                    UPDATE api_tokens SET last_used_at = \(bind: now),
+                        expires_at = CASE WHEN expires_at IS NULL THEN NULL ELSE \(bind: now.addingTimeInterval(sliding)) END
+                    WHERE token_hash = \(bind: hash)
+                    """
                 ).run()
             }
         }
@@ -136,6 +153,15 @@ package struct SessionStore: Sendable {
                 prefix: try row.decode(column: "token_prefix", as: String.self),
                 createdAt: try row.decode(column: "created_at", as: Date.self),
                 lastUsedAt: try row.decode(column: "last_used_at", as: Date?.self))
+        }
+    }
+
+    /// Ends the bearer token `secret` (the caller's own); false when it is unknown.
+    package func endToken(_ secret: String) async throws -> Bool {
+        try await database.withWriter { connection in
+            try await connection.raw(
+                "DELETE FROM api_tokens WHERE token_hash = \(bind: SecretBox.fingerprint(secret)) RETURNING id"
+            ).first() != nil
         }
     }
 

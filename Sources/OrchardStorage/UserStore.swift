@@ -68,6 +68,10 @@ package struct UserStore: Sendable {
             try await connection.raw(
                 "DELETE FROM sessions WHERE user_id = \(bind: userID) AND id_hash <> \(bind: keeping ?? "")"
             ).run()
+            // Login tokens die with the password; the named tokens the user made stay.
+            try await connection.raw(
+                "DELETE FROM api_tokens WHERE user_id = \(bind: userID) AND expires_at IS NOT NULL"
+            ).run()
             try await AuditLog.insert(
                 AuditEvent(at: now, userID: userID, accountNumber: nil, action: "password_changed", detail: ""),
                 on: connection)

@@ -31,12 +31,20 @@ package func syncHandlers(
     database: OrchardDatabase, keys: KeyRing, engine: SyncEngine, now: @escaping @Sendable () -> Date, logger: Logger
 ) -> [String: JobWorker.Handler] {
     let funnelTokens = FunnelTokenStore(database: database, keys: keys)
+    let sessions = SessionStore(database: database)
     let accounts = StoreAccountStore(database: database)
     @Sendable func run(_ job: SyncJob) async throws {
         switch job {
         case .eraseFunnelTokens:
             let erased = try await funnelTokens.eraseExpired(now: now())
             if erased > 0 { logger.info("erased funnel tokens past their lifetime", metadata: ["count": "\(erased)"]) }
+            // Expired browser sessions and login tokens go too: a stolen database holds no stale ones.
+            let expired = try await sessions.removeExpired(now: now())
+            if expired.sessions + expired.tokens > 0 {
+                logger.info(
+                    "removed expired sessions and login tokens",
+                    metadata: ["sessions": "\(expired.sessions)", "tokens": "\(expired.tokens)"])
+            }
         case .checkInvitations: try await engine.checkInvitations()
         case .backfillAccount(let number): try await engine.backfill(accountNumber: number)
         case .syncAccount(let number): try await engine.syncAccount(accountNumber: number)

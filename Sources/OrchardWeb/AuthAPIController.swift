@@ -57,15 +57,21 @@ struct AuthAPIController: Sendable {
         router.post(SiteRoute.api(.signUp).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
             let (user, token) = try await membership.signUp(
-                email: body.email, password: body.password, granting: .apiToken(name: "sign-up"))
+                email: body.email, password: body.password, granting: .loginToken(name: "sign-up"))
             return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
         }
         router.post(SiteRoute.api(.logIn).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
             let (user, token) = try await membership.signIn(
                 email: body.email, password: body.password, from: context.remoteAddress,
-                granting: .apiToken(name: "login"))
+                granting: .loginToken(name: "login"))
             return SignedIn(user: UserBody(user), token: token)
+        }
+        router.delete(SiteRoute.api(.authToken).pattern) { request, context in
+            _ = try context.requireUser()
+            guard let bearer = AuthenticationMiddleware.bearer(request) else { throw WebError.authenticationRequired }
+            try await membership.endToken(bearer)
+            return Response(status: .noContent)
         }
         router.get(SiteRoute.api(.me).pattern) { _, context in
             Me(user: UserBody(try context.requireUser()))

@@ -22,14 +22,20 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let membership: Membership
 
+    /// The bearer token of `Authorization: Bearer …`, if the request carries one.
+    static func bearer(_ request: Request) -> String? {
+        guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ")
+        else { return nil }
+        return String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
         var request = request
         var context = context
         var newCSRFCookie: String?
-        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
-            let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if let token = Self.bearer(request) {
             guard let user = try await membership.user(apiToken: token) else {
                 throw WebError.authenticationRequired
             }

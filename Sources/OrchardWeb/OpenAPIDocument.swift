@@ -113,6 +113,9 @@ enum OpenAPIDocument {
             body: ref("Credentials"), success: (200, "The user and a token", ref("SignedIn")),
             errors: [400, 401, 415, 429]),
         Operation(
+            method: "delete", path: "/auth/token", summary: "End the calling bearer token",
+            success: (204, "Ended: the token answers 401 from now on", nil), errors: [401]),
+        Operation(
             method: "get", path: "/me", summary: "The signed-in user",
             success: (200, "The user", object([("user", ref("User"))], required: ["user"])), errors: [401]),
         Operation(

@@ -100,6 +100,8 @@ package enum SiteRoute: Sendable, Equatable {
 package enum APIRoute: Sendable, Equatable {
     case signUp
     case logIn
+    /// `DELETE`: ends the calling bearer token.
+    case authToken
     case me
     case platforms
     case funnelTokens
@@ -124,6 +126,7 @@ package enum APIRoute: Sendable, Equatable {
         switch self {
         case .signUp: "auth/signup"
         case .logIn: "auth/login"
+        case .authToken: "auth/token"
         case .me: "me"
         case .platforms: "integrations/platforms"
         case .funnelTokens: "asc/tokens"
