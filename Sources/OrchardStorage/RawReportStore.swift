@@ -3,6 +3,7 @@ package import Foundation
 
 /// Keeps every ingested report file as received, named by its SHA-256 (`raw/ab/abcdef….gz`), so any
 /// report can be parsed again after a parser fix (`orchard reparse`). Identical files are stored once.
+/// Directories are 0700 and files 0600: customers' sales are for the Orchard process alone.
 package struct RawReportStore: Sendable {
     package let directory: URL
 
@@ -21,9 +22,9 @@ package struct RawReportStore: Sendable {
 
     /// Copies the file in, hashing as it goes (memory stays at one chunk); returns its SHA-256.
     package func store(fileAt path: String) throws -> String {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.makeDirectory(directory.path)
         let temporary = directory.appendingPathComponent(".incoming-\(UUID().uuidString)").path
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: Self.fileAttributes),
             let output = FileHandle(forWritingAtPath: temporary)
         else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary]) }
         let sha: String
@@ -35,8 +36,7 @@ package struct RawReportStore: Sendable {
             throw error
         }
         let destination = self.path(sha256: sha)
-        try FileManager.default.createDirectory(
-            atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Self.makeDirectory((destination as NSString).deletingLastPathComponent)
         if FileManager.default.fileExists(atPath: destination) {
             try FileManager.default.removeItem(atPath: temporary)
         } else {
@@ -53,14 +53,25 @@ package struct RawReportStore: Sendable {
         let destination = self.path(sha256: sha)
         guard !FileManager.default.fileExists(atPath: destination) else { return sha }
         let folder = (destination as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Self.makeDirectory(folder)
         let temporary = directory.appendingPathComponent(".incoming-\(UUID().uuidString)")
-        try data.write(to: temporary)
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: Self.fileAttributes)
+        else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
         guard rename(temporary.path, destination) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination])
         }
         return sha
+    }
+
+    static var fileAttributes: [FileAttributeKey: Any] { [.posixPermissions: 0o600] }
+
+    /// Creates `path` (and its parents inside the store's data directory) as 0700; one that exists
+    /// is tightened to 0700.
+    static func makeDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
     }
 
     /// The SHA-256 of bytes in hex.

@@ -23,12 +23,17 @@ struct SQLiteFileSource: ConnectionPoolSource {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: directory) {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 return eventLoop.makeFailedFuture(error)
             }
         }
         return inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
+            // Only its owner reads the database (secrets, customers' figures): 0600 before SQLite makes
+            // the WAL and shared-memory files, which take the database file's permissions; an older
+            // install's files are tightened too.
+            Self.ownerOnly(path)
             let settings = [
                 "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL", "PRAGMA secure_delete = ON",
@@ -39,6 +44,13 @@ struct SQLiteFileSource: ConnectionPoolSource {
                 .flatMapError { error in
                     connection.close().flatMapThrowing { throw error }
                 }
+        }
+    }
+
+    /// Makes the database file and its WAL and shared-memory files readable by their owner only.
+    static func ownerOnly(_ path: String) {
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         }
     }
 

@@ -76,7 +76,8 @@ struct Demo: AsyncParsableCommand {
             if reset, FileManager.default.fileExists(atPath: folder.path) {
                 try FileManager.default.removeItem(at: folder)
             }
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             CommandSupport.printError("orchard demo: cannot prepare \(folder.path): \(error.localizedDescription)")
             throw ExitCode.failure
