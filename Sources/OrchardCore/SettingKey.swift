@@ -13,6 +13,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case serviceAppleID
     case serviceAccessToken
     case masterKey
+    case metricsToken
     case invitationCheckSeconds
     case invitationWindowHours
     case backfillDays
@@ -36,6 +37,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .serviceAppleID: "ORCHARD_SERVICE_APPLE_ID"
         case .serviceAccessToken: "ORCHARD_SERVICE_ACCESS_TOKEN"
         case .masterKey: "ORCHARD_MASTER_KEY"
+        case .metricsToken: "ORCHARD_METRICS_TOKEN"
         case .invitationCheckSeconds: "ORCHARD_INVITATION_CHECK_SECONDS"
         case .invitationWindowHours: "ORCHARD_INVITATION_WINDOW_HOURS"
         case .backfillDays: "ORCHARD_BACKFILL_DAYS"
@@ -66,7 +68,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
 
     /// Secrets are never echoed in error messages.
     package var isSecret: Bool {
-        self == .serviceAccessToken || self == .masterKey
+        self == .serviceAccessToken || self == .masterKey || self == .metricsToken
     }
 
     /// How a person names the setting in a message: `--port / ORCHARD_PORT`.

@@ -93,6 +93,14 @@ extension Settings {
                 serviceAccessToken = Secret(token)
             }
         }
+        if let token = value(.metricsToken) {
+            if token.count < 16 || token.contains(where: { $0.isWhitespace || !$0.isASCII }) {
+                problems.append(
+                    .init(key: .metricsToken, message: "use at least 16 ASCII characters without white space"))
+            } else {
+                metricsToken = Secret(token)
+            }
+        }
         if let keys = value(.masterKey) {
             // One key, or a comma-separated ring with the current key first (previous keys open older secrets).
             let ring = keys.split(separator: ",", omittingEmptySubsequences: false)

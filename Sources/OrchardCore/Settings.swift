@@ -18,6 +18,9 @@ package struct Settings: Sendable, Equatable {
     /// The 256-bit key for secrets at rest, base64 in configuration; generated when absent. May be a
     /// comma-separated ring, the current key first and previous keys after it.
     package var masterKey: Secret?
+    /// The bearer token Prometheus sends for `/metrics`; without one, `/metrics` answers only on
+    /// loopback.
+    package var metricsToken: Secret?
     package var invitationCheckSeconds: Int = 300
     /// How long a pending integration waits for its invitation to be seen (read in hours; the demo
     /// shortens it to minutes).

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 package import OrchardCore
 package import Prometheus
@@ -9,16 +10,41 @@ package import Prometheus
 package struct PrometheusController: Sendable {
     package let registry: PrometheusCollectorRegistry
     package let snapshot: @Sendable () async throws -> OperationsSnapshot
+    /// The bearer token a scrape must send (`ORCHARD_METRICS_TOKEN`); without one, only loopback
+    /// may scrape. The page names every integrated account, its lag and the service token's days.
+    package let token: Secret?
 
     package init(
-        registry: PrometheusCollectorRegistry, snapshot: @escaping @Sendable () async throws -> OperationsSnapshot
+        registry: PrometheusCollectorRegistry, token: Secret?,
+        snapshot: @escaping @Sendable () async throws -> OperationsSnapshot
     ) {
         self.registry = registry
+        self.token = token
         self.snapshot = snapshot
     }
 
-    func addRoutes(to router: Router<some RequestContext>) {
-        router.get(SiteRoute.metrics.pattern) { _, _ in
+    /// Whether this scrape may read the page: the right bearer token, or loopback when none is set.
+    func allows(_ request: Request, peer: String?) -> Bool {
+        guard let token else {
+            guard let peer else { return false }
+            return peer == "::1" || peer.hasPrefix("127.") || peer.hasPrefix("::ffff:127.")
+        }
+        guard let sent = request.headers[.authorization], sent.lowercased().hasPrefix("bearer ") else { return false }
+        let given = Array(sent.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces).utf8)
+        let expected = Array(token.revealed.utf8)
+        // Compared in constant time for tokens of the same length.
+        guard given.count == expected.count else { return false }
+        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    func addRoutes(to router: Router<OrchardRequestContext>) {
+        router.get(SiteRoute.metrics.pattern) { request, context in
+            guard allows(request, peer: context.remoteAddress) else {
+                guard token != nil else { throw WebError.notFound }
+                var headers = HTTPFields()
+                headers[.wwwAuthenticate] = #"Bearer realm="orchard-metrics""#
+                return Response(status: .unauthorized, headers: headers)
+            }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             if let snapshot = try? await snapshot() { record(snapshot) }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OrchardCore
@@ -23,7 +24,7 @@ struct MetricsTests {
             try await fresh.withOpen { database in
                 let app = buildApplication(
                     settings: Settings(), database: database, logger: TestLogging.logger,
-                    metrics: PrometheusController(registry: registry, snapshot: { snapshot }))
+                    metrics: PrometheusController(registry: registry, token: nil, snapshot: { snapshot }))
                 try await app.test(.live) { client in
                     try await client.execute(uri: "/metrics", method: .get) { response in
                         #expect(response.status == .ok)
@@ -54,7 +55,7 @@ struct MetricsTests {
             try await fresh.withOpen { database in
                 let app = buildApplication(
                     settings: Settings(), database: database, logger: TestLogging.logger,
-                    metrics: PrometheusController(registry: registry, snapshot: { snapshot }))
+                    metrics: PrometheusController(registry: registry, token: nil, snapshot: { snapshot }))
                 return try await app.test(.live) { client in
                     try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
                 }
@@ -74,6 +75,44 @@ struct MetricsTests {
             #expect(page.text.contains("has left out 2 of the 3 accounts"))
             #expect(page.text.contains("Nothing is revoked while it lasts"))
         }
+    }
+
+    @Test("with ORCHARD_METRICS_TOKEN, /metrics needs it as a bearer token; without, only loopback may scrape")
+    func scrapeNeedsToken() async throws {
+        let snapshot = OperationsSnapshot(
+            jobs: [], accounts: [.init(number: "1234567", lagDays: 1, backfillDone: 1, backfillTotal: 1)],
+            serviceTokenDaysLeft: 12, serviceTokenProblem: nil, serviceMessage: nil)
+        let token = Secret("a-scrape-token-of-32-characters!")
+        try await TestDatabase.withFresh(.sqlite) { fresh in
+            try await fresh.withOpen { database in
+                let app = buildApplication(
+                    settings: Settings(), database: database, logger: TestLogging.logger,
+                    metrics: PrometheusController(
+                        registry: PrometheusCollectorRegistry(), token: token, snapshot: { snapshot }))
+                try await app.test(.live) { client in
+                    for header in [nil, "Bearer wrong-token-of-32-characters!!", "Bearer a-scrape-token"] {
+                        let headers: HTTPFields = header.map { [.authorization: $0] } ?? [:]
+                        try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
+                            #expect(response.status == .unauthorized, "\(header ?? "no header")")
+                            #expect(!String(buffer: response.body).contains("1234567"))
+                        }
+                    }
+                    try await client.execute(
+                        uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token.revealed)"]
+                    ) { response in
+                        #expect(response.status == .ok)
+                        #expect(String(buffer: response.body).contains(#"account="1234567""#))
+                    }
+                }
+            }
+        }
+        // without a token: loopback only
+        let open = PrometheusController(registry: PrometheusCollectorRegistry(), token: nil, snapshot: { snapshot })
+        let request = Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "orchard", path: "/metrics"),
+            body: .init(buffer: ByteBuffer()))
+        #expect(open.allows(request, peer: "127.0.0.1") && open.allows(request, peer: "::1"))
+        #expect(!open.allows(request, peer: "203.0.113.7") && !open.allows(request, peer: nil))
     }
 
     @Test("metric and label names are made acceptable to Prometheus")

@@ -48,7 +48,8 @@ struct Serve: AsyncParsableCommand {
             settings, database: database, keys: keys, logger: Logger(label: "orchard.worker"))
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: settings.runWorkers ? workers : [],
-            metrics: PrometheusController(registry: registry, snapshot: { try await engine.snapshot() }),
+            metrics: PrometheusController(
+                registry: registry, token: settings.metricsToken, snapshot: { try await engine.snapshot() }),
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
             operations: { try await engine.snapshot() }, health: { try await engine.health() },
             onServerRunning: { port in
