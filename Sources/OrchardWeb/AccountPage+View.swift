@@ -39,7 +39,7 @@ enum AccountPage {
                                         .element(
                                             named: "option",
                                             nodes: [
-                                                .attribute(named: "value", value: code),
+                                                .attr("value", code),
                                                 code == user.currency
                                                     ? .attribute(named: "selected", value: "selected") : .empty,
                                                 .text(code),

@@ -31,10 +31,10 @@ enum CredentialPage {
                 },
                 frame.form(
                     route,
-                    .unwrap(nextPath(model.kind)) { .input(.type(.hidden), .name("next"), .value($0)) },
+                    .unwrap(nextPath(model.kind)) { .input(.type(.hidden), .name("next"), .attr("value", $0)) },
                     .label(.for("email"), "E-mail address"),
                     .input(
-                        .type(.email), .id("email"), .name("email"), .value(model.email), .flag("required"),
+                        .type(.email), .id("email"), .name("email"), .attr("value", model.email), .flag("required"),
                         .attribute(named: "autocomplete", value: "email"),
                         .attribute(named: "aria-invalid", value: emailError == nil ? "false" : "true"),
                         .unwrap(emailError) { _ in .attribute(named: "aria-describedby", value: "email-error") }),

@@ -23,7 +23,7 @@ extension DashboardPage {
                     .a(
                         .href(SiteRoute.dashboard.path + question.queryString(["metric": metric.rawValue])),
                         .if(selected, .attribute(named: "aria-current", value: "true")),
-                        .attribute(named: "title", value: definition(metric)),
+                        .attr("title", definition(metric)),
                         .span(
                             .class("card-name"), .text(name(metric)),
                             .span(.class("info"), .attribute(named: "aria-hidden", value: "true"), .text("i"))),
@@ -46,7 +46,7 @@ extension DashboardPage {
         } else {
             short += suffix
         }
-        return .span(.class("figure num"), .attribute(named: "title", value: exact), .text(short))
+        return .span(.class("figure num"), .attr("title", exact), .text(short))
     }
 
     /// The change against the previous period: an arrow, a sign and a colour (never colour alone).

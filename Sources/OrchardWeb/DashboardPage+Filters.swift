@@ -61,7 +61,7 @@ extension DashboardPage {
         .element(
             named: "option",
             nodes: [
-                .attribute(named: "value", value: value),
+                .attr("value", value),
                 value == (selected ?? "") ? .attribute(named: "selected", value: "selected") : .empty, .text(label),
             ])
     }
@@ -72,8 +72,8 @@ extension DashboardPage {
         let options: [Node<HTML.SelectContext>] =
             [option("", all, selected: selected)] + choices.map { option($0.0, $0.1, selected: selected) }
         return .div(
-            .class("field"), .label(.for("filter-\(name)"), .text(label)),
-            .select(.id("filter-\(name)"), .attribute(named: "name", value: name), .group(options)))
+            .class("field"), .label(.attr("for", "filter-\(name)"), .text(label)),
+            .select(.attr("id", "filter-\(name)"), .attr("name", name), .group(options)))
     }
 
     static func filters(_ model: Model) -> Node<HTML.BodyContext> {
@@ -89,10 +89,10 @@ extension DashboardPage {
         var fields: [Node<HTML.FormContext>] = [
             .div(
                 .class("field"), .label(.for("filter-from"), .text("From")),
-                .input(.type(.date), .id("filter-from"), .name("from"), .value(question.from.isoText))),
+                .input(.type(.date), .id("filter-from"), .name("from"), .attr("value", question.from.isoText))),
             .div(
                 .class("field"), .label(.for("filter-to"), .text("To")),
-                .input(.type(.date), .id("filter-to"), .name("to"), .value(question.to.isoText))),
+                .input(.type(.date), .id("filter-to"), .name("to"), .attr("value", question.to.isoText))),
         ]
         if model.readable.count > 1 {
             fields.append(select("account", "Account", all: "All accounts", accounts, selected: question.account))
@@ -105,10 +105,10 @@ extension DashboardPage {
         fields.append(
             select("device", "Device", all: "All devices", keys(.device, question.device), selected: question.device))
         if question.metric != .downloads {
-            fields.append(.input(.type(.hidden), .name("metric"), .value(question.metric.rawValue)))
+            fields.append(.input(.type(.hidden), .name("metric"), .attr("value", question.metric.rawValue)))
         }
         if question.interval != .day {
-            fields.append(.input(.type(.hidden), .name("interval"), .value(question.interval.rawValue)))
+            fields.append(.input(.type(.hidden), .name("interval"), .attr("value", question.interval.rawValue)))
         }
         fields.append(.button(.type(.submit), .text("Apply")))
         fields.append(.a(.class("clear"), .href(SiteRoute.dashboard.path), .text("Clear")))

@@ -21,7 +21,7 @@ enum FunnelPage {
                     return .li(
                         .class(state),
                         .unwrap(step == current.rawValue ? "step" : nil) {
-                            .attribute(named: "aria-current", value: $0)
+                            .attr("aria-current", $0)
                         },
                         .span(.class("number"), .text(step < current.rawValue ? "✓" : "\(step)")), .text(" \(name)"))
                 })
@@ -71,11 +71,11 @@ enum FunnelPage {
                         .type(.password), .id("accessToken"), .name("accessToken"), .flag("required"),
                         .attribute(named: "autocomplete", value: "off"), .spellcheck(false),
                         .attribute(named: "aria-invalid", value: model.error == nil ? "false" : "true"),
-                        .attribute(named: "aria-describedby", value: model.error == nil ? "token-hint" : errorID)),
+                        .attr("aria-describedby", model.error == nil ? "token-hint" : errorID)),
                     .p(.id("token-hint"), .class("hint"), .text("Never shown again, here or anywhere.")),
                     .unwrap(model.error) {
                         .p(
-                            .id(errorID), .class("field-error"), .attribute(named: "role", value: "alert"),
+                            .attr("id", errorID), .class("field-error"), .attribute(named: "role", value: "alert"),
                             .text($0.message))
                     },
                     .button(.type(.submit), .class("secondary"), .text("Check token"))),
@@ -139,11 +139,11 @@ enum FunnelPage {
                             return .div(
                                 .class("choice"),
                                 .input(
-                                    .type(.checkbox), .id(id), .name("account"), .value(account.number),
+                                    .type(.checkbox), .attr("id", id), .name("account"), .attr("value", account.number),
                                     .flag("checked", model.selected.contains(account.number)),
                                     .flag("disabled", done)),
                                 .label(
-                                    .for(id), .text("\(account.name) (\(account.number))"),
+                                    .attr("for", id), .text("\(account.name) (\(account.number))"),
                                     .span(
                                         .class("hint"),
                                         .text(
@@ -230,7 +230,7 @@ enum FunnelPage {
                         ))),
                 frame.form(
                     .funnelFinish(token: model.tokenID),
-                    .forEach(model.accounts) { .input(.type(.hidden), .name("account"), .value($0.number)) },
+                    .forEach(model.accounts) { .input(.type(.hidden), .name("account"), .attr("value", $0.number)) },
                     .div(
                         .class("choice"),
                         .input(

@@ -29,7 +29,7 @@ struct PageFrame: Sendable {
     ) -> Node<HTML.BodyContext> {
         .form(
             .method(.post), .action(route.path), .unwrap(className) { .class($0) },
-            .input(.type(.hidden), .name(AuthenticationMiddleware.csrfField), .value(csrfToken)),
+            .input(.type(.hidden), .name(AuthenticationMiddleware.csrfField), .attr("value", csrfToken)),
             .group(nodes))
     }
 }
@@ -114,7 +114,9 @@ struct HTMLPage: ResponseGenerator {
             .lang(.english),
             .head(
                 .encoding(.utf8),
-                .title("\(title) · Orchard"),
+                // Plot's `.title` also writes social-card `<meta content>` copies of it, unescaped: the
+                // element alone, its text escaped like any other.
+                .element(named: "title", text: "\(title) · Orchard"),
                 .viewport(.accordingToDevice),
                 .link(.rel(.stylesheet), .href(SiteRoute.stylesheet.path)),
                 .link(.rel(.icon), .type("image/svg+xml"), .href(SiteRoute.icon.path)),

@@ -28,7 +28,7 @@ enum IntegrationPage {
                         IntegrationsPage.sentence(
                             model.row, serviceAppleID: model.serviceAppleID, checkSeconds: model.checkSeconds))),
                 .unwrap(model.row.problem) {
-                    .p(.class("notice"), .data(named: "problem", value: $0.code), .text($0.message))
+                    .p(.class("notice"), .attr("data-problem", $0.code), .text($0.message))
                 },
                 actions(model, frame: frame),
                 .h2("Where it stands"),

@@ -110,8 +110,8 @@ enum IntegrationsPage {
             .element(
                 named: "progress",
                 nodes: [
-                    .attribute(named: "max", value: String(backfill.total)),
-                    .attribute(named: "value", value: String(backfill.done)),
+                    .attr("max", String(backfill.total)),
+                    .attr("value", String(backfill.done)),
                     .attribute(named: "aria-label", value: "History loaded"),
                     .text("\(backfill.done) of \(backfill.total)"),
                 ]),
