@@ -74,23 +74,32 @@ package struct Membership: Sendable {
     }
 
     /// The user whose address and password these are; throttled per address and per peer.
+    ///
+    /// No address is longer than 254 characters nor any bcrypt password longer than 72 bytes (it
+    /// reads no further): longer ones are refused before anything is kept or hashed. The attempt is
+    /// reserved with the throttle before the password is hashed, so attempts sent at once are
+    /// counted at once.
     private func signIn(email raw: String, password: String, from address: String?) async throws -> User {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        if let wait = await throttle.wait(email: email, address: address) {
+        guard email.utf8.count <= Self.longestEmail, password.utf8.count <= 1_024 else {
+            throw MembershipError.invalidCredentials
+        }
+        if let wait = await throttle.reserve(email: email, address: address) {
             throw MembershipError.tooManyAttempts(retryAfter: wait)
         }
         guard let (user, hash) = try await users.credentials(email: email) else {
             try await hasher.verifyUnknown(password)
-            await throttle.failed(email: email, address: address)
             throw MembershipError.invalidCredentials
         }
         guard try await hasher.verify(password, hash: hash) else {
-            await throttle.failed(email: email, address: address)
             throw MembershipError.invalidCredentials
         }
-        await throttle.succeeded(email: email)
+        await throttle.succeeded(email: email, address: address)
         return user
     }
+
+    /// The longest e-mail address there is (RFC 5321's path limit less its brackets).
+    static let longestEmail = 254
 
     /// Checks the current password, then sets the new one; other sessions end.
     package func changePassword(user: User, current: String, new: String, session: String?) async throws {

@@ -4,6 +4,11 @@ package import Foundation
 /// then each further attempt waits twice as long as the one before (2 s, 4 s, ... up to 15
 /// minutes) after the last failure. A success clears the account's count. Kept in memory: a
 /// restart forgives, and each server process counts for itself.
+///
+/// An attempt is reserved, and counted as a failure, before the password is hashed
+/// (``reserve(email:address:)``), so attempts sent at once are counted at once; a success takes
+/// its count back. The table holds at most ``capacity`` keys (the oldest go first), and keys are
+/// digests of bounded length whatever the address sent.
 package actor SignInThrottle {
     private struct Record {
         var failures: Int
@@ -14,12 +19,25 @@ package actor SignInThrottle {
     static let maximumWait: TimeInterval = 15 * 60
     /// Records older than this are forgotten.
     static let memory: TimeInterval = 60 * 60
+    /// The most keys kept; past it, records older than ``memory`` go, then the oldest.
+    package static let capacity = 10_000
 
     private var records: [String: Record] = [:]
     private let now: @Sendable () -> Date
 
     package init(now: @escaping @Sendable () -> Date) {
         self.now = now
+    }
+
+    /// Number of keys held (for tests of the bound).
+    package var count: Int { records.count }
+
+    /// Seconds to wait before `email` may be tried again from `address`, or `nil` when it may be
+    /// now: then the attempt is counted already, as a failure until ``succeeded(email:address:)``.
+    package func reserve(email: String, address: String?) -> Int? {
+        if let wait = wait(email: email, address: address) { return wait }
+        failed(email: email, address: address)
+        return nil
     }
 
     /// Seconds to wait before `email` may be tried again from `address`; nil when it may now.
@@ -37,7 +55,7 @@ package actor SignInThrottle {
 
     package func failed(email: String, address: String?) {
         let time = now()
-        if records.count > 10_000 { records = records.filter { time.timeIntervalSince($0.value.last) < Self.memory } }
+        if records.count >= Self.capacity { evict(at: time) }
         for key in Self.keys(email: email, address: address) {
             var record = records[key] ?? Record(failures: 0, last: time)
             if time.timeIntervalSince(record.last) > Self.memory { record.failures = 0 }
@@ -47,11 +65,30 @@ package actor SignInThrottle {
         }
     }
 
-    package func succeeded(email: String) {
-        records["email:" + email] = nil
+    /// The password was right: the account's count is cleared, and the address's reserved attempt
+    /// taken back.
+    package func succeeded(email: String, address: String? = nil) {
+        records[Self.key("email", email)] = nil
+        if let address, var record = records[Self.key("address", address)] {
+            record.failures = max(0, record.failures - 1)
+            records[Self.key("address", address)] = record.failures == 0 ? nil : record
+        }
+    }
+
+    /// Forgets records older than ``memory``, then the oldest until a tenth of the room is free.
+    private func evict(at time: Date) {
+        records = records.filter { time.timeIntervalSince($0.value.last) < Self.memory }
+        guard records.count >= Self.capacity else { return }
+        let excess = records.count - Self.capacity * 9 / 10
+        for (key, _) in records.sorted(by: { $0.value.last < $1.value.last }).prefix(excess) { records[key] = nil }
     }
 
     private static func keys(email: String, address: String?) -> [String] {
-        ["email:" + email] + (address.map { ["address:" + $0] } ?? [])
+        [key("email", email)] + (address.map { [key("address", $0)] } ?? [])
+    }
+
+    /// A bounded key: what was sent, cut to 320 characters (no longer address or e-mail exists).
+    private static func key(_ kind: String, _ value: String) -> String {
+        kind + ":" + String(value.prefix(320))
     }
 }
