@@ -14,6 +14,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case serviceAccessToken
     case masterKey
     case metricsToken
+    case trustedProxies
     case invitationCheckSeconds
     case invitationWindowHours
     case backfillDays
@@ -38,6 +39,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .serviceAccessToken: "ORCHARD_SERVICE_ACCESS_TOKEN"
         case .masterKey: "ORCHARD_MASTER_KEY"
         case .metricsToken: "ORCHARD_METRICS_TOKEN"
+        case .trustedProxies: "ORCHARD_TRUSTED_PROXIES"
         case .invitationCheckSeconds: "ORCHARD_INVITATION_CHECK_SECONDS"
         case .invitationWindowHours: "ORCHARD_INVITATION_WINDOW_HOURS"
         case .backfillDays: "ORCHARD_BACKFILL_DAYS"

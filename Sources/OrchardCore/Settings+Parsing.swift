@@ -101,6 +101,15 @@ extension Settings {
                 metricsToken = Secret(token)
             }
         }
+        if let proxies = value(.trustedProxies) {
+            let addresses = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            if let bad = addresses.first(where: { !Self.isIPAddress($0) }) {
+                problems.append(.init(key: .trustedProxies, message: "'\(bad)' is not an IP address"))
+            } else {
+                trustedProxies = Set(addresses)
+            }
+        }
         if let keys = value(.masterKey) {
             // One key, or a comma-separated ring with the current key first (previous keys open older secrets).
             let ring = keys.split(separator: ",", omittingEmptySubsequences: false)
@@ -132,5 +141,14 @@ extension Settings {
         if let seconds = integer(.jobLeaseSeconds, in: 3...3_600, "a number of seconds") { jobLeaseSeconds = seconds }
         if let seconds = integer(.jobRetrySeconds, in: 1...3_600, "a number of seconds") { jobRetrySeconds = seconds }
         if !problems.isEmpty { throw SettingsError(problems: problems) }
+    }
+
+    /// An IPv4 address in dotted decimal, or an IPv6 address in hex groups (no zone, no prefix).
+    static func isIPAddress(_ text: String) -> Bool {
+        let quads = text.split(separator: ".", omittingEmptySubsequences: false)
+        if quads.count == 4 { return quads.allSatisfy { UInt8($0) != nil && !$0.isEmpty && $0.count <= 3 } }
+        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
+        return text.contains(":") && groups.count <= 8 && text.components(separatedBy: "::").count <= 2
+            && groups.allSatisfy { $0.count <= 4 && $0.allSatisfy(\.isHexDigit) }
     }
 }

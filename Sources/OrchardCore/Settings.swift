@@ -21,6 +21,8 @@ package struct Settings: Sendable, Equatable {
     /// The bearer token Prometheus sends for `/metrics`; without one, `/metrics` answers only on
     /// loopback.
     package var metricsToken: Secret?
+    /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in throttling per address).
+    package var trustedProxies: Set<String> = []
     package var invitationCheckSeconds: Int = 300
     /// How long a pending integration waits for its invitation to be seen (read in hours; the demo
     /// shortens it to minutes).

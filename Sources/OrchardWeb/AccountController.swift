@@ -7,6 +7,7 @@ import OrchardStorage
 /// The account pages: sign up, sign in, sign out, settings and API tokens.
 struct AccountController: Sendable {
     let membership: Membership
+    let client: ClientAddress
     /// The currencies a user may show their figures in (those with a current ECB rate, and the euro).
     let currencies: @Sendable () async throws -> [String]
 
@@ -55,7 +56,8 @@ struct AccountController: Sendable {
             let next = LocalPath.validated(form.next)
             do {
                 let (_, session) = try await membership.signIn(
-                    email: form.email, password: form.password, from: context.remoteAddress, granting: .session)
+                    email: form.email, password: form.password, from: client.of(request, peer: context.remoteAddress),
+                    granting: .session)
                 return signedIn(session, flash: .signedIn, next: next, request: request)
             } catch let failure as MembershipError {
                 let error = WebError(failure)

@@ -76,11 +76,13 @@ func buildRouter(
     metrics?.addRoutes(to: router)
     HealthController(database: database, migrations: migrations).addRoutes(to: router)
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
-    AuthAPIController(membership: membership).addRoutes(to: router)
+    let client = ClientAddress(trustedProxies: settings.trustedProxies)
+    AuthAPIController(membership: membership, client: client).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { request, _ in Script.asset.response(for: request) }
     router.get(SiteRoute.icon.pattern) { request, _ in Icon.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
-    AccountController(membership: membership, currencies: { try await dashboard.currencies() }).addRoutes(to: router)
+    AccountController(membership: membership, client: client, currencies: { try await dashboard.currencies() })
+        .addRoutes(to: router)
     MetricsAPIController(dashboard: dashboard).addRoutes(to: router)
     DashboardController(dashboard: dashboard).addRoutes(to: router)
     OperatorController(

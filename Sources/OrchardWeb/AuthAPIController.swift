@@ -7,6 +7,7 @@ import OrchardStorage
 /// `/api/v1/auth/*`, `/api/v1/me` and the platforms list (docs/API.md).
 struct AuthAPIController: Sendable {
     let membership: Membership
+    let client: ClientAddress
 
     struct CredentialsBody: Decodable {
         let email: String
@@ -63,7 +64,7 @@ struct AuthAPIController: Sendable {
         router.post(SiteRoute.api(.logIn).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
             let (user, token) = try await membership.signIn(
-                email: body.email, password: body.password, from: context.remoteAddress,
+                email: body.email, password: body.password, from: client.of(request, peer: context.remoteAddress),
                 granting: .loginToken(name: "login"))
             return SignedIn(user: UserBody(user), token: token)
         }

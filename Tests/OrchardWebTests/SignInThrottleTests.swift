@@ -1,7 +1,10 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import OrchardApp
+import OrchardCore
 import OrchardTestSupport
 import Testing
 
@@ -49,5 +52,57 @@ struct SignInThrottleTests {
             #expect(answer.apiError?.code == "invalid_credentials")
             #expect(!answer.text.contains("aaaa"))
         }
+    }
+}
+
+/// `X-Forwarded-For` counts only from `ORCHARD_TRUSTED_PROXIES` (docs/SETTINGS.md).
+@Suite("The client's address behind a trusted proxy")
+struct ClientAddressTests {
+    @Test("from a trusted proxy, the nearest untrusted X-Forwarded-For entry; from anyone else, the peer")
+    func resolution() {
+        let client = ClientAddress(trustedProxies: ["10.0.0.1", "10.0.0.2"])
+        func request(_ forwarded: String?) -> Request {
+            var head = HTTPRequest(method: .post, scheme: "http", authority: "orchard", path: "/signin")
+            if let forwarded { head.headerFields[HTTPField.Name("X-Forwarded-For")!] = forwarded }
+            return Request(head: head, body: .init(buffer: ByteBuffer()))
+        }
+        #expect(client.of(request("198.51.100.9, 203.0.113.5"), peer: "10.0.0.1") == "203.0.113.5")
+        #expect(client.of(request("203.0.113.5, 10.0.0.2"), peer: "10.0.0.1") == "203.0.113.5")
+        #expect(client.of(request("203.0.113.5"), peer: "192.0.2.1") == "192.0.2.1")
+        #expect(client.of(request(nil), peer: "10.0.0.1") == "10.0.0.1")
+        #expect(client.of(request("10.0.0.2"), peer: "10.0.0.1") == "10.0.0.1")
+    }
+
+    @Test(
+        "behind a trusted proxy one attacker's failures lock only their own address; without one, X-Forwarded-For is ignored"
+    )
+    func perClient() async throws {
+        var settings = Settings()
+        settings.trustedProxies = ["127.0.0.1", "::1"]
+        try await WebHarness.run(.sqlite, settings: settings) { _, client in
+            let browser = Browser(client)
+            _ = try await FunnelAPITests.signUp(browser, "bob@example.com")
+            func logIn(_ email: String, _ password: String, from address: String) async throws -> HTTPResponse.Status {
+                try await browser.request(
+                    "/api/v1/auth/login", method: .post,
+                    json: #"{"email": "\#(email)", "password": "\#(password)"}"#,
+                    headers: [HTTPField.Name("X-Forwarded-For")!: address]
+                ).status
+            }
+            for index in 0..<6 {
+                _ = try await logIn("victim\(index)@example.com", "guess guess guess", from: "203.0.113.66")
+            }
+            #expect(
+                try await logIn("bob@example.com", "a long password here", from: "203.0.113.66") == .tooManyRequests)
+            #expect(try await logIn("bob@example.com", "a long password here", from: "198.51.100.7") == .ok)
+        }
+        // without trusted proxies the header is the client's own claim: ignored
+        #expect(
+            ClientAddress(trustedProxies: []).of(
+                Request(
+                    head: HTTPRequest(
+                        method: .post, scheme: "http", authority: "orchard", path: "/signin",
+                        headerFields: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.5"]),
+                    body: .init(buffer: ByteBuffer())), peer: "127.0.0.1") == "127.0.0.1")
     }
 }
