@@ -165,6 +165,16 @@ package struct Dashboard: Sendable {
             uniquingKeysWith: { first, _ in first })
     }
 
+    /// The titles of the apps of the accounts in `scope` only: what an answer cached for that scope
+    /// may hold, whoever asked it first.
+    package func appTitles(of user: User, in scope: Scope) async throws -> [String: String] {
+        let numbers = Set(scope.accounts.map(\.number))
+        return Dictionary(
+            try await integrations.apps(of: user).filter { numbers.contains($0.accountNumber) }
+                .compactMap { app in app.title.map { (app.sku, $0) } },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     /// The currencies a user may show their figures in: the euro and those with a current ECB rate.
     package func currencies() async throws -> [String] {
         try await metrics.currencies(on: latestReportDay)

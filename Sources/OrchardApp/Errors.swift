@@ -40,6 +40,8 @@ package enum MembershipError: Error, Equatable, Sendable {
 package enum DashboardError: Error, Equatable, Sendable {
     /// A parameter that cannot be used; the sentence names it and says what is expected.
     case invalidParameter(String)
+    /// A filter value longer than any real one (a SKU, a country, a device, an account number).
+    case parameterTooLong(String)
     /// An account the user does not read (another user's, or one never integrated): as if it did not exist.
     case unknownAccount
 }

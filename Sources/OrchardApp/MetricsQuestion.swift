@@ -98,10 +98,17 @@ package struct MetricsQuestion: Sendable, Equatable {
         guard self.to.dayNumber - self.from.dayNumber < Self.maximumDays else {
             throw .invalidParameter("A range may cover at most \(Self.maximumDays) days.")
         }
-        account = text("account")
-        app = text("app")
-        country = text("country")?.uppercased()
-        device = text("device")
+        func bounded(_ name: String, _ longest: Int, _ what: String) throws(DashboardError) -> String? {
+            guard let value = text(name) else { return nil }
+            guard value.count <= longest else {
+                throw .parameterTooLong("\(name) is at most \(longest) characters (\(what)).")
+            }
+            return value
+        }
+        account = try bounded("account", 20, "an account number")
+        app = try bounded("app", 100, "an app's SKU")
+        country = try bounded("country", 2, "a two-letter storefront code")?.uppercased()
+        device = try bounded("device", 20, "a device such as iPhone")
         let currency = text("currency")?.uppercased() ?? userCurrency
         guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
             throw .invalidParameter("currency must be a three-letter ISO 4217 code, such as USD or EUR.")

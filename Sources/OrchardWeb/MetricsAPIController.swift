@@ -127,18 +127,21 @@ struct MetricsAPIController: Sendable {
     }
 
     /// The answer as JSON, encoded once per question and data version: the same accounts at the same
-    /// versions give the same bytes, whoever asks (the scope already holds only readable accounts).
+    /// versions and statuses give the same bytes, whoever asks (the scope holds only readable
+    /// accounts, and nothing in the answer comes from outside it). The key is a SHA-256 of the
+    /// normalised question, so its size does not depend on what was sent.
     private func cachedJSON<Answer: Encodable & Sendable>(
         _ kind: String, _ question: MetricsQuestion, _ scope: Dashboard.Scope,
         answer: () async throws -> Answer
     ) async throws -> Response {
-        let accounts = scope.accounts.map { "\($0.id):\($0.version)" }.joined(separator: ",")
-        let key =
+        let accounts = scope.accounts.map { "\($0.id):\($0.version):\($0.status.rawValue)" }.joined(separator: ",")
+        let normalised =
             [
                 kind, accounts, question.from.isoText, question.to.isoText, question.app ?? "", question.country ?? "",
                 question.device ?? "", question.currency, question.metric.rawValue, question.interval.rawValue,
                 question.groupBy?.rawValue ?? "",
             ].joined(separator: "\u{1F}")
+        let key = SecretBox.fingerprint(normalised)
         let body = try await dashboard.cache.value(key, weight: { $0.readableBytes / 64 }) {
             ByteBuffer(bytes: try Self.encoder.encode(try await answer()))
         }
@@ -168,7 +171,7 @@ struct MetricsAPIController: Sendable {
 
     func timeseries(_ question: MetricsQuestion, scope: Dashboard.Scope, user: User) async throws -> Timeseries {
         let (series, coverage) = try await dashboard.series(question, scope, groupBy: question.groupBy)
-        let titles = question.groupBy == .app ? try await dashboard.appTitles(of: user) : [:]
+        let titles = question.groupBy == .app ? try await dashboard.appTitles(of: user, in: scope) : [:]
         return Timeseries(
             metric: question.metric.rawValue, interval: question.interval.rawValue, currency: question.currency,
             from: question.from.isoText, to: question.to.isoText,
@@ -192,7 +195,7 @@ struct MetricsAPIController: Sendable {
         var daily = question
         daily.interval = .day
         let (series, _) = try await dashboard.series(daily, scope, groupBy: question.groupBy)
-        let titles = question.groupBy == .app ? try await dashboard.appTitles(of: user) : [:]
+        let titles = question.groupBy == .app ? try await dashboard.appTitles(of: user, in: scope) : [:]
         let csv = Self.csv(series, groupBy: question.groupBy, currency: question.currency, titles: titles)
         let name = "orchard-metrics-\(question.from.isoText)-\(question.to.isoText).csv"
         return Response(

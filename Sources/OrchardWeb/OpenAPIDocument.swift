@@ -218,7 +218,7 @@ enum OpenAPIDocument {
             method: "get", path: "/metrics/summary",
             summary: "Totals over a range: units per bucket, returns, proceeds and sales in one currency",
             parameters: metricsParameters, success: (200, "The totals", ref("MetricsSummary")),
-            errors: [401, 404, 422]),
+            errors: [400, 401, 404, 422]),
         Operation(
             method: "get", path: "/metrics/timeseries",
             summary: "One metric per day, week or month; days not known yet are absent, never 0",
@@ -226,12 +226,12 @@ enum OpenAPIDocument {
                 query("metric", metricNames, "The metric (default downloads)"),
                 query("interval", intervalNames, "day (default), week (from Monday) or month"),
                 query("groupBy", groupNames, "One series per app, country or device"),
-            ], success: (200, "The series", ref("MetricsTimeseries")), errors: [401, 404, 422]),
+            ], success: (200, "The series", ref("MetricsTimeseries")), errors: [400, 401, 404, 422]),
         Operation(
             method: "get", path: "/metrics/export.csv",
             summary: "CSV: one row per known day (and group), with the currency and the rate date",
             parameters: metricsParameters + [query("groupBy", groupNames, "A row per day and app, country or device")],
-            success: (200, "CSV with a header row", ["type": "string"]), errors: [401, 404, 422],
+            success: (200, "CSV with a header row", ["type": "string"]), errors: [400, 401, 404, 422],
             mediaType: "text/csv"),
         Operation(
             method: "get", path: "/admin/invitations", summary: "Operator: pending integrations by account and age",

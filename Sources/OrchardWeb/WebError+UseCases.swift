@@ -35,6 +35,7 @@ extension WebError {
         self =
             switch error {
             case .invalidParameter(let message): .invalidParameter(message)
+            case .parameterTooLong(let message): .parameterTooLong(message)
             case .unknownAccount: .notFound
             }
     }

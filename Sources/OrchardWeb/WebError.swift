@@ -28,6 +28,8 @@ package enum WebError: Error, Equatable, Sendable {
     case alreadyIntegrated(String)
     /// "Check now" again within a minute: the seconds until it may be asked.
     case checkedRecently(retryAfter: Int)
+    /// A filter value longer than any real one: 400, so a cache never keys on it.
+    case parameterTooLong(String)
     case cannotReconnect
     /// A query parameter that cannot be used; the message names it and says what is expected.
     case invalidParameter(String)
@@ -55,6 +57,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .alreadyIntegrated: .conflict
         case .invalidParameter: .unprocessableContent
         case .checkedRecently: .tooManyRequests
+        case .parameterTooLong: .badRequest
         case .cannotReconnect: .conflict
         }
     }
@@ -86,6 +89,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .alreadyIntegrated: "already_integrated"
         case .invalidParameter: "invalid_parameter"
         case .checkedRecently: "checked_recently"
+        case .parameterTooLong: "parameter_too_long"
         case .cannotReconnect: "cannot_reconnect"
         }
     }
@@ -128,7 +132,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .invitationNotConfirmed:
             "Tick the box to confirm you invited the service Apple ID into every selected account."
         case .alreadyIntegrated(let number): "You have connected account \(number) already."
-        case .invalidParameter(let message): message
+        case .invalidParameter(let message), .parameterTooLong(let message): message
         case .checkedRecently(let seconds):
             "Orchard checked this account less than a minute ago. Check again in \(seconds) second\(seconds == 1 ? "" : "s")."
         case .cannotReconnect:

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import OrchardCore
+import OrchardStorage
+import OrchardTestSupport
+import SalesReports
+import Testing
+
+@testable import OrchardWeb
+
+/// The metrics cache is shared between users: it may hold nothing from outside the question's
+/// accounts, and nothing a visitor can make large (docs/API.md, Store metrics).
+@Suite("Metrics cache safety, over real HTTP")
+struct MetricsCacheSafetyTests {
+    @Test(
+        "an app's title comes from the accounts asked about, never from the asker's other accounts, whoever asked first",
+        arguments: TestBackend.available)
+    func titlesFromScope(backend: TestBackend) async throws {
+        try await WebHarness.run(backend) { harness, client in
+            let browser = Browser(client)
+            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
+            let bob = try await FunnelAPITests.signUp(browser, "bob@example.com")
+            let users = UserStore(database: harness.database)
+            let adaID = try #require(try await users.credentials(email: "ada@example.com")?.user.id)
+            let bobID = try #require(try await users.credentials(email: "bob@example.com")?.user.id)
+            let day = ReportCalendar.latestDay(at: harness.clock.now)
+            let stores = StoreAccountStore(database: harness.database)
+            let integrations = IntegrationStore(database: harness.database)
+            // Ada's own account 1111 names SKU SHARED "Secret Project"; account 2222, shared with Bob, "Public Name"
+            for (number, title) in [("1111", "Secret Project"), ("2222", "Public Name")] {
+                try await stores.register(
+                    number: number, name: "Account \(number)", vendors: ["1"], now: harness.clock.now)
+                _ = try await stores.markAccessible(number: number, now: harness.clock.now)
+                try await withTemporaryDirectory { directory in
+                    let rows = [
+                        SalesFileBuilder.row(
+                            sku: "SHARED", type: "1", units: 3, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
+                            title: title, day: day)
+                    ]
+                    _ = try await ReportIngestor(database: harness.database, rawStore: nil, logger: TestLogging.logger)
+                        .ingest(
+                            path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: number,
+                            now: harness.clock.now)
+                }
+            }
+            for (user, number) in [(adaID, "1111"), (adaID, "2222"), (bobID, "2222")] {
+                _ = try await integrations.create(userID: user, accountNumber: number, now: harness.clock.now)
+            }
+
+            // when: Ada asks first, then Bob the same question
+            let path = "/api/v1/metrics/timeseries?account=2222&groupBy=app&from=\(day.isoText)&to=\(day.isoText)"
+            let first = try await browser.request(path, headers: ada)
+            let second = try await browser.request(path, headers: bob)
+
+            // then
+            #expect(first.status == .ok && second.status == .ok)
+            #expect(first.text.contains("Public Name") && !first.text.contains("Secret Project"))
+            #expect(!second.text.contains("Secret Project"))
+        }
+    }
+
+    @Test("filter values longer than any real one are refused with 400 before anything is cached")
+    func boundedFilters() async throws {
+        try await WebHarness.run(.sqlite) { _, client in
+            let browser = Browser(client)
+            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
+            for query in [
+                "app=" + String(repeating: "A", count: 101), "country=USA",
+                "device=" + String(repeating: "d", count: 21),
+                "account=" + String(repeating: "9", count: 21),
+            ] {
+                let answer = try await browser.request("/api/v1/metrics/summary?" + query, headers: ada)
+                #expect(answer.status == .badRequest, "\(query.prefix(12)) answers \(answer.status)")
+                #expect(answer.apiError?.code == "parameter_too_long")
+            }
+            let fine = try await browser.request(
+                "/api/v1/metrics/summary?app=" + String(repeating: "A", count: 100) + "&country=US", headers: ada)
+            #expect(fine.status == .ok)
+        }
+    }
+}
