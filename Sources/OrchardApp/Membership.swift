@@ -14,6 +14,10 @@ package struct Membership: Sendable {
     private let sessions: SessionStore
     private let hasher: PasswordHasher
     private let throttle: SignInThrottle
+    /// Sign-ups per client address: each costs a bcrypt hash and may make an account, so an address
+    /// gets `signUpsPerAddress` at once, then waits 2 s, 4 s, … (at most 15 minutes) between them.
+    private let signUps: SignInThrottle
+    package static let signUpsPerAddress = 20
     private let now: @Sendable () -> Date
 
     package init(database: OrchardDatabase, hasher: PasswordHasher, now: @escaping @Sendable () -> Date) {
@@ -21,6 +25,7 @@ package struct Membership: Sendable {
         sessions = SessionStore(database: database)
         self.hasher = hasher
         throttle = SignInThrottle(now: now)
+        signUps = SignInThrottle(free: Self.signUpsPerAddress, now: now)
         self.now = now
     }
 
@@ -35,7 +40,13 @@ package struct Membership: Sendable {
     }
 
     /// Signs up, then grants `grant`: the user and the grant's secret (shown once, stored hashed).
-    package func signUp(email: String, password: String, granting grant: Grant) async throws -> (User, String) {
+    /// Throttled per client address.
+    package func signUp(email: String, password: String, from address: String?, granting grant: Grant) async throws
+        -> (User, String)
+    {
+        if let address, let wait = await signUps.reserve(address: address) {
+            throw MembershipError.tooManyAttempts(retryAfter: wait)
+        }
         let user = try await signUp(email: email, password: password)
         return (user, try await secret(of: grant, for: user))
     }

@@ -15,7 +15,8 @@ package actor SignInThrottle {
         var last: Date
     }
 
-    static let freeFailures = 5
+    /// Attempts that cost no wait, per key.
+    let freeFailures: Int
     static let maximumWait: TimeInterval = 15 * 60
     /// Records older than this are forgotten.
     static let memory: TimeInterval = 60 * 60
@@ -25,7 +26,9 @@ package actor SignInThrottle {
     private var records: [String: Record] = [:]
     private let now: @Sendable () -> Date
 
-    package init(now: @escaping @Sendable () -> Date) {
+    /// - Parameter free: attempts in a row that cost no wait (sign-in: five failures).
+    package init(free: Int = 5, now: @escaping @Sendable () -> Date) {
+        freeFailures = free
         self.now = now
     }
 
@@ -35,18 +38,30 @@ package actor SignInThrottle {
     /// Seconds to wait before `email` may be tried again from `address`, or `nil` when it may be
     /// now: then the attempt is counted already, as a failure until ``succeeded(email:address:)``.
     package func reserve(email: String, address: String?) -> Int? {
-        if let wait = wait(email: email, address: address) { return wait }
-        failed(email: email, address: address)
+        reserve(Self.keys(email: email, address: address))
+    }
+
+    /// The same per address alone (sign-ups, which name no existing account).
+    package func reserve(address: String) -> Int? {
+        reserve([Self.key("address", address)])
+    }
+
+    private func reserve(_ keys: [String]) -> Int? {
+        if let wait = wait(keys) { return wait }
+        count(keys)
         return nil
     }
 
     /// Seconds to wait before `email` may be tried again from `address`; nil when it may now.
     package func wait(email: String, address: String?) -> Int? {
-        let keys = Self.keys(email: email, address: address)
+        wait(Self.keys(email: email, address: address))
+    }
+
+    private func wait(_ keys: [String]) -> Int? {
         let time = now()
         let waits = keys.compactMap { key -> TimeInterval? in
-            guard let record = records[key], record.failures >= Self.freeFailures else { return nil }
-            let delay = min(Self.maximumWait, pow(2, Double(record.failures - Self.freeFailures + 1)))
+            guard let record = records[key], record.failures >= freeFailures else { return nil }
+            let delay = min(Self.maximumWait, pow(2, Double(record.failures - freeFailures + 1)))
             let left = record.last.addingTimeInterval(delay).timeIntervalSince(time)
             return left > 0 ? left : nil
         }
@@ -54,9 +69,13 @@ package actor SignInThrottle {
     }
 
     package func failed(email: String, address: String?) {
+        count(Self.keys(email: email, address: address))
+    }
+
+    private func count(_ keys: [String]) {
         let time = now()
         if records.count >= Self.capacity { evict(at: time) }
-        for key in Self.keys(email: email, address: address) {
+        for key in keys {
             var record = records[key] ?? Record(failures: 0, last: time)
             if time.timeIntervalSince(record.last) > Self.memory { record.failures = 0 }
             record.failures += 1

@@ -36,7 +36,8 @@ struct AccountController: Sendable {
             let form = try await request.decode(as: CredentialsForm.self, context: context)
             do {
                 let (_, session) = try await membership.signUp(
-                    email: form.email, password: form.password, granting: .session)
+                    email: form.email, password: form.password, from: client.of(request, peer: context.remoteAddress),
+                    granting: .session)
                 return signedIn(session, flash: .welcome, next: nil, request: request)
             } catch let error as MembershipError {
                 return CredentialPage.view(

@@ -58,7 +58,8 @@ struct AuthAPIController: Sendable {
         router.post(SiteRoute.api(.signUp).pattern) { request, context in
             let body = try await request.decode(as: CredentialsBody.self, context: context)
             let (user, token) = try await membership.signUp(
-                email: body.email, password: body.password, granting: .loginToken(name: "sign-up"))
+                email: body.email, password: body.password, from: client.of(request, peer: context.remoteAddress),
+                granting: .loginToken(name: "sign-up"))
             return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
         }
         router.post(SiteRoute.api(.logIn).pattern) { request, context in

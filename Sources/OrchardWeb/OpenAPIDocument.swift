@@ -107,7 +107,7 @@ enum OpenAPIDocument {
         Operation(
             method: "post", path: "/auth/signup", summary: "Create an account; answers a bearer token",
             authenticated: false, body: ref("Credentials"), success: (201, "The new user and a token", ref("SignedIn")),
-            errors: [400, 409, 415, 422]),
+            errors: [400, 409, 415, 422, 429]),
         Operation(
             method: "post", path: "/auth/login", summary: "Sign in; answers a new bearer token", authenticated: false,
             body: ref("Credentials"), success: (200, "The user and a token", ref("SignedIn")),

@@ -106,3 +106,32 @@ struct ClientAddressTests {
                     body: .init(buffer: ByteBuffer())), peer: "127.0.0.1") == "127.0.0.1")
     }
 }
+
+/// Sign-ups cost a bcrypt hash each and make accounts: an address gets twenty at once.
+@Suite("Sign-up throttle")
+struct SignUpThrottleTests {
+    @Test("the 21st sign-up from one address waits, with Retry-After; another address does not")
+    func perAddress() async throws {
+        var settings = Settings()
+        settings.trustedProxies = ["127.0.0.1", "::1"]
+        try await WebHarness.run(.sqlite, settings: settings) { harness, client in
+            let browser = Browser(client)
+            func signUp(_ index: Int, from address: String) async throws -> TestResponse {
+                try await browser.request(
+                    "/api/v1/auth/signup", method: .post,
+                    json: #"{"email": "user\#(index)@example.com", "password": "a long password here"}"#,
+                    headers: [HTTPField.Name("X-Forwarded-For")!: address])
+            }
+            for index in 0..<20 {
+                #expect(try await signUp(index, from: "203.0.113.9").status == .created)
+            }
+            let refused = try await signUp(20, from: "203.0.113.9")
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.apiError?.code == "too_many_attempts")
+            #expect(refused.headers[.retryAfter] == "2")
+            #expect(try await signUp(21, from: "198.51.100.4").status == .created)
+            harness.clock.advance(by: 2)
+            #expect(try await signUp(22, from: "203.0.113.9").status == .created)
+        }
+    }
+}
