@@ -90,7 +90,10 @@ struct MetricsTests {
                     metrics: PrometheusController(
                         registry: PrometheusCollectorRegistry(), token: token, snapshot: { snapshot }))
                 try await app.test(.live) { client in
-                    for header in [nil, "Bearer wrong-token-of-32-characters!!", "Bearer a-scrape-token"] {
+                    for header in [
+                        nil, "Bearer wrong-token-of-32-characters!!", "Bearer a-scrape-token",
+                        "Bearer a-scrape-token-of-32-characters?",
+                    ] {
                         let headers: HTTPFields = header.map { [.authorization: $0] } ?? [:]
                         try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
                             #expect(response.status == .unauthorized, "\(header ?? "no header")")
