@@ -201,23 +201,8 @@ struct Chart: Sendable {
         func y(_ value: Double) -> Double { bottom - (value - low) / (high - low) * (bottom - top) }
     }
 
-    /// Text for XML content and double-quoted attributes. Control characters XML 1.0 does not allow
-    /// are dropped: one in a title would make the whole page unparseable.
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
-            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: continue
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
-    }
+    /// Text for the SVG's content and attributes (``HTMLEscape``, one escaping for the site).
+    static func escape(_ text: String) -> String { HTMLEscape.attribute(text) }
 
     /// A JSON array of strings, for the script to read back with `JSON.parse` (formatted values may
     /// contain commas, so a plain separator would not do).

@@ -6,7 +6,9 @@ import Plot
 /// dynamic value written any other way. (Links built from `SiteRoute` and `MetricsQuestion` are
 /// percent-encoded, with `&amp;` between parameters, and need nothing more.)
 enum HTMLEscape {
-    /// `&`, `"`, `'`, `<` and `>` as character references: safe between double or single quotes.
+    /// `&`, `"`, `'`, `<` and `>` as character references: safe between double or single quotes,
+    /// and as element text. Control characters XML 1.0 does not allow are dropped: one in a title
+    /// would make a whole page (or an SVG chart) unparseable.
     static func attribute(_ value: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(value.utf8.count)
@@ -17,6 +19,8 @@ enum HTMLEscape {
             case "'": escaped += "&#39;"
             case "<": escaped += "&lt;"
             case ">": escaped += "&gt;"
+            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: continue
             default: escaped.unicodeScalars.append(scalar)
             }
         }
