@@ -120,23 +120,54 @@ package struct Integrations: Sendable {
     }
 
     private func row(_ integration: Integration, snapshot: OperationsSnapshot?) async throws -> Row {
-        let account = try await storeAccounts.find(number: integration.accountNumber)
-        var failures: [ReportLedger.Failure] = []
-        var late: Late?
-        if integration.status == .active, let account {
-            failures = try await ledger.failures(accountNumber: account.number, since: failureWindowStart)
-                .filter { account.vendors.contains($0.identity.vendor) }
-            late = try await Self.late(account, ledger: ledger, now: now())
-        }
-        return Row(
-            integration: integration, account: account,
-            problem: Self.problem(
-                integration.status, account: account, snapshot: snapshot, failures: failures, late: late))
+        try await rowAndStanding(integration, snapshot: snapshot).row
     }
 
-    /// Failed reports of days older than this are the history's, not today's problem.
-    private var failureWindowStart: ReportDate {
-        ReportCalendar.latestDay(at: now()).adding(days: -max(1, settings.restatementDays))
+    /// The row, with what the ledger says of its account when the integration is active.
+    private func rowAndStanding(_ integration: Integration, snapshot: OperationsSnapshot?) async throws
+        -> (row: Row, standing: LedgerStanding?)
+    {
+        let account = try await storeAccounts.find(number: integration.accountNumber)
+        var standing: LedgerStanding?
+        if integration.status == .active, let account {
+            standing = try await Self.standing(
+                of: account, ledger: ledger, restatementDays: settings.restatementDays, now: now())
+        }
+        let row = Row(
+            integration: integration, account: account,
+            problem: Self.problem(
+                integration.status, account: account, snapshot: snapshot, failures: standing?.failing ?? [],
+                late: standing?.late))
+        return (row, standing)
+    }
+
+    /// What the ledger says of an active account now.
+    struct LedgerStanding: Sendable {
+        /// Its failed reports of the restatement window, every vendor's, newest first.
+        var failures: [ReportLedger.Failure]
+        /// Those of the vendors Apple lists now: the problem its users see.
+        var failing: [ReportLedger.Failure]
+        var late: Late?
+    }
+
+    /// Reads an active account's failed reports (of days older than the restatement window: the
+    /// history's, not today's problem) and whether its newest day is late.
+    static func standing(of account: StoreAccount, ledger: ReportLedger, restatementDays: Int, now: Date)
+        async throws -> LedgerStanding
+    {
+        let since = ReportCalendar.latestDay(at: now).adding(days: -max(1, restatementDays))
+        let failures = try await ledger.failures(accountNumber: account.number, since: since)
+        return LedgerStanding(
+            failures: failures, failing: failures.filter { account.vendors.contains($0.identity.vendor) },
+            late: try await late(account, ledger: ledger, now: now))
+    }
+
+    /// The user's own integration `id`; another user's is not found.
+    private func owned(_ id: Int64, by user: User) async throws -> Integration {
+        guard let integration = try await integrations.list(userID: user.id).first(where: { $0.id == id }) else {
+            throw IntegrationError.notFound
+        }
+        return integration
     }
 
     /// The first of: a refused service token, a degraded listing, a service token about to expire
@@ -263,10 +294,8 @@ package struct Integrations: Sendable {
 
     /// The account page of integration `id`; another user's integration is not found.
     package func detail(id: Int64, of user: User) async throws -> Detail {
-        guard let integration = try await integrations.list(userID: user.id).first(where: { $0.id == id }) else {
-            throw IntegrationError.notFound
-        }
-        let row = try await row(integration, snapshot: try? await health?())
+        let integration = try await owned(id, by: user)
+        let (row, standing) = try await rowAndStanding(integration, snapshot: try? await health?())
         let account = row.account
         let number = integration.accountNumber
         let history = try await audit.events(accountNumber: number, userID: user.id)
@@ -276,10 +305,6 @@ package struct Integrations: Sendable {
         }
         let latest = ReportCalendar.latestDay(at: now())
         let completeThrough = account?.syncedThrough.flatMap { ReportDate($0) }
-        var late: Late?
-        if integration.status == .active, let account {
-            late = try await Self.late(account, ledger: ledger, now: now())
-        }
         var nextSync: Date?
         if integration.status == .active, let completeThrough {
             nextSync =
@@ -289,8 +314,7 @@ package struct Integrations: Sendable {
             row: row, vendors: account?.vendors ?? [], droppedVendors: dropped,
             apps: try await storeAccounts.appTitles(number: number),
             held: try await ledger.heldDays(accountNumber: number), completeThrough: completeThrough,
-            failures: try await ledger.failures(accountNumber: number, since: failureWindowStart),
-            late: late,
+            failures: standing?.failures ?? [], late: standing?.late,
             nextSync: nextSync, history: history.reversed(),
             lastChecked: integration.status == .pending ? try await listing.lastChecked() : nil,
             invitationEnds: integration.status == .pending
@@ -304,9 +328,7 @@ package struct Integrations: Sendable {
     /// minute per account (whoever asks). Returns when it may be asked again.
     @discardableResult
     package func checkNow(id: Int64, of user: User) async throws -> Date {
-        guard let integration = try await integrations.list(userID: user.id).first(where: { $0.id == id }) else {
-            throw IntegrationError.notFound
-        }
+        let integration = try await owned(id, by: user)
         let time = now()
         if let allowed = try await checkAllowedAt(integration.accountNumber), allowed > time {
             throw IntegrationError.checkedRecently(seconds: max(1, Int(allowed.timeIntervalSince(time).rounded(.up))))
@@ -319,9 +341,7 @@ package struct Integrations: Sendable {
     /// Reconnects an expired integration whose account the service sees now (an invitation
     /// accepted after the window): it is active at once, without the funnel.
     package func reconnect(id: Int64, of user: User) async throws -> Row {
-        guard let integration = try await integrations.list(userID: user.id).first(where: { $0.id == id }) else {
-            throw IntegrationError.notFound
-        }
+        let integration = try await owned(id, by: user)
         guard integration.status == .expired,
             try await storeAccounts.find(number: integration.accountNumber)?.access == .accessible,
             let active = try await integrations.apply(

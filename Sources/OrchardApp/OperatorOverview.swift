@@ -1,7 +1,6 @@
 package import Foundation
 package import OrchardCore
 package import OrchardStorage
-import SalesReports
 
 /// What the operator of an Orchard watches: invitations waiting to be accepted, the service token,
 /// the job queue with its dead jobs (and a retry for them).
@@ -78,14 +77,12 @@ package struct OperatorOverview: Sendable {
     /// late with), as its users read it, by account number.
     private func problems() async throws -> [AccountProblem] {
         let time = now()
-        let since = ReportCalendar.latestDay(at: time).adding(days: -max(1, settings.restatementDays))
         var found: [AccountProblem] = []
         for account in try await accounts.syncable() {
-            let failures = try await ledger.failures(accountNumber: account.number, since: since)
-                .filter { account.vendors.contains($0.identity.vendor) }
+            let standing = try await Integrations.standing(
+                of: account, ledger: ledger, restatementDays: settings.restatementDays, now: time)
             if let problem = Integrations.problem(
-                .active, account: account, snapshot: nil, failures: failures,
-                late: try await Integrations.late(account, ledger: ledger, now: time))
+                .active, account: account, snapshot: nil, failures: standing.failing, late: standing.late)
             {
                 found.append(AccountProblem(number: account.number, name: account.name, problem: problem))
             }
