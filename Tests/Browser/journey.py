@@ -259,10 +259,24 @@ class Journey:
         self.browsers[self.current].save_screenshot(path)
         return path
 
+    @staticmethod
+    def left_document(error):
+        """Read while the page navigates, Chromium says the node left the document, not always as
+        a stale element: a wait asks again."""
+        return "does not belong to the document" in str(error)
+
     def wait(self, driver, condition, timeout, what):
+        def attempt(d):
+            try:
+                return condition(d)
+            except WebDriverException as error:
+                if self.left_document(error):
+                    return None
+                raise
+
         try:
             return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
-                StaleElementReferenceException,)).until(lambda d: condition(d))
+                StaleElementReferenceException,)).until(attempt)
         except TimeoutException:
             raise Failure(f"waited {timeout} s for {what}") from None
 
@@ -301,9 +315,8 @@ class Journey:
         try:
             return found[0].text.strip() if found else ""
         except WebDriverException as error:
-            # Read while the page navigates: Chromium says the node left the document (not always
-            # as a stale element). The caller's wait asks again.
-            if "does not belong to the document" in str(error):
+            # The caller's wait asks again (see left_document).
+            if Journey.left_document(error):
                 return ""
             raise
 
