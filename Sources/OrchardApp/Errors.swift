@@ -34,6 +34,14 @@ package enum MembershipError: Error, Equatable, Sendable {
     case unknownToken
     /// No user has this address (they sign up first).
     case unknownUser(String)
+    /// Nobody has signed up yet: the first user, the operator, needs the setup code `orchard serve` printed.
+    case setupCodeRequired
+    /// Sign-up is closed: only with an operator's invitation.
+    case invitationRequired
+    /// The invitation is used, expired, withdrawn or for another address.
+    case invitationUnusable
+    /// Only an operator may invite.
+    case operatorOnly
 }
 
 /// Why a question about store metrics cannot be answered.

@@ -19,9 +19,19 @@ package struct Membership: Sendable {
     private let signUps: SignInThrottle
     package static let signUpsPerAddress = 20
     private let now: @Sendable () -> Date
+    private let admissions: AdmissionStore
+    /// Whether anyone may sign up once there is an operator (`ORCHARD_SIGNUP`).
+    package let signUpOpen: Bool
+    /// How long an invitation link works.
+    package static let invitationLifetime: TimeInterval = 7 * 86_400
 
-    package init(database: OrchardDatabase, hasher: PasswordHasher, now: @escaping @Sendable () -> Date) {
+    package init(
+        database: OrchardDatabase, hasher: PasswordHasher, signUpOpen: Bool = true,
+        now: @escaping @Sendable () -> Date
+    ) {
         users = UserStore(database: database)
+        admissions = AdmissionStore(database: database)
+        self.signUpOpen = signUpOpen
         sessions = SessionStore(database: database)
         self.hasher = hasher
         throttle = SignInThrottle(now: now)
@@ -39,16 +49,80 @@ package struct Membership: Sendable {
         case apiToken(name: String)
     }
 
+    /// What a person brings to sign up besides their address and password.
+    package struct Pass: Sendable {
+        /// The setup code `orchard serve` printed: the first user needs it.
+        package var setupCode: String?
+        /// The token of an operator's invitation link: needed when sign-up is closed.
+        package var invitation: String?
+
+        package init(setupCode: String? = nil, invitation: String? = nil) {
+            self.setupCode = setupCode?.isEmpty == true ? nil : setupCode
+            self.invitation = invitation?.isEmpty == true ? nil : invitation
+        }
+    }
+
     /// Signs up, then grants `grant`: the user and the grant's secret (shown once, stored hashed).
-    /// Throttled per client address.
-    package func signUp(email: String, password: String, from address: String?, granting grant: Grant) async throws
-        -> (User, String)
-    {
+    /// Throttled per client address. The first user needs the setup code and becomes the operator;
+    /// after that, a closed instance needs an invitation for the address.
+    package func signUp(
+        email: String, password: String, pass: Pass = Pass(), from address: String?, granting grant: Grant
+    ) async throws -> (User, String) {
         if let address, let wait = await signUps.reserve(address: address) {
             throw MembershipError.tooManyAttempts(retryAfter: wait)
         }
-        let user = try await signUp(email: email, password: password)
+        let user = try await signUp(email: email, password: password, pass: pass)
         return (user, try await secret(of: grant, for: user))
+    }
+
+    /// What the sign-up page asks for: the setup code while nobody has signed up; otherwise an
+    /// invitation when sign-up is closed (the address it is for, when the link is one).
+    package enum SignUpForm: Sendable, Equatable {
+        case firstOperator
+        case open(invitedEmail: String?)
+        case byInvitation(invitedEmail: String?)
+
+        /// The address of the invitation the person came with, when it is open.
+        package var invitedEmail: String? {
+            switch self {
+            case .firstOperator: nil
+            case .open(let email), .byInvitation(let email): email
+            }
+        }
+    }
+
+    package func signUpForm(invitation: String?) async throws -> SignUpForm {
+        if try await users.isEmpty() { return .firstOperator }
+        var invited: String?
+        if let invitation, !invitation.isEmpty, invitation.utf8.count <= 128 {
+            invited = try await admissions.email(invitation: invitation, now: now())
+        }
+        return signUpOpen ? .open(invitedEmail: invited) : .byInvitation(invitedEmail: invited)
+    }
+
+    /// A fresh setup code while nobody has signed up (`orchard serve` prints it), nil afterwards.
+    package func issueSetupCode() async throws -> String? {
+        try await admissions.issueSetupCode(now: now())
+    }
+
+    // MARK: Invitations
+
+    /// An invitation link's token for `email`, valid for 7 days; operators only.
+    package func invite(email raw: String, by user: User) async throws -> (AdmissionStore.Invitation, String) {
+        guard user.role == .operator else { throw MembershipError.operatorOnly }
+        let email: String
+        do { email = try Credentials.email(raw) } catch { throw MembershipError.credential(error) }
+        return try await admissions.invite(email: email, by: user.id, lifetime: Self.invitationLifetime, now: now())
+    }
+
+    package func invitations(for user: User) async throws -> [AdmissionStore.Invitation] {
+        guard user.role == .operator else { throw MembershipError.operatorOnly }
+        return try await admissions.open(now: now())
+    }
+
+    package func revokeInvitation(id: Int64, by user: User) async throws {
+        guard user.role == .operator else { throw MembershipError.operatorOnly }
+        guard try await admissions.revoke(id: id, by: user.id, now: now()) else { throw MembershipError.unknownToken }
     }
 
     /// Signs in, then grants `grant`: the user and the grant's secret (a fresh session, never one
@@ -70,17 +144,30 @@ package struct Membership: Sendable {
     }
 
     /// A new user: the address normalised and checked, the password checked and hashed.
-    private func signUp(email raw: String, password: String) async throws -> User {
+    private func signUp(email raw: String, password: String, pass: Pass) async throws -> User {
         let email: String
         do {
             email = try Credentials.email(raw)
             try Credentials.checkPassword(password, email: email)
         } catch { throw MembershipError.credential(error) }
+        guard (pass.setupCode?.utf8.count ?? 0) <= 64, (pass.invitation?.utf8.count ?? 0) <= 128 else {
+            throw pass.setupCode == nil ? MembershipError.invitationUnusable : MembershipError.setupCodeRequired
+        }
         let hash = try await hasher.hash(password)
+        let admission = UserStore.Admission(
+            setupCodeHash: pass.setupCode.map(SetupCode.hash),
+            invitationHash: pass.invitation.map(SecretBox.fingerprint),
+            open: signUpOpen)
         do {
-            return try await users.create(email: email, passwordHash: hash, now: now())
-        } catch UserStore.Failure.emailTaken {
-            throw MembershipError.emailTaken
+            return try await users.create(email: email, passwordHash: hash, now: now(), admission: admission)
+        } catch let failure as UserStore.Failure {
+            switch failure {
+            case .emailTaken: throw MembershipError.emailTaken
+            case .setupCodeRequired: throw MembershipError.setupCodeRequired
+            case .invitationRequired: throw MembershipError.invitationRequired
+            case .invitationUnusable: throw MembershipError.invitationUnusable
+            case .unknownUser(let email): throw MembershipError.unknownUser(email)
+            }
         }
     }
 
@@ -124,7 +211,7 @@ package struct Membership: Sendable {
             now: now())
     }
 
-    /// Makes the user with this address an operator (the first user to sign up is one already).
+    /// Makes the user with this address an operator (the first user, who signed up with the setup code, is one already).
     package func promote(email raw: String) async throws -> User {
         let email: String
         do { email = try Credentials.email(raw) } catch { throw MembershipError.credential(error) }

@@ -15,6 +15,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case masterKey
     case metricsToken
     case trustedProxies
+    case signUp
     case invitationCheckSeconds
     case invitationWindowHours
     case backfillDays
@@ -40,6 +41,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .masterKey: "ORCHARD_MASTER_KEY"
         case .metricsToken: "ORCHARD_METRICS_TOKEN"
         case .trustedProxies: "ORCHARD_TRUSTED_PROXIES"
+        case .signUp: "ORCHARD_SIGNUP"
         case .invitationCheckSeconds: "ORCHARD_INVITATION_CHECK_SECONDS"
         case .invitationWindowHours: "ORCHARD_INVITATION_WINDOW_HOURS"
         case .backfillDays: "ORCHARD_BACKFILL_DAYS"

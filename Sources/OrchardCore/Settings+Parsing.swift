@@ -110,6 +110,13 @@ extension Settings {
                 trustedProxies = Set(addresses)
             }
         }
+        if let mode = value(.signUp) {
+            switch mode.lowercased() {
+            case "open": signUpOpen = true
+            case "closed": signUpOpen = false
+            default: problems.append(.init(key: .signUp, message: "'\(mode)' is neither open nor closed"))
+            }
+        }
         if let keys = value(.masterKey) {
             // One key, or a comma-separated ring with the current key first (previous keys open older secrets).
             let ring = keys.split(separator: ",", omittingEmptySubsequences: false)

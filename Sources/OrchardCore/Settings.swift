@@ -23,6 +23,9 @@ package struct Settings: Sendable, Equatable {
     package var metricsToken: Secret?
     /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in throttling per address).
     package var trustedProxies: Set<String> = []
+    /// Whether anyone may sign up (`open`), or only people an operator invited (`closed`). The first
+    /// user, the operator, signs up with the setup code `orchard serve` prints either way.
+    package var signUpOpen = true
     package var invitationCheckSeconds: Int = 300
     /// How long a pending integration waits for its invitation to be seen (read in hours; the demo
     /// shortens it to minutes).

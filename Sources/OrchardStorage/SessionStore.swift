@@ -69,6 +69,10 @@ package struct SessionStore: Sendable {
             let tokens = try await connection.raw(
                 "DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now) RETURNING id"
             ).all().count
+            // Invitation links nobody used go with them.
+            try await connection.raw(
+                "DELETE FROM user_invitations WHERE accepted_at IS NULL AND expires_at <= \(bind: now)"
+            ).run()
             return (sessions, tokens)
         }
     }

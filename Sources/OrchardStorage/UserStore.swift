@@ -2,8 +2,8 @@ package import Foundation
 package import OrchardCore
 import SQLKit
 
-/// Dashboard users. Addresses arrive normalised (``Credentials/email(_:)``); the first user to
-/// sign up is the operator.
+/// Dashboard users. Addresses arrive normalised (``Credentials/email(_:)``); the first user,
+/// admitted with a setup code, is the operator.
 package struct UserStore: Sendable {
     let database: OrchardDatabase
 
@@ -14,17 +14,106 @@ package struct UserStore: Sendable {
     package enum Failure: Error, Equatable, Sendable {
         case emailTaken
         case unknownUser(String)
+        /// The first user needs a setup code, and this one was not given or not issued.
+        case setupCodeRequired
+        /// Sign-up is closed and there was no invitation.
+        case invitationRequired
+        /// The invitation is for another address, used, expired or revoked.
+        case invitationUnusable
     }
 
-    /// A new user with a bcrypt `passwordHash`; `emailTaken` when the address is in use.
-    package func create(email: String, passwordHash: String, now: Date) async throws -> User {
+    /// What lets a person become a user (docs/SETTINGS.md, `ORCHARD_SIGNUP`), as SHA-256 hashes
+    /// of what they hold.
+    package struct Admission: Sendable {
+        /// The hash of the setup code they typed: needed by the first user, who becomes the operator.
+        package var setupCodeHash: String?
+        /// The hash of the invitation link's token they came with.
+        package var invitationHash: String?
+        /// Whether anyone may sign up without an invitation once there is an operator.
+        package var open: Bool
+
+        package init(setupCodeHash: String? = nil, invitationHash: String? = nil, open: Bool) {
+            self.setupCodeHash = setupCodeHash
+            self.invitationHash = invitationHash
+            self.open = open
+        }
+    }
+
+    /// A new user with a bcrypt `passwordHash`, admitted by `admission`, in one transaction:
+    ///
+    /// - While there is no user, only with a setup code `orchard serve` issued: every code is then
+    ///   deleted and the user is the operator (two people with codes at once: one wins, the other's
+    ///   code is gone).
+    /// - Then, with an open invitation for this address (it is used up), or without one when
+    ///   sign-up is open.
+    package func create(email: String, passwordHash: String, now: Date, admission: Admission) async throws -> User {
+        let row = try await database.withTransaction { connection in
+            let anyone = try await connection.raw("SELECT 1 AS one FROM users LIMIT 1").first() != nil
+            let role: UserRole
+            if anyone {
+                role = .member
+                var invited = false
+                if let hash = admission.invitationHash {
+                    invited =
+                        try await connection.raw(
+                            """
+                            UPDATE user_invitations SET accepted_at = \(bind: now)
+                            WHERE token_hash = \(bind: hash) AND email = \(bind: email) AND accepted_at IS NULL
+                                AND expires_at > \(bind: now)
+                            RETURNING id
+                            """
+                        ).first() != nil
+                }
+                if !invited, !admission.open {
+                    throw admission.invitationHash == nil ? Failure.invitationRequired : Failure.invitationUnusable
+                }
+                try await connection.raw("DELETE FROM setup_codes").run()
+            } else {
+                // Every code goes, and the one typed must have been among them; a refusal rolls back.
+                let codes = try await connection.raw("DELETE FROM setup_codes RETURNING code_hash").all()
+                    .map { try $0.decode(column: "code_hash", as: String.self) }
+                guard let typed = admission.setupCodeHash, codes.contains(typed) else {
+                    throw Failure.setupCodeRequired
+                }
+                role = .operator
+            }
+            guard
+                let row = try await connection.raw(
+                    """
+                    INSERT INTO users (email, password_hash, role, created_at)
+                    VALUES (\(bind: email), \(bind: passwordHash), \(bind: role.rawValue), \(bind: now))
+                    ON CONFLICT (email) DO NOTHING
+                    RETURNING id, email, role, created_at, currency
+                    """
+                ).first()
+            else { throw Failure.emailTaken }
+            if let hash = admission.invitationHash {
+                try await connection.raw(
+                    """
+                    UPDATE user_invitations SET user_id = \(bind: try row.decode(column: "id", as: Int64.self))
+                    WHERE token_hash = \(bind: hash) AND accepted_at = \(bind: now) AND user_id IS NULL
+                    """
+                ).run()
+            }
+            return row
+        }
+        return try Self.user(row)
+    }
+
+    /// Whether nobody has signed up yet (the first one needs a setup code).
+    package func isEmpty() async throws -> Bool {
+        try await database.withConnection { connection in
+            try await connection.raw("SELECT 1 AS one FROM users LIMIT 1").first() == nil
+        }
+    }
+
+    /// Makes a user directly, outside sign-up (the demo's own operator, tests).
+    package func insert(email: String, passwordHash: String, role: UserRole, now: Date) async throws -> User {
         let row = try await database.withTransaction { connection in
             try await connection.raw(
                 """
                 INSERT INTO users (email, password_hash, role, created_at)
-                SELECT \(bind: email), \(bind: passwordHash),
-                    CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'member' ELSE 'operator' END, \(bind: now)
-                WHERE true
+                VALUES (\(bind: email), \(bind: passwordHash), \(bind: role.rawValue), \(bind: now))
                 ON CONFLICT (email) DO NOTHING
                 RETURNING id, email, role, created_at, currency
                 """

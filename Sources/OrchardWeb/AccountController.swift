@@ -17,6 +17,13 @@ struct AccountController: Sendable {
         let next: String?
     }
 
+    struct SignUpForm: Decodable {
+        let email: String
+        let password: String
+        let setup_code: String?
+        let invitation: String?
+    }
+
     struct PasswordForm: Decodable {
         let current: String
         let new: String
@@ -27,23 +34,31 @@ struct AccountController: Sendable {
     }
 
     func addRoutes(to router: Router<OrchardRequestContext>) {
-        router.get(SiteRoute.signUp.pattern) { request, context in
+        router.get(SiteRoute.signUp().pattern) { request, context in
             if context.user != nil { return Redirect.to(SiteRoute.home.path) }
-            return CredentialPage.view(.init(kind: .signUp), frame: PageFrame(context, request: request))
-                .response(from: request, context: context)
+            let invitation = request.uri.queryParameters["invitation"].map(String.init)
+            let form = try await membership.signUpForm(invitation: invitation)
+            return CredentialPage.view(
+                .init(kind: .signUp(form, invitation: invitation), email: form.invitedEmail ?? ""),
+                frame: PageFrame(context, request: request)
+            ).response(from: request, context: context)
         }
-        router.post(SiteRoute.signUp.pattern) { request, context in
-            let form = try await request.decode(as: CredentialsForm.self, context: context)
+        router.post(SiteRoute.signUp().pattern) { request, context in
+            let form = try await request.decode(as: SignUpForm.self, context: context)
             do {
                 let (_, session) = try await membership.signUp(
-                    email: form.email, password: form.password, from: client.of(request, peer: context.remoteAddress),
-                    granting: .session)
+                    email: form.email, password: form.password,
+                    pass: .init(setupCode: form.setup_code, invitation: form.invitation),
+                    from: client.of(request, peer: context.remoteAddress), granting: .session)
                 return signedIn(session, flash: .welcome, next: nil, request: request)
             } catch let error as MembershipError {
-                return CredentialPage.view(
-                    .init(kind: .signUp, email: form.email, error: WebError(error)),
+                let kind = try await membership.signUpForm(invitation: form.invitation)
+                var response = CredentialPage.view(
+                    .init(kind: .signUp(kind, invitation: form.invitation), email: form.email, error: WebError(error)),
                     frame: PageFrame(context, request: request)
                 ).response(from: request, context: context)
+                if case .tooManyAttempts(let seconds) = error { response.headers[.retryAfter] = String(seconds) }
+                return response
             }
         }
         router.get(SiteRoute.signIn().pattern) { request, context in

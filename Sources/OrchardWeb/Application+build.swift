@@ -61,7 +61,7 @@ func buildRouter(
     operations: (@Sendable () async throws -> OperationsSnapshot)?,
     health: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
 ) -> Router<OrchardRequestContext> {
-    let membership = Membership(database: database, hasher: passwords, now: now)
+    let membership = Membership(database: database, hasher: passwords, signUpOpen: settings.signUpOpen, now: now)
     let dashboard = Dashboard(database: database, settings: settings, now: now)
     let integrations = Integrations(database: database, settings: settings, health: health, now: now)
     let router = Router(context: OrchardRequestContext.self)
@@ -86,7 +86,8 @@ func buildRouter(
     MetricsAPIController(dashboard: dashboard).addRoutes(to: router)
     DashboardController(dashboard: dashboard).addRoutes(to: router)
     OperatorController(
-        overview: OperatorOverview(database: database, settings: settings, operations: operations, now: now)
+        overview: OperatorOverview(database: database, settings: settings, operations: operations, now: now),
+        membership: membership
     ).addRoutes(to: router)
     if let funnel {
         let funnel = Funnel(

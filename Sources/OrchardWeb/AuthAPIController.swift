@@ -14,6 +14,15 @@ struct AuthAPIController: Sendable {
         let password: String
     }
 
+    struct SignUpBody: Decodable {
+        let email: String
+        let password: String
+        /// The setup code `orchard serve` printed: the first user needs it.
+        let setupCode: String?
+        /// The token of an operator's invitation link (`invitation=` in the link).
+        let invitation: String?
+    }
+
     struct UserBody: Encodable {
         let id: Int64
         let email: String
@@ -56,10 +65,11 @@ struct AuthAPIController: Sendable {
 
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.post(SiteRoute.api(.signUp).pattern) { request, context in
-            let body = try await request.decode(as: CredentialsBody.self, context: context)
+            let body = try await request.decode(as: SignUpBody.self, context: context)
             let (user, token) = try await membership.signUp(
-                email: body.email, password: body.password, from: client.of(request, peer: context.remoteAddress),
-                granting: .loginToken(name: "sign-up"))
+                email: body.email, password: body.password,
+                pass: .init(setupCode: body.setupCode, invitation: body.invitation),
+                from: client.of(request, peer: context.remoteAddress), granting: .loginToken(name: "sign-up"))
             return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
         }
         router.post(SiteRoute.api(.logIn).pattern) { request, context in

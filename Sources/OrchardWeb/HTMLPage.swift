@@ -42,7 +42,7 @@ enum Flash: String, Sendable {
     case welcome, signedIn, signedOut, passwordChanged, tokenRevoked, integrationsCreated, integrationRemoved
     case integrationsActive, integrationsPartlyActive
     case jobRetried, jobAlreadyQueued, currencyChanged, funnelTokenStopped
-    case integrationRemovedLast, checkQueued, checkedRecently, reconnected
+    case integrationRemovedLast, checkQueued, checkedRecently, reconnected, invitationRevoked
 
     var text: String {
         switch self {
@@ -69,6 +69,7 @@ enum Flash: String, Sendable {
             "Orchard is checking now whether it can see this account; this page shows the result within a minute."
         case .checkedRecently: "Orchard checked this account less than a minute ago; it checks again by itself."
         case .reconnected: "Reconnected: the integration is active again and its figures are on the dashboard."
+        case .invitationRevoked: "The invitation is withdrawn: its link no longer works."
         case .jobRetried: "The job is queued again, with its attempts counted afresh."
         case .jobAlreadyQueued: "The same work is queued or running already; nothing was added."
         case .currencyChanged: "Your figures are now shown in the currency you chose."
@@ -144,7 +145,7 @@ struct HTMLPage: ResponseGenerator {
             return .nav(
                 .attribute(named: "aria-label", value: "Account"),
                 .a(.href(SiteRoute.signIn().path), .text("Sign in")),
-                .a(.class("button"), .href(SiteRoute.signUp.path), .text("Sign up")))
+                .a(.class("button"), .href(SiteRoute.signUp().path), .text("Sign up")))
         }
         return .nav(
             .attribute(named: "aria-label", value: "Account"),

@@ -10,7 +10,7 @@ extension HomePage {
                 .unwrap(
                     frame.user, { user in .p(.text("Signed in as \(user.email).")) },
                     else: .p(
-                        .a(.class("button"), .href(SiteRoute.signUp.path), .text("Create an account")), .text(" or "),
+                        .a(.class("button"), .href(SiteRoute.signUp().path), .text("Create an account")), .text(" or "),
                         .a(.href(SiteRoute.signIn().path), .text("sign in")))),
                 .p(
                     "Orchard connects your App Store Connect accounts and turns Apple's Sales and Trends ",

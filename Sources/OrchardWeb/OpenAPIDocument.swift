@@ -105,9 +105,12 @@ enum OpenAPIDocument {
 
     static let operations: [Operation] = [
         Operation(
-            method: "post", path: "/auth/signup", summary: "Create an account; answers a bearer token",
-            authenticated: false, body: ref("Credentials"), success: (201, "The new user and a token", ref("SignedIn")),
-            errors: [400, 409, 415, 422, 429]),
+            method: "post", path: "/auth/signup",
+            summary:
+                "Create an account; answers a bearer token. The first needs the setup code `orchard serve` printed; "
+                + "with ORCHARD_SIGNUP=closed, an invitation for the address",
+            authenticated: false, body: ref("SignUp"), success: (201, "The new user and a token", ref("SignedIn")),
+            errors: [400, 403, 409, 415, 422, 429]),
         Operation(
             method: "post", path: "/auth/login", summary: "Sign in; answers a new bearer token", authenticated: false,
             body: ref("Credentials"), success: (200, "The user and a token", ref("SignedIn")),
@@ -242,6 +245,27 @@ enum OpenAPIDocument {
             summary: "Operator: the job queue's depth, dead jobs, the service token",
             success: (200, "The queue", ["type": "object"]), errors: [401, 403]),
         Operation(
+            method: "get", path: "/admin/user-invitations",
+            summary: "Operator: whether sign-up is open, and the invitations nobody used yet",
+            success: (
+                200, "The sign-up mode and the open invitations",
+                object(
+                    [
+                        ("signUp", ["type": "string", "enum": ["open", "closed"]]),
+                        ("invitations", ["type": "array", "items": ref("UserInvitation")]),
+                    ],
+                    required: ["signUp", "invitations"])
+            ), errors: [401, 403]),
+        Operation(
+            method: "post", path: "/admin/user-invitations",
+            summary: "Operator: invite a user; answers the sign-up link (once), valid 7 days for that address",
+            body: object([("email", string)], required: ["email"]),
+            success: (201, "The invitation with its link", ref("UserInvitation")), errors: [400, 401, 403, 415, 422]),
+        Operation(
+            method: "delete", path: "/admin/user-invitations/{id}", summary: "Operator: withdraw an invitation",
+            parameters: [idParameter], success: (204, "Withdrawn: its link no longer works", nil),
+            errors: [401, 403, 404]),
+        Operation(
             method: "get", path: "/openapi.json", summary: "This document", authenticated: false,
             success: (200, "OpenAPI 3.1", ["type": "object"]), errors: []),
     ]
@@ -254,6 +278,21 @@ enum OpenAPIDocument {
                 required: ["error"])
         ),
         ("Credentials", object([("email", string), ("password", string)], required: ["email", "password"])),
+        (
+            "SignUp",
+            object(
+                [("email", string), ("password", string), ("setupCode", string), ("invitation", string)],
+                required: ["email", "password"])
+        ),
+        (
+            "UserInvitation",
+            object(
+                [
+                    ("id", integer), ("email", string), ("invitedBy", string), ("createdAt", date), ("expiresAt", date),
+                    ("link", string),
+                ],
+                required: ["id", "email", "createdAt", "expiresAt"])
+        ),
         (
             "User",
             object(

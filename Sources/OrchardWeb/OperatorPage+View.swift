@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import OrchardApp
 import OrchardCore
 import OrchardStorage
@@ -8,9 +9,18 @@ import Plot
 enum OperatorPage {
     typealias Model = OperatorOverview.Page
 
-    static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
+    /// Who may sign up, the invitations nobody used yet, and the link of one just made (shown once).
+    struct People {
+        var signUpOpen: Bool
+        var invitations: [AdmissionStore.Invitation]
+        var created: (email: String, link: String)?
+        var email = ""
+        var error: WebError?
+    }
+
+    static func view(_ model: Model, people: People, frame: PageFrame) -> HTMLPage {
         HTMLPage(
-            title: "Operator", frame: frame,
+            title: "Operator", frame: frame, status: people.error?.status ?? .ok,
             content: .div(
                 .h1("Operator"),
                 serviceSection(model),
@@ -93,7 +103,56 @@ enum OperatorPage {
                                         frame.form(
                                             .retryJob(id: job.id),
                                             .button(.type(.submit), .class("secondary"), .text("Retry")))))
-                            }))))
+                            })),
+                peopleSection(people, frame: frame)))
+    }
+
+    private static func peopleSection(_ people: People, frame: PageFrame) -> Node<HTML.BodyContext> {
+        let emailError = people.error?.message
+        return .group(
+            .h2(.id("people"), "People"),
+            .p(
+                .text(
+                    people.signUpOpen
+                        ? "Sign-up is open: anyone who reaches this Orchard can create an account. An invitation fills in "
+                            + "the address for them (ORCHARD_SIGNUP=closed makes it the only way in)."
+                        : "Sign-up is closed (ORCHARD_SIGNUP=closed): people create an account only with an invitation "
+                            + "link, for the address it names, within 7 days.")),
+            .unwrap(people.created) { created in
+                .div(
+                    .class("flash success"), .attribute(named: "role", value: "status"),
+                    .p(.text("Send this link to \(created.email). It is shown only now, works once and for 7 days:")),
+                    .input(
+                        .type(.text), .attribute(named: "readonly", value: "readonly"), .attr("value", created.link),
+                        .attr("aria-label", "Invitation link for \(created.email)"),
+                        .class("copyable")))
+            },
+            frame.form(
+                .inviteUser,
+                .label(.for("invite-email"), "Invite by e-mail address"),
+                .input(
+                    .type(.email), .id("invite-email"), .name("email"), .attr("value", people.email), .flag("required"),
+                    .attribute(named: "aria-invalid", value: emailError == nil ? "false" : "true"),
+                    .unwrap(emailError) { _ in .attribute(named: "aria-describedby", value: "invite-error") }),
+                .unwrap(emailError) { .p(.id("invite-error"), .class("field-error"), .text($0)) },
+                .div(.class("actions"), .button(.type(.submit), .text("Make an invitation link")))),
+            people.invitations.isEmpty
+                ? .p(.class("hint"), .text("No invitation is waiting to be used."))
+                : .table(
+                    .thead(
+                        .tr(
+                            .th("Invited"), .th("By"), .th("Expires"),
+                            .th(.span(.class("visually-hidden"), "Actions")))),
+                    .tbody(
+                        .forEach(people.invitations) { invitation in
+                            .tr(
+                                .td(.text(invitation.email)), .td(.text(invitation.invitedBy ?? "–")),
+                                .td(.text(AccountPage.day(invitation.expiresAt))),
+                                .td(
+                                    frame.form(
+                                        .revokeUserInvitation(id: invitation.id),
+                                        .button(.type(.submit), .class("secondary"), .text("Withdraw")))))
+                        })))
     }
 
     private static func serviceSection(_ model: Model) -> Node<HTML.BodyContext> {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 package import OrchardCore
 package import Prometheus
@@ -24,9 +25,13 @@ package struct PrometheusController: Sendable {
     }
 
     /// Whether this scrape may read the page: the right bearer token, or loopback when none is set.
+    /// A request a proxy forwarded (`X-Forwarded-For`, `Forwarded`) is not loopback's, even when the
+    /// proxy runs on this host: it may come from anyone.
     func allows(_ request: Request, peer: String?) -> Bool {
         guard let token else {
-            guard let peer else { return false }
+            guard let peer, request.headers[HTTPField.Name("X-Forwarded-For")!] == nil,
+                request.headers[HTTPField.Name("Forwarded")!] == nil
+            else { return false }
             return peer == "::1" || peer.hasPrefix("127.") || peer.hasPrefix("::ffff:127.")
         }
         guard let sent = request.headers[.authorization], sent.lowercased().hasPrefix("bearer ") else { return false }

@@ -10,7 +10,8 @@ package enum SiteRoute: Sendable, Equatable {
     case readyz
     case metrics
     case stylesheet
-    case signUp
+    /// The sign-up page; with an operator's invitation link's token.
+    case signUp(invitation: String? = nil)
     case signIn(next: String? = nil)
     case signOut
     case account
@@ -40,6 +41,9 @@ package enum SiteRoute: Sendable, Equatable {
     case icon
     case operatorPage
     case retryJob(id: Int64)
+    /// `POST`: an operator invites a user (a link for one address).
+    case inviteUser
+    case revokeUserInvitation(id: Int64)
     case api(APIRoute)
 
     /// Where the JSON API lives.
@@ -48,6 +52,9 @@ package enum SiteRoute: Sendable, Equatable {
     /// The path (and query) as links use it.
     package var path: String {
         switch self {
+        case .signUp(let invitation?):
+            base { "\($0)" } + "?invitation="
+                + (invitation.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         case .signIn(let next?):
             base { "\($0)" } + "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         case .funnelInvite(_, let accounts) where !accounts.isEmpty:
@@ -91,6 +98,8 @@ package enum SiteRoute: Sendable, Equatable {
         case .icon: "/assets/orchard-\(Icon.version).svg"
         case .operatorPage: "/operator"
         case .retryJob(let id): "/operator/jobs/\(parameter(id))/retry"
+        case .inviteUser: "/operator/user-invitations"
+        case .revokeUserInvitation(let id): "/operator/user-invitations/\(parameter(id))/revoke"
         case .api(let route): Self.apiPrefix + route.base(parameter)
         }
     }
@@ -116,6 +125,10 @@ package enum APIRoute: Sendable, Equatable {
     case integrationReconnect(id: Int64)
     case adminInvitations
     case adminJobs
+    /// `GET` lists the open invitations of users, `POST` makes one.
+    case adminUserInvitations
+    /// `DELETE`: withdraws an invitation.
+    case adminUserInvitation(id: Int64)
     case openAPI
     case apps
     case metricsSummary
@@ -140,6 +153,8 @@ package enum APIRoute: Sendable, Equatable {
         case .integrationReconnect(let id): "integrations/\(parameter(id))/reconnect"
         case .adminInvitations: "admin/invitations"
         case .adminJobs: "admin/jobs"
+        case .adminUserInvitations: "admin/user-invitations"
+        case .adminUserInvitation(let id): "admin/user-invitations/\(parameter(id))"
         case .openAPI: "openapi.json"
         case .apps: "apps"
         case .metricsSummary: "metrics/summary"

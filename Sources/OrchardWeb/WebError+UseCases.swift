@@ -28,6 +28,10 @@ extension WebError {
             case .emailTaken: .emailTaken
             case .credential(let problem): .credential(problem)
             case .unknownToken, .unknownUser: .notFound
+            case .setupCodeRequired: .setupCodeRequired
+            case .invitationRequired: .invitationRequired
+            case .invitationUnusable: .invitationUnusable
+            case .operatorOnly: .operatorOnly
             }
     }
 

@@ -13,6 +13,9 @@ package enum WebError: Error, Equatable, Sendable {
     case invalidCredentials
     case tooManyAttempts(retryAfter: Int)
     case emailTaken
+    case setupCodeRequired
+    case invitationRequired
+    case invitationUnusable
     case credential(CredentialProblem)
     case operatorOnly
     case tokenMissing
@@ -40,7 +43,7 @@ package enum WebError: Error, Equatable, Sendable {
         switch self {
         case .authenticationRequired, .invalidCredentials: .unauthorized
         case .notFound: .notFound
-        case .csrfFailed, .operatorOnly: .forbidden
+        case .csrfFailed, .operatorOnly, .setupCodeRequired, .invitationRequired, .invitationUnusable: .forbidden
         case .invalidBody: .badRequest
         case .bodyTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
@@ -73,6 +76,9 @@ package enum WebError: Error, Equatable, Sendable {
         case .invalidCredentials: "invalid_credentials"
         case .tooManyAttempts: "too_many_attempts"
         case .emailTaken: "email_taken"
+        case .setupCodeRequired: "setup_code_required"
+        case .invitationRequired: "invitation_required"
+        case .invitationUnusable: "invitation_unusable"
         case .credential(.invalidEmail): "invalid_email"
         case .credential(.weakPassword): "weak_password"
         case .operatorOnly: "operator_only"
@@ -106,6 +112,13 @@ package enum WebError: Error, Equatable, Sendable {
         case .tooManyAttempts(let seconds):
             "Too many failed sign-ins. Try again in \(seconds < 60 ? "\(seconds) seconds" : "\((seconds + 59) / 60) minutes")."
         case .emailTaken: "An account with this e-mail address exists already. Sign in instead."
+        case .setupCodeRequired:
+            "Nobody has signed up on this Orchard yet: the first account is its operator's and needs the one-time "
+                + "setup code that `orchard serve` printed when it started. Enter it as printed."
+        case .invitationRequired: "Sign-up on this Orchard is by invitation. Ask its operator for an invitation link."
+        case .invitationUnusable:
+            "This invitation link cannot be used: it is for another e-mail address, was used already, has expired or "
+                + "was withdrawn. Ask the operator for a new one."
         case .credential(let problem): problem.message
         case .operatorOnly: "Only an operator of this Orchard can open this page."
         case .tokenMissing: "Paste your App Store Connect access token."

@@ -254,8 +254,8 @@ struct MetricsBenchmark: AsyncParsableCommand {
     private func fill(_ database: OrchardDatabase, first: ReportDate, last: ReportDate) async throws {
         let started = ContinuousClock.now
         let now = Date()
-        let user = try await UserStore(database: database).create(
-            email: "bench@orchard.example", passwordHash: "-", now: now)
+        let user = try await UserStore(database: database).insert(
+            email: "bench@orchard.example", passwordHash: "-", role: .operator, now: now)
         let stores = StoreAccountStore(database: database)
         let integrations = IntegrationStore(database: database)
         var ids: [Int64] = []

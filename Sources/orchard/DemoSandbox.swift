@@ -71,8 +71,7 @@ enum DemoSandbox {
         let users = UserStore(database: database)
         if try await users.credentials(email: Demo.demoEmail) == nil {
             let hash = try await PasswordHasher().hash(Demo.demoPassword)
-            _ = try await users.create(email: Demo.demoEmail, passwordHash: hash, now: Date())
-            _ = try await users.promote(email: Demo.demoEmail, now: Date())
+            _ = try await users.insert(email: Demo.demoEmail, passwordHash: hash, role: .operator, now: Date())
         }
     }
 

@@ -247,8 +247,10 @@ struct MetricsStoreTests {
                 let integrations = IntegrationStore(database: database)
                 let accounts = StoreAccountStore(database: database)
                 let store = MetricsStore(database: database)
-                let owner = try await users.create(email: "owner@example.com", passwordHash: "x", now: Self.now)
-                let stranger = try await users.create(email: "other@example.com", passwordHash: "x", now: Self.now)
+                let owner = try await users.insert(
+                    email: "owner@example.com", passwordHash: "x", role: .operator, now: Self.now)
+                let stranger = try await users.insert(
+                    email: "other@example.com", passwordHash: "x", role: .member, now: Self.now)
                 _ = try await accounts.register(number: "2", name: "Other", vendors: [], now: Self.now)
                 _ = try await integrations.create(userID: owner.id, accountNumber: "1", now: Self.now)
                 _ = try await integrations.create(userID: stranger.id, accountNumber: "2", now: Self.now)

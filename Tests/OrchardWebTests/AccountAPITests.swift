@@ -17,14 +17,14 @@ struct AccountAPITests {
     func signUpAndLogIn(backend: TestBackend) async throws {
         try await WebHarness.run(backend) { _, client in
             let browser = Browser(client)
-            // given a first user
+            // given a user (the harness's operator signed up first)
             let created = try await browser.request(
                 "/api/v1/auth/signup", method: .post,
                 json: #"{"email": " Ada@Example.COM ", "password": "correct horse battery"}"#)
             #expect(created.status == .created)
             let user = try #require(created.json?["user"] as? [String: Any])
             #expect(user["email"] as? String == "ada@example.com")
-            #expect(user["role"] as? String == "operator")
+            #expect(user["role"] as? String == "member")
             let token = try #require(created.json?["token"] as? String)
             #expect(token.hasPrefix("orch_"))
 

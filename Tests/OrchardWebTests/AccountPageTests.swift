@@ -77,7 +77,7 @@ struct AccountPageTests {
             #expect(browser.cookie("orchard_session") != session)
             let settings = try await browser.request("/account")
             #expect(settings.status == .ok)
-            #expect(settings.text.contains("Operator"))
+            #expect(settings.text.contains("Member"))
         }
     }
 

@@ -145,7 +145,9 @@ struct FunnelAPITests {
                     == .noContent)
             #expect(
                 try await browser.request("/api/v1/asc/tokens/\(tokenID)/accounts", headers: ada).status == .notFound)
-            let events = try await AuditLog(database: harness.database).events(userID: 1)
+            let adaID = try #require(
+                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
+            let events = try await AuditLog(database: harness.database).events(userID: adaID)
             #expect(events.contains { $0.action == "ownership_proved" && $0.detail.contains("fingerprint") })
             #expect(!events.contains { $0.detail.contains(token.value) })
         }

@@ -42,6 +42,7 @@ struct HostileValuesTests {
             let ada = Browser(client)
             _ = try await AccountPageTests.submit(
                 ada, "/signup", [("email", "ada@example.com"), ("password", AccountPageTests.password)])
+            try await harness.promote("ada@example.com")
             _ = try await AccountPageTests.submit(ada, "/account/api-tokens", [("name", Self.hostile)])
             let adaID = try #require(
                 try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)

@@ -24,6 +24,7 @@ struct IntegrationProblemsTests {
             // given: Ada's active integration and her pending one, and her expired one
             let browser = Browser(client)
             let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
+            try await harness.promote("ada@example.com")
             let adaID = try #require(
                 try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
             let accounts = StoreAccountStore(database: harness.database)
@@ -92,7 +93,7 @@ struct IntegrationProblemsTests {
             #expect(try await problems()["111"] == "apple_late")
             let late = try await browser.request("/integrations", headers: ada)
             #expect(late.text.contains("Apple has not published the report of \(latest.isoText) yet"))
-            // and the operator (Ada, the first to sign up) sees it on the operator page
+            // and the operator (Ada, promoted) sees it on the operator page
             let operatorPage = try await browser.request(SiteRoute.operatorPage.path, headers: ada)
             #expect(operatorPage.status == .ok)
             #expect(operatorPage.text.contains("Accounts with a problem") && operatorPage.text.contains("apple_late"))

@@ -61,11 +61,12 @@ struct MetricsTests {
                 }
             }
         }
-        try await WebHarness.run(.sqlite, operations: { snapshot }) { _, client in
+        try await WebHarness.run(.sqlite, operations: { snapshot }) { harness, client in
             // when
             let owner = Browser(client)
             _ = try await AccountPageTests.submit(
                 owner, "/signup", [("email", "ops@example.com"), ("password", AccountPageTests.password)])
+            try await harness.promote("ops@example.com")
             let page = try await owner.request("/operator")
 
             // then
@@ -116,6 +117,13 @@ struct MetricsTests {
             body: .init(buffer: ByteBuffer()))
         #expect(open.allows(request, peer: "127.0.0.1") && open.allows(request, peer: "::1"))
         #expect(!open.allows(request, peer: "203.0.113.7") && !open.allows(request, peer: nil))
+        // a reverse proxy on this host forwards anyone's request: not loopback's
+        for header in ["X-Forwarded-For", "Forwarded"] {
+            var head = HTTPRequest(method: .get, scheme: "http", authority: "orchard", path: "/metrics")
+            head.headerFields[HTTPField.Name(header)!] = header == "Forwarded" ? "for=203.0.113.7" : "203.0.113.7"
+            let forwarded = Request(head: head, body: .init(buffer: ByteBuffer()))
+            #expect(!open.allows(forwarded, peer: "127.0.0.1"), "\(header)")
+        }
     }
 
     @Test("metric and label names are made acceptable to Prometheus")

@@ -24,10 +24,11 @@ struct OperatorTests {
             let sandbox = try #require(harness.sandbox)
             let games = try sandbox.world.createAccount(name: "Acme Games", apps: 1)
             let (_, token) = try sandbox.world.createUser(appleId: "ada@acme.example", accounts: [games.number])
-            // given the operator (the first user) and a member with a pending integration
+            // given an operator (promoted) and a member with a pending integration
             let operatorBrowser = Browser(client)
             _ = try await AccountPageTests.submit(
                 operatorBrowser, "/signup", [("email", "ops@example.com"), ("password", AccountPageTests.password)])
+            try await harness.promote("ops@example.com")
             let member = Browser(client)
             let memberToken = try #require(
                 try await member.request(

@@ -43,6 +43,7 @@ struct PageStructureTests {
             pages.append(("/signup with an error", .unprocessableContent, signUpError))
             _ = try await AccountPageTests.submit(
                 browser, "/signup", [("email", "ops@example.com"), ("password", AccountPageTests.password)])
+            try await harness.promote("ops@example.com")
             for path in [
                 "/", "/account", "/account/api-tokens", "/integrations", "/integrations/app-store-connect", "/operator",
             ] {

@@ -27,9 +27,12 @@ struct WebHarness: Sendable {
     let keys: KeyRing
 
     static let serviceAppleID = "orchard-service@example.com"
+    /// The operator every harness starts with (as `orchard serve`'s setup code made one), unless
+    /// `withOperator` is false: so the tests' own sign-ups are members, as on a running instance.
+    static let operatorEmail = "root@example.com"
 
     static func run(
-        _ backend: TestBackend, sandbox: Bool = false, settings: Settings = Settings(),
+        _ backend: TestBackend, sandbox: Bool = false, withOperator: Bool = true, settings: Settings = Settings(),
         serviceAppleID: String? = WebHarness.serviceAppleID, logger: Logger = TestLogging.logger,
         reporterURL: String? = nil, operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
         test: String = #function,
@@ -41,6 +44,12 @@ struct WebHarness: Sendable {
         try await TestDatabase.withFresh(backend, test: test) { fresh in
             try await fresh.withOpen { database in
                 _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                if withOperator {
+                    _ = try await UserStore(database: database).insert(
+                        email: operatorEmail,
+                        passwordHash: try await PasswordHasher(cost: 4).hash(AccountPageTests.password),
+                        role: .operator, now: start)
+                }
                 if sandbox {
                     try await SandboxServer.withRunning(seed: 7, now: start) { server in
                         try await serve(
@@ -82,6 +91,13 @@ struct WebHarness: Sendable {
             try await body(
                 WebHarness(clock: clock, database: database, sandbox: server, keys: keys), client)
         }
+    }
+}
+
+extension WebHarness {
+    /// Makes a user who signed up an operator (`orchard user promote`).
+    func promote(_ email: String) async throws {
+        _ = try await UserStore(database: database).promote(email: email, now: clock.now)
     }
 }
 

@@ -10,5 +10,6 @@ package enum Migrations {
         MetricSlicesAndBaseCurrency(),
         ListingEvidence(),
         UnusedAccounts(),
+        Admissions(),
     ]
 }

@@ -1,6 +1,7 @@
 import AppStoreConnect
 import ArgumentParser
 import AsyncHTTPClient
+import Foundation
 import Hummingbird
 import Logging
 import Metrics
@@ -42,6 +43,9 @@ struct Serve: AsyncParsableCommand {
 
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
+        // While nobody has signed up, the first account (the operator's) needs a code only this
+        // console shows: whoever reaches the site first does not become its operator.
+        let setupCode = try await AdmissionStore(database: database).issueSetupCode(now: Date())
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(prometheusFactory(registry))
         let (workers, http, engine) = CommandSupport.workers(
@@ -56,8 +60,28 @@ struct Serve: AsyncParsableCommand {
                 logger.notice(
                     "Orchard is listening",
                     metadata: ["url": "http://\(settings.host):\(port)", "database": "\(database.displayName)"])
+                if let setupCode {
+                    FileHandle.standardOutput.write(
+                        Data(Self.setupBanner(code: setupCode, url: "http://\(settings.host):\(port)").utf8))
+                }
             })
         try await CommandSupport.runUntilStopped(app, port: settings.port, http: http, database: database)
+    }
+}
+
+extension Serve {
+    /// What `serve` prints while nobody has signed up: the one-time code the first account needs.
+    static func setupBanner(code: String, url: String) -> String {
+        """
+
+        Nobody has signed up on this Orchard yet. The first account is the operator's; create it at
+            \(url)/signup
+        with this one-time setup code (it stops working once the operator has signed up):
+
+            \(code)
+
+
+        """
     }
 }
 
