@@ -110,7 +110,11 @@ package struct Dashboard: Sendable {
         let readable = try await metrics.visibleAccounts(userID: user.id)
         page.readable = readable
         page.apps = try await integrations.apps(of: user)
-        guard !readable.isEmpty else { return page }
+        // Asked for an account while reading none: another user's, as if it did not exist.
+        guard !readable.isEmpty else {
+            if question.account != nil { throw DashboardError.unknownAccount }
+            return page
+        }
         let scope = try scope(question, readable: readable)
         let query = query(question, scope)
         page.totals = try await metrics.totals(query)

@@ -85,16 +85,18 @@ struct IntegrationsController: Sendable {
         }
     }
 
-    /// Step 2's form: the chosen accounts lead to step 3.
+    /// Step 2's form: the chosen accounts lead to step 3. Another user's token is as if it did not
+    /// exist, here as on every step.
     private func chooseAccounts(_ request: Request, _ context: OrchardRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let tokenID = try Self.id(context)
         let chosen = URLForm.values(of: "account", in: try await Self.form(request, context))
+        let step = try await funnel.accountsStep(tokenID: tokenID, user: user)
         guard !chosen.isEmpty else {
             return FunnelPage.accounts(
-                .init(try await funnel.accountsStep(tokenID: tokenID, user: user), error: .noAccountsSelected),
-                frame: PageFrame(context, request: request)
-            ).response(from: request, context: context)
+                .init(step, error: .noAccountsSelected), frame: PageFrame(context, request: request)
+            )
+            .response(from: request, context: context)
         }
         return Redirect.to(SiteRoute.funnelInvite(token: tokenID, accounts: chosen).path)
     }

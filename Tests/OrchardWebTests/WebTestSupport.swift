@@ -35,7 +35,7 @@ struct WebHarness: Sendable {
         _ backend: TestBackend, sandbox: Bool = false, withOperator: Bool = true, settings: Settings = Settings(),
         serviceAppleID: String? = WebHarness.serviceAppleID, logger: Logger = TestLogging.logger,
         reporterURL: String? = nil, operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
-        test: String = #function,
+        metrics: PrometheusController? = nil, test: String = #function,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let clock = ManualClock(start)
@@ -55,13 +55,13 @@ struct WebHarness: Sendable {
                         try await serve(
                             server, database: database, clock: clock, keys: keys, settings: settings,
                             serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL,
-                            operations: operations, body)
+                            operations: operations, metrics: metrics, body)
                     }
                 } else {
                     try await serve(
                         nil, database: database, clock: clock, keys: keys, settings: settings,
                         serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL,
-                        operations: operations, body)
+                        operations: operations, metrics: metrics, body)
                 }
             }
         }
@@ -70,7 +70,7 @@ struct WebHarness: Sendable {
     private static func serve(
         _ server: SandboxServer?, database: OrchardDatabase, clock: ManualClock, keys: KeyRing, settings: Settings,
         serviceAppleID: String?, logger: Logger, reporterURL: String?,
-        operations: (@Sendable () async throws -> OperationsSnapshot)?,
+        operations: (@Sendable () async throws -> OperationsSnapshot)?, metrics: PrometheusController?,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         // Below the test client's 20 s read timeout, so a sandbox that never answers is the funnel's 502;
@@ -86,7 +86,8 @@ struct WebHarness: Sendable {
         settings.serviceAppleID = settings.serviceAppleID ?? (server == nil ? nil : serviceAppleID)
         let app = buildApplication(
             settings: settings, database: database, logger: logger,
-            passwords: PasswordHasher(cost: 4), funnel: funnel, operations: operations, now: { clock.now })
+            metrics: metrics, passwords: PasswordHasher(cost: 4), funnel: funnel, operations: operations,
+            now: { clock.now })
         try await app.test(.live) { client in
             try await body(
                 WebHarness(clock: clock, database: database, sandbox: server, keys: keys), client)
