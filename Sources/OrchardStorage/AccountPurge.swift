@@ -16,11 +16,11 @@ package struct AccountPurge: Sendable {
     }
 
     let database: OrchardDatabase
-    let rawStore: RawReportStore?
+    let archive: ReportArchive?
 
-    package init(database: OrchardDatabase, rawStore: RawReportStore?) {
+    package init(database: OrchardDatabase, archive: ReportArchive?) {
         self.database = database
-        self.rawStore = rawStore
+        self.archive = archive
     }
 
     /// Purges the account when it is still revoked, or still without any integration since it was
@@ -65,6 +65,7 @@ package struct AccountPurge: Sendable {
                 "DELETE FROM report_ledger WHERE store_account_id = \(bind: id) RETURNING 1 AS gone"
             ).all().count
             try await connection.raw("DELETE FROM apps WHERE store_account_id = \(bind: id)").run()
+            let forgotten = try await archive?.forget(files, on: connection) ?? 0
             try await connection.raw(
                 """
                 UPDATE store_accounts SET purged_at = \(bind: now), backfill_done = 0, backfill_total = 0,
@@ -77,17 +78,12 @@ package struct AccountPurge: Sendable {
                     at: now, userID: nil, accountNumber: number, action: "account_purged",
                     detail: "\(reports) reports, \(facts) sales rows, \(rollups) rollup rows"),
                 on: connection)
-            return (Result(facts: facts, rollups: rollups, reports: reports, files: 0), files)
+            return (Result(facts: facts, rollups: rollups, reports: reports, files: forgotten), files)
         }
         guard let (found, files) = outcome else { return nil }
         var result = found
         // The rows are gone for good; their files follow (a crash here leaves only unnamed files).
-        if let rawStore {
-            for sha256 in files
-            where (try? FileManager.default.removeItem(atPath: rawStore.path(sha256: sha256))) != nil {
-                result.files += 1
-            }
-        }
+        result.files += archive?.removeFiles(files) ?? 0
         return result
     }
 }

@@ -206,6 +206,8 @@ package struct BulkWriter {
     private var encoder: BulkEncoder
     package private(set) var written = 0
     private var inFlight: Task<Void, any Error>?
+    /// How long one batch's COPY may take before it is given up.
+    static let copyDeadline: Double = 20
 
     /// - Parameters:
     ///   - table, columns: trusted identifiers (never user input): they are written into the SQL.
@@ -236,9 +238,13 @@ package struct BulkWriter {
                     _ in
                 }
             case (.copy(let buffer, _), .postgres(let postgres)):
-                try await postgres.copyFrom(
-                    table: table, columns: columns, format: .text(.init()), logger: postgres.logger
-                ) { writer in try await writer.write(buffer) }
+                // A batch takes well under a second; a COPY cut off by a server restart may never
+                // answer at all (see ``Deadline``).
+                try await Deadline.within(BulkWriter.copyDeadline, "COPY into \(table)") {
+                    try await postgres.copyFrom(
+                        table: table, columns: columns, format: .text(.init()), logger: postgres.logger
+                    ) { writer in try await writer.write(buffer) }
+                }
             default:
                 preconditionFailure("a bulk batch is written to the backend it was encoded for")
             }

@@ -37,13 +37,12 @@ package struct ReportIngestor: Sendable {
     }
 
     let database: OrchardDatabase
-    let rawStore: RawReportStore?
+    let archive: ReportArchive?
     let logger: Logger
 
-    package init(database: OrchardDatabase, rawStore: RawReportStore?, logger: Logger = Logger(label: "orchard.ingest"))
-    {
+    package init(database: OrchardDatabase, archive: ReportArchive?, logger: Logger = Logger(label: "orchard.ingest")) {
         self.database = database
-        self.rawStore = rawStore
+        self.archive = archive
         self.logger = logger
     }
 
@@ -96,7 +95,8 @@ package struct ReportIngestor: Sendable {
         _ source: ReportSource, now: Date, force: Bool, progress: (@Sendable (Int) -> Void)?,
         identify: (ReportParseThread.Head) throws -> ReportIdentity
     ) async throws -> Result {
-        let parse = ReportParseThread.start(source: source, rawStore: rawStore, backend: database.backend)
+        let parse = ReportParseThread.start(
+            source: source, rawStore: archive?.directoryStore, backend: database.backend)
         // Whatever happens below, the parse thread ends.
         defer { parse.cancel() }
         guard case .head(let head) = try await parse.next() else {
@@ -161,6 +161,7 @@ package struct ReportIngestor: Sendable {
                     WHERE id = \(bind: reportID)
                     """
                 ).run()
+                try await archive?.keep(source, sha256: head.sha256, now: now, on: connection)
                 let days = identity.isDailySales ? tally.days.union(previousDays).sorted() : []
                 try await DailyRollups.recompute(
                     accountID: accountID, days: days, backend: backend, on: connection,
@@ -210,9 +211,10 @@ package struct ReportIngestor: Sendable {
             guard let sha256 = previous?.sha256,
                 try await connection.raw("SELECT id FROM report_ledger WHERE sha256 = \(bind: sha256)").first() == nil
             else { return (days, nil) }
+            try await archive?.forget([sha256], on: connection)
             return (days, sha256)
         }
-        if let file, let rawStore { try? FileManager.default.removeItem(atPath: rawStore.path(sha256: file)) }
+        if let file { archive?.removeFiles([file]) }
         if !days.isEmpty {
             logger.info(
                 "report restated to no sales: its rows are gone",

@@ -35,6 +35,12 @@ package struct JobWorker: Service {
 
     let queue: JobQueue
     let handlers: [String: Handler]
+    /// Who holds a job's lease, as the operator reads it in `jobs.lease_owner`: the host, the process
+    /// and a random part (`web-1:4242:1a2b3c4d`), so a job held by a process that died is traced to it.
+    static func defaultOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+    }
+
     let owner: String
     let lease: TimeInterval
     let idleCap: TimeInterval
@@ -44,7 +50,7 @@ package struct JobWorker: Service {
     let wake = WakeSignal()
 
     package init(
-        queue: JobQueue, handlers: [String: Handler], owner: String = "worker-\(UUID().uuidString.prefix(8))",
+        queue: JobQueue, handlers: [String: Handler], owner: String = JobWorker.defaultOwner(),
         lease: TimeInterval = 120, idleCap: TimeInterval = 30, concurrency: Int = 1,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "orchard.worker")
     ) {
@@ -67,9 +73,17 @@ package struct JobWorker: Service {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     do {
+                        // A claim answered after shutdown began is still a claim: it is not
+                        // abandoned half-way, and the job is released at once.
                         if running.value < concurrency,
-                            let job = try await queue.claim(owner: owner, lease: lease, now: now())
+                            let job = try await Self.uncancelled({
+                                try await queue.claim(owner: owner, lease: lease, now: now())
+                            })
                         {
+                            if Task.isCancelled {
+                                try? await Self.uncancelled { try await queue.release(job, now: now()) }
+                                break
+                            }
                             running.add(1)
                             group.addTask {
                                 await run(job)
@@ -129,7 +143,7 @@ package struct JobWorker: Service {
                 }
             }
             // The work is done: recorded as done even when shutdown began meanwhile.
-            try await queue.complete(job, now: now())
+            try await Self.settle { try await queue.complete(job, now: now()) }
             logger.debug("job done", metadata: metadata)
         } catch is JobQueue.LeaseLost {
             logger.warning("job taken over or cancelled; its outcome is not recorded", metadata: metadata)
@@ -138,23 +152,53 @@ package struct JobWorker: Service {
                 "job postponed",
                 metadata: metadata.merging(["until": "\(postponed.until)", "reason": "\(postponed.reason)"]) { $1 })
             do {
-                try await queue.postpone(job, until: postponed.until, reason: postponed.reason, now: now())
+                try await Self.settle {
+                    try await queue.postpone(job, until: postponed.until, reason: postponed.reason, now: now())
+                }
             } catch {
                 logger.warning("job outcome not recorded", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }
         } catch  where Task.isCancelled {
             // Shutting down: whatever the handler threw on its way out, the job runs again elsewhere.
-            try? await queue.release(job, now: now())
+            try? await Self.settle { try await queue.release(job, now: now()) }
             logger.info("job released at shutdown", metadata: metadata)
         } catch {
             let failure = error as? any JobFailure
             logger.warning("job failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             do {
-                try await queue.fail(
-                    job, error: String(describing: error), retryAfter: failure?.retryAfter,
-                    permanent: failure?.isPermanent ?? false, now: now())
+                let message = String(describing: error)
+                try await Self.settle {
+                    try await queue.fail(
+                        job, error: message, retryAfter: failure?.retryAfter, permanent: failure?.isPermanent ?? false,
+                        now: now())
+                }
             } catch {
                 logger.warning("job outcome not recorded", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+        }
+    }
+
+    /// Runs `write` outside the current task's cancellation: at shutdown the worker's tasks are
+    /// cancelled, and a database call made from one of them is cancelled before it is sent, so the
+    /// job would stay `running`, held by a process that is gone, until its lease ran out.
+    static func uncancelled<Value: Sendable>(_ write: @escaping @Sendable () async throws -> Value) async throws
+        -> Value
+    {
+        try await Task { try await write() }.value
+    }
+
+    /// Records a job's outcome (done, failed, postponed, released): outside cancellation, and tried
+    /// three times half a second apart, since the first use of a pooled connection after a database
+    /// restart fails. Each write checks the lease, so a second try never records twice.
+    static func settle(_ write: @escaping @Sendable () async throws -> Void) async throws {
+        try await uncancelled {
+            for attempt in 1... {
+                do {
+                    return try await write()
+                } catch {
+                    if attempt >= 3 { throw error }
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
             }
         }
     }

@@ -222,7 +222,7 @@ extension SyncEngine {
         guard now() >= due else {
             throw JobPostponed(until: due, reason: "the retention period runs until \(due)")
         }
-        if let result = try await AccountPurge(database: database, rawStore: rawStore).purge(
+        if let result = try await AccountPurge(database: database, archive: archive).purge(
             number: accountNumber, now: now())
         {
             logger.notice(

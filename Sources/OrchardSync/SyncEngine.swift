@@ -16,7 +16,7 @@ package struct SyncEngine: Sendable {
     let settings: SyncSettings
     let limiter: RequestLimiter
     let ingestor: ReportIngestor
-    let rawStore: RawReportStore?
+    let archive: ReportArchive?
     let queue: JobQueue
     let accounts: StoreAccountStore
     let integrations: IntegrationStore
@@ -26,7 +26,7 @@ package struct SyncEngine: Sendable {
 
     package init(
         database: OrchardDatabase, reporter: ReporterClient, service: ServiceIdentity, settings: SyncSettings,
-        rawStore: RawReportStore?, limiter: RequestLimiter? = nil, queue: JobQueue? = nil,
+        archive: ReportArchive?, limiter: RequestLimiter? = nil, queue: JobQueue? = nil,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "orchard.sync")
     ) {
         self.database = database
@@ -35,8 +35,8 @@ package struct SyncEngine: Sendable {
         self.settings = settings
         self.limiter =
             limiter ?? RequestLimiter(limit: settings.concurrency, perAccount: settings.perAccountConcurrency)
-        self.ingestor = ReportIngestor(database: database, rawStore: rawStore, logger: logger)
-        self.rawStore = rawStore
+        self.ingestor = ReportIngestor(database: database, archive: archive, logger: logger)
+        self.archive = archive
         self.queue = queue ?? JobQueue(database: database)
         self.accounts = StoreAccountStore(database: database)
         self.integrations = IntegrationStore(database: database)

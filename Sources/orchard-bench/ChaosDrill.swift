@@ -17,6 +17,14 @@ import Glibc
 /// answered 200 with an empty list or an HTML page) while a worker is killed with SIGKILL every few
 /// seconds and started again. The facts, rollups and ledger of both runs must be identical, with no
 /// duplicate ledger rows, and every integration must still be active.
+///
+/// Every few kills, every worker is stopped with SIGTERM instead: no job may be left running (each
+/// is released, to resume on the next worker). On PostgreSQL each worker is a host of its own, with
+/// its own data directory: the raw reports must all be in the database, and `orchard reparse` from a
+/// third data directory must parse every one of them to the same checksum. With `--pause-postgres`
+/// and `--resume-postgres`, the database is stopped for a few seconds in the middle of the chaotic
+/// backfill while an `orchard serve` answers `/readyz`: it must say 503 while the database is down
+/// and 200 after, and the workers must carry on.
 struct ChaosDrill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
@@ -45,6 +53,13 @@ struct ChaosDrill: AsyncParsableCommand {
         help:
             "Seconds the workers keep running (and being killed) in the chaotic run after the backfill, Apple's listing still glitching, before the integrations are counted."
     ) var linger = 0.0
+    @Option(help: "Every n-th kill stops every worker with SIGTERM instead; no job may stay running. 0: never.")
+    var sigtermEvery = 3
+    @Option(help: "A shell command that stops the PostgreSQL server (keeping its data), run mid-backfill.")
+    var pausePostgres: String?
+    @Option(help: "The shell command that starts it again.") var resumePostgres: String?
+    @Option(help: "Seconds the PostgreSQL server stays stopped.") var pauseSeconds = 4.0
+    @Option(help: "Append the workers' logs (at info) to this file.") var workerLog: String?
 
     func run() async throws {
         guard let backend = TestBackend(rawValue: backend) else {
@@ -87,7 +102,18 @@ struct ChaosDrill: AsyncParsableCommand {
                     : "DIFFERENT: the chaotic run does not equal the fault-free run")
             let lost = results.reduce(0) { $0 + $1.notActive }
             if lost > 0 { print("LOST: \(lost) integrations or accounts are no longer active after the runs") }
-            if !same || lost > 0 || results.contains(where: { $0.duplicateLedgerRows > 0 }) { throw ExitCode.failure }
+            let unreleased = results.reduce(0) { $0 + $1.unreleased }
+            if unreleased > 0 { print("UNRELEASED: \(unreleased) jobs stayed running after SIGTERM") }
+            let outageFailed = results.contains {
+                guard let outage = $0.outage else { return false }
+                return outage.notReady == 0 || outage.readyAfter == nil
+            }
+            if outageFailed { print("READYZ: /readyz did not say 503 while PostgreSQL was down, or 200 after") }
+            if !same || lost > 0 || unreleased > 0 || outageFailed
+                || results.contains(where: { $0.duplicateLedgerRows > 0 })
+            {
+                throw ExitCode.failure
+            }
         }
     }
 
@@ -103,13 +129,28 @@ struct ChaosDrill: AsyncParsableCommand {
         /// Integrations not active and accounts not accessible at the end: Apple's glitches removed them.
         var notActive: Int
         var jobs: String
+        /// Times every worker was stopped with SIGTERM, and jobs left running after it (must be 0).
+        var terms = 0
+        var unreleased = 0
+        var outage: Outage?
+        var hosts: String?
 
         var summary: String {
-            """
-            \(chaotic ? "chaotic" : "fault-free") run: \(String(format: "%.1f", seconds)) s, \(kills) SIGKILLs, \
-            \(facts) facts, \(rollups) rollup rows, \(ledger) ledger rows (\(duplicateLedgerRows) duplicated), \
-            \(notActive) not active, jobs \(jobs), checksum \(checksum.prefix(16))
-            """
+            var lines = [
+                """
+                \(chaotic ? "chaotic" : "fault-free") run: \(String(format: "%.1f", seconds)) s, \(kills - terms) SIGKILLs, \
+                \(terms) SIGTERMs of every worker (\(unreleased) jobs left running), \(facts) facts, \(rollups) rollup \
+                rows, \(ledger) ledger rows (\(duplicateLedgerRows) duplicated), \(notActive) not active, jobs \(jobs), \
+                checksum \(checksum.prefix(16))
+                """
+            ]
+            if let outage {
+                lines.append(
+                    "PostgreSQL stopped mid-backfill: /readyz not ready \(outage.notReady) times while down, ready again "
+                        + (outage.readyAfter.map { String(format: "%.1f s after the restart", $0) } ?? "NEVER"))
+            }
+            if let hosts { lines.append(hosts) }
+            return lines.joined(separator: "\n")
         }
     }
 
@@ -118,40 +159,66 @@ struct ChaosDrill: AsyncParsableCommand {
         serviceToken: String, logger: Logger
     ) async throws -> RunResult {
         let key = SecretBox.generateKey()
-        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "orchard-chaos-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        defer { try? FileManager.default.removeItem(at: root) }
+        let postgres = fresh.backend == .postgres
+        // On PostgreSQL each worker is a host with a data directory of its own; SQLite is one host.
+        let directories = (0...workers).map { root.appendingPathComponent(postgres ? "host\($0)" : "host0") }
         return try await fresh.withOpen { database in
             _ = try await MigrationRunner(logger: logger).run(on: database)
             try await BenchWorld.integrate(
                 accounts, database: database, keys: try KeyRing(base64Keys: [key]), serviceToken: serviceToken,
                 now: Date())
-            let environment = [
+            let base = [
                 "DATABASE_URL": fresh.url.settingValue, "ORCHARD_MASTER_KEY": key,
-                "ORCHARD_REPORTER_URL": sandbox.baseURL, "ORCHARD_DATA_DIR": dataDirectory.path,
+                "ORCHARD_REPORTER_URL": sandbox.baseURL,
                 "ORCHARD_INVITATION_CHECK_SECONDS": "2", "ORCHARD_BACKFILL_DAYS": String(days),
                 "ORCHARD_JOB_LEASE_SECONDS": "6", "ORCHARD_JOB_RETRY_SECONDS": "1", "ORCHARD_SYNC_CONCURRENCY": "8",
                 "ORCHARD_LOG_LEVEL": "critical",
             ]
-            var processes = try (0..<workers).map { _ in try start(environment: environment) }
+            func environment(_ host: Int) -> [String: String] {
+                base.merging(["ORCHARD_DATA_DIR": directories[host].path]) { $1 }
+            }
+            var processes = try (0..<workers).map { try start(environment: environment($0)) }
             let started = ContinuousClock.now
             var lastKill = ContinuousClock.now
             var kills = 0
+            var terms = 0
+            var unreleased = 0
+            var outage: Outage?
             defer { for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            func killSome() async throws {
+                kills += 1
+                lastKill = .now
+                if sigtermEvery > 0, kills % sigtermEvery == 0 {
+                    // Stopped as a deployment stops them: every job they ran must be released at once
+                    // (a job still held by a worker killed earlier waits for its lease to run out).
+                    for process in processes { process.terminate() }
+                    for process in processes { await process.exited() }
+                    terms += 1
+                    unreleased += try await runningJobs(database, of: processes.map(\.processIdentifier))
+                    processes = try (0..<workers).map { try start(environment: environment($0)) }
+                } else {
+                    let victim = Int.random(in: 0..<processes.count)
+                    kill(processes[victim].processIdentifier, SIGKILL)
+                    await processes[victim].exited()
+                    processes[victim] = try start(environment: environment(victim))
+                }
+            }
             while try await !finished(database, accounts: accounts.count) {
                 guard (ContinuousClock.now - started).seconds < timeout else {
                     throw ValidationError(
                         "the \(chaotic ? "chaotic" : "fault-free") run did not finish in \(timeout) s")
                 }
                 try await Task.sleep(for: .milliseconds(250))
-                if chaotic, (ContinuousClock.now - lastKill).seconds >= killEvery {
-                    let victim = Int.random(in: 0..<processes.count)
-                    kill(processes[victim].processIdentifier, SIGKILL)
-                    await processes[victim].exited()
-                    processes[victim] = try start(environment: environment)
-                    kills += 1
+                if chaotic, outage == nil, let pause = pausePostgres, let resume = resumePostgres,
+                    try await factCount(database) > 0
+                {
+                    outage = try await interrupt(pause: pause, resume: resume, environment: environment(workers))
                     lastKill = .now
                 }
+                if chaotic, (ContinuousClock.now - lastKill).seconds >= killEvery { try await killSome() }
                 // A worker that exited on its own is a failure of the drill.
                 if let dead = processes.first(where: { !$0.isRunning }) {
                     throw ValidationError("a worker exited by itself with status \(dead.terminationStatus)")
@@ -162,29 +229,157 @@ struct ChaosDrill: AsyncParsableCommand {
             let lingering = ContinuousClock.now
             while chaotic, (ContinuousClock.now - lingering).seconds < linger {
                 try await Task.sleep(for: .milliseconds(250))
-                if (ContinuousClock.now - lastKill).seconds >= killEvery {
-                    let victim = Int.random(in: 0..<processes.count)
-                    kill(processes[victim].processIdentifier, SIGKILL)
-                    await processes[victim].exited()
-                    processes[victim] = try start(environment: environment)
-                    kills += 1
-                    lastKill = .now
-                }
+                if (ContinuousClock.now - lastKill).seconds >= killEvery { try await killSome() }
             }
             for process in processes {
                 process.terminate()
                 await process.exited()
             }
-            return try await measure(database, chaotic: chaotic, seconds: seconds, kills: kills)
+            var result = try await measure(database, chaotic: chaotic, seconds: seconds, kills: kills)
+            result.terms = terms
+            result.unreleased = unreleased
+            result.outage = outage
+            if postgres {
+                result.hosts = try await checkHosts(
+                    database, directories: Array(directories.prefix(workers)), reparseFrom: directories[workers],
+                    environment: environment(workers), before: result.checksum, chaotic: chaotic)
+            }
+            return result
         }
+    }
+
+    /// What a stopped database looked like from outside.
+    struct Outage: Sendable {
+        var notReady = 0
+        var readyAfter: Double?
+    }
+
+    /// Stops PostgreSQL mid-backfill for `pauseSeconds`, with an `orchard serve` answering `/readyz`
+    /// every 200 ms: how many answers were not 200 while it was down, and how long after the restart
+    /// `/readyz` said 200 again.
+    private func interrupt(pause: String, resume: String, environment: [String: String]) async throws -> Outage {
+        let port = try ChildProcess.freePort()
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: orchard)
+        serve.arguments = ["serve", "--no-workers", "--port", String(port)]
+        serve.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        serve.standardOutput = FileHandle.nullDevice
+        try serve.run()
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        let url = URL(string: "http://127.0.0.1:\(port)/readyz")!
+        var outage = Outage()
+        let waiting = ContinuousClock.now
+        while try await ChildProcess.status(of: url) != 200 {
+            guard (ContinuousClock.now - waiting).seconds < 30 else {
+                throw ValidationError("serve never became ready")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await ChildProcess.shell(pause)
+        let down = ContinuousClock.now
+        while (ContinuousClock.now - down).seconds < pauseSeconds {
+            if try await ChildProcess.status(of: url) != 200 { outage.notReady += 1 }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try await ChildProcess.shell(resume)
+        let up = ContinuousClock.now
+        while (ContinuousClock.now - up).seconds < 60 {
+            if try await ChildProcess.status(of: url) == 200 {
+                outage.readyAfter = (ContinuousClock.now - up).seconds
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        serve.terminate()
+        await serve.exited()
+        return outage
+    }
+
+    private func factCount(_ database: OrchardDatabase) async throws -> Int {
+        try await database.withConnection { connection in
+            try await connection.raw("SELECT COUNT(*) AS n FROM sales_facts").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+
+    /// Jobs still held by these worker processes (none may be, once they stopped with SIGTERM); a
+    /// lease names the host and process that holds it (`host:pid:random`).
+    private func runningJobs(_ database: OrchardDatabase, of pids: [Int32]) async throws -> Int {
+        let running = try await database.withConnection { connection in
+            try await connection.raw("SELECT id, kind, lease_owner FROM jobs WHERE state = 'running'").all().map {
+                (
+                    id: try $0.decode(column: "id", as: Int64.self),
+                    kind: try $0.decode(column: "kind", as: String.self),
+                    owner: try $0.decode(column: "lease_owner", as: String?.self) ?? ""
+                )
+            }
+        }
+        let held = running.filter { job in
+            let parts = job.owner.split(separator: ":")
+            return parts.count == 3 && pids.contains { String($0) == parts[1] }
+        }
+        for job in held { print("unreleased after SIGTERM: job \(job.id) (\(job.kind)) held by \(job.owner)") }
+        return held.count
+    }
+
+    /// Several hosts on one PostgreSQL: no report file in any worker's data directory, every ledger
+    /// file in the database's archive, and `orchard reparse` from a third directory parses them all
+    /// back to the same checksum.
+    private func checkHosts(
+        _ database: OrchardDatabase, directories: [URL], reparseFrom third: URL, environment: [String: String],
+        before: String, chaotic: Bool
+    ) async throws -> String {
+        let local = directories.reduce(0) { count, directory in
+            let raw = directory.appendingPathComponent("raw").path
+            let files = FileManager.default.enumerator(atPath: raw)?.allObjects.compactMap { $0 as? String } ?? []
+            return count + files.filter { $0.split(separator: "/").last?.count == 64 }.count
+        }
+        let (files, archived) = try await database.withConnection { connection in
+            (
+                try await connection.raw(
+                    "SELECT COUNT(DISTINCT sha256) AS n FROM report_ledger WHERE sha256 IS NOT NULL"
+                ).first()!.decode(column: "n", as: Int.self),
+                try await connection.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM report_archive
+                    WHERE sha256 IN (SELECT sha256 FROM report_ledger WHERE sha256 IS NOT NULL)
+                    """
+                ).first()!.decode(column: "n", as: Int.self)
+            )
+        }
+        // `orchard reparse` as a third host would run it: its own, empty data directory.
+        let (status, said) = try await ChildProcess.run(
+            ["env"] + environment.map { "\($0.key)=\($0.value)" }.sorted() + [orchard, "reparse"])
+        let after = try await measure(database, chaotic: chaotic, seconds: 0, kills: 0).checksum
+        let expected = "reparsed \(files) report(s); 0 without a raw file; 0 failed"
+        guard local == 0, archived == files, status == 0, said.hasSuffix(expected), after == before else {
+            throw ValidationError(
+                """
+                several hosts: \(local) report files in the workers' data directories (want 0), \(archived) of \(files) \
+                ledger files in the database's archive, `orchard reparse` from a third directory said "\(said)" \
+                (status \(status)), checksum \(after == before ? "unchanged" : "CHANGED") by the reparse
+                """)
+        }
+        return
+            "\(workers) hosts: \(files) report files, all in the database, none on a host; reparsed from a third host to the same checksum"
     }
 
     private func start(environment: [String: String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: orchard)
         process.arguments = ["worker"]
+        var environment = environment
+        if workerLog != nil { environment["ORCHARD_LOG_LEVEL"] = "info" }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
+        if let workerLog {
+            if !FileManager.default.fileExists(atPath: workerLog) {
+                _ = FileManager.default.createFile(atPath: workerLog, contents: nil)
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: workerLog))
+            try handle.seekToEnd()
+            process.standardOutput = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }

@@ -1,5 +1,13 @@
+import ArgumentParser
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import SalesReports
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A program run as a child process of the benchmark. Its output is read, and its exit waited for,
 /// on threads of their own: a benchmark that blocked in `waitUntilExit` or in a pipe read would hold
@@ -67,13 +75,86 @@ final class ChildProcess: @unchecked Sendable {
 extension Process {
     /// Waits for the process to exit on a thread of its own, never on one of Swift concurrency's,
     /// and returns its status.
+    ///
+    /// Not `waitUntilExit`: Foundation was seen to miss a child's exit (after a shell command had
+    /// stopped and started PostgreSQL) and spin for ever. The child is reaped here, or, when
+    /// Foundation reaped it first, its status is Foundation's.
     @discardableResult
     func exited() async -> Int32 {
-        await withCheckedContinuation { continuation in
+        let pid = processIdentifier
+        return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                self.waitUntilExit()
-                continuation.resume(returning: self.terminationStatus)
+                var status: Int32 = 0
+                while true {
+                    let reaped = waitpid(pid, &status, WNOHANG)
+                    if reaped == pid {
+                        // WIFEXITED: the exit code; otherwise the signal that ended it, as Foundation says.
+                        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
+                        continuation.resume(returning: code)
+                        return
+                    }
+                    if reaped == -1, errno == ECHILD, !self.isRunning {
+                        continuation.resume(returning: self.terminationStatus)
+                        return
+                    }
+                    usleep(10_000)
+                }
             }
         }
+    }
+}
+
+extension ChildProcess {
+    /// A TCP port free on loopback at the moment of asking.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The HTTP status of a GET of `url` (within 2 s), or 0 when nothing answered.
+    static func status(of url: URL) async throws -> Int {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .GET
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(2))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            return Int(response.status.code)
+        } catch {
+            return 0
+        }
+    }
+
+    /// Runs a shell command to its end (its output is this process's); throws when it fails. Spawned
+    /// and waited for with POSIX calls on a thread of its own: Foundation's `Process` was seen to
+    /// leave a `sh` that had exited unreaped, waiting for it for ever.
+    static func shell(_ command: String) async throws {
+        let status: Int32 = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var pid: pid_t = 0
+                let arguments = ["/bin/sh", "-c", command]
+                var argv = arguments.map { strdup($0) } + [nil]
+                defer { for pointer in argv { free(pointer) } }
+                guard posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0 else {
+                    continuation.resume(returning: -1)
+                    return
+                }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                continuation.resume(returning: status)
+            }
+        }
+        guard status == 0 else { throw ValidationError("`\(command)` failed (wait status \(status))") }
     }
 }

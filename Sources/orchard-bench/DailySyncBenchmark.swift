@@ -81,7 +81,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                         reporter: ReporterClient(
                             baseURL: URL(string: sandbox.baseURL)!, transport: .asyncHTTPClient(http), logger: quiet),
                         service: ServiceIdentity(database: database, keys: keys, configuredToken: nil),
-                        settings: settings, rawStore: nil, limiter: limiter, now: { clock.now }, logger: quiet)
+                        settings: settings, archive: nil, limiter: limiter, now: { clock.now }, logger: quiet)
                     // Active accounts synced through the day before the restatement window.
                     try await engine.checkInvitations()
                     let through = engine.latestReportDay().adding(days: -(settings.restatementDays + 1))

@@ -23,7 +23,8 @@ extension CommandSupport {
                 // Apple's answers in the background: more patience than a person at the funnel.
                 retry: RetryPolicy(maxAttempts: 6), logger: Logger(label: "orchard.reporter")),
             service: ServiceIdentity(database: database, keys: keys, configuredToken: settings.serviceAccessToken),
-            settings: SyncSettings(settings), rawStore: RawReportStore(dataDirectory: settings.dataDirectory),
+            settings: SyncSettings(settings),
+            archive: ReportArchive(backend: database.backend, dataDirectory: settings.dataDirectory),
             logger: Logger(label: "orchard.sync"))
         return (buildWorkers(database: database, keys: keys, engine: engine, logger: logger), http, engine)
     }

@@ -13,7 +13,7 @@ struct Orchard: AsyncParsableCommand {
         version: OrchardVersion.current,
         subcommands: [
             Serve.self, Worker.self, Migrate.self, Demo.self, Sandbox.self, Reporter.self, Import.self,
-            Summarize.self, FX.self, RotateKey.self, Reparse.self, ServiceCommand.self, UserCommand.self,
+            Summarize.self, FX.self, RotateKey.self, Reparse.self, Archive.self, ServiceCommand.self, UserCommand.self,
         ]
     )
 }

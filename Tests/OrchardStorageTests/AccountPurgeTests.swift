@@ -24,7 +24,7 @@ struct AccountPurgeTests {
                 // given: an account with a report's facts, accessible
                 _ = try await MetricsStoreTests.prepare(database, in: directory)
                 let accounts = StoreAccountStore(database: database)
-                let purge = AccountPurge(database: database, rawStore: nil)
+                let purge = AccountPurge(database: database, archive: nil)
                 let now = MetricsStoreTests.now
                 _ = try await accounts.markAccessible(number: "1", now: now)
                 let stored = try await facts(database)

@@ -20,7 +20,7 @@ struct BulkTextTests {
                 let path = try SalesFileBuilder.write(rows, day: day, in: directory)
 
                 // when
-                _ = try await ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                _ = try await ReportIngestor(database: database, archive: nil, logger: TestLogging.logger)
                     .ingest(path: path, accountNumber: "1", now: Date())
 
                 // then

@@ -75,7 +75,7 @@ struct ConcurrentIngestionTests {
     }
 
     static func ingest(_ paths: [String], into database: OrchardDatabase, concurrently: Bool) async throws {
-        let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+        let ingestor = ReportIngestor(database: database, archive: nil, logger: TestLogging.logger)
         if concurrently {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for path in paths {
@@ -209,7 +209,7 @@ struct ConcurrentIngestionTests {
                 // given: one vendor's report over many apps, countries, devices and currencies, refunds
                 // included, so its rollups are added up on its parse thread
                 let (originals, _) = try Self.files(in: directory)
-                let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                let ingestor = ReportIngestor(database: database, archive: nil, logger: TestLogging.logger)
                 _ = try await ingestor.ingest(path: originals[0], accountNumber: "1", now: Self.now)
                 let own = try await Self.rollups(database)
 

@@ -17,7 +17,8 @@ struct IngestionCorrectnessTests {
 
     static func ingestor(_ database: OrchardDatabase, raw: URL?) -> ReportIngestor {
         ReportIngestor(
-            database: database, rawStore: raw.map(RawReportStore.init(directory:)), logger: TestLogging.logger)
+            database: database, archive: raw.map { .directory(RawReportStore(directory: $0)) },
+            logger: TestLogging.logger)
     }
 
     static func count(_ table: String, in database: OrchardDatabase) async throws -> Int {

@@ -37,7 +37,8 @@ struct IngestionTests {
     }
 
     func ingestor(_ database: OrchardDatabase, raw: URL) -> ReportIngestor {
-        ReportIngestor(database: database, rawStore: RawReportStore(directory: raw), logger: TestLogging.logger)
+        ReportIngestor(
+            database: database, archive: .directory(RawReportStore(directory: raw)), logger: TestLogging.logger)
     }
 
     @Test("a daily report becomes facts, apps, rollups and a ledger row", arguments: TestBackend.available)
@@ -205,7 +206,7 @@ struct IngestionTests {
                 // given: an ingested report whose derived rows were lost
                 let raw = RawReportStore(directory: directory.appendingPathComponent("raw"))
                 let path = try SalesFileBuilder.write(Self.rows(), day: Self.day, in: directory)
-                let ingest = ReportIngestor(database: database, rawStore: raw, logger: TestLogging.logger)
+                let ingest = ReportIngestor(database: database, archive: .directory(raw), logger: TestLogging.logger)
                 _ = try await ingest.ingest(path: path, accountNumber: "1", now: Self.now)
                 try FileManager.default.removeItem(atPath: path)
                 try await database.withConnection { try await $0.raw("DELETE FROM daily_rollups").run() }
@@ -213,7 +214,7 @@ struct IngestionTests {
                 // when
                 let stored = try await ReportLedger(database: database).allWithFiles(accountNumber: "1")
                 let entry = try #require(stored.first)
-                let result = try await ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                let result = try await ReportIngestor(database: database, archive: nil, logger: TestLogging.logger)
                     .reparse(path: raw.path(sha256: entry.sha256), identity: entry.identity, now: Self.now)
 
                 // then
@@ -244,7 +245,7 @@ struct IngestionTests {
                 }
                 try writer.write(values: values)
                 _ = try writer.finish()
-                let result = try await ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                let result = try await ReportIngestor(database: database, archive: nil, logger: TestLogging.logger)
                     .ingest(path: directory.appendingPathComponent("fin.txt").path, accountNumber: "1", now: Self.now)
                 #expect(result.identity.type == .financial)
                 #expect(result.identity.frequency == .fiscal)

@@ -44,7 +44,7 @@ struct MetricsStoreTests {
         let ratesPath = directory.appendingPathComponent("rates.csv").path
         try rates.write(toFile: ratesPath, atomically: true, encoding: .utf8)
         try await FXRateStore(database: database).importECB(path: ratesPath)
-        let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+        let ingestor = ReportIngestor(database: database, archive: nil, logger: TestLogging.logger)
         let path = try SalesFileBuilder.write(rows, day: day, in: directory)
         _ = try await ingestor.ingest(path: path, accountNumber: "1", now: now)
         let next = directory.appendingPathComponent("next")
@@ -195,7 +195,7 @@ struct MetricsStoreTests {
                     SalesFileBuilder.row(
                         sku: "app", type: "1", units: 1, proceeds: "20", currency: "CHF", country: "CH", day: Self.day),
                 ]
-                let ingestor = ReportIngestor(database: database, rawStore: nil, logger: TestLogging.logger)
+                let ingestor = ReportIngestor(database: database, archive: nil, logger: TestLogging.logger)
                 _ = try await ingestor.ingest(
                     path: try SalesFileBuilder.write(rows, day: Self.day, in: directory), accountNumber: "1",
                     now: Self.now)
@@ -266,7 +266,7 @@ struct MetricsStoreTests {
                 let removed = try await store.visibleAccounts(userID: owner.id)
                 #expect(removed.map(\.status) == [.removed])
 
-                _ = try await AccountPurge(database: database, rawStore: nil).purge(number: "1", now: Self.now)
+                _ = try await AccountPurge(database: database, archive: nil).purge(number: "1", now: Self.now)
                 #expect(try await store.visibleAccounts(userID: owner.id).isEmpty)
                 let slices = try await database.withConnection {
                     try await $0.raw("SELECT COUNT(*) AS n FROM metric_slices").first()!.decode(

@@ -62,6 +62,42 @@ struct JobWorkerTests {
     }
 
     @Test(
+        "stopped while its jobs run, the worker releases every one: its own task is cancelled, not the release",
+        .timeLimit(.minutes(1)), arguments: TestBackend.available)
+    func releasedAtShutdown(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            // given: two jobs whose handlers run until they are cancelled
+            let queue = JobQueue(database: database)
+            let started = AsyncStream.makeStream(of: Void.self)
+            let worker = JobWorker(
+                queue: queue,
+                handlers: [
+                    "long": { _ in
+                        started.continuation.yield()
+                        try await Task.sleep(for: .seconds(3_600))
+                    }
+                ], concurrency: 2, now: { Self.start }, logger: TestLogging.logger)
+            for index in 0..<2 {
+                _ = try await queue.enqueue(
+                    kind: "long", dedupeKey: "long:\(index)", runAfter: Self.start, now: Self.start)
+            }
+
+            // when: both run, then the worker's task is cancelled (what SIGTERM does to it)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await worker.run() }
+                var running = started.stream.makeAsyncIterator()
+                for _ in 0..<2 { await running.next() }
+                let during = try await queue.counts()["long"]
+                #expect(during == [.running: 2])
+                tasks.cancelAll()
+            }
+
+            // then: both are queued again for another worker, none held by this one
+            #expect(try await queue.counts()["long"] == [.queued: 2])
+        }
+    }
+
+    @Test(
         "a recurring job wakes the idle worker when it queues, instead of waiting for the idle cap",
         .timeLimit(.minutes(1)))
     func recurringJobWakesTheWorker() async throws {
@@ -133,7 +169,7 @@ struct JobWorkerTests {
                 reporter: ReporterClient(
                     baseURL: URL(string: "http://127.0.0.1:9")!, transport: .asyncHTTPClient(.shared)),
                 service: ServiceIdentity(database: database, keys: keys, configuredToken: nil),
-                settings: SyncSettings(), rawStore: nil, now: { later }, logger: TestLogging.logger)
+                settings: SyncSettings(), archive: nil, now: { later }, logger: TestLogging.logger)
             let services = buildWorkers(
                 database: database, keys: keys, engine: engine, now: { later }, logger: TestLogging.logger)
             let worker = try #require(services.compactMap { $0 as? JobWorker }.first)

@@ -57,7 +57,7 @@ struct SyncHarness {
                         retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)),
                         logger: TestLogging.logger),
                     service: ServiceIdentity(database: database, keys: keys, configuredToken: nil), settings: settings,
-                    rawStore: RawReportStore(directory: rawDirectory), now: now, logger: TestLogging.logger)
+                    archive: .directory(RawReportStore(directory: rawDirectory)), now: now, logger: TestLogging.logger)
                 let worker = JobWorker(
                     queue: JobQueue(database: database),
                     handlers: syncHandlers(

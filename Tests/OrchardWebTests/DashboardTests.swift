@@ -41,7 +41,7 @@ struct DashboardTests {
         let stores = StoreAccountStore(database: harness.database)
         try await stores.register(number: "1234", name: "Acme Games", vendors: ["85442109"], now: WebHarness.start)
         _ = try await stores.markAccessible(number: "1234", now: WebHarness.start)
-        let ingestor = ReportIngestor(database: harness.database, rawStore: nil, logger: TestLogging.logger)
+        let ingestor = ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
         let file = try SalesFileBuilder.write(rows, day: sold, in: directory)
         _ = try await ingestor.ingest(path: file, accountNumber: "1234", now: WebHarness.start)
         let empty = directory.appendingPathComponent("empty")
@@ -111,7 +111,7 @@ struct DashboardTests {
                         sku: "NOTES", type: "1", units: 4, proceeds: "0.70", price: "0.99",
                         day: Self.sold.adding(days: 1))
                 ]
-                _ = try await ReportIngestor(database: harness.database, rawStore: nil, logger: TestLogging.logger)
+                _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
                     .ingest(
                         path: try SalesFileBuilder.write(lateRows, day: Self.sold.adding(days: 1), in: late),
                         accountNumber: "1234", now: WebHarness.start)

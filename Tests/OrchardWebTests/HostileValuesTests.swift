@@ -59,7 +59,7 @@ struct HostileValuesTests {
                         sku: "APP" + Self.hostile, type: "1", units: 3, proceeds: "0.70", price: "0.99",
                         appleIdentifier: "1", title: "Title " + Self.hostile, day: day)
                 ]
-                _ = try await ReportIngestor(database: harness.database, rawStore: nil, logger: TestLogging.logger)
+                _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
                     .ingest(
                         path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: "1234",
                         now: harness.clock.now)

@@ -123,6 +123,6 @@ struct LoginTokenTests {
                 baseURL: URL(string: "http://127.0.0.1:9")!, transport: .asyncHTTPClient(.shared),
                 logger: TestLogging.logger),
             service: ServiceIdentity(database: harness.database, keys: harness.keys, configuredToken: nil),
-            settings: SyncSettings(), rawStore: nil, now: { harness.clock.now }, logger: TestLogging.logger)
+            settings: SyncSettings(), archive: nil, now: { harness.clock.now }, logger: TestLogging.logger)
     }
 }

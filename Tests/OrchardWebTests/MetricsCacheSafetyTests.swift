@@ -38,7 +38,7 @@ struct MetricsCacheSafetyTests {
                             sku: "SHARED", type: "1", units: 3, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
                             title: title, day: day)
                     ]
-                    _ = try await ReportIngestor(database: harness.database, rawStore: nil, logger: TestLogging.logger)
+                    _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
                         .ingest(
                             path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: number,
                             now: harness.clock.now)

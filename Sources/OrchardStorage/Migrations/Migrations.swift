@@ -11,5 +11,6 @@ package enum Migrations {
         ListingEvidence(),
         UnusedAccounts(),
         Admissions(),
+        ReportArchiveTable(),
     ]
 }

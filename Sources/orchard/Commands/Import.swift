@@ -39,7 +39,9 @@ struct Import: AsyncParsableCommand {
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         _ = try await CommandSupport.migrate(database, settings: settings, logger: logger)
         let ingestor = ReportIngestor(
-            database: database, rawStore: RawReportStore(dataDirectory: settings.dataDirectory), logger: logger)
+            database: database,
+            archive: ReportArchive(backend: database.backend, dataDirectory: settings.dataDirectory),
+            logger: logger)
         let progress = ProgressLine()
         var failures = 0
         for (index, file) in files.enumerated() {

@@ -6,7 +6,11 @@ import OrchardStorage
 
 struct Reparse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Parse every stored raw report again (after a parser fix) and replace its rows.")
+        abstract: "Parse every stored raw report again (after a parser fix) and replace its rows.",
+        discussion: """
+            On PostgreSQL the reports are read from the database's archive, so any host can run it; on SQLite \
+            from raw/ in the data directory.
+            """)
 
     @Option(help: "Only this account number.") var account: String?
     @OptionGroup var database: DatabaseOptions
@@ -16,19 +20,18 @@ struct Reparse: AsyncParsableCommand {
         let logger = Logger(label: "orchard.reparse")
         let database = try await CommandSupport.openDatabase(settings, logger: logger)
         _ = try await CommandSupport.migrate(database, settings: settings, logger: logger)
-        let raw = RawReportStore(dataDirectory: settings.dataDirectory)
-        let ingestor = ReportIngestor(database: database, rawStore: nil, logger: logger)
+        let archive = ReportArchive(backend: database.backend, dataDirectory: settings.dataDirectory)
+        let ingestor = ReportIngestor(database: database, archive: nil, logger: logger)
         var done = 0
         var missing = 0
         var failed = 0
         for entry in try await ReportLedger(database: database).allWithFiles(accountNumber: account) {
-            let path = raw.path(sha256: entry.sha256)
-            guard FileManager.default.fileExists(atPath: path) else {
+            guard let source = try await archive.source(sha256: entry.sha256, database: database) else {
                 missing += 1
                 continue
             }
             do {
-                _ = try await ingestor.reparse(path: path, identity: entry.identity, now: Date())
+                _ = try await ingestor.ingest(source, identity: entry.identity, now: Date(), force: true)
                 done += 1
             } catch {
                 failed += 1

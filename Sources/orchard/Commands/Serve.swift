@@ -41,7 +41,8 @@ struct Serve: AsyncParsableCommand {
         let settings = try CommandSupport.settings(commandLine: given)
         let logger = Logger(label: "orchard.serve")
 
-        let database = try await CommandSupport.openDatabase(settings, logger: logger)
+        let database = try await CommandSupport.openDatabase(
+            settings, logger: logger, waiting: CommandSupport.databaseWait)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
         // While nobody has signed up, the first account (the operator's) needs a code only this
         // console shows: whoever reaches the site first does not become its operator.
@@ -117,12 +118,39 @@ extension CommandSupport {
     }
 
     /// Opens the configured database, or exits naming it (password masked) and the reason.
-    static func openDatabase(_ settings: Settings, logger: Logger) async throws -> OrchardDatabase {
+    ///
+    /// - Parameter waiting: a long-running role (`serve`, `worker`) started while PostgreSQL restarts
+    ///   waits up to this many seconds for it to answer, saying so, instead of exiting at once.
+    static func openDatabase(_ settings: Settings, logger: Logger, waiting: Double = 0) async throws
+        -> OrchardDatabase
+    {
+        let database: OrchardDatabase
         do {
-            return try await OrchardDatabase.open(settings.databaseURL, logger: logger)
+            database = try await OrchardDatabase.open(settings.databaseURL, logger: logger)
         } catch {
             printError("orchard: \(error)")
             throw ExitCode.failure
         }
+        guard database.backend == .postgres else { return database }
+        let started = ContinuousClock.now
+        while true {
+            do {
+                try await database.checkConnection()
+                return database
+            } catch {
+                guard (ContinuousClock.now - started) < .seconds(waiting) else {
+                    try? await database.close()
+                    printError("orchard: \(error)")
+                    throw ExitCode.failure
+                }
+                logger.warning(
+                    "the database does not answer yet; trying again",
+                    metadata: ["database": "\(database.displayName)", "error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
     }
+
+    /// How long `serve` and `worker` wait for a database that does not answer at start.
+    static let databaseWait: Double = 60
 }

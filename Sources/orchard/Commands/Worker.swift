@@ -23,14 +23,19 @@ struct Worker: AsyncParsableCommand {
     func run() async throws {
         let settings = try CommandSupport.settings(commandLine: database.commandLineSettings)
         let logger = Logger(label: "orchard.worker")
-        let database = try await CommandSupport.openDatabase(settings, logger: logger)
+        let database = try await CommandSupport.openDatabase(
+            settings, logger: logger, waiting: CommandSupport.databaseWait)
         let (keys, _) = try await CommandSupport.masterKeys(settings, database: database, logger: logger)
         let (workers, http, _) = CommandSupport.workers(settings, database: database, keys: keys, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: workers.map {
-                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)
-                }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: workers.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Running jobs are released within moments of SIGTERM; one stuck on a database call that
+        // never answers (a connection cut during a COPY) does not keep the process alive: it is
+        // cancelled after 30 s and left behind after 10 s more, and its lease runs out elsewhere.
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        configuration.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
         } catch {

@@ -1,0 +1,99 @@
+import Foundation
+import OrchardCore
+import OrchardTestSupport
+import SQLKit
+import SalesReports
+import Testing
+
+@testable import OrchardStorage
+
+/// The raw report archive (docs/ARCHITECTURE.md, Raw report archive): in the database on
+/// PostgreSQL, so that any host parses any report again; `orchard archive migrate` moves a
+/// directory in.
+@Suite("Raw report archive in the database")
+struct ReportArchiveTests {
+    static func archived(_ database: OrchardDatabase) async throws -> [String: Data] {
+        try await database.withConnection { connection in
+            Dictionary(
+                uniqueKeysWithValues: try await connection.raw("SELECT sha256, content FROM report_archive").all().map {
+                    (try $0.decode(column: "sha256", as: String.self), try $0.decode(column: "content", as: Data.self))
+                })
+        }
+    }
+
+    @Test(
+        "on PostgreSQL every report is kept in the database as received, once, nothing on disk; it reads back and goes with the purge",
+        .needsPostgres)
+    func database() async throws {
+        try await withMigrated(.postgres) { database in
+            try await withTemporaryDirectory { directory in
+                let ingestor = ReportIngestor(database: database, archive: .database, logger: TestLogging.logger)
+                let day = MetricsStoreTests.day
+                let path = try SalesFileBuilder.write(MetricsStoreTests.rows, day: day, in: directory)
+                let sent = try Data(contentsOf: URL(fileURLWithPath: path))
+                _ = try await ingestor.ingest(path: path, accountNumber: "1", now: MetricsStoreTests.now)
+                // the same bytes for another account: stored once
+                _ = try await ingestor.ingest(path: path, accountNumber: "2", now: MetricsStoreTests.now)
+
+                let sha = RawReportStore.hash(data: sent)
+                #expect(try await Self.archived(database) == [sha: sent])
+                #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("raw").path))
+                guard
+                    case .bytes(let data, _)? = try await ReportArchive.database.source(sha256: sha, database: database)
+                else {
+                    Issue.record("the archive does not give the report back")
+                    return
+                }
+                #expect(data == sent)
+                #expect(
+                    try await ReportArchive.database.source(
+                        sha256: String(repeating: "0", count: 64), database: database) == nil)
+
+                // purged with the last account that names it, not before
+                let accounts = StoreAccountStore(database: database)
+                let purge = AccountPurge(database: database, archive: .database)
+                for number in ["1", "2"] {
+                    _ = try await accounts.markAccessible(number: number, now: MetricsStoreTests.now)
+                }
+                #expect(try await accounts.revoke(number: "1", now: MetricsStoreTests.now))
+                #expect(try await purge.purge(number: "1", now: MetricsStoreTests.now)?.files == 0)
+                #expect(try await Self.archived(database).count == 1)
+                #expect(try await accounts.revoke(number: "2", now: MetricsStoreTests.now))
+                #expect(try await purge.purge(number: "2", now: MetricsStoreTests.now)?.files == 1)
+                #expect(try await Self.archived(database).isEmpty)
+            }
+        }
+    }
+
+    @Test(
+        "archive migrate moves each file whose bytes match its name, leaves a damaged one, and is safe to run again",
+        .needsPostgres)
+    func migrate() async throws {
+        try await withMigrated(.postgres) { database in
+            try await withTemporaryDirectory { directory in
+                let raw = RawReportStore(directory: directory.appendingPathComponent("raw"))
+                let first = try raw.store(data: Data("first report".utf8))
+                let second = try raw.store(data: Data(try Gzip.compress(Array("second report".utf8))))
+                // a file whose bytes were changed on disk after it was stored
+                let damaged = try raw.store(data: Data("third report".utf8))
+                try Data("tampered".utf8).write(to: URL(fileURLWithPath: raw.path(sha256: damaged)))
+
+                let result = try await ReportArchive.migrate(from: raw, into: database, now: MetricsStoreTests.now)
+                #expect(result.moved == 2 && result.alreadyThere == 0)
+                #expect(result.damaged == [raw.path(sha256: damaged)])
+                let archived = try await Self.archived(database)
+                #expect(Set(archived.keys) == [first, second])
+                #expect(archived[first] == Data("first report".utf8))
+                #expect(!FileManager.default.fileExists(atPath: raw.path(sha256: first)))
+                #expect(FileManager.default.fileExists(atPath: raw.path(sha256: damaged)))
+
+                // again, with one more file that the database has already (another host moved it)
+                let again = try raw.store(data: Data("first report".utf8))
+                #expect(again == first)
+                let rerun = try await ReportArchive.migrate(from: raw, into: database, now: MetricsStoreTests.now)
+                #expect(rerun.moved == 0 && rerun.alreadyThere == 1 && rerun.damaged.count == 1)
+                #expect(try await Self.archived(database).count == 2)
+            }
+        }
+    }
+}
