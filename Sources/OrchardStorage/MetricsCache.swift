@@ -15,6 +15,10 @@ package final class MetricsCache: Sendable {
         var entries: [String: Entry] = [:]
         var weight = 0
         var counter = 0
+        /// Answers being computed: a question asked again meanwhile waits for the same answer
+        /// instead of asking the database again (under load, while a sync keeps changing the data
+        /// version, hundreds of requests ask the same new question at once).
+        var inFlight: [String: Task<any Sendable, any Error>] = [:]
     }
 
     private let state = Mutex(State())
@@ -26,19 +30,35 @@ package final class MetricsCache: Sendable {
     }
 
     /// The cached answer for `key`, or `compute`'s, kept when it weighs at most a tenth of the capacity.
+    /// Callers asking for a key being computed share that one computation.
     package func value<Value: Sendable>(
-        _ key: String?, weight: (Value) -> Int, compute: () async throws -> Value
+        _ key: String?, weight: (Value) -> Int, compute: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         guard let key else { return try await compute() }
-        let found: Value? = state.withLock { state in
-            guard var entry = state.entries[key], let value = entry.value as? Value else { return nil }
-            state.counter += 1
-            entry.order = state.counter
-            state.entries[key] = entry
-            return value
+        let (found, running, owner): (Value?, Task<any Sendable, any Error>?, Bool) = state.withLock { state in
+            if var entry = state.entries[key], let value = entry.value as? Value {
+                state.counter += 1
+                entry.order = state.counter
+                state.entries[key] = entry
+                return (value, nil, false)
+            }
+            if let running = state.inFlight[key] { return (nil, running, false) }
+            let task = Task<any Sendable, any Error> { try await compute() }
+            state.inFlight[key] = task
+            return (nil, task, true)
         }
         if let found { return found }
-        let value = try await compute()
+        guard let running else { return try await compute() }
+        let shared: any Sendable
+        do {
+            shared = try await running.value
+        } catch {
+            if owner { state.withLock { _ = $0.inFlight.removeValue(forKey: key) } }
+            throw error
+        }
+        guard let value = shared as? Value else { return try await compute() }
+        guard owner else { return value }
+        defer { state.withLock { _ = $0.inFlight.removeValue(forKey: key) } }
         let cost = max(1, weight(value))
         guard cost <= capacity / 10 else { return value }
         state.withLock { state in

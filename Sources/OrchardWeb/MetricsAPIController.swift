@@ -132,7 +132,7 @@ struct MetricsAPIController: Sendable {
     /// normalised question, so its size does not depend on what was sent.
     private func cachedJSON<Answer: Encodable & Sendable>(
         _ kind: String, _ question: MetricsQuestion, _ scope: Dashboard.Scope,
-        answer: () async throws -> Answer
+        answer: @escaping @Sendable () async throws -> Answer
     ) async throws -> Response {
         let accounts = scope.accounts.map { "\($0.id):\($0.version):\($0.status.rawValue)" }.joined(separator: ",")
         let normalised =
