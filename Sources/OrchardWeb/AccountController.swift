@@ -20,8 +20,13 @@ struct AccountController: Sendable {
     struct SignUpForm: Decodable {
         let email: String
         let password: String
-        let setup_code: String?
+        let setupCode: String?
         let invitation: String?
+
+        enum CodingKeys: String, CodingKey {
+            case email, password, invitation
+            case setupCode = "setup_code"
+        }
     }
 
     struct PasswordForm: Decodable {
@@ -48,7 +53,7 @@ struct AccountController: Sendable {
             do {
                 let (_, session) = try await membership.signUp(
                     email: form.email, password: form.password,
-                    pass: .init(setupCode: form.setup_code, invitation: form.invitation),
+                    pass: .init(setupCode: form.setupCode, invitation: form.invitation),
                     from: client.of(request, peer: context.remoteAddress), granting: .session)
                 return signedIn(session, flash: .welcome, next: nil, request: request)
             } catch let error as MembershipError {
