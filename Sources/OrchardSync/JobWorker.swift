@@ -188,16 +188,19 @@ package struct JobWorker: Service {
     }
 
     /// Records a job's outcome (done, failed, postponed, released): outside cancellation, and tried
-    /// three times half a second apart, since the first use of a pooled connection after a database
-    /// restart fails. Each write checks the lease, so a second try never records twice.
+    /// up to five times over about 7 s, since the first use of a pooled connection after a database
+    /// restart fails, and SQLite's write lock may be held by another process meanwhile. Each write
+    /// checks the lease, so a second try never records twice; a lost lease is not tried again.
     static func settle(_ write: @escaping @Sendable () async throws -> Void) async throws {
         try await uncancelled {
             for attempt in 1... {
                 do {
                     return try await write()
+                } catch let lost as JobQueue.LeaseLost {
+                    throw lost
                 } catch {
-                    if attempt >= 3 { throw error }
-                    try? await Task.sleep(for: .milliseconds(500))
+                    if attempt >= 5 { throw error }
+                    try? await Task.sleep(for: .milliseconds(250 << (attempt - 1)))
                 }
             }
         }
