@@ -155,7 +155,8 @@ struct ChaosDrill: AsyncParsableCommand {
             if let outage {
                 lines.append(
                     "PostgreSQL stopped mid-backfill: /readyz not ready \(outage.notReady) times while down, ready again "
-                        + (outage.readyAfter.map { String(format: "%.1f s after the restart", $0) } ?? "NEVER"))
+                        + (outage.readyAfter.map { String(format: "%.1f s after the restart", $0) } ?? "NEVER")
+                        + "; \(outage.restarted) worker(s) caught starting exited 1 and were started again")
             }
             if let hosts { lines.append(hosts) }
             return lines.joined(separator: "\n")
@@ -195,6 +196,7 @@ struct ChaosDrill: AsyncParsableCommand {
             var terms = 0
             var unreleased = 0
             var outage: Outage?
+            var outageEnded: ContinuousClock.Instant?
             defer { for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             func killSome() async throws {
                 kills += 1
@@ -224,12 +226,20 @@ struct ChaosDrill: AsyncParsableCommand {
                     try await factCount(database) > 0
                 {
                     outage = try await interrupt(pause: pause, resume: resume, environment: environment(workers))
+                    outageEnded = .now
                     lastKill = .now
                 }
                 if chaotic, (ContinuousClock.now - lastKill).seconds >= killEvery { try await killSome() }
-                // A worker that exited on its own is a failure of the drill.
-                if let dead = processes.first(where: { !$0.isRunning }) {
-                    throw ValidationError("a worker exited by itself with status \(dead.terminationStatus)")
+                // A worker that exited on its own is a failure of the drill, but for one that was
+                // starting when the database went away (its start-up check passed, its migration
+                // check did not): it exits 1 saying why, and is started again as a supervisor would.
+                if let index = processes.firstIndex(where: { !$0.isRunning }) {
+                    let status = processes[index].terminationStatus
+                    guard status == 1, let ended = outageEnded, (ContinuousClock.now - ended).seconds < 15 else {
+                        throw ValidationError("a worker exited by itself with status \(status)")
+                    }
+                    outage?.restarted += 1
+                    processes[index] = try start(environment: environment(index))
                 }
             }
             let seconds = (ContinuousClock.now - started).seconds
@@ -260,6 +270,8 @@ struct ChaosDrill: AsyncParsableCommand {
     struct Outage: Sendable {
         var notReady = 0
         var readyAfter: Double?
+        /// Workers that were starting when the database went away, exited 1 and were started again.
+        var restarted = 0
     }
 
     /// Stops PostgreSQL mid-backfill for `pauseSeconds`, with an `orchard serve` answering `/readyz`
