@@ -63,7 +63,7 @@ struct JobWorkerTests {
 
     @Test(
         "stopped while its jobs run, the worker releases every one: its own task is cancelled, not the release",
-        .timeLimit(.minutes(1)), arguments: TestBackend.available)
+        arguments: TestBackend.available)
     func releasedAtShutdown(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in
             // given: two jobs whose handlers run until they are cancelled
