@@ -73,13 +73,14 @@ struct WebHarness: Sendable {
         operations: (@Sendable () async throws -> OperationsSnapshot)?, metrics: PrometheusController?,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
-        // Below the test client's 20 s read timeout, so a sandbox that never answers is the funnel's 502;
-        // well above what an answer takes, so a machine busy with the rest of the suite is not one.
+        // Half the test client's 20 s read timeout, so a sandbox that never answers is the funnel's 502 even
+        // on a machine busy with the rest of the suite; well above what an answer takes, so such a machine's
+        // slow answer is not one.
         let funnel = server.map {
             FunnelDependencies(
                 reporter: ReporterClient(
                     baseURL: URL(string: reporterURL ?? $0.baseURL)!, transport: .asyncHTTPClient(.shared),
-                    retry: RetryPolicy(maxAttempts: 1), timeout: .seconds(15), logger: logger),
+                    retry: RetryPolicy(maxAttempts: 1), timeout: .seconds(10), logger: logger),
                 keys: keys)
         }
         var settings = settings
