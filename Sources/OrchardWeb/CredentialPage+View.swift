@@ -104,7 +104,8 @@ enum CredentialPage {
                 .attribute(named: "aria-describedby", value: error == nil ? "setup-code-hint" : "setup-code-error")),
             .p(
                 .id("setup-code-hint"), .class("hint"),
-                .text("Printed by `orchard serve` when it started, such as ABCD-EFGH-JKLM-NPQR. It works once.")),
+                .text("Printed by "), .code("orchard serve"),
+                .text(" when it started, such as ABCD-EFGH-JKLM-NPQR. It works once.")),
             .unwrap(error) { .p(.id("setup-code-error"), .class("field-error"), .text($0)) })
     }
 

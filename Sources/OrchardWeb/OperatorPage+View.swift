@@ -139,6 +139,7 @@ enum OperatorPage {
             people.invitations.isEmpty
                 ? .p(.class("hint"), .text("No invitation is waiting to be used."))
                 : .table(
+                    .class("cards"),
                     .thead(
                         .tr(
                             .th("Invited"), .th("By"), .th("Expires"),
@@ -146,8 +147,11 @@ enum OperatorPage {
                     .tbody(
                         .forEach(people.invitations) { invitation in
                             .tr(
-                                .td(.text(invitation.email)), .td(.text(invitation.invitedBy ?? "–")),
-                                .td(.text(AccountPage.day(invitation.expiresAt))),
+                                .td(.data(named: "label", value: "Invited"), .text(invitation.email)),
+                                .td(.data(named: "label", value: "By"), .text(invitation.invitedBy ?? "–")),
+                                .td(
+                                    .data(named: "label", value: "Expires"),
+                                    .text(AccountPage.day(invitation.expiresAt))),
                                 .td(
                                     frame.form(
                                         .revokeUserInvitation(id: invitation.id),

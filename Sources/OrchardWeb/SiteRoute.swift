@@ -46,6 +46,9 @@ package enum SiteRoute: Sendable, Equatable {
     case revokeUserInvitation(id: Int64)
     case api(APIRoute)
 
+    /// What a query value keeps as it is (RFC 3986's unreserved characters: a token stays readable).
+    static let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+
     /// Where the JSON API lives.
     package static let apiPrefix = "/api/v1/"
 
@@ -54,7 +57,7 @@ package enum SiteRoute: Sendable, Equatable {
         switch self {
         case .signUp(let invitation?):
             base { "\($0)" } + "?invitation="
-                + (invitation.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                + (invitation.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")
         case .signIn(let next?):
             base { "\($0)" } + "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         case .funnelInvite(_, let accounts) where !accounts.isEmpty:

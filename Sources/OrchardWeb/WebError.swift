@@ -114,7 +114,7 @@ package enum WebError: Error, Equatable, Sendable {
         case .emailTaken: "An account with this e-mail address exists already. Sign in instead."
         case .setupCodeRequired:
             "Nobody has signed up on this Orchard yet: the first account is its operator's and needs the one-time "
-                + "setup code that `orchard serve` printed when it started. Enter it as printed."
+                + "setup code that orchard serve printed when it started. Enter it as printed."
         case .invitationRequired: "Sign-up on this Orchard is by invitation. Ask its operator for an invitation link."
         case .invitationUnusable:
             "This invitation link cannot be used: it is for another e-mail address, was used already, has expired or "
