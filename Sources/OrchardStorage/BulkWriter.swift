@@ -239,11 +239,20 @@ package struct BulkWriter {
                 }
             case (.copy(let buffer, _), .postgres(let postgres)):
                 // A batch takes well under a second; a COPY cut off by a server restart may never
-                // answer at all (see ``Deadline``).
-                try await Deadline.within(BulkWriter.copyDeadline, "COPY into \(table)") {
-                    try await postgres.copyFrom(
-                        table: table, columns: columns, format: .text(.init()), logger: postgres.logger
-                    ) { writer in try await writer.write(buffer) }
+                // answer at all (see ``Deadline``). The connection is then closed: left open, it
+                // stays in the COPY and every later statement on it (the ROLLBACK first) waits
+                // for ever, holding its job at a worker's shutdown.
+                do {
+                    try await Deadline.within(BulkWriter.copyDeadline, "COPY into \(table)") {
+                        try await postgres.copyFrom(
+                            table: table, columns: columns, format: .text(.init()), logger: postgres.logger
+                        ) { writer in try await writer.write(buffer) }
+                    }
+                } catch let exceeded as Deadline.Exceeded {
+                    _ = try? await Deadline.within(5, "closing a connection stuck in a COPY") {
+                        try await postgres.close()
+                    }
+                    throw exceeded
                 }
             default:
                 preconditionFailure("a bulk batch is written to the backend it was encoded for")

@@ -200,6 +200,21 @@ package struct JobQueue: Sendable {
         }
     }
 
+    /// Gives back every job `owner` still holds, without counting their attempts: a worker whose
+    /// handlers did not stop in time at shutdown. A handler that records its outcome afterwards finds
+    /// its lease gone (``LeaseLost``). Returns the ids released.
+    package func releaseAll(owner: String, now: Date) async throws -> [Int64] {
+        try await database.withTransaction { connection in
+            try await connection.raw(
+                """
+                UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_after = \(bind: now), lease_owner = NULL,
+                    lease_token = NULL, lease_expires_at = NULL, updated_at = \(bind: now)
+                WHERE state = 'running' AND lease_owner = \(bind: owner) RETURNING id
+                """
+            ).all().map { try $0.decode(column: "id", as: Int64.self) }
+        }
+    }
+
     /// Puts the job back until `until` without counting the attempt: it could not run for a reason
     /// outside it (the service token is refused, Apple has not published the report yet).
     package func postpone(_ job: Job, until: Date, reason: String, now: Date) async throws {

@@ -45,13 +45,15 @@ package struct JobWorker: Service {
     let lease: TimeInterval
     let idleCap: TimeInterval
     let concurrency: Int
+    /// How long handlers get to stop at shutdown before their jobs are released without them.
+    let shutdownGrace: Double
     let now: @Sendable () -> Date
     let logger: Logger
     let wake = WakeSignal()
 
     package init(
         queue: JobQueue, handlers: [String: Handler], owner: String = JobWorker.defaultOwner(),
-        lease: TimeInterval = 120, idleCap: TimeInterval = 30, concurrency: Int = 1,
+        lease: TimeInterval = 120, idleCap: TimeInterval = 30, concurrency: Int = 1, shutdownGrace: Double = 12,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "orchard.worker")
     ) {
         self.queue = queue
@@ -60,6 +62,7 @@ package struct JobWorker: Service {
         self.lease = lease
         self.idleCap = idleCap
         self.concurrency = max(1, concurrency)
+        self.shutdownGrace = shutdownGrace
         self.now = now
         self.logger = logger
     }
@@ -68,48 +71,75 @@ package struct JobWorker: Service {
         logger.info(
             "worker started",
             metadata: ["owner": "\(owner)", "kinds": "\(handlers.keys.sorted())", "concurrency": "\(concurrency)"])
-        let running = RunningCount()
+        let running = RunningJobs()
         await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                while !Task.isCancelled {
-                    do {
-                        // A claim answered after shutdown began is still a claim: it is not
-                        // abandoned half-way, and the job is released at once.
-                        if running.value < concurrency,
-                            let job = try await Self.uncancelled({
-                                try await queue.claim(owner: owner, lease: lease, now: now())
-                            })
-                        {
-                            if Task.isCancelled {
-                                try? await Self.uncancelled { try await queue.release(job, now: now()) }
-                                break
-                            }
-                            running.add(1)
-                            group.addTask {
-                                await run(job)
-                                running.add(-1)
-                                wake.signal()
-                            }
-                            continue
+            while !Task.isCancelled {
+                do {
+                    // A claim answered after shutdown began is still a claim: it is not
+                    // abandoned half-way, and the job is released at once.
+                    if running.count < concurrency,
+                        let job = try await Self.uncancelled({
+                            try await queue.claim(owner: owner, lease: lease, now: now())
+                        })
+                    {
+                        if Task.isCancelled {
+                            try? await Self.uncancelled { try await queue.release(job, now: now()) }
+                            break
                         }
-                        if running.value >= concurrency {
-                            await wake.wait(seconds: idleCap)
-                            continue
+                        running.start(job.id) {
+                            await run(job)
+                            wake.signal()
                         }
-                        let due = try await queue.nextDue()
-                        await wake.wait(
-                            seconds: min(idleCap, max(0.05, (due ?? .distantFuture).timeIntervalSince(now()))))
-                    } catch is CancellationError {
-                        break
-                    } catch {
-                        // The database is unreachable or busy: wait, then try again.
-                        logger.warning("cannot reach the job queue", metadata: ["error": "\(error)"])
-                        await wake.wait(seconds: idleCap)
+                        continue
                     }
+                    if running.count >= concurrency {
+                        await wake.wait(seconds: idleCap)
+                        continue
+                    }
+                    let due = try await queue.nextDue()
+                    await wake.wait(
+                        seconds: min(idleCap, max(0.05, (due ?? .distantFuture).timeIntervalSince(now()))))
+                } catch is CancellationError {
+                    break
+                } catch {
+                    // The database is unreachable or busy: wait, then try again.
+                    logger.warning("cannot reach the job queue", metadata: ["error": "\(error)"])
+                    await wake.wait(seconds: idleCap)
                 }
             }
         }
+        await stop(running)
         logger.info("worker stopped", metadata: ["owner": "\(owner)"])
+    }
+
+    /// Cancels the running handlers and waits up to ``shutdownGrace`` for each to record its job's
+    /// outcome (released, or done when it had finished). A handler stuck on a call that never answers
+    /// (a database connection cut during a server restart can leave one unanswered, cancellation
+    /// included) does not hold the process: its job is released by owner in one statement, within
+    /// a deadline of its own, and the handler is left behind when the process exits.
+    private func stop(_ running: RunningJobs) async {
+        running.cancelAll()
+        let unwound = ContinuousClock.now + .seconds(shutdownGrace)
+        while running.count > 0, ContinuousClock.now < unwound {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let stuck = running.jobIDs
+        guard !stuck.isEmpty else { return }
+        let owner = owner
+        let queue = queue
+        let now = now
+        do {
+            try await Deadline.within(shutdownGrace, "releasing the jobs of \(owner)") {
+                try await Self.settle { _ = try await queue.releaseAll(owner: owner, now: now()) }
+            }
+            logger.warning(
+                "jobs did not stop in time; released for another worker",
+                metadata: ["owner": "\(owner)", "jobs": "\(stuck.sorted())", "seconds": "\(shutdownGrace)"])
+        } catch {
+            logger.error(
+                "jobs did not stop in time and could not be released; their leases run out",
+                metadata: ["owner": "\(owner)", "jobs": "\(stuck.sorted())", "error": "\(error)"])
+        }
     }
 
     /// Claims and runs the job due first; `false` when none is due.
@@ -266,12 +296,37 @@ package struct RecurringJob: Service {
 }
 
 /// The jobs a worker is running, read by its claim loop and changed by the jobs' tasks.
-private final class RunningCount: Sendable {
-    private let count = Mutex(0)
+/// The handlers a worker runs: unstructured tasks, so that one that never returns cannot keep the
+/// worker from stopping. Each run has a key of its own: the same job may run twice at once in one
+/// worker (its lease lapsed during a database outage and the worker claimed it again while the
+/// first run was still recording its outcome).
+final class RunningJobs: Sendable {
+    private struct State {
+        var next = 0
+        var runs: [Int: (job: Int64, task: Task<Void, Never>)] = [:]
+    }
 
-    var value: Int { count.withLock { $0 } }
+    private let state = Mutex(State())
 
-    func add(_ change: Int) {
-        count.withLock { $0 += change }
+    var count: Int { state.withLock { $0.runs.count } }
+    var jobIDs: [Int64] { state.withLock { $0.runs.values.map(\.job) } }
+
+    /// Runs `body` for job `id` in a task of its own, forgotten when it returns.
+    func start(_ id: Int64, _ body: @escaping @Sendable () async -> Void) {
+        state.withLock { state in
+            let key = state.next
+            state.next += 1
+            state.runs[key] = (
+                id,
+                Task {
+                    await body()
+                    self.state.withLock { _ = $0.runs.removeValue(forKey: key) }
+                }
+            )
+        }
+    }
+
+    func cancelAll() {
+        for run in state.withLock({ Array($0.runs.values) }) { run.task.cancel() }
     }
 }

@@ -59,7 +59,8 @@ struct ChaosDrill: AsyncParsableCommand {
     var pausePostgres: String?
     @Option(help: "The shell command that starts it again.") var resumePostgres: String?
     @Option(help: "Seconds the PostgreSQL server stays stopped.") var pauseSeconds = 4.0
-    @Option(help: "Append the workers' logs (at info) to this file.") var workerLog: String?
+    @Option(help: "Append the workers' logs (at info) and what they print on a crash to this file.") var workerLog:
+        String?
 
     func run() async throws {
         guard let backend = TestBackend(rawValue: backend) else {
@@ -391,12 +392,12 @@ struct ChaosDrill: AsyncParsableCommand {
         if workerLog != nil { environment["ORCHARD_LOG_LEVEL"] = "info" }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let workerLog {
-            if !FileManager.default.fileExists(atPath: workerLog) {
-                _ = FileManager.default.createFile(atPath: workerLog, contents: nil)
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: workerLog))
-            try handle.seekToEnd()
+            // O_APPEND: every worker's lines land whole at the end, none over another's.
+            let descriptor = open(workerLog, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+            guard descriptor >= 0 else { throw ValidationError("cannot open \(workerLog) for writing") }
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             process.standardOutput = handle
+            process.standardError = handle
         } else {
             process.standardOutput = FileHandle.nullDevice
         }

@@ -98,6 +98,65 @@ struct JobWorkerTests {
     }
 
     @Test(
+        "a handler that never returns, cancelled or not, does not keep the worker from stopping: its job is released without it",
+        .timeLimit(.minutes(1)), arguments: TestBackend.available)
+    func stuckHandlerReleased(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            // given: a handler stuck on a call that answers neither its result nor its cancellation
+            // (what a database connection cut during a server restart can do)
+            let queue = JobQueue(database: database)
+            let stuck = Mutex<[CheckedContinuation<Void, Never>]>([])
+            let started = AsyncStream.makeStream(of: Void.self)
+            let worker = JobWorker(
+                queue: queue,
+                handlers: [
+                    "stuck": { _ in
+                        await withCheckedContinuation { continuation in
+                            stuck.withLock { $0.append(continuation) }
+                            started.continuation.yield()
+                        }
+                    }
+                ], shutdownGrace: 0.5, now: { Self.start }, logger: TestLogging.logger)
+            _ = try await queue.enqueue(kind: "stuck", runAfter: Self.start, now: Self.start)
+
+            // when: it runs, then the worker is stopped
+            await withTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try? await worker.run() }
+                var running = started.stream.makeAsyncIterator()
+                await running.next()
+                tasks.cancelAll()
+            }
+
+            // then: the worker stopped, and the job is queued again for another worker
+            #expect(try await queue.counts()["stuck"] == [.queued: 1])
+            // The abandoned handler, answered at last, finds its lease gone: the job stays queued.
+            for continuation in stuck.withLock({ $0 }) { continuation.resume() }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await queue.counts()["stuck"] == [.queued: 1])
+        }
+    }
+
+    @Test("two runs of one job in one worker (its lease lapsed and it claimed the job again) are both tracked")
+    func sameJobTwice() async throws {
+        // given: one job started twice, the first run ending before the second
+        let running = RunningJobs()
+        let (first, endFirst) = AsyncStream.makeStream(of: Void.self)
+        let (second, endSecond) = AsyncStream.makeStream(of: Void.self)
+        running.start(7) { for await _ in first {} }
+        running.start(7) { for await _ in second {} }
+        #expect(running.count == 2)
+
+        // when: the first run ends
+        endFirst.finish()
+        while running.count > 1 { try await Task.sleep(for: .milliseconds(10)) }
+
+        // then: the second is still there for shutdown to cancel and wait for
+        #expect(running.jobIDs == [7])
+        endSecond.finish()
+        while running.count > 0 { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test(
         "a recurring job wakes the idle worker when it queues, instead of waiting for the idle cap",
         .timeLimit(.minutes(1)))
     func recurringJobWakesTheWorker() async throws {
