@@ -40,6 +40,18 @@ public enum ReporterError: Error, Sendable, Equatable, CustomStringConvertible, 
         }
     }
 
+    /// The version Apple names as the latest when it refuses the one asked for ("... The latest
+    /// version for this report is 1_4."), `nil` for any other answer.
+    public var latestVersion: String? {
+        guard case .invalidParameters(_, let message) = self,
+            let range = message.range(of: "latest version for this report is ", options: .caseInsensitive)
+        else { return nil }
+        let version = message[range.upperBound...].prefix { $0.isNumber || $0 == "_" }
+        let parts = version.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 }) else { return nil }
+        return String(version)
+    }
+
     /// How long Apple asked to wait, for rate limits.
     public var retryAfter: Duration? {
         if case .rateLimited(let retryAfter) = self { return retryAfter }

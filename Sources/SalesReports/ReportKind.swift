@@ -80,6 +80,10 @@ public enum ReportKind: String, Sendable, Hashable, CaseIterable {
         .init("Pay Up Front Promotional Offer Subscriptions", .integer),
         .init("Pay As You Go Promotional Offer Subscriptions", .integer), .init("Marketing Opt-Ins", .integer),
         .init("Billing Retry", .integer), .init("Grace Period", .integer),
+        // Version 1_3's offer-code counts (docs/REPORTS.md, Subscription reports).
+        .init("Free Trial Offer Code Subscriptions", .integer),
+        .init("Pay Up Front Offer Code Subscriptions", .integer),
+        .init("Pay As You Go Offer Code Subscriptions", .integer),
     ]
 
     static let subscriptionEventColumns: [ReportColumn] = [

@@ -33,6 +33,9 @@ public enum ReportType: String, Sendable, Hashable, CaseIterable, Codable {
     /// The version a ledger records when Apple's answer does not name one.
     public var recordedVersion: String { defaultVersion ?? "1_0" }
 
+    /// `true` for the Subscription, Subscription Event and Subscriber reports.
+    public var isSubscription: Bool { self == .subscription || self == .subscriptionEvent || self == .subscriber }
+
     /// `true` for the Sales and Trends types `Sales.getReport` serves.
     public var isSalesAndTrends: Bool { self != .financial }
 
