@@ -49,10 +49,10 @@ extension ConnectAPIController {
         let account = try account(vendor: vendorText, call)
         let vendor = Int(vendorText)!
         guard let type = combination.type else { throw .notFound(Self.noSalesDetail) }
-        if let version = call.filter("version"), !type.acceptedVersions.contains(version) {
+        if let version = call.filter("version"), !library.accepts(version, for: type) {
             throw .invalidParameter(
                 "filter[version]",
-                "The version parameter you have specified is invalid. The latest version for this report is \(type.latestVersion)."
+                "The version parameter you have specified is invalid. The latest version for this report is \(library.latestVersion(type))."
             )
         }
         let now = world.clock.now()

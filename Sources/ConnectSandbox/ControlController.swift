@@ -2,12 +2,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SalesReports
 
 /// The control API under `/sandbox/v1` (docs/SANDBOX.md, Control API): JSON in and out, errors as
 /// `{"error": {"code", "message"}}`.
 struct ControlController: Sendable {
     let world: SandboxWorld
     let faults: FaultInjector
+    let library: ReportLibrary
 
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group("sandbox/v1")
@@ -115,6 +117,35 @@ struct ControlController: Sendable {
             faults.settings = settings
             return JSONReply.response(settings)
         }
+        // The latest version of each subscription report, by Reporter type name: Apple moves one on
+        // without notice, and answers an older one with an error naming the latest.
+        group.get("report-versions") { _, _ in JSONReply.response(versions()) }
+        group.put("report-versions") { request, context in
+            let buffer = try await request.body.collect(upTo: 1 << 16)
+            guard let change = JSONReply.decode([String: String].self, from: buffer) else {
+                return JSONReply.error(
+                    "invalid_request",
+                    "The body is an object of report type to version, such as {\"Subscription\": \"1_4\"}.",
+                    status: .badRequest)
+            }
+            var updates: [(ReportType, String)] = []
+            for (name, version) in change {
+                guard let type = ReportType(reporterName: name), type.isSubscription else {
+                    return JSONReply.error(
+                        "invalid_request", "\(name) is not Subscription, SubscriptionEvent or Subscriber.",
+                        status: .badRequest)
+                }
+                let parts = version.split(separator: "_", omittingEmptySubsequences: false)
+                guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) })
+                else {
+                    return JSONReply.error(
+                        "invalid_request", "A version is written like 1_4.", status: .badRequest)
+                }
+                updates.append((type, version))
+            }
+            for (type, version) in updates { library.setLatestVersion(version, for: type) }
+            return JSONReply.response(versions())
+        }
         group.get("state") { _, _ in
             JSONReply.response(ControlBody.State(world: world, faults: faults.settings))
         }
@@ -135,6 +166,13 @@ struct ControlController: Sendable {
             if let seconds = change.advanceSeconds { world.clock.advance(by: seconds) }
             return JSONReply.response(ControlBody.ClockAnswer(now: world.clock.now(), frozen: world.clock.isFrozen))
         }
+    }
+
+    private func versions() -> [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: [ReportType.subscription, .subscriptionEvent, .subscriber].map {
+                ($0.rawValue, library.latestVersion($0))
+            })
     }
 
     private func run<Body: Decodable>(

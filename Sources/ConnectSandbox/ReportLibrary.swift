@@ -42,20 +42,14 @@ extension ReportType {
         }
     }
 
-    /// The latest version, the one the sandbox writes.
-    package var latestVersion: String { self == .sales ? "1_0" : "1_3" }
-
-    /// Versions accepted: Sales `1_0` (and `1_1`, which Apple briefly demanded in 2024); the
-    /// subscription reports `1_3` only (1_2 was retired).
-    package var acceptedVersions: Set<String> { self == .sales ? ["1_0", "1_1"] : ["1_3"] }
-
-    func filename(vendor: Int, period: ReportPeriod) -> String {
+    func filename(vendor: Int, period: ReportPeriod, version: String) -> String {
         let date = period.fileDateText
+        let suffix = "V\(version)"
         switch self {
         case .sales: return "S_\(period.frequency.fileLetter)_\(vendor)_\(date).txt.gz"
-        case .subscription: return "Subscription_\(vendor)_\(date)_V1_3.txt.gz"
-        case .subscriptionEvent: return "Subscription_Event_\(vendor)_\(date)_V1_3.txt.gz"
-        case .subscriber: return "Subscriber_\(vendor)_\(date)_V1_3.txt.gz"
+        case .subscription: return "Subscription_\(vendor)_\(date)_\(suffix).txt.gz"
+        case .subscriptionEvent: return "Subscription_Event_\(vendor)_\(date)_\(suffix).txt.gz"
+        case .subscriber: return "Subscriber_\(vendor)_\(date)_\(suffix).txt.gz"
         case .financial: preconditionFailure("financial reports are named by their fiscal period")
         }
     }
@@ -82,6 +76,9 @@ package final class ReportLibrary: Sendable {
     package let retentionDays: Int
     private let capacity: Int
     private let cache = Mutex<[Key: Entry]>([:])
+    /// The latest version of each subscription report (docs/SANDBOX.md, Report versions): `1_3`
+    /// until the control API moves one on, as Apple did to the Subscription report in 2026.
+    private let subscriptionVersions = Mutex<[ReportType: String]>([:])
 
     /// The time zone of report days and of `availabilityHour`: Apple's is Pacific time.
     package let timeZone: TimeZone
@@ -96,19 +93,41 @@ package final class ReportLibrary: Sendable {
         self.capacity = capacity
     }
 
+    /// The latest version of `type`, the one the sandbox writes.
+    package func latestVersion(_ type: ReportType) -> String {
+        type == .sales ? "1_0" : subscriptionVersions.withLock { $0[type] } ?? "1_3"
+    }
+
+    /// Versions accepted: Sales `1_0` (and `1_1`, which Apple briefly demanded in 2024); a
+    /// subscription report its latest only (1_2 was retired).
+    package func accepts(_ version: String, for type: ReportType) -> Bool {
+        type == .sales ? ["1_0", "1_1"].contains(version) : version == latestVersion(type)
+    }
+
+    /// Makes `version` the latest of a subscription report type; older ones are refused from now on.
+    package func setLatestVersion(_ version: String, for type: ReportType) {
+        guard type.isSubscription else { return }
+        subscriptionVersions.withLock { $0[type] = version }
+    }
+
     /// A Sales and Trends report of `account` for `period`, as of `now`.
     package func salesReport(
         _ type: ReportType, account: SandboxAccount, vendor: Int, period: ReportPeriod, now: Date
     ) throws(ReportError) -> ReportOutcome {
         if let gate = gate(period, now: now) { return gate }
-        let key = Key(account: account.number, seed: account.seed, type: "\(type)-\(vendor)", period: period)
+        let version = latestVersion(type)
+        let key = Key(
+            account: account.number, seed: account.seed, type: "\(type)-\(vendor)-\(version)", period: period)
         return try cached(key) { () throws(ReportError) in
             let files = ReportFiles(account: account, apps: account.apps(of: vendor) ?? 0..<0)
             let bytes =
                 type == .sales
-                ? try files.summarySales(period) : try files.subscriptionReport(type.kind, day: period.start)
+                ? try files.summarySales(period)
+                : try files.subscriptionReport(type.kind, day: period.start, version: version)
             return bytes.map {
-                ReportFile(filename: type.filename(vendor: vendor, period: period), body: ByteBuffer(bytes: $0))
+                ReportFile(
+                    filename: type.filename(vendor: vendor, period: period, version: version),
+                    body: ByteBuffer(bytes: $0))
             }
         }
     }

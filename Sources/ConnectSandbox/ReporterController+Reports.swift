@@ -18,9 +18,11 @@ extension ReporterController {
         guard let type else { return try outcome(.noSales) }
         guard type.frequencies.contains(frequency) else { throw .invalidDateType }
         let version = arguments.count == 6 ? arguments[5] : nil
-        if let version, !type.acceptedVersions.contains(version) { throw .invalidVersion(latest: type.latestVersion) }
+        if let version, !library.accepts(version, for: type) {
+            throw .invalidVersion(latest: library.latestVersion(type))
+        }
         // since 2019 Apple answers subscription reports without a version with an error
-        if version == nil, type != .sales { throw .invalidVersion(latest: type.latestVersion) }
+        if version == nil, type != .sales { throw .invalidVersion(latest: library.latestVersion(type)) }
         do {
             return try outcome(
                 library.salesReport(type, account: account, vendor: vendor, period: period, now: world.clock.now()))

@@ -51,17 +51,25 @@ struct SalesGenerator: Sendable {
                         add(.purchase, product: productNumber, units: purchases)
                         add(.restore, product: productNumber, units: random.count(expected: expected * 0.01))
                     case .autoRenewable(_, let days, _):
-                        add(.subscriptionNew, product: productNumber, units: purchases)
-                        // renewals come from the subscribers acquired over the previous period
+                        // The subscriber population's payments (below); these draws only keep the
+                        // generator's sequence, and so every other line, as it was.
                         let renewals = random.count(expected: expected * product.attachRate * 10 * 0.6)
-                        let afterYear = days >= 365 ? 0 : random.count(expected: Double(renewals) * 0.3)
-                        add(.subscriptionRenewal, product: productNumber, units: renewals - afterYear)
-                        add(.subscriptionRenewalAfterYear, product: productNumber, units: afterYear)
+                        if days < 365 { _ = random.count(expected: Double(renewals) * 0.3) }
+                        if deviceIndex == 0,
+                            let population = SubscriberPopulations.shared.days(
+                                account: account, app: index, product: productIndex, dayNumber: day.dayNumber)
+                        {
+                            let today = population[storefrontIndex]
+                            add(.subscriptionNew, product: productNumber, units: Int64(today.newPayments))
+                            add(.subscriptionRenewal, product: productNumber, units: Int64(today.firstYearRenewals))
+                            add(
+                                .subscriptionRenewalAfterYear, product: productNumber,
+                                units: Int64(today.afterYearRenewals))
+                            add(.subscriptionNew, product: productNumber, units: -Int64(today.refunds), refund: true)
+                        }
                     }
-                    if purchases > 0, random.chance(0.03) {
-                        add(
-                            product.isSubscription ? .subscriptionNew : .purchase, product: productNumber, units: -1,
-                            refund: true)
+                    if purchases > 0, random.chance(0.03), !product.isSubscription {
+                        add(.purchase, product: productNumber, units: -1, refund: true)
                     }
                 }
             }
@@ -96,7 +104,7 @@ struct SalesGenerator: Sendable {
     }
 
     /// Expected first downloads: base × growth since launch × weekday × season.
-    private func demand(of app: AppProfile, on day: ReportDate) -> Double {
+    func demand(of app: AppProfile, on day: ReportDate) -> Double {
         let years = Double(day.dayNumber - app.launchDay) / 365
         var growth = 1.0
         var remaining = years

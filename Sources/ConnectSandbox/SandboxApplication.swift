@@ -35,7 +35,8 @@ package func buildSandboxApplication(
     ConnectAPIController(
         world: components.world, library: components.library, rateLimiter: components.rateLimiter, logger: logger
     ).addRoutes(to: router)
-    ControlController(world: components.world, faults: components.faults).addRoutes(to: router)
+    ControlController(world: components.world, faults: components.faults, library: components.library)
+        .addRoutes(to: router)
     ConsoleController(world: components.world).addRoutes(to: router)
     return Application(
         router: router,
