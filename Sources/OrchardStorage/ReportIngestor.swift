@@ -118,12 +118,15 @@ package struct ReportIngestor: Sendable {
                 let previousDays = try await connection.raw(
                     "SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)"
                 ).all().map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
-                try await connection.raw("DELETE FROM sales_facts WHERE report_id = \(bind: reportID)").run()
+                try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
+                if identity.type.isSubscription {
+                    try await Self.supersedeOtherVersions(of: identity, reportID: reportID, on: connection)
+                }
 
                 let started = ContinuousClock.now
-                parse.start(reportID: reportID)
-                var facts = BulkWriter(
-                    connection: driver, table: "sales_facts", columns: ReportParseThread.factColumns)
+                parse.start(.init(reportID: reportID, accountID: accountID, day: identity.date))
+                let table = ReportParseThread.table(for: head.kind) ?? ReportParseThread.table(for: .summarySales)!
+                var facts = BulkWriter(connection: driver, table: table.name, columns: table.columns)
                 var tally = ReportParseThread.Tally()
                 do {
                     while let event = try await parse.next() {
@@ -162,6 +165,10 @@ package struct ReportIngestor: Sendable {
                     """
                 ).run()
                 try await archive?.keep(source, sha256: head.sha256, now: now, on: connection)
+                if identity.type.isSubscription {
+                    // Cached subscription answers of this account are now stale.
+                    try await Self.raiseVersion(of: accountID, on: connection)
+                }
                 let days = identity.isDailySales ? tally.days.union(previousDays).sorted() : []
                 try await DailyRollups.recompute(
                     accountID: accountID, days: days, backend: backend, on: connection,
@@ -185,7 +192,10 @@ package struct ReportIngestor: Sendable {
     @discardableResult
     package func recordNoSales(_ identity: ReportIdentity, now: Date) async throws -> [ReportDate] {
         // Most days without sales never had any: recorded without the account's lock.
-        guard try await ledgerRow(identity)?.sha256 != nil else {
+        // A subscription report may have had rows under another version of the day: the locked path
+        // replaces them.
+        let hadFile = identity.type.isSubscription ? true : try await ledgerRow(identity)?.sha256 != nil
+        guard hadFile else {
             try await ReportLedger(database: database).record(identity, state: .empty, now: now)
             return []
         }
@@ -198,7 +208,11 @@ package struct ReportIngestor: Sendable {
             let previousDays = try await connection.raw(
                 "SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)"
             ).all().map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
-            try await connection.raw("DELETE FROM sales_facts WHERE report_id = \(bind: reportID)").run()
+            try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
+            if identity.type.isSubscription {
+                try await Self.supersedeOtherVersions(of: identity, reportID: reportID, on: connection)
+                try await Self.raiseVersion(of: accountID, on: connection)
+            }
             try await connection.raw(
                 """
                 UPDATE report_ledger SET state = \(bind: LedgerState.empty.storedName), error_code = NULL,
@@ -221,6 +235,44 @@ package struct ReportIngestor: Sendable {
                 metadata: ["report": "\(identity)", "days": "\(days.map(\.isoText))"])
         }
         return days
+    }
+
+    /// Makes cached answers about the account stale (``MetricsCache``).
+    static func raiseVersion(of accountID: Int64, on connection: any SQLDatabase) async throws {
+        try await connection.raw(
+            "UPDATE store_accounts SET metrics_version = metrics_version + 1 WHERE id = \(bind: accountID)"
+        ).run()
+    }
+
+    /// Deletes the rows a report's earlier ingestion wrote.
+    static func deleteRows(of reportID: Int64, type: ReportType, on connection: any SQLDatabase) async throws {
+        let table: String
+        switch type {
+        case .sales: table = "sales_facts"
+        case .subscription: table = "subscription_states"
+        case .subscriptionEvent: table = "subscription_events"
+        case .subscriber, .financial: return
+        }
+        try await connection.raw("DELETE FROM " + SQLQueryString(table) + " WHERE report_id = \(bind: reportID)").run()
+    }
+
+    /// A subscription report fetched in another version of the same day (Apple moved to a newer
+    /// one) is replaced by this one: its rows and its ledger row go, so no day counts twice.
+    static func supersedeOtherVersions(of identity: ReportIdentity, reportID: Int64, on connection: any SQLDatabase)
+        async throws
+    {
+        let others = try await connection.raw(
+            """
+            SELECT o.id FROM report_ledger o JOIN report_ledger r ON r.id = \(bind: reportID)
+            WHERE o.store_account_id = r.store_account_id AND o.vendor = r.vendor AND o.report_type = r.report_type
+              AND o.report_subtype = r.report_subtype AND o.frequency = r.frequency AND o.report_date = r.report_date
+              AND o.id <> r.id
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
+        for other in others {
+            try await deleteRows(of: other, type: identity.type, on: connection)
+            try await connection.raw("DELETE FROM report_ledger WHERE id = \(bind: other)").run()
+        }
     }
 
     /// The identity a file tells: its kind, its first row's dates, and Apple's file name.

@@ -69,9 +69,29 @@ final class ReportParseThread: Sendable {
         "proceeds_currency", "sales_micros", "customer_currency", "country", "device",
     ]
 
+    /// The table a report kind's rows go to, and its columns in the order the batches carry them;
+    /// `nil` for a kind whose rows are only counted (the Subscriber and Financial reports: their
+    /// files stay in the archive).
+    static func table(for kind: ReportKind) -> (name: String, columns: [String])? {
+        switch kind {
+        case .summarySales: ("sales_facts", factColumns)
+        case .subscription: ("subscription_states", SubscriptionEncoder.stateColumns)
+        case .subscriptionEvent: ("subscription_events", SubscriptionEncoder.eventColumns)
+        case .subscriber, .financial: nil
+        }
+    }
+
+    /// What the consumer tells the thread once the ledger row exists.
+    struct Start: Sendable {
+        var reportID: Int64
+        var accountID: Int64
+        /// The day the report is for (the Subscription report has no date column).
+        var day: ReportDate
+    }
+
     private let channel = ThreadChannel<Event, any Error>(capacity: 2)
-    /// The ledger id, the one value the consumer sends the thread; finished without it when the consumer gives up.
-    private let reportID = ThreadChannel<Int64, Never>(capacity: 1)
+    /// The ledger row, the one value the consumer sends the thread; finished without it when the consumer gives up.
+    private let started = ThreadChannel<Start, Never>(capacity: 1)
 
     private init() {}
 
@@ -92,14 +112,14 @@ final class ReportParseThread: Sendable {
         try await channel.next()
     }
 
-    /// Lets the thread write facts for the ledger row `id`. Never waits: the channel has room for it.
-    func start(reportID id: Int64) {
-        _ = reportID.send(id)
+    /// Lets the thread write rows for the ledger row `start`. Never waits: the channel has room for it.
+    func start(_ start: Start) {
+        _ = started.send(start)
     }
 
     /// Stops the thread (at its next hand-over) and drops what it parsed.
     func cancel() {
-        reportID.finish()
+        started.finish()
         channel.cancel()
     }
 
@@ -136,7 +156,8 @@ final class ReportParseThread: Sendable {
                 ["Start Date", "Event Date", "Date", "Transaction Date"].lazy.compactMap { record.date($0) }.first
             }
         }
-        guard channel.send(.head(head)), let reportID = reportID.receive() else { return }
+        guard channel.send(.head(head)), let start = started.receive() else { return }
+        let reportID = start.reportID
 
         var tally = Tally()
         if reader.kind == .summarySales {
@@ -160,6 +181,19 @@ final class ReportParseThread: Sendable {
                 guard channel.send(.batch(batch)) else { return }
             }
             tally.rollups = facts.rollups.finish()
+        } else if ReportParseThread.table(for: reader.kind) != nil {
+            var rows = SubscriptionEncoder(backend: backend, start: start, header: reader.header, file: source.name)
+            var record = firstRecord
+            while let current = record {
+                if try rows.add(current), let batch = rows.encoder.take() {
+                    guard channel.send(.batch(batch)) else { return }
+                }
+                tally.rows += 1
+                record = try reader.nextRecord()
+            }
+            if let batch = rows.encoder.take() {
+                guard channel.send(.batch(batch)) else { return }
+            }
         } else {
             tally.rows = firstRecord == nil ? 0 : 1
             while try reader.nextRecord() != nil { tally.rows += 1 }

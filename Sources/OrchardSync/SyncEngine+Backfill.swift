@@ -6,8 +6,8 @@ import OrchardStorage
 import SalesReports
 
 extension SyncEngine {
-    /// Fetches an account's history on activation: every daily Summary Sales report Apple still
-    /// keeps (`backfillDays`), newest first so the dashboard fills from today backwards, then the
+    /// Fetches an account's history on activation: every daily Summary Sales, Subscription,
+    /// Subscription Event and Subscriber report Apple still keeps (`backfillDays`), newest first so the dashboard fills from today backwards, then the
     /// yearly reports of the years before, until a year without sales. Reports already in the ledger
     /// are skipped, so a backfill cut short resumes where it stopped. Progress (reports done of
     /// reports planned) is kept on the store account.
@@ -19,21 +19,28 @@ extension SyncEngine {
         let vendors = try await currentVendors(of: account, credential: credential)
         let latest = latestReportDay()
         let oldest = latest.adding(days: -(settings.backfillDays - 1))
+        let versionOf = try await dailyVersions()
         var missing: [ReportIdentity] = []
         var states: [String: [String: LedgerState]] = [:]
         for vendor in vendors {
-            states[vendor] = try await ledger.states(
-                accountNumber: accountNumber, vendor: vendor, type: .sales, frequency: .daily, from: oldest, to: latest)
+            for type in Self.dailyTypes {
+                states["\(vendor) \(type.rawValue)"] = try await ledger.states(
+                    accountNumber: accountNumber, vendor: vendor, type: type, frequency: .daily, from: oldest,
+                    to: latest)
+            }
         }
         for offset in 0..<settings.backfillDays {
             let day = latest.adding(days: -offset)
-            for vendor in vendors where !Self.settled(states[vendor]?[day.isoText]) {
-                missing.append(
-                    ReportIdentity(
-                        accountNumber: accountNumber, vendor: vendor, type: .sales, frequency: .daily, date: day))
+            for vendor in vendors {
+                for type in Self.dailyTypes where !Self.settled(states["\(vendor) \(type.rawValue)"]?[day.isoText]) {
+                    missing.append(
+                        ReportIdentity(
+                            accountNumber: accountNumber, vendor: vendor, type: type, frequency: .daily, date: day,
+                            version: versionOf[type]))
+                }
             }
         }
-        let total = settings.backfillDays * vendors.count
+        let total = settings.backfillDays * vendors.count * Self.dailyTypes.count
         try await accounts.setBackfill(number: accountNumber, done: total - missing.count, total: total)
         logger.info(
             "backfill started",
@@ -71,6 +78,17 @@ extension SyncEngine {
             number: accountNumber, through: try await completeThrough(accountNumber, vendors: vendors),
             now: now())
         logger.info("backfill done", metadata: ["account": "\(accountNumber)"])
+    }
+
+    /// The daily reports of every account: Summary Sales, and the three subscription reports
+    /// (docs/SUBSCRIPTIONS.md), each day's sales first.
+    static let dailyTypes: [ReportType] = [.sales, .subscription, .subscriptionEvent, .subscriber]
+
+    /// The version to ask for each daily report type.
+    func dailyVersions() async throws -> [ReportType: String] {
+        var versions: [ReportType: String] = [:]
+        for type in Self.dailyTypes { versions[type] = try await self.versions.version(of: type) }
+        return versions
     }
 
     /// `true` for a report that needs no fetching: it has content, or Apple said it never will.

@@ -38,13 +38,32 @@ extension SyncEngine {
                     reason: "Apple has not published the report of \(latest.isoText) yet")
             }
         }
+        // The subscription reports come hours after the sales report: one not published yet is
+        // fetched again on its own, so the day's sales need not wait for it.
+        let versionOf = try await dailyVersions()
+        for vendor in vendors {
+            for type in Self.dailyTypes where type != .sales {
+                let identity = ReportIdentity(
+                    accountNumber: accountNumber, vendor: vendor, type: type, frequency: .daily, date: latest,
+                    version: versionOf[type])
+                if try await fetch(identity, credential: credential) == .notPublishedYet {
+                    try await queue.enqueue(
+                        SyncJob.syncReport(identity), storeAccountID: account.id,
+                        runAfter: now().addingTimeInterval(settings.notPublishedRetry), now: now())
+                }
+            }
+        }
 
         // Days missed since the last sync (a worker that was down), and the restatement window.
         let window = max(settings.restatementDays, latest.dayNumber - through.dayNumber - 1)
         let days = (1...max(1, min(window, settings.backfillDays - 1))).map { latest.adding(days: -$0) }
         let reports = days.flatMap { day in
-            vendors.map {
-                ReportIdentity(accountNumber: accountNumber, vendor: $0, type: .sales, frequency: .daily, date: day)
+            vendors.flatMap { vendor in
+                Self.dailyTypes.map {
+                    ReportIdentity(
+                        accountNumber: accountNumber, vendor: vendor, type: $0, frequency: .daily, date: day,
+                        version: versionOf[$0])
+                }
             }
         }
         try await fetchAll(window > 0 ? reports : [], credential: credential) { _ in }
@@ -84,10 +103,13 @@ extension SyncEngine {
     }
 
     /// Fetches one report again later (a weekly or monthly report Apple had not published yet).
-    package func syncReport(_ identity: ReportIdentity) async throws {
-        guard let account = try await accounts.find(number: identity.accountNumber), account.access == .accessible
+    package func syncReport(_ queued: ReportIdentity) async throws {
+        guard let account = try await accounts.find(number: queued.accountNumber), account.access == .accessible
         else { return }
         let credential = try await credential()
+        // A subscription report is asked for in the version Apple last named.
+        var identity = queued
+        identity.version = try await versions.version(of: identity.type)
         guard try await fetch(identity, credential: credential) == .notPublishedYet else { return }
         // Apple publishes within days of a period's end; a month later it never will.
         guard latestReportDay().dayNumber - Self.periodEnd(identity).dayNumber < 30 else { return }

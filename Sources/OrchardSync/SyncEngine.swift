@@ -21,6 +21,7 @@ package struct SyncEngine: Sendable {
     let accounts: StoreAccountStore
     let integrations: IntegrationStore
     let ledger: ReportLedger
+    let versions: ReportVersions
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -41,6 +42,7 @@ package struct SyncEngine: Sendable {
         self.accounts = StoreAccountStore(database: database)
         self.integrations = IntegrationStore(database: database)
         self.ledger = ReportLedger(database: database)
+        self.versions = ReportVersions(database: database)
         self.now = now
         self.logger = logger
     }
@@ -114,12 +116,15 @@ package struct SyncEngine: Sendable {
     /// Fetches one report with the service token and ingests it under `identity`. A file that does
     /// not parse is downloaded again, `parseAttempts` times in all, then recorded as failed with the
     /// parser's message; nothing of it is ever visible.
-    package func fetch(_ identity: ReportIdentity, credential: ServiceIdentity.Credential) async throws
-        -> FetchOutcome
+    ///
+    /// A subscription report is asked for in ``ReportIdentity/version``; when Apple refuses it and
+    /// names the latest version, that one is remembered for every worker and asked for at once.
+    package func fetch(_ identity: ReportIdentity, credential: ServiceIdentity.Credential, negotiated: Bool = false)
+        async throws -> FetchOutcome
     {
         let request = SalesReportRequest(
             vendor: identity.vendor, type: identity.type, subtype: identity.subtype, frequency: identity.frequency,
-            date: identity.date)
+            date: identity.date, version: identity.type.isSubscription ? identity.version : nil)
         let reporter = reporter
         var lastProblem = ""
         for attempt in 1...max(1, settings.parseAttempts) {
@@ -129,6 +134,17 @@ package struct SyncEngine: Sendable {
                     try await reporter.salesReport(token: $0, account: identity.accountNumber, request: request)
                 }
             } catch let error as ReporterError {
+                if identity.type.isSubscription, !negotiated, let latest = error.latestVersion,
+                    latest != identity.version
+                {
+                    try await versions.remember(latest, for: identity.type)
+                    logger.notice(
+                        "Apple named a newer report version; asking for it from now on",
+                        metadata: ["type": "\(identity.type.rawValue)", "version": "\(latest)"])
+                    var newer = identity
+                    newer.version = latest
+                    return try await fetch(newer, credential: credential, negotiated: true)
+                }
                 switch error {
                 case .noSales:
                     // A known zero; a day that had sales is restated to none.

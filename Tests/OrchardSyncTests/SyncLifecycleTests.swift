@@ -37,14 +37,18 @@ struct SyncLifecycleTests {
             #expect(try await harness.integrations.list(userID: owner).map(\.status) == [.active])
             #expect(try await harness.accounts.find(number: number)?.access == .accessible)
 
-            // then: the backfill fetches 20 days newest first, then yearly reports until a year without sales
+            // then: the backfill fetches 20 days newest first (Summary Sales and the three subscription
+            // reports of each), then yearly reports until a year without sales
             #expect(try await harness.drain() == 1)
             let backfilled = try #require(try await harness.accounts.find(number: number))
-            #expect(backfilled.backfill == .init(done: 21, total: 21))
+            #expect(backfilled.backfill == .init(done: 81, total: 81))
             let latest = harness.engine.latestReportDay()
             #expect(backfilled.syncedThrough == latest.isoText)
             let entries = try await harness.ledger.entries(accountNumber: number)
-            #expect(entries.filter { $0.identity.frequency == .daily }.count == 20)
+            #expect(entries.filter { $0.identity.frequency == .daily }.count == 80)
+            for type in [ReportType.sales, .subscription, .subscriptionEvent, .subscriber] {
+                #expect(entries.filter { $0.identity.frequency == .daily && $0.identity.type == type }.count == 20)
+            }
             #expect(entries.filter { $0.identity.frequency == .yearly }.map(\.state) == [.empty])
             let days = (0..<20).map { latest.adding(days: -$0) }
             let reference = try await harness.independentTotals(account: account, ownerToken: ownerToken, days: days)
@@ -58,7 +62,7 @@ struct SyncLifecycleTests {
 
             // and the operations snapshot behind /metrics says so
             let snapshot = try await harness.engine.snapshot()
-            #expect(snapshot.accounts == [.init(number: number, lagDays: 0, backfillDone: 21, backfillTotal: 21)])
+            #expect(snapshot.accounts == [.init(number: number, lagDays: 0, backfillDone: 81, backfillTotal: 81)])
             #expect(snapshot.jobs.contains(.init(kind: "backfill_account", state: "done", count: 1)))
             #expect(snapshot.serviceTokenDaysLeft == 180)
             #expect(snapshot.serviceMessage == nil)
@@ -213,12 +217,14 @@ struct SyncLifecycleTests {
             harness.sandbox.faults.settings = FaultSettings(truncateRate: 1)
             try await harness.drain()
 
-            // then: the quiet account's days are empty days, not gaps
+            // then: the quiet account's days are empty days, not gaps, for its sales and subscriptions
             let quietEntries = try await harness.ledger.entries(accountNumber: String(quiet.number))
-            #expect(quietEntries.count == 4)
+            #expect(quietEntries.count == 16)
             #expect(quietEntries.allSatisfy { $0.state == .empty })
             // and the busy account's days failed with the parser's message, nothing half-ingested
-            let busyEntries = try await harness.ledger.entries(accountNumber: String(busy.number))
+            let busyEntries = try await harness.ledger.entries(accountNumber: String(busy.number)).filter {
+                $0.identity.type == .sales
+            }
             #expect(busyEntries.count == 4)
             #expect(busyEntries.allSatisfy { $0.state == .failed(.malformed) })
             let message = try await harness.ledger.failure(try #require(busyEntries.first).identity)

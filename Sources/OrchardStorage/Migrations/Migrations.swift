@@ -12,5 +12,6 @@ package enum Migrations {
         UnusedAccounts(),
         Admissions(),
         ReportArchiveTable(),
+        SubscriptionReports(),
     ]
 }
