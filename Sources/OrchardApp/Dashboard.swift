@@ -31,6 +31,8 @@ package struct Dashboard: Sendable {
         package var products: [MetricsStore.ProductRow] = []
         /// Why the link's parameters were not used.
         package var problem: DashboardError?
+        /// Whether a readable account sells subscriptions: the Subscriptions page is offered.
+        package var sellsSubscriptions = false
 
         package var appTitle: String? {
             question.app.map { sku in apps.first { $0.sku == sku }?.title ?? sku }
@@ -58,6 +60,7 @@ package struct Dashboard: Sendable {
     }
 
     private let metrics: MetricsStore
+    private let subscriptions: SubscriptionStore
     private let users: UserStore
     private let integrations: Integrations
     private let settings: Settings
@@ -68,6 +71,7 @@ package struct Dashboard: Sendable {
         now: @escaping @Sendable () -> Date
     ) {
         metrics = MetricsStore(database: database, cache: cache)
+        subscriptions = SubscriptionStore(database: database, cache: cache)
         users = UserStore(database: database)
         integrations = Integrations(database: database, settings: settings, now: now)
         self.settings = settings
@@ -115,6 +119,7 @@ package struct Dashboard: Sendable {
             if question.account != nil { throw DashboardError.unknownAccount }
             return page
         }
+        page.sellsSubscriptions = try await subscriptions.hasSubscriptions(accountIDs: readable.map(\.id))
         let scope = try scope(question, readable: readable)
         let query = query(question, scope)
         page.totals = try await metrics.totals(query)

@@ -84,7 +84,9 @@ func buildRouter(
     AccountController(membership: membership, client: client, currencies: { try await dashboard.currencies() })
         .addRoutes(to: router)
     MetricsAPIController(dashboard: dashboard).addRoutes(to: router)
-    DashboardController(dashboard: dashboard).addRoutes(to: router)
+    let subscriptions = Subscriptions(database: database, cache: dashboard.cache, now: now)
+    SubscriptionsAPIController(subscriptions: subscriptions, cache: dashboard.cache).addRoutes(to: router)
+    DashboardController(dashboard: dashboard, subscriptions: subscriptions).addRoutes(to: router)
     OperatorController(
         overview: OperatorOverview(database: database, settings: settings, operations: operations, now: now),
         membership: membership

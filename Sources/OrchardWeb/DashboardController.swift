@@ -6,6 +6,7 @@ import OrchardCore
 /// The metrics dashboard (`/dashboard`, one app's page with `?app=SKU`) and the base-currency setting.
 struct DashboardController: Sendable {
     let dashboard: Dashboard
+    let subscriptions: Subscriptions
 
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.get(SiteRoute.dashboard.pattern) { request, context in
@@ -13,6 +14,13 @@ struct DashboardController: Sendable {
             let user = try context.requireUser()
             return DashboardPage.view(
                 try await dashboard.page(query: request.queryDictionary, user: user),
+                frame: PageFrame(context, request: request)
+            ).response(from: request, context: context)
+        }
+        router.get(SiteRoute.subscriptions.pattern) { request, context in
+            let user = try context.requireUser()
+            return SubscriptionsPage.view(
+                try await subscriptions.page(query: request.queryDictionary, user: user),
                 frame: PageFrame(context, request: request)
             ).response(from: request, context: context)
         }

@@ -58,6 +58,7 @@ enum DashboardPage {
             title: title, frame: frame,
             content: .div(
                 .class("dashboard"),
+                tabs(current: .dashboard, sells: model.sellsSubscriptions),
                 .h1(.text(title)),
                 .unwrap(model.problem.map { WebError($0).message }) {
                     .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text($0))
@@ -73,6 +74,18 @@ enum DashboardPage {
                         breakdowns(model),
                         products(model),
                         exports(question))))
+    }
+
+    /// Overview and Subscriptions, when an account sells subscriptions.
+    static func tabs(current: SiteRoute, sells: Bool) -> Node<HTML.BodyContext> {
+        guard sells else { return .empty }
+        return .nav(
+            .class("tabs"), .attribute(named: "aria-label", value: "Figures"),
+            .forEach([(SiteRoute.dashboard, "Overview"), (.subscriptions, "Subscriptions")]) { route, label in
+                .a(
+                    .href(route.path), .if(route == current, .attribute(named: "aria-current", value: "page")),
+                    .text(label))
+            })
     }
 
     // MARK: - Empty states

@@ -89,6 +89,26 @@ enum OpenAPIDocument {
             "sales",
         ],
     ]
+    /// The parameters every subscription question takes.
+    static let subscriptionParameters: [JSONValue] = [
+        query("from", day, "First day (YYYY-MM-DD, inclusive); with `to`, a custom range"),
+        query("to", day, "Last day (YYYY-MM-DD, inclusive)"),
+        query(
+            "preset", ["type": "string", "enum": ["7d", "30d", "90d", "mtd", "12m", "custom"]],
+            "A range ending on the newest report day (default 30d)"),
+        query("account", string, "One account number (default: every readable account)"),
+        query("app", string, "One app's SKU or App Apple ID"),
+        query("subscription", string, "One subscription product's Subscription Apple ID"),
+        query("country", string, "One storefront country code"),
+        query("currency", string, "ISO 4217 code MRR is converted into (default: the user's currency)"),
+    ]
+    static let subscriptionMetricNames: JSONValue = [
+        "type": "string",
+        "enum": [
+            "paid", "trials", "mrr", "trialStarts", "newPaid", "conversions", "renewals", "voluntaryChurn",
+            "involuntaryChurn", "refunds",
+        ],
+    ]
     static let groupNames: JSONValue = ["type": "string", "enum": ["app", "country", "device"]]
     static let intervalNames: JSONValue = ["type": "string", "enum": ["day", "week", "month"]]
 
@@ -99,6 +119,8 @@ enum OpenAPIDocument {
     static let string: JSONValue = ["type": "string"]
     static let date: JSONValue = ["type": "string", "format": "date-time"]
     static let integer: JSONValue = ["type": "integer"]
+    static let nullableString: JSONValue = ["type": ["string", "null"]]
+    static let nullableInteger: JSONValue = ["type": ["integer", "null"]]
     static let idParameter: JSONValue = [
         "name": "id", "in": "path", "required": true, "schema": ["type": "integer", "format": "int64"],
     ]
@@ -236,6 +258,29 @@ enum OpenAPIDocument {
             parameters: metricsParameters + [query("groupBy", groupNames, "A row per day and app, country or device")],
             success: (200, "CSV with a header row", ["type": "string"]), errors: [400, 401, 404, 422],
             mediaType: "text/csv"),
+        Operation(
+            method: "get", path: "/subscriptions/summary",
+            summary:
+                "Subscription figures over a range: paid, trials, billing retry and grace period on the last day held, MRR, events, churn rate",
+            parameters: subscriptionParameters, success: (200, "The figures", ref("SubscriptionSummary")),
+            errors: [400, 401, 404, 422]),
+        Operation(
+            method: "get", path: "/subscriptions/timeseries",
+            summary: "One subscription figure per day, week or month; intervals with no day held are absent, never 0",
+            parameters: subscriptionParameters + [
+                query("metric", subscriptionMetricNames, "The figure (default paid)"),
+                query("interval", intervalNames, "day (default), week (from Monday) or month"),
+            ], success: (200, "The series", ref("SubscriptionTimeseries")), errors: [400, 401, 404, 422]),
+        Operation(
+            method: "get", path: "/subscriptions/cohorts",
+            summary: "Trials started per week (Monday) and how many of them converted, whenever they did",
+            parameters: subscriptionParameters, success: (200, "The weeks", ref("SubscriptionCohorts")),
+            errors: [400, 401, 404, 422]),
+        Operation(
+            method: "get", path: "/subscriptions/export.csv",
+            summary: "CSV: one row per day held, with counts, MRR in one currency with its rate date, and events",
+            parameters: subscriptionParameters, success: (200, "CSV with a header row", ["type": "string"]),
+            errors: [400, 401, 404, 422], mediaType: "text/csv"),
         Operation(
             method: "get", path: "/admin/invitations", summary: "Operator: pending integrations by account and age",
             success: (200, "Accounts waiting for their invitation to be accepted", ["type": "object"]),
@@ -424,6 +469,80 @@ enum OpenAPIDocument {
                     "integration", "vendors", "droppedVendors", "apps", "days", "completeThrough", "lateDay",
                     "nextSyncAt", "failures", "pending", "canReconnect", "history",
                 ])
+        ),
+        (
+            "SubscriptionSummary",
+            object(
+                [
+                    ("from", string), ("to", string), ("asOf", nullableString), ("paid", nullableInteger),
+                    ("trials", nullableInteger), ("billingRetry", nullableInteger), ("gracePeriod", nullableInteger),
+                    (
+                        "mrr",
+                        object(
+                            [
+                                ("currency", string), ("amount", nullableString),
+                                ("byProceedsCurrency", ["type": "array", "items": ref("Amount")]),
+                                ("unconverted", ["type": "array", "items": ref("Amount")]),
+                                ("rateDate", nullableString),
+                            ], required: ["currency", "amount", "byProceedsCurrency", "unconverted"])
+                    ),
+                    (
+                        "events",
+                        object(
+                            [
+                                ("trialStarts", integer), ("newPaid", integer), ("conversions", integer),
+                                ("renewals", integer), ("trialCancellations", integer), ("voluntaryChurn", integer),
+                                ("involuntaryChurn", integer), ("refunds", integer), ("reactivations", integer),
+                                (
+                                    "other",
+                                    [
+                                        "type": "array",
+                                        "items": object(
+                                            [("event", string), ("quantity", integer)], required: ["event", "quantity"]),
+                                    ]
+                                ),
+                            ],
+                            required: [
+                                "trialStarts", "newPaid", "conversions", "renewals", "trialCancellations",
+                                "voluntaryChurn", "involuntaryChurn", "refunds", "reactivations", "other",
+                            ])
+                    ),
+                    ("churnRate", ["type": ["number", "null"]]),
+                ], required: ["from", "to", "mrr", "events"])
+        ),
+        ("Amount", object([("currency", string), ("amount", string)], required: ["currency", "amount"])),
+        (
+            "SubscriptionTimeseries",
+            object(
+                [
+                    ("metric", string), ("interval", string), ("currency", string), ("from", string), ("to", string),
+                    (
+                        "points",
+                        [
+                            "type": "array",
+                            "items": object(
+                                [("date", string), ("value", ["type": "number"])], required: ["date", "value"]),
+                        ]
+                    ),
+                ], required: ["metric", "interval", "currency", "from", "to", "points"])
+        ),
+        (
+            "SubscriptionCohorts",
+            object(
+                [
+                    ("from", string), ("to", string),
+                    (
+                        "weeks",
+                        [
+                            "type": "array",
+                            "items": object(
+                                [
+                                    ("week", string), ("started", integer), ("converted", integer),
+                                    ("rate", ["type": ["number", "null"]]),
+                                ], required: ["week", "started", "converted"]),
+                        ]
+                    ),
+                ], required: ["from", "to", "weeks"])
         ),
         (
             "MetricsSummary",

@@ -20,6 +20,8 @@ package enum SiteRoute: Sendable, Equatable {
     case changeCurrency
     /// The metrics dashboard: the overview, or one app's page with `?app=SKU`.
     case dashboard
+    /// The subscription figures (docs/SUBSCRIPTIONS.md).
+    case subscriptions
     case apiTokens
     case revokeAPIToken(id: Int64)
     case integrations
@@ -85,6 +87,7 @@ package enum SiteRoute: Sendable, Equatable {
         case .changePassword: "/account/password"
         case .changeCurrency: "/account/currency"
         case .dashboard: "/dashboard"
+        case .subscriptions: "/subscriptions"
         case .apiTokens: "/account/api-tokens"
         case .revokeAPIToken(let id): "/account/api-tokens/\(parameter(id))/revoke"
         case .integrations: "/integrations"
@@ -137,6 +140,10 @@ package enum APIRoute: Sendable, Equatable {
     case metricsSummary
     case metricsTimeseries
     case metricsExport
+    case subscriptionsSummary
+    case subscriptionsTimeseries
+    case subscriptionsCohorts
+    case subscriptionsExport
 
     func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -163,6 +170,10 @@ package enum APIRoute: Sendable, Equatable {
         case .metricsSummary: "metrics/summary"
         case .metricsTimeseries: "metrics/timeseries"
         case .metricsExport: "metrics/export.csv"
+        case .subscriptionsSummary: "subscriptions/summary"
+        case .subscriptionsTimeseries: "subscriptions/timeseries"
+        case .subscriptionsCohorts: "subscriptions/cohorts"
+        case .subscriptionsExport: "subscriptions/export.csv"
         }
     }
 }

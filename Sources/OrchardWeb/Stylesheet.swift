@@ -137,6 +137,16 @@ enum Stylesheet {
         .presets a[aria-current], .intervals a[aria-current] { background: var(--accent); color: var(--accent-text);
           border-color: var(--accent); }
         form.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: flex-end; }
+        /* Overview and Subscriptions: tabs above the page's title. */
+        nav.tabs { display: flex; gap: .25rem; border-bottom: 1px solid var(--line); margin-bottom: .75rem; }
+        nav.tabs a { padding: .4rem .8rem; text-decoration: none; border-bottom: 2px solid transparent;
+          margin-bottom: -1px; }
+        nav.tabs a[aria-current] { border-bottom-color: var(--accent); font-weight: 600; }
+        .subscriptions .card .info { text-decoration: none; }
+        .subscriptions dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
+        .subscriptions dt { font-weight: 600; }
+        .subscriptions dd { margin: 0; }
+        @media (max-width: 40rem) { .subscriptions dl { grid-template-columns: 1fr; } }
         form.filters .field label { margin: 0 0 .15rem; font-size: .8rem; color: var(--muted); }
         form.filters select, form.filters input[type=date] { font: inherit; font-size: .9rem; padding: .35rem .45rem;
           color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; max-width: 14rem; }

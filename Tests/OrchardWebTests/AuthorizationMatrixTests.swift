@@ -168,10 +168,15 @@ struct AuthorizationMatrixTests {
                 ), expected: ["401", "404", "201", "404"]),
             // store metrics: an account the caller does not read is as if it did not exist
             Row(route: "GET /dashboard", query: account, expected: ["signin", "404", "200", "404"]),
+            Row(route: "GET /subscriptions", query: account, expected: ["signin", "404", "200", "404"]),
             Row(route: "GET /api/v1/apps", expected: ["401", "200", "200", "200"]),
             Row(route: "GET /api/v1/metrics/summary", query: account, expected: ["401", "404", "200", "404"]),
             Row(route: "GET /api/v1/metrics/timeseries", query: account, expected: ["401", "404", "200", "404"]),
             Row(route: "GET /api/v1/metrics/export.csv", query: account, expected: ["401", "404", "200", "404"]),
+            Row(route: "GET /api/v1/subscriptions/summary", query: account, expected: ["401", "404", "200", "404"]),
+            Row(route: "GET /api/v1/subscriptions/timeseries", query: account, expected: ["401", "404", "200", "404"]),
+            Row(route: "GET /api/v1/subscriptions/cohorts", query: account, expected: ["401", "404", "200", "404"]),
+            Row(route: "GET /api/v1/subscriptions/export.csv", query: account, expected: ["401", "404", "200", "404"]),
             // the operator's
             Row(route: "GET /operator", expected: ["signin", "403", "403", "200"]),
             Row(

@@ -1,0 +1,410 @@
+package import Foundation
+package import OrchardCore
+package import OrchardStorage
+package import SalesReports
+
+/// The subscription figures a user may read (docs/SUBSCRIPTIONS.md): paid subscribers, trials,
+/// billing retry and grace period, MRR, the events that move them, churn and trial conversion by
+/// cohort, from Apple's Subscription and Subscription Event reports of the user's accounts only.
+package struct Subscriptions: Sendable {
+    /// What the API's `metric` names.
+    package enum Metric: String, CaseIterable, Sendable {
+        case paid, trials, mrr, trialStarts, newPaid, conversions, renewals, voluntaryChurn, involuntaryChurn, refunds
+
+        /// A count held on a day (the value of an interval is its last held day's), not a sum of events.
+        package var isStock: Bool { self == .paid || self == .trials || self == .mrr }
+
+        var eventClass: SubscriptionDefinitions.EventClass? { SubscriptionDefinitions.EventClass(rawValue: rawValue) }
+    }
+
+    /// A question: the dashboard's range, account, app and country, plus a subscription product
+    /// and the metric and interval of a series.
+    package struct Question: Sendable, Equatable {
+        package var range: MetricsQuestion
+        package var subscription: String?
+        package var metric: Metric
+        package var interval: MetricsQuestion.Interval
+
+        package var from: ReportDate { range.from }
+        package var to: ReportDate { range.to }
+        package var currency: String { range.currency }
+
+        /// A query string that asks this question again with `changes` (`nil` removes one), `&`
+        /// written `&amp;` for an attribute.
+        package func queryString(_ changes: [String: String?] = [:]) -> String {
+            var own: [String: String?] = [
+                "subscription": subscription, "metric": metric == .paid ? nil : metric.rawValue,
+                "interval": interval == .day ? nil : interval.rawValue,
+            ]
+            var rangeChanges: [String: String?] = ["metric": nil, "interval": nil]
+            for (name, value) in changes {
+                if own.keys.contains(name) { own[name] = value } else { rangeChanges[name] = value }
+            }
+            var pairs = range.parameters(rangeChanges)
+            for (name, value) in own { if let value { pairs.append((name, value)) } }
+            pairs.sort { $0.0 < $1.0 }
+            guard !pairs.isEmpty else { return "" }
+            return "?" + pairs.map { "\($0)=\(MetricsQuestion.escape($1))" }.joined(separator: "&amp;")
+        }
+    }
+
+    /// Everything the Subscriptions page shows for one question.
+    package struct Page: Sendable {
+        package var question: Question
+        package var readable: [MetricsStore.VisibleAccount] = []
+        package var scope: [MetricsStore.VisibleAccount] = []
+        package var apps: [VisibleApp] = []
+        package var products: [SubscriptionStore.Product] = []
+        /// Whether any readable account sells subscriptions.
+        package var sells = false
+        package var summary: Summary?
+        package var previous: Summary?
+        package var cohorts: [Cohort] = []
+        package var previousCohorts: [Cohort] = []
+        package var days: [Day] = []
+        /// The products and countries of the last day held, with their MRR in the asked currency.
+        package var bySubscription: [(slice: SubscriptionStore.Slice, mrr: Money)] = []
+        package var byCountry: [(slice: SubscriptionStore.Slice, mrr: Money)] = []
+        package var problem: DashboardError?
+    }
+
+    /// The Subscriptions page for a URL's query; a mistyped link shows the default view with the reason.
+    package func page(query: [String: String], user: User) async throws -> Page {
+        do {
+            return try await page(try question(query: query, user: user), user: user)
+        } catch let problem as DashboardError {
+            guard case .invalidParameter = problem else { throw problem }
+            var page = try await page(try question(query: [:], user: user), user: user)
+            page.problem = problem
+            return page
+        }
+    }
+
+    private func page(_ question: Question, user: User) async throws -> Page {
+        var page = Page(question: question)
+        let readable = try await metrics.visibleAccounts(userID: user.id)
+        page.readable = readable
+        guard !readable.isEmpty else {
+            if question.range.account != nil { throw DashboardError.unknownAccount }
+            return page
+        }
+        var accounts = readable
+        if let number = question.range.account {
+            guard let account = readable.first(where: { $0.number == number }) else {
+                throw DashboardError.unknownAccount
+            }
+            accounts = [account]
+        }
+        let scope = Dashboard.Scope(readable: readable, accounts: accounts)
+        page.scope = accounts
+        page.apps = try await apps.apps(userID: user.id)
+        page.sells = try await store.hasSubscriptions(accountIDs: readable.map(\.id))
+        guard page.sells else { return page }
+        page.products = try await store.products(accountIDs: scope.ids)
+        page.summary = try await summary(question, scope, user: user)
+        var previous = question
+        let (previousFrom, previousTo) = question.range.previous
+        previous.range.from = previousFrom
+        previous.range.to = previousTo
+        page.previous = try await summary(previous, scope, user: user)
+        page.cohorts = try await cohorts(question, scope, user: user)
+        page.previousCohorts = try await cohorts(previous, scope, user: user)
+        page.days = try await days(question, scope, user: user, withMoney: false)
+        if let asOf = page.summary?.asOf {
+            let query = try await query(question, scope, user: user)
+            for slice in try await store.slices(query, day: asOf, by: .subscription) {
+                page.bySubscription.append((slice, try await money(slice.stock, on: asOf, currency: question.currency)))
+            }
+            for slice in try await store.slices(query, day: asOf, by: .country) {
+                page.byCountry.append((slice, try await money(slice.stock, on: asOf, currency: question.currency)))
+            }
+        }
+        return page
+    }
+
+    /// MRR of a day: per proceeds currency (cents, half-up), and their total in the asked currency
+    /// with that day's ECB rates; currencies without a usable rate stay apart.
+    package struct Money: Sendable, Equatable {
+        package var currency: String
+        /// The total in `currency`, in cents; `nil` when no day is held.
+        package var cents: Int64?
+        package var byProceedsCurrency: [(currency: String, cents: Int64)]
+        package var unconverted: [String: Int64]
+        package var rateDay: String?
+
+        package static func == (left: Money, right: Money) -> Bool {
+            left.currency == right.currency && left.cents == right.cents
+                && left.byProceedsCurrency.map(\.currency) == right.byProceedsCurrency.map(\.currency)
+                && left.byProceedsCurrency.map(\.cents) == right.byProceedsCurrency.map(\.cents)
+                && left.unconverted == right.unconverted && left.rateDay == right.rateDay
+        }
+    }
+
+    /// The events of a range by class, and every other event by name.
+    package struct Events: Sendable, Equatable {
+        package var byClass: [SubscriptionDefinitions.EventClass: Int64] = [:]
+        package var other: [String: Int64] = [:]
+
+        package subscript(_ eventClass: SubscriptionDefinitions.EventClass) -> Int64 { byClass[eventClass] ?? 0 }
+    }
+
+    package struct Summary: Sendable, Equatable {
+        package var from: ReportDate
+        package var to: ReportDate
+        /// The range's last day held for every account in scope: where the counts are read.
+        package var asOf: ReportDate?
+        package var stock: SubscriptionStore.Stock?
+        package var mrr: Money
+        package var events: Events
+        /// (voluntary + involuntary churn) / paid of the day before the range; `nil` when that day
+        /// is not held or had no paid subscriber.
+        package var churnRate: Double?
+    }
+
+    package struct Cohort: Sendable, Equatable {
+        /// The Monday of the week.
+        package var week: ReportDate
+        package var started: Int64
+        package var converted: Int64
+        package var rate: Double? { started > 0 ? Double(converted) / Double(started) : nil }
+    }
+
+    package struct Point: Sendable, Equatable {
+        package var start: ReportDate
+        /// `nil` where no day of the interval is held (a gap, never 0).
+        package var value: Double?
+    }
+
+    private let store: SubscriptionStore
+    private let metrics: MetricsStore
+    private let rates: FXRateStore
+    private let apps: VisibleAppStore
+    private let calendar: ReportCalendar
+
+    package init(database: OrchardDatabase, cache: MetricsCache, now: @escaping @Sendable () -> Date) {
+        store = SubscriptionStore(database: database, cache: cache)
+        metrics = MetricsStore(database: database, cache: cache)
+        rates = FXRateStore(database: database)
+        apps = VisibleAppStore(database: database)
+        calendar = ReportCalendar(now: now)
+    }
+
+    /// Reads a question from a URL's query for `user`.
+    package func question(query: [String: String], user: User) throws(DashboardError) -> Question {
+        var range = query
+        for name in ["metric", "interval", "groupBy", "device", "subscription"] { range[name] = nil }
+        let parsed = try MetricsQuestion(query: range, currency: user.currency, latest: calendar.latestDay)
+        func text(_ name: String) -> String? {
+            guard let value = query[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        let subscription = text("subscription")
+        if let subscription, subscription.count > 20 || !subscription.allSatisfy(\.isNumber) {
+            throw .invalidParameter("subscription must be a Subscription Apple ID (digits), such as 1234567890.")
+        }
+        var metric = Metric.paid
+        if let name = text("metric") {
+            guard let known = Metric(rawValue: name) else {
+                throw .invalidParameter(
+                    "metric must be one of: \(Metric.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            metric = known
+        }
+        var interval = MetricsQuestion.Interval.day
+        if let name = text("interval") {
+            guard let known = MetricsQuestion.Interval(rawValue: name) else {
+                throw .invalidParameter("interval must be one of: day, week, month.")
+            }
+            interval = known
+        }
+        return Question(range: parsed, subscription: subscription, metric: metric, interval: interval)
+    }
+
+    /// The accounts a question reads, and the query it makes of the store.
+    package func ask(query: [String: String], user: User) async throws -> (Question, Dashboard.Scope) {
+        let question = try question(query: query, user: user)
+        let readable = try await metrics.visibleAccounts(userID: user.id)
+        var accounts = readable
+        if let number = question.range.account {
+            guard let account = readable.first(where: { $0.number == number }) else {
+                throw DashboardError.unknownAccount
+            }
+            accounts = [account]
+        }
+        return (question, Dashboard.Scope(readable: readable, accounts: accounts))
+    }
+
+    /// Whether any account in scope sells subscriptions (the page is offered when one does).
+    package func sellsSubscriptions(_ scope: Dashboard.Scope) async throws -> Bool {
+        try await store.hasSubscriptions(accountIDs: scope.ids)
+    }
+
+    /// The subscription products of the accounts in scope.
+    package func products(_ scope: Dashboard.Scope) async throws -> [SubscriptionStore.Product] {
+        try await store.products(accountIDs: scope.ids)
+    }
+
+    private func query(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws
+        -> SubscriptionStore.Query
+    {
+        SubscriptionStore.Query(
+            accountIDs: scope.ids, from: question.from, to: question.to,
+            app: try await appleIdentifier(question.range.app, user: user, scope: scope),
+            subscription: question.subscription, country: question.range.country,
+            versions: scope.accounts.map(\.version))
+    }
+
+    /// The App Apple ID of the `app` filter: the dashboard names apps by SKU, Apple's subscription
+    /// reports by Apple ID; either is accepted.
+    private func appleIdentifier(_ app: String?, user: User, scope: Dashboard.Scope) async throws -> String? {
+        guard let app else { return nil }
+        let numbers = Set(scope.accounts.map(\.number))
+        let known = try await apps.apps(userID: user.id).first { $0.sku == app && numbers.contains($0.accountNumber) }
+        return known?.appleIdentifier ?? app
+    }
+
+    /// Days of the range every account in scope holds the report of `type` for.
+    private func heldByAll(_ query: SubscriptionStore.Query, type: ReportType) async throws -> Set<ReportDate> {
+        let held = try await store.heldDays(query, type: type)
+        guard let first = held.values.first else { return [] }
+        return held.values.dropFirst().reduce(first) { $0.intersection($1) }
+    }
+
+    /// The summary of a question.
+    package func summary(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws -> Summary {
+        let query = try await query(question, scope, user: user)
+        let held = try await heldByAll(query, type: .subscription)
+        let asOf = held.max()
+        let stocks = try await store.stocks(query)
+        let stock = asOf.map { stocks[$0] ?? SubscriptionStore.Stock() }
+        var events = Events()
+        for count in try await store.events(query) {
+            events.byClass[count.eventClass, default: 0] += count.quantity
+            if count.eventClass == .other { events.other[count.event, default: 0] += count.quantity }
+        }
+        var churnRate: Double?
+        let before = question.from.adding(days: -1)
+        let previous = query.over(before, before)
+        if try await heldByAll(previous, type: .subscription).contains(before) {
+            let paid = try await store.stocks(previous)[before]?.paid ?? 0
+            if paid > 0 {
+                churnRate = Double(events[.voluntaryChurn] + events[.involuntaryChurn]) / Double(paid)
+            }
+        }
+        return Summary(
+            from: question.from, to: question.to, asOf: asOf, stock: stock,
+            mrr: try await money(stock, on: asOf, currency: question.currency), events: events, churnRate: churnRate)
+    }
+
+    /// MRR of `stock` on `day` in `currency`: each proceeds currency's cents converted with the
+    /// day's rates (to the millionth, half-even), their sum rounded half-up to the cent.
+    package func money(_ stock: SubscriptionStore.Stock?, on day: ReportDate?, currency: String) async throws -> Money {
+        guard let stock, let day else {
+            return Money(currency: currency, cents: nil, byProceedsCurrency: [], unconverted: [:], rateDay: nil)
+        }
+        let cents = stock.mrrCents.filter { $0.value != 0 }
+        var micros: Int64 = 0
+        var unconverted: [String: Int64] = [:]
+        var rateDay: String?
+        for (code, amount) in cents.sorted(by: { $0.key < $1.key }) {
+            do {
+                let converted = try await rates.convert(micros: amount * 10_000, from: code, to: currency, on: day)
+                micros += converted.micros
+                if let date = converted.rateDate { rateDay = min(rateDay ?? date, date) }
+            } catch is FXRateStore.Unconvertible {
+                unconverted[code] = amount
+            }
+        }
+        return Money(
+            currency: currency, cents: micros >= 0 ? (micros + 5_000) / 10_000 : -((-micros + 5_000) / 10_000),
+            byProceedsCurrency: cents.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, unconverted: unconverted,
+            rateDay: rateDay)
+    }
+
+    /// Trials started per week (Monday to Sunday, within the range) and the conversions of those
+    /// trials, whenever they converted.
+    package func cohorts(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws -> [Cohort] {
+        let query = try await query(question, scope, user: user)
+        var started: [ReportDate: Int64] = [:]
+        for count in try await store.events(query) where count.eventClass == .trialStarts {
+            started[count.day.mondayOfWeek, default: 0] += count.quantity
+        }
+        let converted = try await store.conversionsByStartWeek(query)
+        var weeks: [Cohort] = []
+        var week = question.from.mondayOfWeek
+        while week <= question.to {
+            weeks.append(Cohort(week: week, started: started[week] ?? 0, converted: converted[week] ?? 0))
+            week = week.adding(days: 7)
+        }
+        return weeks
+    }
+
+    /// The trial conversion of a range: conversions of the trials it started, over those trials.
+    package static func trialConversion(_ cohorts: [Cohort]) -> Double? {
+        let started = cohorts.reduce(0) { $0 + $1.started }
+        return started > 0 ? Double(cohorts.reduce(0) { $0 + $1.converted }) / Double(started) : nil
+    }
+
+    /// One day of a series or an export: the held counts and MRR, and the day's events.
+    package struct Day: Sendable {
+        package var day: ReportDate
+        package var stock: SubscriptionStore.Stock?
+        package var mrr: Money?
+        package var events: Events?
+    }
+
+    /// Every day of the range with what is held of it.
+    package func days(_ question: Question, _ scope: Dashboard.Scope, user: User, withMoney: Bool = true) async throws
+        -> [Day]
+    {
+        let query = try await query(question, scope, user: user)
+        let heldStates = try await heldByAll(query, type: .subscription)
+        let heldEvents = try await heldByAll(query, type: .subscriptionEvent)
+        let stocks = try await store.stocks(query)
+        var eventsByDay: [ReportDate: Events] = [:]
+        for count in try await store.events(query) {
+            eventsByDay[count.day, default: Events()].byClass[count.eventClass, default: 0] += count.quantity
+            if count.eventClass == .other {
+                eventsByDay[count.day, default: Events()].other[count.event, default: 0] += count.quantity
+            }
+        }
+        var days: [Day] = []
+        var day = question.from
+        while day <= question.to {
+            let stock = heldStates.contains(day) ? stocks[day] ?? SubscriptionStore.Stock() : nil
+            days.append(
+                Day(
+                    day: day, stock: stock,
+                    mrr: withMoney && stock != nil ? try await money(stock, on: day, currency: question.currency) : nil,
+                    events: heldEvents.contains(day) ? eventsByDay[day] ?? Events() : nil))
+            day = day.adding(days: 1)
+        }
+        return days
+    }
+
+    /// The question's metric per interval: a stock's value on the interval's last held day, or the
+    /// sum of an event over the interval's held days.
+    package func series(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws -> [Point] {
+        let days = try await days(question, scope, user: user, withMoney: false)
+        var points: [Point] = []
+        for day in days {
+            let start = question.interval.start(of: day.day)
+            if points.last?.start != start { points.append(Point(start: start, value: nil)) }
+            let index = points.count - 1
+            switch question.metric {
+            case .paid: if let stock = day.stock { points[index].value = Double(stock.paid) }
+            case .trials: if let stock = day.stock { points[index].value = Double(stock.trials) }
+            case .mrr:
+                if let stock = day.stock {
+                    let money = try await money(stock, on: day.day, currency: question.currency)
+                    points[index].value = money.cents.map { Double($0) / 100 }
+                }
+            default:
+                if let events = day.events, let eventClass = question.metric.eventClass {
+                    points[index].value = (points[index].value ?? 0) + Double(events[eventClass])
+                }
+            }
+        }
+        return points
+    }
+}
