@@ -82,6 +82,7 @@ package struct Integrations: Sendable {
     private let storeAccounts: StoreAccountStore
     private let apps: VisibleAppStore
     private let ledger: ReportLedger
+    private let subscriptions: SubscriptionStore
     private let audit: AuditLog
     private let listing: ServiceListingStore
     private let queue: JobQueue
@@ -100,6 +101,7 @@ package struct Integrations: Sendable {
         storeAccounts = StoreAccountStore(database: database)
         apps = VisibleAppStore(database: database)
         ledger = ReportLedger(database: database)
+        subscriptions = SubscriptionStore(database: database)
         audit = AuditLog(database: database)
         listing = ServiceListingStore(database: database)
         queue = JobQueue(database: database)
@@ -274,6 +276,8 @@ package struct Integrations: Sendable {
         package let completeThrough: ReportDate?
         /// Failed reports of the sync window, newest first, with Apple's answer.
         package let failures: [ReportLedger.Failure]
+        /// Subscription durations Orchard does not know: their paid subscribers are left out of MRR.
+        package let unknownDurations: [(duration: String, day: ReportDate, paid: Int64)]
         /// The newest day, when it is not in by noon Pacific, and whose fault that is.
         package let late: Late?
         /// When the next daily sync asks Apple (the publication hour of the next day, or now).
@@ -304,6 +308,8 @@ package struct Integrations: Sendable {
             !(account?.vendors.contains($0) ?? false)
         }
         let latest = ReportCalendar.latestDay(at: now())
+        var unknownDurations: [(duration: String, day: ReportDate, paid: Int64)] = []
+        if let account { unknownDurations = try await subscriptions.unknownDurations(accountID: account.id) }
         let completeThrough = account?.syncedThrough.flatMap { ReportDate($0) }
         var nextSync: Date?
         if integration.status == .active, let completeThrough {
@@ -314,7 +320,9 @@ package struct Integrations: Sendable {
             row: row, vendors: account?.vendors ?? [], droppedVendors: dropped,
             apps: try await storeAccounts.appTitles(number: number),
             held: try await ledger.heldDays(accountNumber: number), completeThrough: completeThrough,
-            failures: standing?.failures ?? [], late: standing?.late,
+            failures: standing?.failures ?? [],
+            unknownDurations: unknownDurations,
+            late: standing?.late,
             nextSync: nextSync, history: history.reversed(),
             lastChecked: integration.status == .pending ? try await listing.lastChecked() : nil,
             invitationEnds: integration.status == .pending

@@ -275,8 +275,8 @@ package struct Subscriptions: Sendable {
         let query = try await query(question, scope, user: user)
         let held = try await heldByAll(query, type: .subscription)
         let asOf = held.max()
-        let stocks = try await store.stocks(query)
-        let stock = asOf.map { stocks[$0] ?? SubscriptionStore.Stock() }
+        var stock: SubscriptionStore.Stock?
+        if let asOf { stock = try await store.stocks(query.over(asOf, asOf))[asOf] ?? SubscriptionStore.Stock() }
         var events = Events()
         for count in try await store.events(query) {
             events.byClass[count.eventClass, default: 0] += count.quantity

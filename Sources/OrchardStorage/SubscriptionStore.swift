@@ -159,13 +159,13 @@ package struct SubscriptionStore: Sendable {
         }
     }
 
-    /// Conversions by the week (Monday) of their Original Start Date, for trials started from
-    /// `query.from`'s week on: a trial converts after it started, so the event may lie past the range.
+    /// Conversions by the week (Monday) of their Original Start Date, for trials started within the
+    /// range: a trial converts after it started, so the event may lie past the range.
     package func conversionsByStartWeek(_ query: Query) async throws -> [ReportDate: Int64] {
         try await cache.value(query.key("cohorts"), weight: { $0.count }) {
             guard !query.accountIDs.isEmpty else { return [:] }
             let filters =
-                Self.filters(query.over(query.from.mondayOfWeek, query.to), dayColumn: "original_start_date")
+                Self.filters(query, dayColumn: "original_start_date")
                 + " AND category = \(bind: SubscriptionDefinitions.EventClass.conversions.rawValue)"
             let rows = try await database.withConnection { connection in
                 try await connection.raw(
@@ -259,8 +259,12 @@ package struct SubscriptionStore: Sendable {
         try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT duration, MAX(day) AS day, CAST(SUM(paid) AS BIGINT) AS paid FROM subscription_states
-                WHERE store_account_id = \(bind: accountID) AND mrr_twelfths IS NULL GROUP BY duration ORDER BY duration
+                SELECT s.duration, s.day, CAST(SUM(s.paid) AS BIGINT) AS paid FROM subscription_states s
+                JOIN (SELECT duration, MAX(day) AS day FROM subscription_states
+                      WHERE store_account_id = \(bind: accountID) AND mrr_twelfths IS NULL GROUP BY duration) latest
+                  ON latest.duration = s.duration AND latest.day = s.day
+                WHERE s.store_account_id = \(bind: accountID) AND s.mrr_twelfths IS NULL
+                GROUP BY s.duration, s.day ORDER BY s.duration
                 """
             ).all().map { row in
                 (

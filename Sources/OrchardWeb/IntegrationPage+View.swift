@@ -99,6 +99,13 @@ enum IntegrationPage {
         case .orchard(let day): item("Missing", "\(FigureText.day(day)): not fetched yet")
         case nil: break
         }
+        for unknown in model.unknownDurations {
+            item(
+                "Subscription report",
+                "\(FigureText.day(unknown.day)): the subscription duration '\(unknown.duration)' is not one Orchard "
+                    + "knows (7 days; 1, 2, 3 or 6 months; 1 year): its \(unknown.paid) paid subscriber"
+                    + "\(unknown.paid == 1 ? " is" : "s are") left out of MRR rather than guessed")
+        }
         if let backfill = model.row.account?.backfill, backfill.total > 0, backfill.done < backfill.total {
             item("History loading", "\(backfill.done) of \(backfill.total) reports")
         }

@@ -142,7 +142,7 @@ enum Stylesheet {
         nav.tabs a { padding: .4rem .8rem; text-decoration: none; border-bottom: 2px solid transparent;
           margin-bottom: -1px; }
         nav.tabs a[aria-current] { border-bottom-color: var(--accent); font-weight: 600; }
-        .subscriptions .card .info { text-decoration: none; }
+        .subscriptions .card .info { text-decoration: none; color: var(--muted); }
         .subscriptions dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
         .subscriptions dt { font-weight: 600; }
         .subscriptions dd { margin: 0; }
@@ -156,10 +156,10 @@ enum Stylesheet {
         .notice.removed { border-left-color: var(--bad); }
         ul.cards { list-style: none; padding: 0; margin: 0 0 var(--gap); display: grid; gap: .6rem;
           grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); }
-        .card a { display: flex; flex-direction: column; gap: .2rem; height: 100%; padding: .75rem .9rem;
+        .card > a, .card > .card-body { display: flex; flex-direction: column; gap: .2rem; height: 100%; padding: .75rem .9rem;
           border: 1px solid var(--line); border-radius: var(--radius); background: var(--panel); color: var(--fg);
           text-decoration: none; }
-        .card.selected a { border-color: var(--accent); box-shadow: inset 0 0 0 1px var(--accent); }
+        .card.selected > a { border-color: var(--accent); box-shadow: inset 0 0 0 1px var(--accent); }
         .card-name { color: var(--muted); font-size: .875rem; }
         .card .info { display: inline-grid; place-items: center; width: 1rem; height: 1rem; margin-left: .3rem;
           border: 1px solid currentColor; border-radius: 50%; font-size: .65rem; font-weight: 700; }

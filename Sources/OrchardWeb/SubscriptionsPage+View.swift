@@ -29,7 +29,7 @@ enum SubscriptionsPage {
         ),
         (
             "Trial conversion",
-            "Of the trials started in the range's weeks (events starting Start with offer type Free Trial, and Start Free Trial), the share whose Paid Subscription from … event names a start date in the same week."
+            "Of the trials started in the range's weeks that ended at least a week before its last day (events starting Start with offer type Free Trial, and Start Free Trial), the share whose Paid Subscription from … event names a start date in the same week. The cohort table lists every week."
         ),
         (
             "Movement",
@@ -154,8 +154,10 @@ enum SubscriptionsPage {
         let summary = model.summary
         let previous = model.previous
         let currency = model.question.currency
-        let conversion = Subscriptions.trialConversion(model.cohorts)
-        let previousConversion = Subscriptions.trialConversion(model.previousCohorts)
+        let conversion = Subscriptions.trialConversion(settled(model.cohorts, to: model.question.to))
+        let previousConversion = model.previous.flatMap {
+            Subscriptions.trialConversion(settled(model.previousCohorts, to: $0.to))
+        }
         func definition(_ name: String) -> String { definitions.first { $0.name == name }?.text ?? "" }
         let cards = [
             Card(
@@ -183,7 +185,7 @@ enum SubscriptionsPage {
                 .li(
                     .class("card"),
                     .div(
-                        .attr("title", card.definition),
+                        .class("card-body"), .attr("title", card.definition),
                         .span(
                             .class("card-name"), .text(card.name),
                             .a(
@@ -192,6 +194,12 @@ enum SubscriptionsPage {
                         .span(.class("figure num"), .text(card.value)),
                         delta(card)))
             })
+    }
+
+    /// The cohorts whose week ended at least a week before `to`: their trials (of the commonest
+    /// length) have all ended, so the card does not count trials still running as lost.
+    static func settled(_ cohorts: [Subscriptions.Cohort], to: ReportDate) -> [Subscriptions.Cohort] {
+        cohorts.filter { $0.week.adding(days: 13) <= to }
     }
 
     static func percent(_ value: Double) -> String {

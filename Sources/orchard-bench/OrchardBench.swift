@@ -8,5 +8,8 @@ struct OrchardBench: AsyncParsableCommand {
         commandName: "orchard-bench",
         abstract:
             "Benchmarks and fault drills of Orchard: the sync engine against Connect Sandbox, the metrics read path.",
-        subcommands: [DailySyncBenchmark.self, ChaosDrill.self, MetricsBenchmark.self, MetricsServer.self])
+        subcommands: [
+            DailySyncBenchmark.self, ChaosDrill.self, MetricsBenchmark.self, MetricsServer.self,
+            SubscriptionsBenchmark.self,
+        ])
 }

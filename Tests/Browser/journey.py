@@ -8,7 +8,9 @@ Starts the demo (Connect Sandbox, server and workers in one process), then, as p
      finishing without the confirmation refused); both integrations are pending;
   2. the account holder invites the service Apple ID into Juniper in the sandbox's page; the
      integration turns active, its history loads, and the dashboard's figures for a week equal
-     what `orchard summarize` computes from the sandbox's own report files;
+     what `orchard summarize` computes from the sandbox's own report files; the Subscriptions
+     page and API for the three weeks ending then equal what subscription_reference.py computes from the sandbox's
+     Subscription and Subscription Event reports by the definitions of docs/SUBSCRIPTIONS.md;
   3. a second user connects Juniper with the colleague's token (active at once); the account
      holder removes the service user; both users see the integration removed, with the reason;
   5. without JavaScript, a third user completes the funnel and sees a pending integration
@@ -40,6 +42,7 @@ import time
 import traceback
 import urllib.parse
 import urllib.request
+from decimal import Decimal
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
@@ -47,6 +50,9 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import subscription_reference  # noqa: E402  (beside this file)
 
 PASSWORD = "a long enough passphrase"  # the sign-up page asks for at least 10 characters
 WRONG_TOKEN = "0badc0de-0000-4000-8000-000000000000"
@@ -560,6 +566,9 @@ class Journey:
         with self.step("2c the dashboard's week equals orchard summarize of the sandbox's reports"):
             self.compare_dashboard(a, juniper)
 
+        with self.step("2d the Subscriptions page and API equal the figures computed from the sandbox's reports"):
+            self.compare_subscriptions(a, juniper)
+
         with self.step("3a a second user connects Juniper with the colleague's token: Active at once"):
             b = self.browser("second user")
             self.sign_up(b, self.user_b, "the second user")
@@ -749,6 +758,7 @@ class Journey:
             check(time.monotonic() < deadline, f"{start}..{to} still partial after 60 s: {answer['complete']}")
             time.sleep(0.5)
         self.log(f"   range {start} .. {to} (complete through {answer['complete']['through']})")
+        self.week = (start, to)
 
         # The sandbox's own report files for those days, summed by `orchard summarize`.
         reports = tempfile.mkdtemp(prefix="reports-", dir=self.args.directory)
@@ -806,6 +816,95 @@ class Journey:
         self.shot("dashboard-week")
         check(not differences, "the dashboard differs from orchard summarize for "
               f"{start}..{to}: " + "; ".join(differences))
+
+    def compare_subscriptions(self, a, juniper):
+        """Three weeks ending on step 2c's last day: Orchard's subscription figures (API and page) against
+        subscription_reference.py's, computed from the sandbox's own Subscription and Subscription
+        Event reports (fetched with the account holder's token, as any script would)."""
+        api = self.demo.dashboard + "/api/v1"
+        bearer = http_json(api + "/auth/login", "POST", {"email": self.user_a, "password": PASSWORD})["token"]
+        # Three weeks ending where step 2c's week ends: long enough for trials started in the first
+        # to have converted, so the cohorts compare something.
+        end = self.week[1]
+        start = end - datetime.timedelta(days=20)
+        vendor = self.juniper["vendors"][0]
+        reports = {}
+        directory = tempfile.mkdtemp(prefix="subscription-reports-", dir=self.args.directory)
+        day = start - datetime.timedelta(days=1)
+        while day <= end:
+            files = []
+            for kind, subtype in (("Subscription", "Summary"), ("SubscriptionEvent", "Summary")):
+                path = os.path.join(directory, f"{kind}_{vendor}_{day.isoformat()}.txt.gz")
+                result = subprocess.run(
+                    [self.args.orchard, "reporter", "report", "--token", self.demo.token, "--account", juniper,
+                     "--vendor", vendor, "--type", kind, "--subtype", subtype, "--frequency", "Daily",
+                     "--date", day.isoformat(), "--version", "1_3", "--endpoint", self.demo.sandbox,
+                     "--output", path],
+                    capture_output=True, text=True, timeout=60)
+                if result.returncode != 0 and "no sales" in (result.stdout + result.stderr).lower():
+                    files.append([])
+                    continue
+                check(result.returncode == 0, f"orchard reporter report {kind} {day} failed ({result.returncode}): "
+                                              f"{result.stdout}{result.stderr}")
+                with open(path, "rb") as file:
+                    files.append(subscription_reference.read_report(file.read()))
+            reports[day.isoformat()] = tuple(files)
+            day += datetime.timedelta(days=1)
+        query = {"account": juniper, "from": start.isoformat(), "to": end.isoformat()}
+        summary = http_json(api + "/subscriptions/summary?" + urllib.parse.urlencode(query), token=bearer)
+        cohorts = http_json(api + "/subscriptions/cohorts?" + urllib.parse.urlencode(query), token=bearer)
+        currency = summary["mrr"]["currency"]
+        rates = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Sources", "OrchardStorage",
+                             "Resources", "ecb-reference-rates.csv.gz")
+        with open(rates, "rb") as file:
+            expected = subscription_reference.compute(
+                reports, start, end, currency, subscription_reference.Rates(file.read()))
+        check(expected["asOf"] == end.isoformat(), f"the sandbox's reports end on {expected['asOf']}, not {end}")
+        check(expected["counts"]["paid"] > 0, "Juniper has no paid subscribers: nothing to compare")
+        check(any(week["converted"] > 0 for week in expected["weeks"]), "no trial converted in three weeks")
+
+        def cents(text):
+            return None if text is None else round(Decimal(text) * 100)
+
+        differences = []
+
+        def same(name, orchard, reference):
+            self.log(f"   {name:<22} Orchard {orchard!s:>12}   reference {reference!s:>12}")
+            if orchard != reference:
+                differences.append(f"{name}: Orchard {orchard}, reference {reference}")
+
+        same("asOf", summary["asOf"], expected["asOf"])
+        for name in ("paid", "trials", "billingRetry", "gracePeriod"):
+            same(name, summary[name], expected["counts"][name])
+        same(f"MRR ({currency}, cents)", cents(summary["mrr"]["amount"]), expected["mrrTotalCents"])
+        same("MRR by currency", {item["currency"]: cents(item["amount"]) for item in summary["mrr"]["byProceedsCurrency"]},
+             expected["mrrCents"])
+        for name, value in expected["events"].items():
+            same(name, summary["events"][name], value)
+        same("other events", {item["event"]: item["quantity"] for item in summary["events"]["other"]}, expected["other"])
+        same("churn rate", summary["churnRate"] is not None and round(summary["churnRate"], 12),
+             expected["churnRate"] is not None and round(expected["churnRate"], 12))
+        same("cohorts", [(w["week"], w["started"], w["converted"]) for w in cohorts["weeks"]],
+             [(w["week"], w["started"], w["converted"]) for w in expected["weeks"]])
+
+        # The page shows the same counts and MRR for the same link.
+        a.get(f"{self.demo.dashboard}/subscriptions?{urllib.parse.urlencode(query)}")
+        check(self.h1(a) == "Subscriptions", f"the Subscriptions page's heading is {self.h1(a)!r}")
+        check(not a.find_elements(By.CSS_SELECTOR, "main .flash.error"), "the Subscriptions page refused the link")
+        line = a.find_element(By.CSS_SELECTOR, "p.range-line").text
+        check("counts as of" in line and "later days" not in line, f"the range line says {line!r}")
+        shown = {}
+        for card in a.find_elements(By.CSS_SELECTOR, "ul.cards li.card"):
+            name = card.find_element(By.CSS_SELECTOR, ".card-name").text.splitlines()[0].strip()
+            shown[name] = card.find_element(By.CSS_SELECTOR, ".figure").text
+        same("page: Paid subscribers", figure(shown.get("Paid subscribers", "x")), expected["counts"]["paid"])
+        same("page: Trials", figure(shown.get("Trials", "x")), expected["counts"]["trials"])
+        money = re.sub(r"[^0-9.\-]", "", shown.get("MRR", ""))
+        same("page: MRR (cents)", cents(money) if money else None, expected["mrrTotalCents"])
+        check(a.find_elements(By.ID, "definitions"), "the page has no definitions")
+        self.shot("subscriptions-week")
+        check(not differences, "Orchard's subscription figures differ from the reference for "
+              f"{start}..{end}: " + "; ".join(differences))
 
     def funnel_without_javascript(self, birch):
         c = self.browser("third user (no JavaScript)", javascript=False)

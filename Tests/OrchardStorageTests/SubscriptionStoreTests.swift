@@ -80,6 +80,7 @@ struct SubscriptionStoreTests {
             #expect(stock.unknownDurationPaid == 2)
             let unknown = try await store.unknownDurations(accountID: account)
             #expect(unknown.map(\.duration) == ["5 Weeks"])
+            #expect(unknown.map(\.paid) == [2])
             #expect(beta?.paid == 2)
             #expect(us?.paid == 15)
             #expect(other.isEmpty)
