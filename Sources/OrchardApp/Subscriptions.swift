@@ -112,11 +112,14 @@ package struct Subscriptions: Sendable {
         page.days = try await days(question, scope, user: user, withMoney: false)
         if let asOf = page.summary?.asOf {
             let query = try await query(question, scope, user: user)
+            let memo = RateMemo()
             for slice in try await store.slices(query, day: asOf, by: .subscription) {
-                page.bySubscription.append((slice, try await money(slice.stock, on: asOf, currency: question.currency)))
+                page.bySubscription.append(
+                    (slice, try await money(slice.stock, on: asOf, currency: question.currency, memo: memo)))
             }
             for slice in try await store.slices(query, day: asOf, by: .country) {
-                page.byCountry.append((slice, try await money(slice.stock, on: asOf, currency: question.currency)))
+                page.byCountry.append(
+                    (slice, try await money(slice.stock, on: asOf, currency: question.currency, memo: memo)))
             }
         }
         return page
@@ -296,9 +299,30 @@ package struct Subscriptions: Sendable {
             mrr: try await money(stock, on: asOf, currency: question.currency), events: events, churnRate: churnRate)
     }
 
+    /// The rates one question reads, each currency's once per day (a page converts the MRR of
+    /// every subscription and country of a day with the same rates).
+    package final class RateMemo: @unchecked Sendable {
+        var rates: [String: (perEUR: Decimal, day: String?)?] = [:]
+
+        package init() {}
+    }
+
+    private func rate(_ code: String, on day: ReportDate, memo: RateMemo) async throws
+        -> (perEUR: Decimal, day: String?)?
+    {
+        let key = "\(code) \(day.isoText)"
+        if let known = memo.rates[key] { return known }
+        let found = try await rates.rate(code, on: day)
+        memo.rates[key] = .some(found)
+        return found
+    }
+
     /// MRR of `stock` on `day` in `currency`: each proceeds currency's cents converted with the
-    /// day's rates (to the millionth, half-even), their sum rounded half-up to the cent.
-    package func money(_ stock: SubscriptionStore.Stock?, on day: ReportDate?, currency: String) async throws -> Money {
+    /// day's rates (to the millionth, half-even, as ``FXRateStore/convert(micros:from:to:on:)``),
+    /// their sum rounded half-up to the cent.
+    package func money(
+        _ stock: SubscriptionStore.Stock?, on day: ReportDate?, currency: String, memo: RateMemo = RateMemo()
+    ) async throws -> Money {
         guard let stock, let day else {
             return Money(currency: currency, cents: nil, byProceedsCurrency: [], unconverted: [:], rateDay: nil)
         }
@@ -306,14 +330,18 @@ package struct Subscriptions: Sendable {
         var micros: Int64 = 0
         var unconverted: [String: Int64] = [:]
         var rateDay: String?
+        let target = try await rate(currency, on: day, memo: memo)
         for (code, amount) in cents.sorted(by: { $0.key < $1.key }) {
-            do {
-                let converted = try await rates.convert(micros: amount * 10_000, from: code, to: currency, on: day)
-                micros += converted.micros
-                if let date = converted.rateDate { rateDay = min(rateDay ?? date, date) }
-            } catch is FXRateStore.Unconvertible {
-                unconverted[code] = amount
+            if code == currency {
+                micros += amount * 10_000
+                continue
             }
+            guard let target, let source = try await rate(code, on: day, memo: memo) else {
+                unconverted[code] = amount
+                continue
+            }
+            micros += FXRateStore.converted(amount * 10_000, from: source.perEUR, to: target.perEUR)
+            if let date = [source.day, target.day].compactMap({ $0 }).min() { rateDay = min(rateDay ?? date, date) }
         }
         return Money(
             currency: currency, cents: micros >= 0 ? (micros + 5_000) / 10_000 : -((-micros + 5_000) / 10_000),
@@ -361,6 +389,7 @@ package struct Subscriptions: Sendable {
         let heldStates = try await heldByAll(query, type: .subscription)
         let heldEvents = try await heldByAll(query, type: .subscriptionEvent)
         let stocks = try await store.stocks(query)
+        let memo = RateMemo()
         var eventsByDay: [ReportDate: Events] = [:]
         for count in try await store.events(query) {
             eventsByDay[count.day, default: Events()].byClass[count.eventClass, default: 0] += count.quantity
@@ -375,7 +404,8 @@ package struct Subscriptions: Sendable {
             days.append(
                 Day(
                     day: day, stock: stock,
-                    mrr: withMoney && stock != nil ? try await money(stock, on: day, currency: question.currency) : nil,
+                    mrr: withMoney && stock != nil
+                        ? try await money(stock, on: day, currency: question.currency, memo: memo) : nil,
                     events: heldEvents.contains(day) ? eventsByDay[day] ?? Events() : nil))
             day = day.adding(days: 1)
         }
@@ -386,6 +416,7 @@ package struct Subscriptions: Sendable {
     /// sum of an event over the interval's held days.
     package func series(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws -> [Point] {
         let days = try await days(question, scope, user: user, withMoney: false)
+        let memo = RateMemo()
         var points: [Point] = []
         for day in days {
             let start = question.interval.start(of: day.day)
@@ -396,7 +427,7 @@ package struct Subscriptions: Sendable {
             case .trials: if let stock = day.stock { points[index].value = Double(stock.trials) }
             case .mrr:
                 if let stock = day.stock {
-                    let money = try await money(stock, on: day.day, currency: question.currency)
+                    let money = try await money(stock, on: day.day, currency: question.currency, memo: memo)
                     points[index].value = money.cents.map { Double($0) / 100 }
                 }
             default:

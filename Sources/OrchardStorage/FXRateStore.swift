@@ -152,11 +152,17 @@ package struct FXRateStore: Sendable {
         if from == to { return Conversion(micros: micros, rateDate: nil) }
         let source = try await usableRate(from, on: day).get()
         let target = try await usableRate(to, on: day).get()
-        var exact = Decimal(micros) * target.perEUR / source.perEUR
+        let dates = [source.day, target.day].compactMap { $0 }
+        return Conversion(
+            micros: Self.converted(micros, from: source.perEUR, to: target.perEUR), rateDate: dates.min())
+    }
+
+    /// `micros` at `from` units per EUR in `to` units per EUR, rounded half-even to a millionth.
+    package static func converted(_ micros: Int64, from: Decimal, to: Decimal) -> Int64 {
+        var exact = Decimal(micros) * to / from
         var rounded = Decimal()
         NSDecimalRound(&rounded, &exact, 0, .bankers)
-        let dates = [source.day, target.day].compactMap { $0 }
-        return Conversion(micros: NSDecimalNumber(decimal: rounded).int64Value, rateDate: dates.min())
+        return NSDecimalNumber(decimal: rounded).int64Value
     }
 
     /// The nearest earlier rate of `currency` on `day`, or why there is none to use.

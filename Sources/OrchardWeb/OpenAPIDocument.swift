@@ -484,7 +484,7 @@ enum OpenAPIDocument {
                                 ("byProceedsCurrency", ["type": "array", "items": ref("Amount")]),
                                 ("unconverted", ["type": "array", "items": ref("Amount")]),
                                 ("rateDate", nullableString),
-                            ], required: ["currency", "amount", "byProceedsCurrency", "unconverted"])
+                            ], required: ["currency", "amount", "byProceedsCurrency", "unconverted", "rateDate"])
                     ),
                     (
                         "events",
@@ -508,7 +508,10 @@ enum OpenAPIDocument {
                             ])
                     ),
                     ("churnRate", ["type": ["number", "null"]]),
-                ], required: ["from", "to", "mrr", "events"])
+                ],
+                required: [
+                    "from", "to", "asOf", "paid", "trials", "billingRetry", "gracePeriod", "mrr", "events", "churnRate",
+                ])
         ),
         ("Amount", object([("currency", string), ("amount", string)], required: ["currency", "amount"])),
         (
@@ -539,7 +542,7 @@ enum OpenAPIDocument {
                                 [
                                     ("week", string), ("started", integer), ("converted", integer),
                                     ("rate", ["type": ["number", "null"]]),
-                                ], required: ["week", "started", "converted"]),
+                                ], required: ["week", "started", "converted", "rate"]),
                         ]
                     ),
                 ], required: ["from", "to", "weeks"])

@@ -27,6 +27,16 @@ struct SubscriptionsAPIController: Sendable {
         /// Proceeds currencies without a usable ECB rate on `asOf`: left out of `amount`.
         var unconverted: [Amount]
         var rateDate: String?
+
+        /// Absent values are written `null`, as docs/API.md shows them.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(currency, forKey: .currency)
+            try container.encode(amount, forKey: .amount)
+            try container.encode(byProceedsCurrency, forKey: .byProceedsCurrency)
+            try container.encode(unconverted, forKey: .unconverted)
+            try container.encode(rateDate, forKey: .rateDate)
+        }
     }
 
     struct EventQuantity: Codable, Equatable {
@@ -58,6 +68,21 @@ struct SubscriptionsAPIController: Sendable {
         var mrr: MRR
         var events: EventTotals
         var churnRate: Double?
+
+        /// Absent values are written `null`, as docs/API.md shows them.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(from, forKey: .from)
+            try container.encode(to, forKey: .to)
+            try container.encode(asOf, forKey: .asOf)
+            try container.encode(paid, forKey: .paid)
+            try container.encode(trials, forKey: .trials)
+            try container.encode(billingRetry, forKey: .billingRetry)
+            try container.encode(gracePeriod, forKey: .gracePeriod)
+            try container.encode(mrr, forKey: .mrr)
+            try container.encode(events, forKey: .events)
+            try container.encode(churnRate, forKey: .churnRate)
+        }
     }
 
     struct PointView: Codable, Equatable {
@@ -79,6 +104,14 @@ struct SubscriptionsAPIController: Sendable {
         var started: Int64
         var converted: Int64
         var rate: Double?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(week, forKey: .week)
+            try container.encode(started, forKey: .started)
+            try container.encode(converted, forKey: .converted)
+            try container.encode(rate, forKey: .rate)
+        }
     }
 
     struct Cohorts: ResponseEncodable, Decodable {
