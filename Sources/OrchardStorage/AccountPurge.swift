@@ -57,6 +57,8 @@ package struct AccountPurge: Sendable {
             ).all().count
             try await connection.raw("DELETE FROM subscription_states WHERE store_account_id = \(bind: id)").run()
             try await connection.raw("DELETE FROM subscription_events WHERE store_account_id = \(bind: id)").run()
+            try await connection.raw("DELETE FROM subscription_days WHERE store_account_id = \(bind: id)").run()
+            try await connection.raw("DELETE FROM subscription_event_days WHERE store_account_id = \(bind: id)").run()
             let rollups = try await connection.raw(
                 "DELETE FROM daily_rollups WHERE store_account_id = \(bind: id) RETURNING 1 AS gone"
             ).all().count

@@ -118,9 +118,12 @@ package struct ReportIngestor: Sendable {
                 let previousDays = try await connection.raw(
                     "SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)"
                 ).all().map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
-                try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
+                // Event Dates whose sums change with this report (its old rows', another version's).
+                var touched: Set<String> = []
                 if identity.type.isSubscription {
-                    try await Self.supersedeOtherVersions(of: identity, reportID: reportID, on: connection)
+                    touched = try await Self.clearSubscription(identity, reportID: reportID, on: connection)
+                } else {
+                    try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
                 }
 
                 let started = ContinuousClock.now
@@ -166,6 +169,8 @@ package struct ReportIngestor: Sendable {
                 ).run()
                 try await archive?.keep(source, sha256: head.sha256, now: now, on: connection)
                 if identity.type.isSubscription {
+                    try await Self.refreshSubscriptionDays(
+                        identity, reportID: reportID, accountID: accountID, touched: touched, on: connection)
                     // Cached subscription answers of this account are now stale.
                     try await Self.raiseVersion(of: accountID, on: connection)
                 }
@@ -208,10 +213,13 @@ package struct ReportIngestor: Sendable {
             let previousDays = try await connection.raw(
                 "SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)"
             ).all().map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
-            try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
             if identity.type.isSubscription {
-                try await Self.supersedeOtherVersions(of: identity, reportID: reportID, on: connection)
+                let touched = try await Self.clearSubscription(identity, reportID: reportID, on: connection)
+                try await Self.refreshSubscriptionDays(
+                    identity, reportID: reportID, accountID: accountID, touched: touched, on: connection)
                 try await Self.raiseVersion(of: accountID, on: connection)
+            } else {
+                try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
             }
             try await connection.raw(
                 """
@@ -256,10 +264,11 @@ package struct ReportIngestor: Sendable {
         try await connection.raw("DELETE FROM " + SQLQueryString(table) + " WHERE report_id = \(bind: reportID)").run()
     }
 
-    /// A subscription report fetched in another version of the same day (Apple moved to a newer
-    /// one) is replaced by this one: its rows and its ledger row go, so no day counts twice.
-    static func supersedeOtherVersions(of identity: ReportIdentity, reportID: Int64, on connection: any SQLDatabase)
-        async throws
+    /// Deletes a subscription report's earlier rows, and those and the ledger row of the same day
+    /// in another version (Apple moved to a newer one: no day counts twice). Returns the Event
+    /// Dates the deleted event rows had, whose sums are recomputed.
+    static func clearSubscription(_ identity: ReportIdentity, reportID: Int64, on connection: any SQLDatabase)
+        async throws -> Set<String>
     {
         let others = try await connection.raw(
             """
@@ -269,9 +278,31 @@ package struct ReportIngestor: Sendable {
               AND o.id <> r.id
             """
         ).all().map { try $0.decode(column: "id", as: Int64.self) }
+        let touched =
+            identity.type == .subscriptionEvent
+            ? try await SubscriptionDays.eventDates(of: [reportID] + others, on: connection) : []
+        try await deleteRows(of: reportID, type: identity.type, on: connection)
         for other in others {
             try await deleteRows(of: other, type: identity.type, on: connection)
             try await connection.raw("DELETE FROM report_ledger WHERE id = \(bind: other)").run()
+        }
+        return touched
+    }
+
+    /// Recomputes the day sums a subscription report changed: the Subscription report's day, or
+    /// every Event Date its rows (and the rows it replaced) have.
+    static func refreshSubscriptionDays(
+        _ identity: ReportIdentity, reportID: Int64, accountID: Int64, touched: Set<String>,
+        on connection: any SQLDatabase
+    ) async throws {
+        switch identity.type {
+        case .subscription:
+            try await SubscriptionDays.recomputeStates(accountID: accountID, day: identity.date.isoText, on: connection)
+        case .subscriptionEvent:
+            let dates = touched.union(try await SubscriptionDays.eventDates(of: [reportID], on: connection))
+            try await SubscriptionDays.recomputeEvents(accountID: accountID, dates: dates, on: connection)
+        default:
+            break
         }
     }
 

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import SQLKit
 package import SalesReports
 
@@ -47,6 +47,9 @@ package struct SubscriptionStore: Sendable {
             ].joined(separator: "\u{1F}")
         }
 
+        /// No app, subscription or country: the day sums answer it.
+        var isUnfiltered: Bool { app == nil && subscription == nil && country == nil }
+
         /// The same question for another range.
         package func over(_ from: ReportDate, _ to: ReportDate) -> Query {
             var query = self
@@ -91,15 +94,23 @@ package struct SubscriptionStore: Sendable {
         guard !query.accountIDs.isEmpty else { return [:] }
         let filters = Self.filters(query, dayColumn: "day")
         let rows = try await database.withConnection { connection in
-            try await connection.raw(
-                """
-                SELECT day, proceeds_currency, CAST(SUM(paid) AS BIGINT) AS paid, CAST(SUM(trials) AS BIGINT) AS trials,
-                    CAST(SUM(billing_retry) AS BIGINT) AS billing_retry, CAST(SUM(grace_period) AS BIGINT) AS grace_period,
-                    CAST(SUM(COALESCE(mrr_twelfths, 0)) AS BIGINT) AS mrr,
-                    CAST(SUM(CASE WHEN mrr_twelfths IS NULL THEN paid ELSE 0 END) AS BIGINT) AS unknown_paid
-                FROM subscription_states WHERE
-                """ + " " + filters + " GROUP BY day, proceeds_currency"
-            ).all()
+            // Without a filter, the day sums (each account's day and currency is one row).
+            query.isUnfiltered
+                ? try await connection.raw(
+                    """
+                    SELECT day, proceeds_currency, paid, trials, billing_retry, grace_period, mrr_twelfths AS mrr,
+                        unknown_paid FROM subscription_days WHERE
+                    """ + " " + filters
+                ).all()
+                : try await connection.raw(
+                    """
+                    SELECT day, proceeds_currency, CAST(SUM(paid) AS BIGINT) AS paid, CAST(SUM(trials) AS BIGINT) AS trials,
+                        CAST(SUM(billing_retry) AS BIGINT) AS billing_retry, CAST(SUM(grace_period) AS BIGINT) AS grace_period,
+                        CAST(SUM(COALESCE(mrr_twelfths, 0)) AS BIGINT) AS mrr,
+                        CAST(SUM(CASE WHEN mrr_twelfths IS NULL THEN paid ELSE 0 END) AS BIGINT) AS unknown_paid
+                    FROM subscription_states WHERE
+                    """ + " " + filters + " GROUP BY day, proceeds_currency"
+                ).all()
         }
         var stocks: [ReportDate: Stock] = [:]
         for row in rows {
@@ -137,11 +148,11 @@ package struct SubscriptionStore: Sendable {
     private func uncachedEvents(_ query: Query) async throws -> [EventCount] {
         guard !query.accountIDs.isEmpty else { return [] }
         let filters = Self.filters(query, dayColumn: "event_date")
+        let table: SQLQueryString = query.isUnfiltered ? "subscription_event_days" : "subscription_events"
         let rows = try await database.withConnection { connection in
             try await connection.raw(
-                """
-                SELECT event_date, event, category, CAST(SUM(quantity) AS BIGINT) AS quantity FROM subscription_events WHERE
-                """ + " " + filters + " GROUP BY event_date, event, category"
+                "SELECT event_date, event, category, CAST(SUM(quantity) AS BIGINT) AS quantity FROM " + table
+                    + " WHERE " + filters + " GROUP BY event_date, event, category"
             ).all()
         }
         return try rows.map { row in
@@ -167,11 +178,11 @@ package struct SubscriptionStore: Sendable {
             let filters =
                 Self.filters(query, dayColumn: "original_start_date")
                 + " AND category = \(bind: SubscriptionDefinitions.EventClass.conversions.rawValue)"
+            let table: SQLQueryString = query.isUnfiltered ? "subscription_event_days" : "subscription_events"
             let rows = try await database.withConnection { connection in
                 try await connection.raw(
-                    "SELECT original_start_date, CAST(SUM(quantity) AS BIGINT) AS quantity FROM subscription_events WHERE "
-                        + filters
-                        + " GROUP BY original_start_date"
+                    "SELECT original_start_date, CAST(SUM(quantity) AS BIGINT) AS quantity FROM " + table + " WHERE "
+                        + filters + " GROUP BY original_start_date"
                 ).all()
             }
             var weeks: [ReportDate: Int64] = [:]

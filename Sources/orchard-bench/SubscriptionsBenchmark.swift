@@ -94,6 +94,7 @@ struct SubscriptionsBenchmark: AsyncParsableCommand {
                             ),
                         ])
                 }
+                try await compareWithRawRows(database, from: last.adding(days: -364), to: last)
             }
             try await database.close()
         } catch {
@@ -102,9 +103,60 @@ struct SubscriptionsBenchmark: AsyncParsableCommand {
         }
     }
 
+    /// A year's events and daily counts of the account, uncached: read from the day sums (what the
+    /// API does without a filter) against the same sums grouped from the raw report rows, in this run.
+    private func compareWithRawRows(_ database: OrchardDatabase, from: ReportDate, to: ReportDate) async throws {
+        let account = try await database.withConnection {
+            try await $0.raw("SELECT id FROM store_accounts WHERE number = '8100000'").first()!.decode(
+                column: "id", as: Int64.self)
+        }
+        let query = SubscriptionStore.Query(accountIDs: [account], from: from, to: to)
+        func median(_ runs: Int, _ work: () async throws -> Void) async throws -> Double {
+            var times: [Double] = []
+            for _ in 0..<runs {
+                let started = ContinuousClock.now
+                try await work()
+                times.append((ContinuousClock.now - started).milliseconds)
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let events = try await median(5) { _ = try await SubscriptionStore(database: database).events(query) }
+        let stocks = try await median(5) { _ = try await SubscriptionStore(database: database).stocks(query) }
+        let rawEvents = try await median(3) {
+            _ = try await database.withConnection { connection in
+                try await connection.raw(
+                    """
+                    SELECT event_date, event, category, SUM(quantity) AS quantity FROM subscription_events
+                    WHERE store_account_id = \(bind: account) AND event_date BETWEEN \(bind: from.isoText) AND \(bind: to.isoText)
+                    GROUP BY event_date, event, category
+                    """
+                ).all()
+            }
+        }
+        let rawStocks = try await median(3) {
+            _ = try await database.withConnection { connection in
+                try await connection.raw(
+                    """
+                    SELECT day, proceeds_currency, SUM(paid) AS paid, SUM(trials) AS trials, SUM(mrr_twelfths) AS mrr
+                    FROM subscription_states
+                    WHERE store_account_id = \(bind: account) AND day BETWEEN \(bind: from.isoText) AND \(bind: to.isoText)
+                    GROUP BY day, proceeds_currency
+                    """
+                ).all()
+            }
+        }
+        say(
+            """
+            a year of events, uncached: day sums \(LoadProbe.format(events)) ms (median of 5), raw rows \(LoadProbe.format(rawEvents)) ms \
+            (median of 3), ratio \(LoadProbe.format(rawEvents / events))×; a year of daily counts: day sums \(LoadProbe.format(stocks)) ms, \
+            raw rows \(LoadProbe.format(rawStocks)) ms, ratio \(LoadProbe.format(rawStocks / stocks))×
+            """)
+    }
+
     /// One account of one user, active; for every day a Subscription and a Subscription Event
     /// report of its one vendor in the ledger, with their rows: per product and country two state
-    /// rows (the standard rate and the rate after one year) and five events.
+    /// rows (the standard rate and the rate after one year) and five events; and their day sums,
+    /// as ingestion makes them.
     private func fill(_ database: OrchardDatabase, first: ReportDate, last: ReportDate) async throws {
         let started = ContinuousClock.now
         let now = Date()
@@ -199,6 +251,27 @@ struct SubscriptionsBenchmark: AsyncParsableCommand {
                     }
                     try await states.flush()
                     try await events.flush()
+                    let dayText = current.isoText
+                    try await connection.raw(
+                        """
+                        INSERT INTO subscription_days (store_account_id, day, proceeds_currency, paid, trials,
+                            billing_retry, grace_period, mrr_twelfths, unknown_paid)
+                        SELECT store_account_id, day, proceeds_currency, SUM(paid), SUM(trials), SUM(billing_retry),
+                            SUM(grace_period), SUM(COALESCE(mrr_twelfths, 0)), 0
+                        FROM subscription_states WHERE report_id = \(bind: ids[0])
+                        GROUP BY store_account_id, day, proceeds_currency
+                        """
+                    ).run()
+                    try await connection.raw(
+                        """
+                        INSERT INTO subscription_event_days (store_account_id, event_date, event, category,
+                            original_start_date, quantity)
+                        SELECT store_account_id, event_date, event, category, COALESCE(original_start_date, ''),
+                            SUM(quantity)
+                        FROM subscription_events WHERE report_id = \(bind: ids[1]) AND event_date = \(bind: dayText)
+                        GROUP BY store_account_id, event_date, event, category, COALESCE(original_start_date, '')
+                        """
+                    ).run()
                     written += Int(line)
                     current = current.adding(days: 1)
                 }

@@ -111,6 +111,26 @@ struct SubscriptionStoreTests {
             #expect(counts.filter { $0.eventClass == .other }.map(\.event) == ["Upgrade"])
             // the conversions of trials started the week of Monday 28 September
             #expect(week == [ReportDate("2020-09-28")!: 2])
+            // the same through the raw rows (a filter) as through the day sums (none)
+            let filtered = try await store.events(
+                .init(accountIDs: [account], from: Self.day, to: Self.day, app: "100"))
+            #expect(filtered.map(\.quantity).reduce(0, +) == counts.map(\.quantity).reduce(0, +))
+
+            // when: Apple restates the report (a start moved to the 4th, a quantity changed)
+            let restated = Self.events.replacingOccurrences(
+                of: "2020-10-05\tStart Introductory Offer\tAlpha\t100\t200\tFree Trial\t2020-10-05\tUS\t5",
+                with: "2020-10-04\tStart Introductory Offer\tAlpha\t100\t200\tFree Trial\t2020-10-04\tUS\t6")
+            _ = try await ReportIngestor(database: database, archive: nil, logger: TestLogging.logger).ingest(
+                .bytes(Data(restated.utf8), name: "Subscription_Event_5_20201005_V1_3.txt"),
+                identity: Self.identity(.subscriptionEvent), now: Self.now)
+
+            // then: the 5th lost its trial starts, the 4th has the new ones, nothing counted twice
+            let fifth = try await store.events(.init(accountIDs: [account], from: Self.day, to: Self.day))
+            #expect(fifth.filter { $0.eventClass == .trialStarts }.isEmpty)
+            let fourth = try await store.events(
+                .init(accountIDs: [account], from: ReportDate("2020-10-04")!, to: ReportDate("2020-10-04")!))
+            #expect(fourth.filter { $0.eventClass == .trialStarts }.map(\.quantity) == [6])
+            #expect(fourth.filter { $0.eventClass == .voluntaryChurn }.map(\.quantity) == [1])
         }
     }
 
