@@ -100,8 +100,8 @@ package struct Subscriptions: Sendable {
         page.apps = try await apps.apps(userID: user.id)
         page.sells = try await store.hasSubscriptions(accountIDs: readable.map(\.id))
         guard page.sells else { return page }
-        page.products = try await store.products(accountIDs: scope.ids)
         page.summary = try await summary(question, scope, user: user)
+        if let asOf = page.summary?.asOf { page.products = try await store.products(accountIDs: scope.ids, on: asOf) }
         var previous = question
         let (previousFrom, previousTo) = question.range.previous
         previous.range.from = previousFrom
@@ -240,11 +240,6 @@ package struct Subscriptions: Sendable {
     /// Whether any account in scope sells subscriptions (the page is offered when one does).
     package func sellsSubscriptions(_ scope: Dashboard.Scope) async throws -> Bool {
         try await store.hasSubscriptions(accountIDs: scope.ids)
-    }
-
-    /// The subscription products of the accounts in scope.
-    package func products(_ scope: Dashboard.Scope) async throws -> [SubscriptionStore.Product] {
-        try await store.products(accountIDs: scope.ids)
     }
 
     private func query(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws

@@ -243,8 +243,9 @@ package struct SubscriptionStore: Sendable {
         package var duration: String
     }
 
-    /// The subscription products of the accounts, by app and name.
-    package func products(accountIDs: [Int64]) async throws -> [Product] {
+    /// The subscription products the accounts' Subscription reports of `day` name, by app and name
+    /// (one day's rows: the page's filter lists those of the last day it shows).
+    package func products(accountIDs: [Int64], on day: ReportDate) async throws -> [Product] {
         guard !accountIDs.isEmpty else { return [] }
         return try await database.withConnection { connection in
             try await connection.raw(
@@ -252,7 +253,8 @@ package struct SubscriptionStore: Sendable {
                 SELECT app_apple_id, MAX(app_name) AS app_name, subscription_apple_id,
                     MAX(subscription_name) AS subscription_name, MAX(duration) AS duration
                 FROM subscription_states WHERE store_account_id IN
-                """ + Self.list(accountIDs) + " GROUP BY app_apple_id, subscription_apple_id"
+                """ + Self.list(accountIDs) + " AND day = \(bind: day.isoText)"
+                    + " GROUP BY app_apple_id, subscription_apple_id"
             ).all().map { row in
                 Product(
                     appAppleID: try row.decode(column: "app_apple_id", as: String.self),
