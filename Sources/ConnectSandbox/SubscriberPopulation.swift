@@ -264,9 +264,9 @@ final class SubscriberPopulations: Sendable {
     ) -> [SubscriberPopulation.Day]? {
         let profile = account.catalog[app]
         guard case .autoRenewable(_, let periodDays, _) = profile.products[product].kind else { return nil }
-        // Subscribers from the product's launch, or for a long-established app a year and some
-        // before the account's history starts, so its first days already have a population.
-        let first = max(profile.launchDay, account.historyStart.dayNumber - 400)
+        // Subscribers from the product's launch, or for a long-established app two months before
+        // the account's history starts, so its first days already have a population.
+        let first = max(profile.launchDay, account.historyStart.dayNumber - 60)
         guard dayNumber >= first else { return nil }
         return entries.withLock { entries in
             let key = Key(seed: account.seed, app: app, product: product)

@@ -141,19 +141,8 @@ struct MetricsAPIController: Sendable {
                 question.device ?? "", question.currency, question.metric.rawValue, question.interval.rawValue,
                 question.groupBy?.rawValue ?? "",
             ].joined(separator: "\u{1F}")
-        let key = SecretBox.fingerprint(normalised)
-        let body = try await dashboard.cache.value(key, weight: { $0.readableBytes / 64 }) {
-            ByteBuffer(bytes: try Self.encoder.encode(try await answer()))
-        }
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        return try await CachedAnswer.json(normalised, cache: dashboard.cache, answer: answer)
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
 
     func summary(_ question: MetricsQuestion, scope: Dashboard.Scope) async throws -> Summary {
         let (totals, coverage) = try await dashboard.summary(question, scope)

@@ -69,19 +69,23 @@ enum OpenAPIDocument {
     }
 
     static let day: JSONValue = ["type": "string", "format": "date"]
-    /// The parameters every metrics question takes.
-    static let metricsParameters: [JSONValue] = [
+    /// The range and account every figures question takes.
+    static let rangeParameters: [JSONValue] = [
         query("from", day, "First day (YYYY-MM-DD, inclusive); with `to`, a custom range"),
         query("to", day, "Last day (YYYY-MM-DD, inclusive)"),
         query(
             "preset", ["type": "string", "enum": ["7d", "30d", "90d", "mtd", "12m", "custom"]],
             "A range ending on the newest report day (default 30d)"),
         query("account", string, "One account number (default: every readable account)"),
-        query("app", string, "One app's SKU"),
-        query("country", string, "One storefront country code"),
-        query("device", string, "One device (iPhone, iPad, Desktop, …)"),
-        query("currency", string, "ISO 4217 code money is converted into (default: the user's currency)"),
     ]
+    /// The parameters every metrics question takes.
+    static let metricsParameters: [JSONValue] =
+        rangeParameters + [
+            query("app", string, "One app's SKU"),
+            query("country", string, "One storefront country code"),
+            query("device", string, "One device (iPhone, iPad, Desktop, …)"),
+            query("currency", string, "ISO 4217 code money is converted into (default: the user's currency)"),
+        ]
     static let metricNames: JSONValue = [
         "type": "string",
         "enum": [
@@ -90,18 +94,13 @@ enum OpenAPIDocument {
         ],
     ]
     /// The parameters every subscription question takes.
-    static let subscriptionParameters: [JSONValue] = [
-        query("from", day, "First day (YYYY-MM-DD, inclusive); with `to`, a custom range"),
-        query("to", day, "Last day (YYYY-MM-DD, inclusive)"),
-        query(
-            "preset", ["type": "string", "enum": ["7d", "30d", "90d", "mtd", "12m", "custom"]],
-            "A range ending on the newest report day (default 30d)"),
-        query("account", string, "One account number (default: every readable account)"),
-        query("app", string, "One app's SKU or App Apple ID"),
-        query("subscription", string, "One subscription product's Subscription Apple ID"),
-        query("country", string, "One storefront country code"),
-        query("currency", string, "ISO 4217 code MRR is converted into (default: the user's currency)"),
-    ]
+    static let subscriptionParameters: [JSONValue] =
+        rangeParameters + [
+            query("app", string, "One app's SKU or App Apple ID"),
+            query("subscription", string, "One subscription product's Subscription Apple ID"),
+            query("country", string, "One storefront country code"),
+            query("currency", string, "ISO 4217 code MRR is converted into (default: the user's currency)"),
+        ]
     static let subscriptionMetricNames: JSONValue = [
         "type": "string",
         "enum": [

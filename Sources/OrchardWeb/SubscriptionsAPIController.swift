@@ -166,7 +166,7 @@ struct SubscriptionsAPIController: Sendable {
         }
     }
 
-    /// The answer as JSON, encoded once per question and data version (as the metrics API does).
+    /// The answer as JSON, encoded once per question and data version (``CachedAnswer``).
     private func cachedJSON<Answer: Encodable & Sendable>(
         _ kind: String, _ question: Subscriptions.Question, _ scope: Dashboard.Scope,
         answer: @escaping @Sendable () async throws -> Answer
@@ -178,19 +178,8 @@ struct SubscriptionsAPIController: Sendable {
                 question.range.country ?? "", question.subscription ?? "", question.currency, question.metric.rawValue,
                 question.interval.rawValue,
             ].joined(separator: "\u{1F}")
-        let key = SecretBox.fingerprint(normalised)
-        let body = try await cache.value(key, weight: { $0.readableBytes / 64 }) {
-            ByteBuffer(bytes: try Self.encoder.encode(try await answer()))
-        }
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        return try await CachedAnswer.json(normalised, cache: cache, answer: answer)
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
 
     /// Cents as a decimal string, `1234` as `12.34`.
     static func decimal(cents: Int64) -> String {

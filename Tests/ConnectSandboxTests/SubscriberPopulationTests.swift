@@ -66,9 +66,9 @@ struct SubscriberPopulationTests {
             let vendor = account.vendors[0]
             let latest = ReportCalendar.latestDay(at: Self.now)
 
-            // when: 30 days of its four reports
+            // when: 20 days of its four reports
             var days: [Day] = []
-            for offset in (0..<30).reversed() {
+            for offset in (0..<20).reversed() {
                 days.append(
                     try await Self.day(latest.adding(days: -offset), vendor: vendor, token: token, sandbox: sandbox))
             }
@@ -90,7 +90,7 @@ struct SubscriberPopulationTests {
                         - (classes[.trialCancellations] ?? 0))
                 #expect(today.salesUnits == today.subscriberUnits)
             }
-            // A population that lives: every kind of event happened in the 30 days.
+            // A population that lives: every kind of event happened in the 20 days.
             let seen = days.reduce(into: [String: Int64]()) { all, day in all.merge(day.events, uniquingKeysWith: +) }
             for name in [
                 "Subscribe", "Start Introductory Offer (trial)", "Start Offer Code (trial)",
@@ -98,7 +98,7 @@ struct SubscriberPopulationTests {
                 "Billing Retry from Paid Subscription", "Renewal from Billing Retry", "Canceled from Billing Retry",
                 "Refund", "Reactivate",
             ] {
-                #expect((seen[name] ?? 0) > 0, "no \(name) in 30 days")
+                #expect((seen[name] ?? 0) > 0, "no \(name) in 20 days")
             }
             #expect(days.allSatisfy { $0.paid > 100 })
         }

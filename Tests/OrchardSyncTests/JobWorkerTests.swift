@@ -167,7 +167,7 @@ struct JobWorkerTests {
 
     @Test(
         "a recurring job wakes the idle worker when it queues, instead of waiting for the idle cap",
-        .timeLimit(.minutes(1)))
+        .timeLimit(.minutes(3)))
     func recurringJobWakesTheWorker() async throws {
         try await withMigrated(.sqlite) { database in
             // given: a worker that would sleep an hour when idle and a schedule, on one hand-moved clock.
