@@ -298,6 +298,8 @@ package struct Subscriptions: Sendable {
     /// every subscription and country of a day with the same rates).
     package final class RateMemo: @unchecked Sendable {
         var rates: [String: (perEUR: Decimal, day: String?)?] = [:]
+        /// Whole ranges of rates read at once, by currency (a series converts every day of a range).
+        var ranges: [String: FXRateStore.RatesOfRange] = [:]
 
         package init() {}
     }
@@ -305,6 +307,7 @@ package struct Subscriptions: Sendable {
     private func rate(_ code: String, on day: ReportDate, memo: RateMemo) async throws
         -> (perEUR: Decimal, day: String?)?
     {
+        if let range = memo.ranges[code] { return range.rate(on: day) }
         let key = "\(code) \(day.isoText)"
         if let known = memo.rates[key] { return known }
         let found = try await rates.rate(code, on: day)
@@ -412,6 +415,13 @@ package struct Subscriptions: Sendable {
     package func series(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws -> [Point] {
         let days = try await days(question, scope, user: user, withMoney: false)
         let memo = RateMemo()
+        if question.metric == .mrr {
+            // Every day's rates of the range in one query per currency, not one per currency and day.
+            let codes = Set(days.flatMap { $0.stock?.mrrTwelfths.keys.map { $0 } ?? [] }).union([question.currency])
+            for code in codes.sorted() {
+                memo.ranges[code] = try await rates.rates(code, from: question.from, to: question.to)
+            }
+        }
         var points: [Point] = []
         for day in days {
             let start = question.interval.start(of: day.day)

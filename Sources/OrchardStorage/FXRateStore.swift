@@ -157,6 +157,54 @@ package struct FXRateStore: Sendable {
             micros: Self.converted(micros, from: source.perEUR, to: target.perEUR), rateDate: dates.min())
     }
 
+    /// The published rates of `currency` that days `from...to` may use (from ``FXDays/maximumRateAge``
+    /// days before `from`), oldest first, in one query: ``RatesOfRange/rate(on:)`` then answers as
+    /// ``rate(_:on:)`` does for each day, without asking the database again.
+    package func rates(_ currency: String, from: ReportDate, to: ReportDate) async throws -> RatesOfRange {
+        guard currency != "EUR" else { return RatesOfRange(currency: currency, published: []) }
+        let rows = try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT day, per_eur FROM fx_rates WHERE currency = \(bind: currency)
+                  AND day >= \(bind: from.adding(days: -FXDays.maximumRateAge).isoText) AND day <= \(bind: to.isoText)
+                ORDER BY day
+                """
+            ).all()
+        }
+        return RatesOfRange(
+            currency: currency,
+            published: try rows.compactMap { row in
+                let day = try row.decode(column: "day", as: String.self)
+                let text = try row.decode(column: "per_eur", as: String.self)
+                return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")).map { (day, $0) }
+            })
+    }
+
+    /// One currency's published rates over a range (``rates(_:from:to:)``).
+    package struct RatesOfRange: Sendable {
+        let currency: String
+        let published: [(day: String, perEUR: Decimal)]
+
+        /// Units per EUR on `day`: the nearest earlier published rate at most ``FXDays/maximumRateAge``
+        /// days old, as ``FXRateStore/rate(_:on:)``; `nil` without one. EUR is 1.
+        package func rate(on day: ReportDate) -> (perEUR: Decimal, day: String?)? {
+            if currency == "EUR" { return (1, nil) }
+            let text = day.isoText
+            var low = 0
+            var high = published.count
+            while low < high {
+                let middle = (low + high) / 2
+                if published[middle].day <= text { low = middle + 1 } else { high = middle }
+            }
+            guard low > 0 else { return nil }
+            let found = published[low - 1]
+            guard let date = ReportDate(found.day), day.dayNumber - date.dayNumber <= FXDays.maximumRateAge else {
+                return nil
+            }
+            return (found.perEUR, found.day)
+        }
+    }
+
     /// `micros` at `from` units per EUR in `to` units per EUR, rounded half-even to a millionth.
     package static func converted(_ micros: Int64, from: Decimal, to: Decimal) -> Int64 {
         var exact = Decimal(micros) * to / from

@@ -15,6 +15,43 @@ struct FXRateStoreTests {
 
         """
 
+    @Test(
+        "a range's rates read at once answer every day as the one-day lookup does, stale and missing ones included",
+        arguments: TestBackend.available)
+    func ratesOfRange(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            try await withTemporaryDirectory { directory in
+                // given: rates of two days in 2026 and one in 2008
+                let path = directory.appendingPathComponent("eurofxref-hist.csv").path
+                try Self.csv.write(toFile: path, atomically: true, encoding: .utf8)
+                let store = FXRateStore(database: database)
+                _ = try await store.importECB(path: path)
+                let from = Self.day("2026-09-01")
+                let to = Self.day("2026-12-31")
+
+                for currency in ["USD", "GBP", "CYP", "EUR", "XXX"] {
+                    // when
+                    let range = try await store.rates(currency, from: from, to: to)
+
+                    // then: before the first rate none, then the nearest earlier, none past 45 days
+                    var day = from
+                    while day <= to {
+                        let one = try await store.rate(currency, on: day)
+                        let fromRange = range.rate(on: day)
+                        #expect(one?.perEUR == fromRange?.perEUR, "\(currency) \(day.isoText)")
+                        #expect(one?.day == fromRange?.day, "\(currency) \(day.isoText)")
+                        day = day.adding(days: 1)
+                    }
+                }
+                // 2026-10-30's rate serves 45 days, through 2026-12-14
+                let usd = try await store.rates("USD", from: from, to: to)
+                #expect(usd.rate(on: Self.day("2026-12-14"))?.day == "2026-10-30")
+                #expect(usd.rate(on: Self.day("2026-12-15")) == nil)
+                #expect(usd.rate(on: Self.day("2026-10-28")) == nil)
+            }
+        }
+    }
+
     @Test("ECB rates load; conversion uses the nearest earlier day and says which", arguments: TestBackend.available)
     func convert(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in

@@ -128,6 +128,16 @@ struct SubscriptionsAPITests {
                     ).json)
                 let points = (series["points"] as? [[String: Any]])?.map { "\($0["date"] ?? "") \($0["value"] ?? "")" }
                 #expect(points == ["2026-11-27 16", "2026-11-28 18"])
+                // MRR on each held day in USD: 10 × 3.49 + 13.20, then 12 × 3.49 + 13.20
+                let mrrSeries = try #require(
+                    try await browser.request(
+                        "/api/v1/subscriptions/timeseries?from=2026-11-26&to=2026-11-28&metric=mrr&currency=USD",
+                        headers: ada
+                    ).json)
+                let money = (mrrSeries["points"] as? [[String: Any]])?.map {
+                    "\($0["date"] ?? "") \($0["value"] ?? "")"
+                }
+                #expect(money == ["2026-11-27 48.1", "2026-11-28 55.08"])
 
                 // the CSV: a row per held day
                 let csv = try await browser.request(
