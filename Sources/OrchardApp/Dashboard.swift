@@ -11,6 +11,18 @@ package struct Dashboard: Sendable {
         package var readable: [MetricsStore.VisibleAccount]
         package var accounts: [MetricsStore.VisibleAccount]
         package var ids: [Int64] { accounts.map(\.id) }
+
+        /// Every readable account, or the one `number` names; another user's account, or one never
+        /// integrated, is the same answer as a missing one.
+        package init(account number: String?, readable: [MetricsStore.VisibleAccount]) throws(DashboardError) {
+            self.readable = readable
+            guard let number else {
+                accounts = readable
+                return
+            }
+            guard let account = readable.first(where: { $0.number == number }) else { throw .unknownAccount }
+            accounts = [account]
+        }
     }
 
     /// Everything the dashboard page shows for one question.
@@ -145,10 +157,7 @@ package struct Dashboard: Sendable {
     private func scope(_ question: MetricsQuestion, readable: [MetricsStore.VisibleAccount]) throws(DashboardError)
         -> Scope
     {
-        guard let number = question.account else { return Scope(readable: readable, accounts: readable) }
-        // Another user's account, or one never integrated: the same answer as a missing one.
-        guard let account = readable.first(where: { $0.number == number }) else { throw .unknownAccount }
-        return Scope(readable: readable, accounts: [account])
+        try Scope(account: question.account, readable: readable)
     }
 
     private func query(_ question: MetricsQuestion, _ scope: Scope) -> MetricsStore.Query {

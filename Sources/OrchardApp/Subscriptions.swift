@@ -53,7 +53,6 @@ package struct Subscriptions: Sendable {
         package var question: Question
         package var readable: [MetricsStore.VisibleAccount] = []
         package var scope: [MetricsStore.VisibleAccount] = []
-        package var apps: [VisibleApp] = []
         package var products: [SubscriptionStore.Product] = []
         /// Whether any readable account sells subscriptions.
         package var sells = false
@@ -88,16 +87,8 @@ package struct Subscriptions: Sendable {
             if question.range.account != nil { throw DashboardError.unknownAccount }
             return page
         }
-        var accounts = readable
-        if let number = question.range.account {
-            guard let account = readable.first(where: { $0.number == number }) else {
-                throw DashboardError.unknownAccount
-            }
-            accounts = [account]
-        }
-        let scope = Dashboard.Scope(readable: readable, accounts: accounts)
-        page.scope = accounts
-        page.apps = try await apps.apps(userID: user.id)
+        let scope = try Dashboard.Scope(account: question.range.account, readable: readable)
+        page.scope = scope.accounts
         page.sells = try await store.hasSubscriptions(accountIDs: readable.map(\.id))
         guard page.sells else { return page }
         page.summary = try await summary(question, scope, user: user)
@@ -227,14 +218,7 @@ package struct Subscriptions: Sendable {
     package func ask(query: [String: String], user: User) async throws -> (Question, Dashboard.Scope) {
         let question = try question(query: query, user: user)
         let readable = try await metrics.visibleAccounts(userID: user.id)
-        var accounts = readable
-        if let number = question.range.account {
-            guard let account = readable.first(where: { $0.number == number }) else {
-                throw DashboardError.unknownAccount
-            }
-            accounts = [account]
-        }
-        return (question, Dashboard.Scope(readable: readable, accounts: accounts))
+        return (question, try Dashboard.Scope(account: question.range.account, readable: readable))
     }
 
     /// Whether any account in scope sells subscriptions (the page is offered when one does).
@@ -388,6 +372,7 @@ package struct Subscriptions: Sendable {
         let heldEvents = try await heldByAll(query, type: .subscriptionEvent)
         let stocks = try await store.stocks(query)
         let memo = RateMemo()
+        if withMoney { try await preloadRates(stocks.values, question, memo: memo) }
         var eventsByDay: [ReportDate: Events] = [:]
         for count in try await store.events(query) {
             eventsByDay[count.day, default: Events()].byClass[count.eventClass, default: 0] += count.quantity
@@ -410,18 +395,23 @@ package struct Subscriptions: Sendable {
         return days
     }
 
+    /// Every day's rates of the question's range, one query per currency (not one per currency and
+    /// day), for converting the MRR of `stocks`.
+    private func preloadRates(
+        _ stocks: some Sequence<SubscriptionStore.Stock>, _ question: Question, memo: RateMemo
+    ) async throws {
+        let codes = Set(stocks.flatMap(\.mrrTwelfths.keys)).union([question.currency])
+        for code in codes.sorted() {
+            memo.ranges[code] = try await rates.rates(code, from: question.from, to: question.to)
+        }
+    }
+
     /// The question's metric per interval: a stock's value on the interval's last held day, or the
     /// sum of an event over the interval's held days.
     package func series(_ question: Question, _ scope: Dashboard.Scope, user: User) async throws -> [Point] {
         let days = try await days(question, scope, user: user, withMoney: false)
         let memo = RateMemo()
-        if question.metric == .mrr {
-            // Every day's rates of the range in one query per currency, not one per currency and day.
-            let codes = Set(days.flatMap { $0.stock?.mrrTwelfths.keys.map { $0 } ?? [] }).union([question.currency])
-            for code in codes.sorted() {
-                memo.ranges[code] = try await rates.rates(code, from: question.from, to: question.to)
-            }
-        }
+        if question.metric == .mrr { try await preloadRates(days.compactMap(\.stock), question, memo: memo) }
         var points: [Point] = []
         for day in days {
             let start = question.interval.start(of: day.day)

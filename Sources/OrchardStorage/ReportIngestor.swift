@@ -115,9 +115,7 @@ package struct ReportIngestor: Sendable {
                 }
                 let reportID = try await ReportLedger.upsert(
                     identity, accountID: accountID, state: .fetched, on: connection)
-                let previousDays = try await connection.raw(
-                    "SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)"
-                ).all().map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
+                let previousDays = identity.isDailySales ? try await Self.factDays(of: reportID, on: connection) : []
                 // Event Dates whose sums change with this report (its old rows', another version's).
                 var touched: Set<String> = []
                 if identity.type.isSubscription {
@@ -210,9 +208,7 @@ package struct ReportIngestor: Sendable {
                 identity.accountNumber, now: now, backend: backend, on: connection)
             let previous = try await Self.ledgerRow(identity, accountID: accountID, on: connection)
             let reportID = try await ReportLedger.upsert(identity, accountID: accountID, state: .empty, on: connection)
-            let previousDays = try await connection.raw(
-                "SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)"
-            ).all().map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
+            let previousDays = identity.isDailySales ? try await Self.factDays(of: reportID, on: connection) : []
             if identity.type.isSubscription {
                 let touched = try await Self.clearSubscription(identity, reportID: reportID, on: connection)
                 try await Self.refreshSubscriptionDays(
@@ -243,6 +239,12 @@ package struct ReportIngestor: Sendable {
                 metadata: ["report": "\(identity)", "days": "\(days.map(\.isoText))"])
         }
         return days
+    }
+
+    /// The days a report's stored facts cover (a Daily Sales report's rollups are recomputed for them).
+    static func factDays(of reportID: Int64, on connection: any SQLDatabase) async throws -> [ReportDate] {
+        try await connection.raw("SELECT DISTINCT day FROM sales_facts WHERE report_id = \(bind: reportID)").all()
+            .map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
     }
 
     /// Makes cached answers about the account stale (``MetricsCache``).

@@ -38,7 +38,15 @@ extension DashboardPage {
         HTML.AnchorContext
     > {
         let exact = FigureText.value(value, metric: metric, currency: currency)
-        guard metric.isMoney, abs(value) >= 100_000 else { return .span(.class("figure num"), .text(exact)) }
+        guard metric.isMoney else { return .span(.class("figure num"), .text(exact)) }
+        return moneyFigure(value, currency: currency)
+    }
+
+    /// An amount of money on a card: exact, or from 100,000 a short form with the exact amount on
+    /// hover (a card is narrow on a phone).
+    static func moneyFigure<Context: HTML.BodyContext>(_ value: Double, currency: String) -> Node<Context> {
+        let exact = FigureText.money(value, currency)
+        guard abs(value) >= 100_000 else { return .span(.class("figure num"), .text(exact)) }
         let (scaled, suffix) = abs(value) >= 1_000_000 ? (value / 1_000_000, "M") : (value / 1_000, "k")
         var short = FigureText.money(scaled, currency)
         if short.hasSuffix(" " + currency) {

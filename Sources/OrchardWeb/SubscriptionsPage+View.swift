@@ -143,6 +143,8 @@ enum SubscriptionsPage {
     struct Card {
         var name: String
         var value: String
+        /// An amount of money, shown short from 100,000 (``DashboardPage/moneyFigure(_:currency:)``).
+        var money: Double? = nil
         var now: Double?
         var before: Double?
         /// More is bad news (churn).
@@ -169,7 +171,7 @@ enum SubscriptionsPage {
                 now: summary?.stock.map { Double($0.trials) }, before: previous?.stock.map { Double($0.trials) },
                 definition: definition("Trials")),
             Card(
-                name: "MRR", value: summary?.mrr.cents.map { FigureText.money(Double($0) / 100, currency) } ?? "—",
+                name: "MRR", value: "—", money: summary?.mrr.cents.map { Double($0) / 100 },
                 now: summary?.mrr.cents.map { Double($0) }, before: previous?.mrr.cents.map { Double($0) },
                 definition: definition("MRR")),
             Card(
@@ -191,7 +193,8 @@ enum SubscriptionsPage {
                             .a(
                                 .class("info"), .href("#definitions"),
                                 .attr("aria-label", "What \(card.name) counts"), .text("i"))),
-                        .span(.class("figure num"), .text(card.value)),
+                        card.money.map { DashboardPage.moneyFigure($0, currency: currency) }
+                            ?? .span(.class("figure num"), .text(card.value)),
                         delta(card)))
             })
     }

@@ -53,6 +53,17 @@ struct SubscriptionStoreTests {
         }
     }
 
+    @Test("MRR in twelfths of millionths to cents, half-up: 1/120,000 of a cent is the unit")
+    func halfUpCents() {
+        // 15.036666… (4511/300, the public sample's GBP) is 180,440,000 twelfths: 15.04
+        #expect(SubscriptionStore.cents(twelfths: 180_440_000) == 1_504)
+        // exactly half a cent rounds up; just under half does not
+        #expect(SubscriptionStore.cents(twelfths: 60_000) == 1)
+        #expect(SubscriptionStore.cents(twelfths: 59_999) == 0)
+        #expect(SubscriptionStore.cents(twelfths: 120_000 * 8 + 39_999) == 8)
+        #expect(SubscriptionStore.cents(twelfths: 0) == 0)
+    }
+
     @Test("counts by column name and MRR per proceeds currency, to the cent", arguments: TestBackend.available)
     func stocks(backend: TestBackend) async throws {
         try await withMigrated(backend) { database in
