@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -56,6 +57,16 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Plot", package: "Plot"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Mail out: SMTP with STARTTLS or implicit TLS on SwiftNIO, MIME messages. Standalone library.
+        .target(
+            name: "OrchardMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: upcoming
         ),
@@ -153,6 +164,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "OrchardCoreTests", dependencies: ["OrchardCore"], swiftSettings: upcoming),
+        .testTarget(name: "OrchardMailTests", dependencies: ["OrchardMail"], swiftSettings: upcoming),
         .testTarget(
             name: "SalesReportsTests", dependencies: ["SalesReports"], resources: [.copy("Fixtures")],
             swiftSettings: upcoming),
