@@ -97,9 +97,12 @@ let package = Package(
         .target(
             name: "OrchardApp",
             dependencies: [
-                "OrchardCore", "OrchardStorage", "OrchardSync", "AppStoreConnect", "SalesReports",
+                "OrchardCore", "OrchardStorage", "OrchardSync", "AppStoreConnect", "SalesReports", "OrchardMail",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
@@ -138,6 +141,7 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardApp", "OrchardWeb", "SalesReports",
+                "OrchardMail",
                 "AppStoreConnect", "ConnectSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -164,7 +168,8 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "OrchardCoreTests", dependencies: ["OrchardCore"], swiftSettings: upcoming),
-        .testTarget(name: "OrchardMailTests", dependencies: ["OrchardMail"], swiftSettings: upcoming),
+        .testTarget(
+            name: "OrchardMailTests", dependencies: ["OrchardMail", "OrchardTestSupport"], swiftSettings: upcoming),
         .testTarget(
             name: "SalesReportsTests", dependencies: ["SalesReports"], resources: [.copy("Fixtures")],
             swiftSettings: upcoming),
@@ -213,6 +218,7 @@ let package = Package(
             name: "OrchardWebTests",
             dependencies: [
                 "OrchardWeb", "OrchardApp", "OrchardTestSupport", "OrchardCore", "OrchardStorage", "OrchardSync",
+                "OrchardMail", .product(name: "Crypto", package: "swift-crypto"),
                 "AppStoreConnect", "ConnectSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

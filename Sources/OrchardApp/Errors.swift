@@ -71,3 +71,20 @@ package enum OperatorError: Error, Equatable, Sendable {
     /// Not a dead job (never one, or already retried and done).
     case jobNotDead
 }
+
+/// Why a notification setting, address change or webhook was refused.
+package enum NotificationError: Error, Equatable, Sendable {
+    case invalidEmail
+    /// Another user has that address.
+    case emailTaken
+    /// The address is the user's already.
+    case sameEmail
+    /// No mail server is configured, so no verification link can be sent.
+    case mailNotConfigured
+    case invalidSetting(String)
+    /// The webhook's address is refused (not http(s), private, does not resolve).
+    case webhookRefused(String)
+    case notFound
+    /// The verification link is unknown, used or older than 48 hours.
+    case verificationUnusable
+}

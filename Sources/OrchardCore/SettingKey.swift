@@ -25,6 +25,12 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case retentionDays
     case jobLeaseSeconds
     case jobRetrySeconds
+    case publicURL
+    case smtpURL
+    case smtpCAFile
+    case mailFrom
+    case mailDirectory
+    case webhookAllowPrivate
 
     /// The environment variable, e.g. `ORCHARD_PORT`.
     package var environmentName: String {
@@ -51,6 +57,12 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .retentionDays: "ORCHARD_RETENTION_DAYS"
         case .jobLeaseSeconds: "ORCHARD_JOB_LEASE_SECONDS"
         case .jobRetrySeconds: "ORCHARD_JOB_RETRY_SECONDS"
+        case .publicURL: "ORCHARD_PUBLIC_URL"
+        case .smtpURL: "ORCHARD_SMTP_URL"
+        case .smtpCAFile: "ORCHARD_SMTP_CA_FILE"
+        case .mailFrom: "ORCHARD_MAIL_FROM"
+        case .mailDirectory: "ORCHARD_MAIL_DIR"
+        case .webhookAllowPrivate: "ORCHARD_WEBHOOK_ALLOW_PRIVATE"
         }
     }
 
@@ -72,7 +84,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
 
     /// Secrets are never echoed in error messages.
     package var isSecret: Bool {
-        self == .serviceAccessToken || self == .masterKey || self == .metricsToken
+        self == .serviceAccessToken || self == .masterKey || self == .metricsToken || self == .smtpURL
     }
 
     /// How a person names the setting in a message: `--port / ORCHARD_PORT`.

@@ -147,6 +147,42 @@ extension Settings {
         if let days = integer(.retentionDays, in: 0...3_650, "a number of days") { retentionDays = days }
         if let seconds = integer(.jobLeaseSeconds, in: 3...3_600, "a number of seconds") { jobLeaseSeconds = seconds }
         if let seconds = integer(.jobRetrySeconds, in: 1...3_600, "a number of seconds") { jobRetrySeconds = seconds }
+        if let url = httpURL(.publicURL) { publicURL = url }
+        if let raw = value(.smtpURL) {
+            let scheme = raw.split(separator: ":").first.map { $0.lowercased() }
+            if let components = URLComponents(string: raw), scheme == "smtp" || scheme == "smtps",
+                components.host?.isEmpty == false
+            {
+                smtpURL = Secret(raw)
+            } else {
+                problems.append(
+                    .init(
+                        key: .smtpURL, message: "the value is not smtp://user:password@host:587 or smtps://…@host:465"))
+            }
+        }
+        if let file = value(.smtpCAFile) {
+            if FileManager.default.isReadableFile(atPath: file) {
+                smtpCAFile = file
+            } else {
+                problems.append(.init(key: .smtpCAFile, message: "'\(file)' is not a readable file"))
+            }
+        }
+        if let from = value(.mailFrom) {
+            let parts = from.split(separator: "@", omittingEmptySubsequences: false)
+            if parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !from.contains(where: \.isWhitespace) {
+                mailFrom = from
+            } else {
+                problems.append(.init(key: .mailFrom, message: "'\(from)' is not an email address"))
+            }
+        }
+        if let directory = value(.mailDirectory) { mailDirectory = directory }
+        if let raw = value(.webhookAllowPrivate) {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": webhookAllowPrivate = true
+            case "0", "false", "no", "off": webhookAllowPrivate = false
+            default: problems.append(.init(key: .webhookAllowPrivate, message: "'\(raw)' is not true or false"))
+            }
+        }
         if !problems.isEmpty { throw SettingsError(problems: problems) }
     }
 

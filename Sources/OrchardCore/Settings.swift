@@ -41,6 +41,19 @@ package struct Settings: Sendable, Equatable {
     package var jobLeaseSeconds: Int = 120
     /// The first wait before a failed job runs again, doubled after each failure.
     package var jobRetrySeconds: Int = 30
+    /// Where users reach this Orchard, for links in mail (`http://HOST:PORT` unless set).
+    package var publicURL: URL?
+    /// `smtp://user:password@host:587` (STARTTLS) or `smtps://…` (implicit TLS); no mail leaves without it
+    /// or a mail directory.
+    package var smtpURL: Secret?
+    /// PEM certificates to trust for the mail server instead of the system's.
+    package var smtpCAFile: String?
+    /// The sender of Orchard's mail.
+    package var mailFrom: String?
+    /// Mail written as `.eml` files into this folder instead of sent (the demo's).
+    package var mailDirectory: String?
+    /// Webhook endpoints on loopback or private addresses are allowed (a lab, a test).
+    package var webhookAllowPrivate = false
 
     package init() {}
 

@@ -107,20 +107,25 @@ package struct IntegrationStore: Sendable {
 
     /// Applies `event` to every integration of the account for which it is allowed (the cascade
     /// of docs/STATUSES.md: removal applies to all users of the account); returns the changed ones.
+    /// Each change is recorded as an event for the integration's user (docs/NOTIFICATIONS.md), with
+    /// `details` in its data, in the same transaction.
     @discardableResult
     package func apply(
-        _ event: IntegrationStatus.Event, accountNumber: String, reason: String?, now: Date
+        _ event: IntegrationStatus.Event, accountNumber: String, reason: String?,
+        details: [String: EventValue] = [:], now: Date
     ) async throws -> [Integration] {
-        try await apply(event, where: "a.number = \(bind: accountNumber)", reason: reason, now: now)
+        try await apply(event, where: "a.number = \(bind: accountNumber)", reason: reason, details: details, now: now)
     }
 
     /// Applies `event` to one integration (the invitation window is each integration's own);
     /// returns it when it changed.
     @discardableResult
     package func apply(
-        _ event: IntegrationStatus.Event, integrationID: Int64, reason: String?, now: Date
+        _ event: IntegrationStatus.Event, integrationID: Int64, reason: String?,
+        details: [String: EventValue] = [:], now: Date
     ) async throws -> Integration? {
-        try await apply(event, where: "i.id = \(bind: integrationID)", reason: reason, now: now).first
+        try await apply(event, where: "i.id = \(bind: integrationID)", reason: reason, details: details, now: now)
+            .first
     }
 
     /// Every pending integration, oldest first.
@@ -129,7 +134,8 @@ package struct IntegrationStore: Sendable {
     }
 
     private func apply(
-        _ event: IntegrationStatus.Event, where condition: SQLQueryString, reason: String?, now: Date
+        _ event: IntegrationStatus.Event, where condition: SQLQueryString, reason: String?,
+        details: [String: EventValue], now: Date
     ) async throws -> [Integration] {
         try await database.withTransaction { connection in
             var changed: [Integration] = []
@@ -153,6 +159,18 @@ package struct IntegrationStore: Sendable {
                         at: now, userID: integration.userID, accountNumber: integration.accountNumber,
                         action: "integration_\(next.rawValue)", detail: reason ?? ""),
                     on: connection)
+                var data = details
+                data["integrationId"] = .integer(integration.id)
+                data["accountNumber"] = .string(integration.accountNumber)
+                data["accountName"] = .string(integration.accountName)
+                data["previousStatus"] = .string(integration.status.rawValue)
+                data["status"] = .string(next.rawValue)
+                data["reason"] = reason.map { .string($0) } ?? .null
+                try await EventLog.record(
+                    ActivityEvent(
+                        userID: integration.userID, type: Self.eventType(from: integration.status, to: next),
+                        accountNumber: integration.accountNumber, createdAt: now, data: data),
+                    on: connection)
                 var updated = integration
                 updated.status = next
                 updated.statusReason = reason
@@ -161,6 +179,16 @@ package struct IntegrationStore: Sendable {
                 changed.append(updated)
             }
             return changed
+        }
+    }
+
+    /// The event a change of status is told as.
+    static func eventType(from previous: IntegrationStatus, to next: IntegrationStatus) -> EventType {
+        switch next {
+        case .active: previous == .removed ? .integrationRestored : .integrationActive
+        case .expired: .integrationExpired
+        case .removed: .integrationRemoved
+        case .pending: .integrationActive
         }
     }
 

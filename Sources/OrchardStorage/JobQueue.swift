@@ -1,5 +1,5 @@
 package import Foundation
-import SQLKit
+package import SQLKit
 
 /// The persisted job queue (docs/JOBS.md), the same code on SQLite and PostgreSQL.
 ///
@@ -70,19 +70,31 @@ package struct JobQueue: Sendable {
     package func enqueue(
         _ job: some QueueableJob, storeAccountID: Int64? = nil, runAfter: Date, maxAttempts: Int = 8, now: Date
     ) async throws -> Int64? {
-        let (kind, payload, dedupeKey) = (job.kind, job.payload, job.dedupeKey)
-        return try await database.withTransaction { connection in
-            try await connection.raw(
-                """
-                INSERT INTO jobs (kind, payload, dedupe_key, store_account_id, run_after, max_attempts, created_at,
-                    updated_at)
-                VALUES (\(bind: kind), \(bind: payload), \(bind: dedupeKey), \(bind: storeAccountID), \(bind: runAfter),
-                    \(bind: maxAttempts), \(bind: now), \(bind: now))
-                ON CONFLICT DO NOTHING
-                RETURNING id
-                """
-            ).first()?.decode(column: "id", as: Int64.self)
+        try await database.withTransaction { connection in
+            try await Self.enqueue(
+                job, storeAccountID: storeAccountID, runAfter: runAfter, maxAttempts: maxAttempts, now: now,
+                on: connection)
         }
+    }
+
+    /// Queues a job in the caller's transaction: it exists exactly when what asked for it was
+    /// committed (an event recorded with the change it tells of).
+    @discardableResult
+    package static func enqueue(
+        _ job: some QueueableJob, storeAccountID: Int64? = nil, runAfter: Date, maxAttempts: Int = 8, now: Date,
+        on connection: any SQLDatabase
+    ) async throws -> Int64? {
+        let (kind, payload, dedupeKey) = (job.kind, job.payload, job.dedupeKey)
+        return try await connection.raw(
+            """
+            INSERT INTO jobs (kind, payload, dedupe_key, store_account_id, run_after, max_attempts, created_at,
+                updated_at)
+            VALUES (\(bind: kind), \(bind: payload), \(bind: dedupeKey), \(bind: storeAccountID), \(bind: runAfter),
+                \(bind: maxAttempts), \(bind: now), \(bind: now))
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """
+        ).first()?.decode(column: "id", as: Int64.self)
     }
 
     /// Queues `job` to run now: a copy queued for later (a recurring job's next run) is moved to

@@ -53,6 +53,22 @@ package enum SecretRotation {
             ).run()
             count += 1
         }
+        // Webhook secrets came after secrets were bound to their rows (migration 13 > 4).
+        guard !sealedUnbound else { return count }
+        let endpoints = try await connection.raw(
+            "SELECT id, key_id, secret_ciphertext AS ciphertext FROM webhook_endpoints"
+        ).all()
+        for row in endpoints {
+            let id = try row.decode(column: "id", as: Int64.self)
+            let sealed = try reseal(row, keys: keys, to: target, context: WebhookStore.context(id), false)
+            try await connection.raw(
+                """
+                UPDATE webhook_endpoints SET key_id = \(bind: sealed.keyID), secret_ciphertext = \(bind: sealed.combined)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+            count += 1
+        }
         return count
     }
 

@@ -260,13 +260,21 @@ package struct JobWorker: Service {
 /// and wakes `wake`'s worker when it queued one.
 package struct RecurringJob: Service {
     let queue: JobQueue
-    let job: SyncJob
+    let job: any QueueableJob
     let interval: TimeInterval
     let wake: WakeSignal?
     let now: @Sendable () -> Date
 
     package init(
         queue: JobQueue, job: SyncJob, interval: TimeInterval, wake: WakeSignal? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.init(queue: queue, queueing: job, interval: interval, wake: wake, now: now)
+    }
+
+    /// Any target's job (OrchardApp's notification checks).
+    package init(
+        queue: JobQueue, queueing job: any QueueableJob, interval: TimeInterval, wake: WakeSignal? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.queue = queue

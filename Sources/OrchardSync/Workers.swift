@@ -6,14 +6,20 @@ package import ServiceLifecycle
 
 /// Assembles the worker role: the job worker with a handler per job kind, and the schedules of
 /// recurring jobs. `orchard worker` runs these alone; `orchard serve` beside the HTTP server.
+///
+/// `extraHandlers` and `extraRecurring` add other targets' jobs (OrchardApp's notifications) to the
+/// same worker and queue.
 package func buildWorkers(
     database: OrchardDatabase, keys: KeyRing, engine: SyncEngine, now: @escaping @Sendable () -> Date = { Date() },
+    extraHandlers: [String: JobWorker.Handler] = [:],
+    extraRecurring: [(job: any QueueableJob, interval: TimeInterval)] = [],
     logger: Logger
 ) -> [any Service] {
     let queue = JobQueue(database: database, backoff: .init(base: engine.settings.jobRetryBase))
     let worker = JobWorker(
         queue: queue,
-        handlers: syncHandlers(database: database, keys: keys, engine: engine, now: now, logger: logger),
+        handlers: syncHandlers(database: database, keys: keys, engine: engine, now: now, logger: logger)
+            .merging(extraHandlers) { sync, _ in sync },
         lease: engine.settings.jobLease, concurrency: engine.settings.concurrency, now: now, logger: logger)
     // The schedules wake this process's worker when they queue a job: asleep until its idle cap, it
     // would run an invitation check every 30 s however often it is queued.
@@ -24,6 +30,9 @@ package func buildWorkers(
             queue: queue, job: .checkInvitations, interval: engine.settings.invitationCheckInterval,
             wake: worker.wake, now: now),
     ]
+        + extraRecurring.map {
+            RecurringJob(queue: queue, queueing: $0.job, interval: $0.interval, wake: worker.wake, now: now)
+        }
 }
 
 /// The handler of each job kind: the stored job is read back as a ``SyncJob`` (strictly) and run.

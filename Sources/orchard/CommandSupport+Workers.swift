@@ -26,6 +26,10 @@ extension CommandSupport {
             settings: SyncSettings(settings),
             archive: ReportArchive(backend: database.backend, dataDirectory: settings.dataDirectory),
             logger: Logger(label: "orchard.sync"))
-        return (buildWorkers(database: database, keys: keys, engine: engine, logger: logger), http, engine)
+        let notifications = notificationJobs(settings, database: database, keys: keys)
+        let services = buildWorkers(
+            database: database, keys: keys, engine: engine, extraHandlers: notifications.handlers,
+            extraRecurring: notifications.recurring, logger: logger)
+        return (services, http, engine)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardMail
+import OrchardTestSupport
 import Testing
 
 /// The SMTP client against a real SMTP server (aiosmtpd, `scripts/smtp-sink`): plain, STARTTLS and

@@ -13,5 +13,6 @@ package enum Migrations {
         Admissions(),
         ReportArchiveTable(),
         SubscriptionReports(),
+        Notifications(),
     ]
 }

@@ -1,28 +1,31 @@
-import Foundation
+package import Foundation
 
 /// The real SMTP server of the mail tests: `scripts/smtp-sink` (aiosmtpd) on a free loopback port,
 /// stopped when the test ends. What it accepted is read from its folder as a mail client decodes it.
-final class SMTPSink {
-    struct Received: Decodable {
-        var mailFrom: String
-        var rcptTos: [String]
-        var user: String?
-        var encrypted: Bool
-        var headers: [String: String]
-        var subject: String
-        var text: String?
-        var html: String?
-        var defects: [String]
+/// Sendable: every stored property is set once in `init`; the process and pipe are touched again only
+/// in `deinit`.
+package final class SMTPSink: @unchecked Sendable {
+    package struct Received: Decodable, Sendable {
+        package var mailFrom: String
+        package var rcptTos: [String]
+        package var user: String?
+        package var encrypted: Bool
+        package var headers: [String: String]
+        package var subject: String
+        package var text: String?
+        package var html: String?
+        package var defects: [String]
     }
 
-    let port: Int
-    let folder: URL
+    package let port: Int
+    package let folder: URL
     private let process: Process
     private let input: Pipe
 
     /// `tls`: none, starttls or implicit; `auth`: `user:password` the server requires.
-    init(tls: String = "none", auth: String? = nil, extra: [String] = []) throws {
+    package init(tls: String = "none", auth: String? = nil, extra: [String] = []) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-smtp-\(UUID().uuidString)")
+        // Sources/OrchardTestSupport/SMTPSink.swift → the repository.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         process = Process()
@@ -49,10 +52,15 @@ final class SMTPSink {
     }
 
     /// The certificate the sink made for itself (TLS runs only).
-    var certificate: String { folder.appendingPathComponent("cert.pem").path }
+    package var certificate: String { folder.appendingPathComponent("cert.pem").path }
 
     /// The messages it accepted, in order.
-    func received() throws -> [Received] {
+    package func received() throws -> [Received] {
+        try Self.received(in: folder)
+    }
+
+    /// The messages a sink kept in `folder`.
+    package static func received(in folder: URL) throws -> [Received] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return try names.filter { $0.hasSuffix(".json") }.sorted().map {
             try JSONDecoder().decode(Received.self, from: Data(contentsOf: folder.appendingPathComponent($0)))

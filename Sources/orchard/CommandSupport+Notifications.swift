@@ -1,0 +1,66 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import OrchardApp
+import OrchardCore
+import OrchardMail
+import OrchardStorage
+import OrchardSync
+
+extension CommandSupport {
+    /// Webhook deliveries' HTTP client (no redirects, short timeouts), one per process, for its life.
+    static let webhookHTTP = WebhookSender.makeHTTPClient()
+
+    /// Where links in mail point: `ORCHARD_PUBLIC_URL`, else the address the server listens on.
+    static func publicURL(_ settings: Settings) -> URL {
+        if let url = settings.publicURL { return url }
+        let host = settings.host == "0.0.0.0" || settings.host == "::" ? "localhost" : settings.host
+        return URL(string: "http://\(host.contains(":") ? "[\(host)]" : host):\(settings.port)")
+            ?? URL(string: "http://localhost:8080")!
+    }
+
+    /// How mail leaves: `ORCHARD_SMTP_URL`, else `ORCHARD_MAIL_DIR`, else not at all.
+    static func mailSetup(_ settings: Settings) -> MailSetup {
+        let url = publicURL(settings)
+        let fallbackDomain = (url.host ?? "").contains(".") ? url.host! : "localhost.localdomain"
+        let from =
+            settings.mailFrom.flatMap { MailAddress($0, name: "Orchard") }
+            ?? MailAddress("orchard@\(fallbackDomain)", name: "Orchard")!
+        if let raw = settings.smtpURL?.revealed,
+            let configuration = SMTPConfiguration(url: raw, caFile: settings.smtpCAFile)
+        {
+            do {
+                return MailSetup(
+                    publicURL: url, from: from, transport: try SMTPClient(configuration: configuration),
+                    description: configuration.masked)
+            } catch {
+                printError("orchard: the mail server's TLS settings cannot be used: \(error)")
+            }
+        }
+        if let directory = settings.mailDirectory {
+            let folder = URL(fileURLWithPath: directory)
+            return MailSetup(
+                publicURL: url, from: from, transport: FileMailTransport(directory: folder),
+                description: "written to \(folder.path)")
+        }
+        return MailSetup(publicURL: url, from: from, transport: nil, description: "not configured")
+    }
+
+    /// The notifications use case of the web role.
+    static func notifications(_ settings: Settings, database: OrchardDatabase, keys: KeyRing) -> Notifications {
+        Notifications(
+            database: database, keys: keys, mail: mailSetup(settings),
+            sender: WebhookSender(http: webhookHTTP, allowPrivate: settings.webhookAllowPrivate), now: { Date() })
+    }
+
+    /// The notification jobs' handlers and recurring checks, for the worker role.
+    static func notificationJobs(_ settings: Settings, database: OrchardDatabase, keys: KeyRing) -> (
+        handlers: [String: JobWorker.Handler], recurring: [(job: any QueueableJob, interval: TimeInterval)]
+    ) {
+        let delivery = NotificationDelivery(
+            database: database, keys: keys, mail: mailSetup(settings),
+            sender: WebhookSender(http: webhookHTTP, allowPrivate: settings.webhookAllowPrivate), now: { Date() },
+            logger: Logger(label: "orchard.notifications"))
+        return (delivery.handlers(), [])
+    }
+}
