@@ -204,3 +204,31 @@ package struct NotificationDelivery: Sendable {
         ]
     }
 }
+
+/// Every notification job of a worker: deliveries, the recurring check and the digests.
+package struct NotificationJobs: Sendable {
+    package let delivery: NotificationDelivery
+    package let checks: NotificationChecks
+    package let digests: Digests
+    /// How often the check and the digests are queued.
+    package let interval: TimeInterval
+
+    package init(delivery: NotificationDelivery, checks: NotificationChecks, digests: Digests, interval: TimeInterval) {
+        self.delivery = delivery
+        self.checks = checks
+        self.digests = digests
+        self.interval = interval
+    }
+
+    package func handlers() -> [String: JobWorker.Handler] {
+        var handlers = delivery.handlers()
+        let (checks, digests) = (checks, digests)
+        handlers[NotificationJob.Kind.checkNotifications.rawValue] = { _ in try await checks.run() }
+        handlers[NotificationJob.Kind.sendDigests.rawValue] = { _ in try await digests.run() }
+        return handlers
+    }
+
+    package var recurring: [(job: any QueueableJob, interval: TimeInterval)] {
+        [(NotificationJob.checkNotifications, interval), (NotificationJob.sendDigests, interval)]
+    }
+}

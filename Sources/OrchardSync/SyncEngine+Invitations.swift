@@ -167,8 +167,11 @@ extension SyncEngine {
         guard misses >= settings.missesBeforeRevocation,
             try await accounts.revoke(number: account.number, now: now())
         else { return nil }
+        // The purge date travels with the event: its mail says until when the data stays readable.
+        let purgeOn = ReportDate(containing: now().addingTimeInterval(settings.retention)).isoText
         try await integrations.apply(
-            .serviceLostAccess, accountNumber: account.number, reason: Self.revokedReason, now: now())
+            .serviceLostAccess, accountNumber: account.number, reason: Self.revokedReason,
+            details: ["purgeOn": .string(purgeOn)], now: now())
         let cancelled = try await queue.cancel(storeAccountID: account.id, now: now())
         try await queue.enqueue(
             SyncJob.purgeAccount(account.number), storeAccountID: account.id,

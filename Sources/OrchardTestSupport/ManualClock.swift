@@ -15,4 +15,8 @@ package final class ManualClock: Sendable {
     package func advance(by seconds: TimeInterval) {
         date.withLock { $0 += seconds }
     }
+
+    package func set(_ moment: Date) {
+        date.withLock { $0 = moment }
+    }
 }

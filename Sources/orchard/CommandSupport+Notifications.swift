@@ -53,14 +53,26 @@ extension CommandSupport {
             sender: WebhookSender(http: webhookHTTP, allowPrivate: settings.webhookAllowPrivate), now: { Date() })
     }
 
-    /// The notification jobs' handlers and recurring checks, for the worker role.
-    static func notificationJobs(_ settings: Settings, database: OrchardDatabase, keys: KeyRing) -> (
-        handlers: [String: JobWorker.Handler], recurring: [(job: any QueueableJob, interval: TimeInterval)]
-    ) {
-        let delivery = NotificationDelivery(
-            database: database, keys: keys, mail: mailSetup(settings),
-            sender: WebhookSender(http: webhookHTTP, allowPrivate: settings.webhookAllowPrivate), now: { Date() },
-            logger: Logger(label: "orchard.notifications"))
-        return (delivery.handlers(), [])
+    /// The notification jobs' handlers and recurring checks, for the worker role: checked every
+    /// 5 minutes, or as often as invitations when that is more often (the demo's 2 seconds: 30).
+    static func notificationJobs(_ settings: Settings, database: OrchardDatabase, keys: KeyRing) -> NotificationJobs {
+        let mail = mailSetup(settings)
+        let now: @Sendable () -> Date = { Date() }
+        let logger = Logger(label: "orchard.notifications")
+        var policy = NotificationPolicy(
+            invitationWindow: settings.invitationWindow, serviceAppleID: settings.serviceAppleID)
+        policy.newsDays = max(1, settings.restatementDays)
+        let cache = MetricsCache()
+        return NotificationJobs(
+            delivery: NotificationDelivery(
+                database: database, keys: keys, mail: mail,
+                sender: WebhookSender(http: webhookHTTP, allowPrivate: settings.webhookAllowPrivate), now: now,
+                logger: logger),
+            checks: NotificationChecks(
+                database: database, keys: keys, policy: policy,
+                service: ServiceIdentity(database: database, keys: keys, configuredToken: settings.serviceAccessToken),
+                metrics: MetricsStore(database: database, cache: cache), now: now, logger: logger),
+            digests: Digests(database: database, cache: cache, mail: mail, now: now, logger: logger),
+            interval: TimeInterval(min(300, max(30, settings.invitationCheckSeconds))))
     }
 }

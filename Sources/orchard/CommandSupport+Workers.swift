@@ -1,6 +1,7 @@
 import AppStoreConnect
 import AsyncHTTPClient
 import Logging
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import OrchardSync
@@ -28,7 +29,7 @@ extension CommandSupport {
             logger: Logger(label: "orchard.sync"))
         let notifications = notificationJobs(settings, database: database, keys: keys)
         let services = buildWorkers(
-            database: database, keys: keys, engine: engine, extraHandlers: notifications.handlers,
+            database: database, keys: keys, engine: engine, extraHandlers: notifications.handlers(),
             extraRecurring: notifications.recurring, logger: logger)
         return (services, http, engine)
     }

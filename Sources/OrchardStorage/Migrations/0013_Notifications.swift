@@ -124,11 +124,13 @@ struct Notifications: Migration {
             )
             """,
             "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id)",
-            // What the sync-health check last said of an account: delayed since a day, or fine.
+            // What the notification check last said of an account: delayed since a day (or fine), and
+            // the last day it told was complete.
             """
             CREATE TABLE account_health (
                 account_number \(ddl.keyText) PRIMARY KEY,
                 delayed_day \(ddl.keyText),
+                complete_through \(ddl.keyText),
                 updated_at \(ddl.timestamp) NOT NULL
             )
             """,
