@@ -69,6 +69,16 @@ package struct Notifications: Sendable {
         package var timeZone: String?
         package var sensitivity: String?
         package var switches: [NotificationSettings.Switch] = []
+        /// Per-account switches to remove: the account follows the topic's switch again.
+        package var cleared: [(topic: NotificationTopic, accountNumber: String)] = []
+
+        package static func == (left: Change, right: Change) -> Bool {
+            left.digestFrequency == right.digestFrequency && left.digestHour == right.digestHour
+                && left.digestWeekday == right.digestWeekday && left.timeZone == right.timeZone
+                && left.sensitivity == right.sensitivity && left.switches == right.switches
+                && left.cleared.map(\.topic) == right.cleared.map(\.topic)
+                && left.cleared.map(\.accountNumber) == right.cleared.map(\.accountNumber)
+        }
 
         package init(
             digestFrequency: String? = nil, digestHour: Int? = nil, digestWeekday: Int? = nil, timeZone: String? = nil,
@@ -128,7 +138,7 @@ package struct Notifications: Sendable {
             }
         }
         settings.switches = change.switches
-        try await settingsStore.update(userID: user.id, settings)
+        try await settingsStore.update(userID: user.id, settings, clearing: change.cleared)
         return try await settingsStore.settings(userID: user.id) ?? settings
     }
 
@@ -146,6 +156,12 @@ package struct Notifications: Sendable {
                 kind: "verification", recipient: address, subject: document.subject, text: document.text,
                 html: document.html, unsubscribeURL: nil),
             now: now())
+    }
+
+    /// A new user's confirmation link, when mail can leave (quietly nothing when it cannot).
+    package func welcome(_ user: User) async throws {
+        guard mailConfigured else { return }
+        try await sendVerification(to: user)
     }
 
     /// Starts a change of address: the new one gets a verification link and replaces the old one

@@ -54,7 +54,10 @@ package struct NotificationSettingsStore: Sendable {
     }
 
     /// Stores the schedule, the sensitivity and every switch given (the others stay as they were).
-    package func update(userID: Int64, _ settings: NotificationSettings) async throws {
+    package func update(
+        userID: Int64, _ settings: NotificationSettings,
+        clearing cleared: [(topic: NotificationTopic, accountNumber: String)] = []
+    ) async throws {
         try await database.withTransaction { connection in
             try await connection.raw(
                 """
@@ -66,6 +69,14 @@ package struct NotificationSettingsStore: Sendable {
             ).run()
             for change in settings.switches {
                 try await Self.set(change, userID: userID, on: connection)
+            }
+            for (topic, account) in cleared {
+                try await connection.raw(
+                    """
+                    DELETE FROM notification_preferences
+                    WHERE user_id = \(bind: userID) AND topic = \(bind: topic.rawValue) AND account_number = \(bind: account)
+                    """
+                ).run()
             }
         }
     }

@@ -10,6 +10,8 @@ struct AccountController: Sendable {
     let client: ClientAddress
     /// The currencies a user may show their figures in (those with a current ECB rate, and the euro).
     let currencies: @Sendable () async throws -> [String]
+    /// Sends a new user's confirmation link, when mail is configured.
+    var notifications: Notifications?
 
     struct CredentialsForm: Decodable {
         let email: String
@@ -51,10 +53,11 @@ struct AccountController: Sendable {
         router.post(SiteRoute.signUp().pattern) { request, context in
             let form = try await request.decode(as: SignUpForm.self, context: context)
             do {
-                let (_, session) = try await membership.signUp(
+                let (user, session) = try await membership.signUp(
                     email: form.email, password: form.password,
                     pass: .init(setupCode: form.setupCode, invitation: form.invitation),
                     from: client.of(request, peer: context.remoteAddress), granting: .session)
+                try await notifications?.welcome(user)
                 return signedIn(session, flash: .welcome, next: nil, request: request)
             } catch let error as MembershipError {
                 let kind = try await membership.signUpForm(invitation: form.invitation)

@@ -37,6 +37,7 @@ package func buildApplication(
     metrics: PrometheusController? = nil,
     passwords: PasswordHasher = PasswordHasher(),
     funnel: FunnelDependencies? = nil,
+    notifications: Notifications? = nil,
     operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
     health: (@Sendable () async throws -> OperationsSnapshot)? = nil,
     now: @escaping @Sendable () -> Date = { Date() },
@@ -44,7 +45,7 @@ package func buildApplication(
 ) -> some ApplicationProtocol {
     let router = buildRouter(
         settings: settings, database: database, migrations: migrations, metrics: metrics, passwords: passwords,
-        funnel: funnel, operations: operations, health: health ?? operations, now: now)
+        funnel: funnel, notifications: notifications, operations: operations, health: health ?? operations, now: now)
     return Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Orchard"),
@@ -57,7 +58,7 @@ package func buildApplication(
 /// The routes and middlewares of the web role (``buildApplication`` serves them).
 func buildRouter(
     settings: Settings, database: OrchardDatabase, migrations: MigrationRunner, metrics: PrometheusController?,
-    passwords: PasswordHasher, funnel: FunnelDependencies?,
+    passwords: PasswordHasher, funnel: FunnelDependencies?, notifications: Notifications? = nil,
     operations: (@Sendable () async throws -> OperationsSnapshot)?,
     health: (@Sendable () async throws -> OperationsSnapshot)?, now: @escaping @Sendable () -> Date
 ) -> Router<OrchardRequestContext> {
@@ -77,12 +78,15 @@ func buildRouter(
     HealthController(database: database, migrations: migrations).addRoutes(to: router)
     HomeController(database: database, migrations: migrations, settings: settings).addRoutes(to: router)
     let client = ClientAddress(trustedProxies: settings.trustedProxies)
-    AuthAPIController(membership: membership, client: client).addRoutes(to: router)
+    AuthAPIController(membership: membership, client: client, notifications: notifications).addRoutes(to: router)
     router.get(SiteRoute.script.pattern) { request, _ in Script.asset.response(for: request) }
     router.get(SiteRoute.icon.pattern) { request, _ in Icon.asset.response(for: request) }
     router.get(SiteRoute.api(.openAPI).pattern) { _, _ in OpenAPIDocument.response() }
-    AccountController(membership: membership, client: client, currencies: { try await dashboard.currencies() })
-        .addRoutes(to: router)
+    AccountController(
+        membership: membership, client: client, currencies: { try await dashboard.currencies() },
+        notifications: notifications
+    )
+    .addRoutes(to: router)
     MetricsAPIController(dashboard: dashboard).addRoutes(to: router)
     let subscriptions = Subscriptions(database: database, cache: dashboard.cache, now: now)
     SubscriptionsAPIController(subscriptions: subscriptions, cache: dashboard.cache).addRoutes(to: router)
@@ -91,6 +95,9 @@ func buildRouter(
         overview: OperatorOverview(database: database, settings: settings, operations: operations, now: now),
         membership: membership
     ).addRoutes(to: router)
+    if let notifications {
+        NotificationsController(notifications: notifications).addRoutes(to: router)
+    }
     if let funnel {
         let funnel = Funnel(
             database: database, reporter: funnel.reporter, keys: funnel.keys, settings: settings, now: now)

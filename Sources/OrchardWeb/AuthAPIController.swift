@@ -8,6 +8,8 @@ import OrchardStorage
 struct AuthAPIController: Sendable {
     let membership: Membership
     let client: ClientAddress
+    /// Sends a new user's confirmation link, when mail is configured.
+    var notifications: Notifications?
 
     struct CredentialsBody: Decodable {
         let email: String
@@ -70,6 +72,7 @@ struct AuthAPIController: Sendable {
                 email: body.email, password: body.password,
                 pass: .init(setupCode: body.setupCode, invitation: body.invitation),
                 from: client.of(request, peer: context.remoteAddress), granting: .loginToken(name: "sign-up"))
+            try await notifications?.welcome(user)
             return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
         }
         router.post(SiteRoute.api(.logIn).pattern) { request, context in

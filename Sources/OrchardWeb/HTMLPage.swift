@@ -43,6 +43,7 @@ enum Flash: String, Sendable {
     case integrationsActive, integrationsPartlyActive
     case jobRetried, jobAlreadyQueued, currencyChanged, funnelTokenStopped
     case integrationRemovedLast, checkQueued, checkedRecently, reconnected, invitationRevoked
+    case notificationsSaved, verificationSent, testQueued, webhookRemoved
 
     var text: String {
         switch self {
@@ -74,6 +75,12 @@ enum Flash: String, Sendable {
         case .jobAlreadyQueued: "The same work is queued or running already; nothing was added."
         case .currencyChanged: "Your figures are now shown in the currency you chose."
         case .funnelTokenStopped: WebError.funnelTokenStopped.message
+        case .notificationsSaved: "Your notification settings are saved."
+        case .verificationSent:
+            "A confirmation link is on its way; it works for 48 hours. Until it is used, the address does not change "
+                + "and nothing else is mailed to it."
+        case .testQueued: "A test event is queued; its delivery appears below within a few seconds."
+        case .webhookRemoved: "The webhook is removed; nothing more is sent to it."
         }
     }
 
@@ -151,6 +158,7 @@ struct HTMLPage: ResponseGenerator {
             .attribute(named: "aria-label", value: "Account"),
             .a(.href(SiteRoute.dashboard.path), .text("Dashboard")),
             .a(.href(SiteRoute.integrations.path), .text("Data Integration")),
+            .a(.href(SiteRoute.activity.path), .text("Activity")),
             .a(.href(SiteRoute.account.path), .text("Settings")),
             .if(user.role == .operator, .a(.href(SiteRoute.operatorPage.path), .text("Operator"))),
             .a(.href(SiteRoute.apiTokens.path), .text("API tokens")),

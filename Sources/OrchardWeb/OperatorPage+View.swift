@@ -23,6 +23,9 @@ enum OperatorPage {
             title: "Operator", frame: frame, status: people.error?.status ?? .ok,
             content: .div(
                 .h1("Operator"),
+                .p(
+                    .a(.href(SiteRoute.sentMail.path), "Mail sent"),
+                    .text(": every message Orchard composed, with the mail server's answer.")),
                 serviceSection(model),
                 .unwrap(model.operations?.degradedListing) { degraded in
                     .div(

@@ -13,7 +13,10 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] = Self.policy
+        // A response with a stricter policy of its own (a mail's HTML shown to the operator) keeps it.
+        if response.headers[.contentSecurityPolicy]?.contains("sandbox") != true {
+            response.headers[.contentSecurityPolicy] = Self.policy
+        }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"

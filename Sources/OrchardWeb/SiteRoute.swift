@@ -46,6 +46,27 @@ package enum SiteRoute: Sendable, Equatable {
     /// `POST`: an operator invites a user (a link for one address).
     case inviteUser
     case revokeUserInvitation(id: Int64)
+    /// What a user is notified of, and how (docs/NOTIFICATIONS.md).
+    case notifications
+    /// `POST`: change the address (verified before it replaces the old one).
+    case changeEmail
+    /// `POST`: send the verification link again.
+    case sendVerification
+    /// The link of a verification mail.
+    case verifyEmail(token: String)
+    /// The link of a mail's unsubscribe (`GET` asks, `POST` does it: RFC 8058 one-click).
+    case unsubscribe(token: String)
+    /// The user's activity feed.
+    case activity
+    case webhooks
+    case webhook(id: Int64)
+    case testWebhook(id: Int64)
+    case rotateWebhook(id: Int64)
+    case deleteWebhook(id: Int64)
+    /// The operator's "Mail sent" page, one message, and its HTML part alone.
+    case sentMail
+    case sentMailMessage(id: Int64)
+    case sentMailHTML(id: Int64)
     case api(APIRoute)
 
     /// What a query value keeps as it is (RFC 3986's unreserved characters: a token stays readable).
@@ -71,7 +92,13 @@ package enum SiteRoute: Sendable, Equatable {
     }
 
     /// The pattern the router registers.
-    var pattern: RouterPath { RouterPath(base { _ in ":id" }) }
+    var pattern: RouterPath {
+        switch self {
+        case .verifyEmail: "/verify-email/:token"
+        case .unsubscribe: "/unsubscribe/:token"
+        default: RouterPath(base { _ in ":id" })
+        }
+    }
 
     private func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -106,6 +133,20 @@ package enum SiteRoute: Sendable, Equatable {
         case .retryJob(let id): "/operator/jobs/\(parameter(id))/retry"
         case .inviteUser: "/operator/user-invitations"
         case .revokeUserInvitation(let id): "/operator/user-invitations/\(parameter(id))/revoke"
+        case .notifications: "/account/notifications"
+        case .changeEmail: "/account/email"
+        case .sendVerification: "/account/email/verify"
+        case .verifyEmail(let token): "/verify-email/\(token)"
+        case .unsubscribe(let token): "/unsubscribe/\(token)"
+        case .activity: "/activity"
+        case .webhooks: "/account/webhooks"
+        case .webhook(let id): "/account/webhooks/\(parameter(id))"
+        case .testWebhook(let id): "/account/webhooks/\(parameter(id))/test"
+        case .rotateWebhook(let id): "/account/webhooks/\(parameter(id))/rotate"
+        case .deleteWebhook(let id): "/account/webhooks/\(parameter(id))/delete"
+        case .sentMail: "/operator/mail"
+        case .sentMailMessage(let id): "/operator/mail/\(parameter(id))"
+        case .sentMailHTML(let id): "/operator/mail/\(parameter(id))/html"
         case .api(let route): Self.apiPrefix + route.base(parameter)
         }
     }
@@ -144,6 +185,19 @@ package enum APIRoute: Sendable, Equatable {
     case subscriptionsTimeseries
     case subscriptionsCohorts
     case subscriptionsExport
+    /// The activity feed, paged.
+    case events
+    /// `GET` and `PUT`: the notification settings.
+    case notificationSettings
+    /// `POST`: change the address; a verification link goes to the new one.
+    case email
+    /// `POST`: send the verification link again.
+    case emailVerification
+    case webhooks
+    case webhook(id: Int64)
+    case webhookTest(id: Int64)
+    case webhookSecret(id: Int64)
+    case webhookDeliveries(id: Int64)
 
     func base(_ parameter: (Int64) -> String) -> String {
         switch self {
@@ -174,6 +228,15 @@ package enum APIRoute: Sendable, Equatable {
         case .subscriptionsTimeseries: "subscriptions/timeseries"
         case .subscriptionsCohorts: "subscriptions/cohorts"
         case .subscriptionsExport: "subscriptions/export.csv"
+        case .events: "events"
+        case .notificationSettings: "notifications"
+        case .email: "me/email"
+        case .emailVerification: "me/email/verification"
+        case .webhooks: "webhooks"
+        case .webhook(let id): "webhooks/\(parameter(id))"
+        case .webhookTest(let id): "webhooks/\(parameter(id))/test"
+        case .webhookSecret(let id): "webhooks/\(parameter(id))/secret"
+        case .webhookDeliveries(let id): "webhooks/\(parameter(id))/deliveries"
         }
     }
 }

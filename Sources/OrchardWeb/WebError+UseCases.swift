@@ -1,4 +1,5 @@
 import OrchardApp
+import OrchardCore
 
 /// What each use case's refusal means on the web: the one place where they meet HTTP statuses and
 /// the codes of the JSON API (docs/API.md).
@@ -61,6 +62,20 @@ extension WebError {
             }
     }
 
+    init(_ error: NotificationError) {
+        self =
+            switch error {
+            case .invalidEmail: .credential(.invalidEmail)
+            case .emailTaken: .emailTaken
+            case .sameEmail: .sameEmail
+            case .mailNotConfigured: .mailNotConfigured
+            case .invalidSetting(let message): .invalidParameter(message)
+            case .webhookRefused(let reason): .webhookRefused(reason)
+            case .notFound: .notFound
+            case .verificationUnusable: .verificationUnusable
+            }
+    }
+
     /// The web's meaning of any use case's refusal; `nil` for an error no use case names.
     init?(useCase error: any Error) {
         switch error {
@@ -69,6 +84,7 @@ extension WebError {
         case let error as DashboardError: self.init(error)
         case let error as IntegrationError: self.init(error)
         case let error as OperatorError: self.init(error)
+        case let error as NotificationError: self.init(error)
         default: return nil
         }
     }

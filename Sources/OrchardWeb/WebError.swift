@@ -38,6 +38,14 @@ package enum WebError: Error, Equatable, Sendable {
     case invalidParameter(String)
     /// Something Orchard did not expect; the log has the details, the answer none.
     case internalError
+    /// The address given is the user's already.
+    case sameEmail
+    /// No mail server is configured: nothing can be sent.
+    case mailNotConfigured
+    /// A webhook's address is refused.
+    case webhookRefused(String)
+    /// A verification link that is unknown, used or too old.
+    case verificationUnusable
 
     package var status: HTTPResponse.Status {
         switch self {
@@ -62,6 +70,9 @@ package enum WebError: Error, Equatable, Sendable {
         case .checkedRecently: .tooManyRequests
         case .parameterTooLong: .badRequest
         case .cannotReconnect: .conflict
+        case .sameEmail, .webhookRefused: .unprocessableContent
+        case .mailNotConfigured: .conflict
+        case .verificationUnusable: .notFound
         }
     }
 
@@ -97,6 +108,10 @@ package enum WebError: Error, Equatable, Sendable {
         case .checkedRecently: "checked_recently"
         case .parameterTooLong: "parameter_too_long"
         case .cannotReconnect: "cannot_reconnect"
+        case .sameEmail: "same_email"
+        case .mailNotConfigured: "mail_not_configured"
+        case .webhookRefused: "webhook_refused"
+        case .verificationUnusable: "verification_unusable"
         }
     }
 
@@ -152,6 +167,14 @@ package enum WebError: Error, Equatable, Sendable {
             "Orchard cannot see this account yet, so it cannot be reconnected. Invite the service Apple ID in App Store "
                 + "Connect first, or remove this integration and start again."
         case .internalError: "Something went wrong on our side. Try again; if it keeps happening, tell the operator."
+        case .sameEmail: "That is your address already."
+        case .mailNotConfigured:
+            "This Orchard has no mail server configured (ORCHARD_SMTP_URL), so it cannot send mail. Ask its operator; "
+                + "the Activity page and webhooks work without mail."
+        case .webhookRefused(let reason): "Orchard cannot deliver to that address: \(reason)."
+        case .verificationUnusable:
+            "This link cannot be used: it was used already, is older than 48 hours, or was replaced by a newer one. "
+                + "Send a new one from the Notifications page."
         }
     }
 }

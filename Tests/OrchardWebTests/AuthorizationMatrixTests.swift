@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import OrchardApp
 import OrchardCore
+import OrchardMail
 import OrchardStorage
 import OrchardTestSupport
 import Prometheus
@@ -33,8 +34,12 @@ struct AuthorizationMatrixTests {
         case funnelToken, funnelTokenToDelete
         case apiToken
         case deadJob, userInvitation, userInvitationToDelete
+        case webhook, webhookToDelete, webhookToDeleteByAPI
+        case mailMessage
 
-        var ownedByOperator: Bool { self == .deadJob || self == .userInvitation || self == .userInvitationToDelete }
+        var ownedByOperator: Bool {
+            self == .deadJob || self == .userInvitation || self == .userInvitationToDelete || self == .mailMessage
+        }
     }
 
     /// The request's body: JSON for the API, a form (with the CSRF field) for pages.
@@ -177,8 +182,61 @@ struct AuthorizationMatrixTests {
             Row(route: "GET /api/v1/subscriptions/timeseries", query: account, expected: ["401", "404", "200", "404"]),
             Row(route: "GET /api/v1/subscriptions/cohorts", query: account, expected: ["401", "404", "200", "404"]),
             Row(route: "GET /api/v1/subscriptions/export.csv", query: account, expected: ["401", "404", "200", "404"]),
+            // notifications: settings, the address, unsubscribe links, the feed, webhooks (mail is not
+            // configured here, so nothing can be mailed: 409)
+            Row(route: "GET /account/notifications", expected: ["signin", "200", "200", "200"]),
+            Row(
+                route: "POST /account/notifications", body: .form([("digestFrequency", "weekly")]),
+                expected: ["401", "303", "303", "303"]),
+            Row(
+                route: "POST /account/email", body: .form([("email", "{new}")]), expected: ["401", "409", "409", "409"]),
+            Row(route: "POST /account/email/verify", body: .form([]), expected: ["401", "409", "409", "409"]),
+            Row(route: "GET /verify-email/:token", expected: ["404", "404", "404", "404"]),
+            Row(route: "GET /unsubscribe/:token", expected: ["404", "404", "404", "404"]),
+            Row(route: "POST /unsubscribe/:token", expected: ["404", "404", "404", "404"]),
+            Row(route: "GET /activity", expected: ["signin", "200", "200", "200"]),
+            Row(route: "GET /account/webhooks", expected: ["signin", "200", "200", "200"]),
+            Row(
+                route: "POST /account/webhooks", body: .form([("url", "http://127.0.0.1:9/hooks")]),
+                expected: ["401", "201", "201", "201"]),
+            Row(route: "GET /account/webhooks/:id", resource: .webhook, expected: ["signin", "404", "200", "404"]),
+            Row(
+                route: "POST /account/webhooks/:id/test", resource: .webhook, body: .form([]),
+                expected: ["401", "404", "303", "404"]),
+            Row(
+                route: "POST /account/webhooks/:id/rotate", resource: .webhook, body: .form([]),
+                expected: ["401", "404", "200", "404"]),
+            Row(
+                route: "POST /account/webhooks/:id/delete", resource: .webhookToDelete, body: .form([]),
+                expected: ["401", "404", "303", "404"]),
+            Row(route: "GET /api/v1/events", expected: ["401", "200", "200", "200"]),
+            Row(route: "GET /api/v1/notifications", expected: ["401", "200", "200", "200"]),
+            Row(
+                route: "PUT /api/v1/notifications", body: .json(#"{"digestHour": 7}"#),
+                expected: ["401", "200", "200", "200"]),
+            Row(
+                route: "POST /api/v1/me/email", body: .json(#"{"email": "{new}"}"#),
+                expected: ["401", "409", "409", "409"]),
+            Row(route: "POST /api/v1/me/email/verification", expected: ["401", "409", "409", "409"]),
+            Row(route: "GET /api/v1/webhooks", expected: ["401", "200", "200", "200"]),
+            Row(
+                route: "POST /api/v1/webhooks", body: .json(#"{"url": "http://127.0.0.1:9/hooks"}"#),
+                expected: ["401", "201", "201", "201"]),
+            Row(route: "GET /api/v1/webhooks/:id", resource: .webhook, expected: ["401", "404", "200", "404"]),
+            Row(
+                route: "DELETE /api/v1/webhooks/:id", resource: .webhookToDeleteByAPI,
+                expected: ["401", "404", "204", "404"]),
+            Row(route: "POST /api/v1/webhooks/:id/secret", resource: .webhook, expected: ["401", "404", "200", "404"]),
+            Row(route: "POST /api/v1/webhooks/:id/test", resource: .webhook, expected: ["401", "404", "202", "404"]),
+            Row(
+                route: "GET /api/v1/webhooks/:id/deliveries", resource: .webhook,
+                expected: ["401", "404", "200", "404"]),
             // the operator's
             Row(route: "GET /operator", expected: ["signin", "403", "403", "200"]),
+            Row(route: "GET /operator/mail", expected: ["signin", "403", "403", "200"]),
+            Row(route: "GET /operator/mail/:id", resource: .mailMessage, expected: ["signin", "403", "403", "200"]),
+            Row(
+                route: "GET /operator/mail/:id/html", resource: .mailMessage, expected: ["signin", "403", "403", "200"]),
             Row(
                 route: "POST /operator/jobs/:id/retry", resource: .deadJob, body: .form([]),
                 expected: ["401", "403", "403", "303"]),
@@ -268,10 +326,17 @@ struct AuthorizationMatrixTests {
             passwords: PasswordHasher(cost: 4),
             funnel: FunnelDependencies(
                 reporter: ReporterClient(transport: .asyncHTTPClient(.shared)), keys: harness.keys),
+            notifications: Notifications(
+                database: harness.database, keys: harness.keys,
+                mail: MailSetup(
+                    publicURL: URL(string: "http://orchard.test")!, from: MailAddress("orchard@orchard.test")!,
+                    transport: nil, description: "none"),
+                sender: WebhookSender(http: NotificationDeliveryTests.http, allowPrivate: true), now: { Date() }),
             operations: nil, health: nil, now: { Date() })
         return Set(
             router.routes.map {
                 "\($0.method.rawValue) \($0.path.description)".replacingOccurrences(of: "{id}", with: ":id")
+                    .replacingOccurrences(of: "{token}", with: ":token")
             })
     }
 
@@ -331,6 +396,17 @@ struct AuthorizationMatrixTests {
         let job = try #require(try await queue.claim(owner: "test", lease: 60, now: now))
         try await queue.fail(job, error: "dead for the matrix", permanent: true, now: now)
         ids.ids["\(Resource.deadJob)"] = job.id
+        let webhooks = WebhookStore(database: harness.database, keys: harness.keys)
+        for resource in [Resource.webhook, .webhookToDelete, .webhookToDeleteByAPI] {
+            ids.ids["\(resource)"] = try await webhooks.add(
+                userID: ada.id, url: "http://127.0.0.1:9/\(resource)", format: .json, events: [], now: now
+            ).0.id
+        }
+        ids.ids["\(Resource.mailMessage)"] = try await MailOutbox(database: harness.database).queue(
+            .init(
+                dedupeKey: "matrix", userID: ada.id, eventID: nil, kind: "verification", recipient: "ada@example.com",
+                subject: "Matrix", text: "text", html: "<p>html</p>", unsubscribeURL: nil),
+            now: now)
         for resource in [Resource.userInvitation, .userInvitationToDelete] {
             ids.ids["\(resource)"] = try await AdmissionStore(database: harness.database)
                 .invite(email: "\(resource)@example.com", by: root.id, lifetime: 86_400, now: now).0.id

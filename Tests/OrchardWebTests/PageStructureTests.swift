@@ -46,6 +46,7 @@ struct PageStructureTests {
             try await harness.promote("ops@example.com")
             for path in [
                 "/", "/account", "/account/api-tokens", "/integrations", "/integrations/app-store-connect", "/operator",
+                "/account/notifications", "/activity", "/account/webhooks", "/operator/mail",
             ] {
                 try await visit(path)
             }
@@ -62,12 +63,19 @@ struct PageStructureTests {
                 "/integrations/app-store-connect/tokens/1/finish", method: .post,
                 form: [("_csrf", csrf), ("account", String(games.number))])
             pages.append(("step 3 unticked", .unprocessableContent, unticked))
+            let hook = try await browser.request(
+                "/account/webhooks", method: .post, form: [("_csrf", csrf), ("url", "http://127.0.0.1:9/x")])
+            pages.append(("a webhook added", .created, hook))
+            try await visit("/account/webhooks/1")
+            let refused = try await browser.request(
+                "/account/webhooks", method: .post, form: [("_csrf", csrf), ("url", "ftp://example.com")])
+            pages.append(("a webhook refused", .unprocessableContent, refused))
 
             for page in pages {
                 #expect(page.response.status == page.expected, "\(page.name)")
                 #expect(PageStructure(page.response.text).problems == [], "\(page.name)")
             }
-            #expect(pages.count == 16)
+            #expect(pages.count == 23)
         }
     }
 }

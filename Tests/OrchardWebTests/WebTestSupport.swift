@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import OrchardApp
 import OrchardCore
+import OrchardMail
 import OrchardStorage
 import OrchardTestSupport
 import Synchronization
@@ -35,7 +36,7 @@ struct WebHarness: Sendable {
         _ backend: TestBackend, sandbox: Bool = false, withOperator: Bool = true, settings: Settings = Settings(),
         serviceAppleID: String? = WebHarness.serviceAppleID, logger: Logger = TestLogging.logger,
         reporterURL: String? = nil, operations: (@Sendable () async throws -> OperationsSnapshot)? = nil,
-        metrics: PrometheusController? = nil, test: String = #function,
+        metrics: PrometheusController? = nil, mail: (any MailTransport)? = nil, test: String = #function,
         _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let clock = ManualClock(start)
@@ -55,13 +56,13 @@ struct WebHarness: Sendable {
                         try await serve(
                             server, database: database, clock: clock, keys: keys, settings: settings,
                             serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL,
-                            operations: operations, metrics: metrics, body)
+                            operations: operations, metrics: metrics, mail: mail, body)
                     }
                 } else {
                     try await serve(
                         nil, database: database, clock: clock, keys: keys, settings: settings,
                         serviceAppleID: serviceAppleID, logger: logger, reporterURL: reporterURL,
-                        operations: operations, metrics: metrics, body)
+                        operations: operations, metrics: metrics, mail: mail, body)
                 }
             }
         }
@@ -71,7 +72,7 @@ struct WebHarness: Sendable {
         _ server: SandboxServer?, database: OrchardDatabase, clock: ManualClock, keys: KeyRing, settings: Settings,
         serviceAppleID: String?, logger: Logger, reporterURL: String?,
         operations: (@Sendable () async throws -> OperationsSnapshot)?, metrics: PrometheusController?,
-        _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
+        mail: (any MailTransport)?, _ body: @Sendable (WebHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         // Half the test client's 20 s read timeout, so a sandbox that never answers is the funnel's 502 even
         // on a machine busy with the rest of the suite; well above what an answer takes, so such a machine's
@@ -85,10 +86,17 @@ struct WebHarness: Sendable {
         }
         var settings = settings
         settings.serviceAppleID = settings.serviceAppleID ?? (server == nil ? nil : serviceAppleID)
+        // Mail links point at the test's own origin; webhooks may go to the test's loopback receivers.
+        let notifications = Notifications(
+            database: database, keys: keys,
+            mail: MailSetup(
+                publicURL: URL(string: "http://orchard.test")!, from: MailAddress("orchard@orchard.test")!,
+                transport: mail, description: mail == nil ? "not configured" : "the test's"),
+            sender: WebhookSender(http: NotificationDeliveryTests.http, allowPrivate: true), now: { clock.now })
         let app = buildApplication(
             settings: settings, database: database, logger: logger,
-            metrics: metrics, passwords: PasswordHasher(cost: 4), funnel: funnel, operations: operations,
-            now: { clock.now })
+            metrics: metrics, passwords: PasswordHasher(cost: 4), funnel: funnel, notifications: notifications,
+            operations: operations, now: { clock.now })
         try await app.test(.live) { client in
             try await body(
                 WebHarness(clock: clock, database: database, sandbox: server, keys: keys), client)

@@ -128,6 +128,8 @@ struct Demo: AsyncParsableCommand {
             .databaseURL: databaseURL ?? "sqlite://\(folder.appendingPathComponent("orchard.sqlite").path)",
             .dataDirectory: folder.path, .port: String(port), .reporterURL: sandboxURL,
             .serviceAppleID: Self.serviceAppleID,
+            // Every mail the product would send, as files a newcomer can open (and the operator's "Mail sent").
+            .mailDirectory: folder.appendingPathComponent("mail").path,
             .invitationCheckSeconds: String(invitationCheckSeconds), .backfillDays: String(backfillDays),
         ]
         // Quiet unless asked: the demo's own lines are what a newcomer reads.
@@ -156,6 +158,7 @@ struct Demo: AsyncParsableCommand {
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: workers,
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
+            notifications: CommandSupport.notifications(settings, database: database, keys: keys),
             operations: { try await engine.snapshot() }, health: { try await engine.health() },
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data(banner("http://127.0.0.1:\(port)").utf8))

@@ -56,6 +56,7 @@ struct Serve: AsyncParsableCommand {
             metrics: PrometheusController(
                 registry: registry, token: settings.metricsToken, snapshot: { try await engine.snapshot() }),
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
+            notifications: CommandSupport.notifications(settings, database: database, keys: keys),
             operations: { try await engine.snapshot() }, health: { try await engine.health() },
             onServerRunning: { port in
                 logger.notice(
