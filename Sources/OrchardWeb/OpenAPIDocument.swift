@@ -310,11 +310,260 @@ enum OpenAPIDocument {
             parameters: [idParameter], success: (204, "Withdrawn: its link no longer works", nil),
             errors: [401, 403, 404]),
         Operation(
+            method: "get", path: "/events",
+            summary: "The caller's activity feed, newest first (operators also read the operators' events)",
+            parameters: [
+                query("after", string, "The `next` of the previous page"),
+                query("limit", ["type": "integer", "minimum": 1, "maximum": 100], "Events per page (default 50)"),
+            ], success: (200, "A page of events", ref("Events")), errors: [400, 401, 422]),
+        Operation(
+            method: "get", path: "/notifications", summary: "What the caller is notified of, and how",
+            success: (200, "The settings", ref("NotificationSettings")), errors: [401]),
+        Operation(
+            method: "put", path: "/notifications",
+            summary:
+                "Change the digest's schedule, the alerts' sensitivity or switches; absent fields stay as they are",
+            body: object(
+                [
+                    ("digestFrequency", ["type": "string", "enum": ["off", "daily", "weekly"]]),
+                    ("digestHour", ["type": "integer", "minimum": 0, "maximum": 23]),
+                    ("digestWeekday", ["type": "integer", "minimum": 1, "maximum": 7]),
+                    ("timeZone", string),
+                    ("alertSensitivity", ["type": "string", "enum": ["low", "normal", "high"]]),
+                    ("switches", ["type": "array", "items": ref("NotificationSwitch")]),
+                ], required: []),
+            success: (200, "The settings after the change", ref("NotificationSettings")),
+            errors: [400, 401, 415, 422]),
+        Operation(
+            method: "post", path: "/me/email",
+            summary: "Change the address: a confirmation link goes to the new one, which replaces the old once used",
+            body: object([("email", string)], required: ["email"]),
+            success: (202, "The link is on its way", ref("NotificationSettings")),
+            errors: [400, 401, 409, 415, 422]),
+        Operation(
+            method: "post", path: "/me/email/verification", summary: "Send the confirmation link again",
+            success: (202, "The link is on its way", ref("NotificationSettings")), errors: [401, 409]),
+        Operation(
+            method: "get", path: "/webhooks", summary: "The caller's webhook endpoints (never their secrets)",
+            success: (200, "The endpoints", ref("Webhooks")), errors: [401]),
+        Operation(
+            method: "post", path: "/webhooks",
+            summary:
+                "Add an endpoint: events POSTed as JSON and signed (Orchard-Signature), or in Slack's format; answers its secret once",
+            body: object(
+                [
+                    ("url", string), ("format", ["type": "string", "enum": ["json", "slack"]]),
+                    ("events", ["type": "array", "items": eventTypeNames]),
+                ], required: ["url"]),
+            success: (201, "The endpoint with its secret", ref("WebhookResponse")), errors: [400, 401, 415, 422]),
+        Operation(
+            method: "get", path: "/webhooks/{id}", summary: "One endpoint", parameters: [idParameter],
+            success: (200, "The endpoint", ref("WebhookResponse")), errors: [401, 404]),
+        Operation(
+            method: "delete", path: "/webhooks/{id}", summary: "Remove an endpoint", parameters: [idParameter],
+            success: (204, "Removed: nothing more is sent to it", nil), errors: [401, 404]),
+        Operation(
+            method: "post", path: "/webhooks/{id}/secret",
+            summary: "Rotate the signing secret; answers the new one once",
+            parameters: [idParameter], success: (200, "The endpoint with its new secret", ref("WebhookResponse")),
+            errors: [401, 404]),
+        Operation(
+            method: "post", path: "/webhooks/{id}/test", summary: "Queue a `webhook.test` event to this endpoint",
+            parameters: [idParameter],
+            success: (202, "Queued", object([("event", ref("Event"))], required: ["event"])), errors: [401, 404]),
+        Operation(
+            method: "get", path: "/webhooks/{id}/deliveries", summary: "The endpoint's deliveries, newest first",
+            parameters: [idParameter], success: (200, "The delivery log", ref("WebhookDeliveries")),
+            errors: [401, 404]),
+        Operation(
             method: "get", path: "/openapi.json", summary: "This document", authenticated: false,
             success: (200, "OpenAPI 3.1", ["type": "object"]), errors: []),
     ]
 
+    static let eventTypeNames: JSONValue = [
+        "type": "string",
+        "enum": .array(
+            [
+                "integration.active", "integration.expired", "integration.removed", "integration.restored",
+                "integration.invitation_ending", "sync.delayed", "sync.recovered", "data.day_complete", "alert.metric",
+                "digest.sent", "operator.token_expiring", "operator.token_refused", "operator.listing_degraded",
+                "operator.job_dead",
+            ]),
+    ]
+
+    /// What each event's `data` holds (every value a string, an integer, a boolean or null).
+    static let eventData: [(type: String, summary: String, fields: [String])] = [
+        (
+            "integration.active", "The service identity sees the account: history is loading",
+            ["integrationId", "accountNumber", "accountName", "status", "previousStatus", "reason"]
+        ),
+        (
+            "integration.expired", "The invitation was not seen within the invitation window",
+            ["integrationId", "accountNumber", "accountName", "status", "previousStatus", "reason"]
+        ),
+        (
+            "integration.removed", "The service user was removed from the account (every user of it is told)",
+            ["integrationId", "accountNumber", "accountName", "status", "previousStatus", "reason", "purgeOn"]
+        ),
+        (
+            "integration.restored", "The service identity sees a removed account again before its purge",
+            ["integrationId", "accountNumber", "accountName", "status", "previousStatus", "reason"]
+        ),
+        (
+            "integration.invitation_ending", "A pending integration's invitation window ends in 24 hours",
+            ["integrationId", "accountNumber", "accountName", "endsAt", "serviceAppleId"]
+        ),
+        (
+            "sync.delayed", "No new day 36 hours after Apple usually publishes it",
+            ["integrationId", "accountNumber", "accountName", "lastDay", "expectedDay", "lastError"]
+        ),
+        (
+            "sync.recovered", "The late day arrived",
+            ["integrationId", "accountNumber", "accountName", "lastDay", "delayedDay"]
+        ),
+        (
+            "data.day_complete", "A day's reports are complete for the account",
+            ["integrationId", "accountNumber", "accountName", "day"]
+        ),
+        (
+            "alert.metric", "A completed day's downloads, proceeds or refunds are outside their usual range",
+            [
+                "integrationId", "accountNumber", "accountName", "day", "weekday", "metric", "metricName", "value",
+                "expected", "median", "direction", "scope", "link",
+            ]
+        ),
+        ("digest.sent", "A digest was mailed", ["headline", "from", "to", "frequency", "complete"]),
+        ("operator.token_expiring", "The service token expires in 30, 14 or 3 days", ["days", "expiresOn"]),
+        ("operator.token_refused", "Apple refuses the service token", ["reason"]),
+        (
+            "operator.listing_degraded", "Apple's account listing lost too many accounts at once",
+            ["vanished", "accessible"]
+        ),
+        ("operator.job_dead", "A job used its last attempt", ["jobId", "kind", "accountNumber", "error"]),
+    ]
+
+    static let scalar: JSONValue = ["type": ["string", "integer", "boolean", "null"]]
+
+    /// OpenAPI 3.1 `webhooks`: what Orchard POSTs to an endpoint, per event type.
+    static let webhooks: JSONValue = .object(
+        eventData.map { event in
+            (
+                event.type,
+                [
+                    "post": [
+                        "summary": .string(event.summary),
+                        "parameters": [
+                            [
+                                "name": "Orchard-Signature", "in": "header", "required": true,
+                                "schema": ["type": "string"],
+                                "description":
+                                    "t=UNIX_SECONDS,v1=HEX: HEX is HMAC-SHA256 of t, \".\" and the body under the endpoint's secret",
+                            ],
+                            [
+                                "name": "Orchard-Event-Id", "in": "header", "required": true,
+                                "schema": ["type": "string"],
+                            ],
+                        ],
+                        "requestBody": [
+                            "required": true,
+                            "content": [
+                                "application/json": [
+                                    "schema": object(
+                                        [
+                                            ("id", string), ("type", ["type": "string", "const": .string(event.type)]),
+                                            ("createdAt", date),
+                                            (
+                                                "data",
+                                                object(event.fields.map { ($0, scalar) }, required: [])
+                                            ),
+                                        ], required: ["id", "type", "createdAt", "data"])
+                                ]
+                            ],
+                        ],
+                        "responses": ["2XX": ["description": "Delivered; anything else is retried for a day"]],
+                    ]
+                ] as JSONValue
+            )
+        })
+
     static let schemas: [(String, JSONValue)] = [
+        (
+            "Event",
+            object(
+                [
+                    ("id", string), ("type", eventTypeNames), ("createdAt", date), ("account", nullableString),
+                    ("summary", string), ("data", ["type": "object", "additionalProperties": scalar]),
+                ], required: ["id", "type", "createdAt", "summary", "data"])
+        ),
+        (
+            "Events",
+            object(
+                [("events", ["type": "array", "items": ref("Event")]), ("next", nullableString)],
+                required: ["events", "next"])
+        ),
+        (
+            "NotificationSwitch",
+            object(
+                [
+                    (
+                        "topic",
+                        [
+                            "type": "string",
+                            "enum": ["integrations", "sync_problems", "data_ready", "alerts", "digest", "operations"],
+                        ]
+                    ), ("account", nullableString), ("enabled", ["type": "boolean"]),
+                ], required: ["topic", "enabled"])
+        ),
+        (
+            "NotificationSettings",
+            object(
+                [
+                    ("email", string), ("emailVerified", ["type": "boolean"]), ("pendingEmail", nullableString),
+                    ("mailConfigured", ["type": "boolean"]),
+                    ("digestFrequency", ["type": "string", "enum": ["off", "daily", "weekly"]]),
+                    ("digestHour", integer), ("digestWeekday", integer), ("timeZone", string),
+                    ("alertSensitivity", ["type": "string", "enum": ["low", "normal", "high"]]),
+                    ("switches", ["type": "array", "items": ref("NotificationSwitch")]),
+                ],
+                required: [
+                    "email", "emailVerified", "mailConfigured", "digestFrequency", "digestHour", "digestWeekday",
+                    "timeZone", "alertSensitivity", "switches",
+                ])
+        ),
+        (
+            "Webhook",
+            object(
+                [
+                    ("id", integer), ("url", string), ("format", ["type": "string", "enum": ["json", "slack"]]),
+                    ("events", ["type": "array", "items": string]), ("createdAt", date),
+                    ("failingSince", ["type": ["string", "null"], "format": "date-time"]),
+                    (
+                        "secret",
+                        ["type": "string", "description": "Only when the endpoint is made or its secret rotated"]
+                    ),
+                ], required: ["id", "url", "format", "events", "createdAt"])
+        ),
+        ("WebhookResponse", object([("webhook", ref("Webhook"))], required: ["webhook"])),
+        ("Webhooks", object([("webhooks", ["type": "array", "items": ref("Webhook")])], required: ["webhooks"])),
+        (
+            "WebhookDeliveries",
+            object(
+                [
+                    (
+                        "deliveries",
+                        [
+                            "type": "array",
+                            "items": object(
+                                [
+                                    ("id", integer), ("eventId", string), ("type", string),
+                                    ("state", ["type": "string", "enum": ["pending", "delivered", "failed"]]),
+                                    ("attempts", integer), ("lastStatus", nullableInteger),
+                                    ("lastError", nullableString), ("createdAt", date), ("updatedAt", date),
+                                ], required: ["id", "eventId", "type", "state", "attempts", "createdAt", "updatedAt"]),
+                        ]
+                    )
+                ], required: ["deliveries"])
+        ),
         (
             "Error",
             object(
@@ -670,6 +919,7 @@ enum OpenAPIDocument {
             ],
             "servers": [["url": "/api/v1"]],
             "paths": .object(paths.map { ($0.0, .object($0.1)) }),
+            "webhooks": webhooks,
             "components": [
                 "schemas": .object(schemas),
                 "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer"]],

@@ -14,6 +14,7 @@ struct Orchard: AsyncParsableCommand {
         subcommands: [
             Serve.self, Worker.self, Migrate.self, Demo.self, Sandbox.self, Reporter.self, Import.self,
             Summarize.self, FX.self, RotateKey.self, Reparse.self, Archive.self, ServiceCommand.self, UserCommand.self,
+            MailCommand.self,
         ]
     )
 }

@@ -8,6 +8,7 @@ import HummingbirdTesting
 import NIOCore
 import OrchardApp
 import OrchardCore
+import OrchardMail
 import OrchardStorage
 import OrchardTestSupport
 import Testing
@@ -26,6 +27,13 @@ struct OpenAPITests {
                     passwords: PasswordHasher(cost: 4),
                     funnel: FunnelDependencies(
                         reporter: ReporterClient(transport: .asyncHTTPClient(.shared)), keys: keys),
+                    notifications: Notifications(
+                        database: database, keys: keys,
+                        mail: MailSetup(
+                            publicURL: URL(string: "http://orchard.test")!, from: MailAddress("orchard@orchard.test")!,
+                            transport: nil, description: "none"),
+                        sender: WebhookSender(http: NotificationDeliveryTests.http, allowPrivate: true),
+                        now: { Date() }),
                     operations: nil, health: nil, now: { Date() })
                 let registered = Set(
                     router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" }
@@ -36,6 +44,9 @@ struct OpenAPITests {
                         })
                 let documented = Set(OpenAPIDocument.operations.map { "\($0.method) \($0.path)" })
                 #expect(registered == documented)
+                // every event a webhook can receive is described with its data
+                let types = Set(EventType.allCases.filter { $0 != .test }.map(\.rawValue))
+                #expect(Set(OpenAPIDocument.eventData.map(\.type)) == types)
                 #expect(registered.count >= 15)
             }
         }
