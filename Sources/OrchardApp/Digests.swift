@@ -16,6 +16,12 @@ package struct DigestPeriod: Sendable, Equatable {
     /// What `users.digest_last_period` remembers, so a period is sent once.
     package var key: String { "\(weekly ? "weekly" : "daily"):\(from.isoText)" }
 
+    package init(weekly: Bool, from: ReportDate, to: ReportDate) {
+        self.weekly = weekly
+        self.from = from
+        self.to = to
+    }
+
     /// The period whose digest is due at `now` for `settings`, with the moment it became due, or
     /// `nil` when none is (off, not yet the hour, not the weekday). The day told is the newest day
     /// Apple had published when the local digest hour began; a week, the last whole Monday-Sunday week.
@@ -50,7 +56,8 @@ package struct Digests: Sendable {
     let apps: VisibleAppStore
     let outbox: MailOutbox
     let events: EventLog
-    let composer: MailComposer
+    let mail: MailSetup
+    var composer: MailComposer { MailComposer(publicURL: mail.publicURL) }
     let mailConfigured: Bool
     let now: @Sendable () -> Date
     let logger: Logger
@@ -69,7 +76,7 @@ package struct Digests: Sendable {
         apps = VisibleAppStore(database: database)
         outbox = MailOutbox(database: database)
         events = EventLog(database: database)
-        composer = MailComposer(publicURL: mail.publicURL)
+        self.mail = mail
         mailConfigured = mail.transport != nil
         self.now = now
         self.logger = logger
@@ -172,8 +179,11 @@ package struct Digests: Sendable {
                 return value == 0 ? "same as \(previousLabel)" : "new against \(previousLabel) (\(shown))"
             }
             let percent = (value - old) / abs(old) * 100
-            let arrow = percent > 0.05 ? "▲ +" : percent < -0.05 ? "▼ −" : "= "
-            return "\(arrow)\(String(format: "%.0f", abs(percent)))% against \(previousLabel) (\(shown))"
+            // Whole percents, tenths below one; what rounds to nothing is no change.
+            let digits = abs(percent) < 1 ? "%.1f" : "%.0f"
+            let magnitude = String(format: digits, abs(percent))
+            guard Double(magnitude) != 0 else { return "= against \(previousLabel) (\(shown))" }
+            return "\(percent > 0 ? "▲ +" : "▼ −")\(magnitude)% against \(previousLabel) (\(shown))"
         }
         func figure(_ metric: MetricsStore.Metric) -> String {
             metric.isMoney ? Money.text(now.value(of: metric), currency: currency) : Money.count(now.value(of: metric))

@@ -155,8 +155,8 @@ package struct MailDocument: Sendable, Equatable {
             <meta name="color-scheme" content="light dark"><title>\(e(subject))</title></head>
             <body style="margin:0;padding:0;background:#f6f6f6;\(font);color:#1a1a1a">
             <div style="display:none;max-height:0;overflow:hidden">\(e(preview))</div>
-            <table role="presentation" style="width:100%;border-collapse:collapse"><tr><td style="padding:24px 12px">
-            <div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px;\(font)">
+            <table role="presentation" style="width:100%;border-collapse:collapse"><tr><td style="padding:16px 6px">
+            <div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:20px 16px;\(font)">
             <p style="margin:0 0 16px;font-size:13px;color:#0b6e4f;font-weight:700;letter-spacing:.04em">ORCHARD</p>
             <h1 style="margin:0 0 16px;font-size:20px;line-height:1.3">\(e(title))</h1>
             \(body)

@@ -263,9 +263,17 @@ package enum Money {
         grouped(Int64(value.rounded()))
     }
 
+    /// ISO 4217 currencies without minor units.
+    static let wholeUnits: Set<String> = [
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
+        "XPF",
+    ]
+
     package static func text(_ value: Double, currency: String) -> String {
         let cents = Int64((abs(value) * 100).rounded())
-        let body = "\(grouped(cents / 100)).\(String(format: "%02lld", cents % 100))"
+        let body =
+            wholeUnits.contains(currency)
+            ? grouped(Int64(abs(value).rounded())) : "\(grouped(cents / 100)).\(String(format: "%02lld", cents % 100))"
         let sign = value < 0 && cents > 0 ? "−" : ""
         if let symbol = symbols[currency] { return sign + symbol + body }
         return sign + body + " " + currency

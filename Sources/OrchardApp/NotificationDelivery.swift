@@ -4,21 +4,43 @@ package import OrchardCore
 package import OrchardMail
 package import OrchardStorage
 package import OrchardSync
+import Synchronization
 
 /// How mail leaves this Orchard: where links point, the sender, and the transport (`nil`: no mail
 /// server is configured; events still reach the activity feed and webhooks).
 package struct MailSetup: Sendable {
-    package var publicURL: URL
+    /// Where links point; read at each use (a server on port 0 learns its port once it listens).
+    package let address: PublicAddress
+    package var publicURL: URL { address.url }
     package var from: MailAddress
     package var transport: (any MailTransport)?
     /// What the operator page says of it: the masked SMTP URL, the folder, or "not configured".
     package var description: String
 
     package init(publicURL: URL, from: MailAddress, transport: (any MailTransport)?, description: String) {
-        self.publicURL = publicURL
+        self.init(address: PublicAddress(publicURL), from: from, transport: transport, description: description)
+    }
+
+    package init(address: PublicAddress, from: MailAddress, transport: (any MailTransport)?, description: String) {
+        self.address = address
         self.from = from
         self.transport = transport
         self.description = description
+    }
+}
+
+/// The address users reach this Orchard at, shared by the web and the workers of one process.
+package final class PublicAddress: Sendable {
+    private let value: Mutex<URL>
+
+    package init(_ url: URL) {
+        value = Mutex(url)
+    }
+
+    package var url: URL { value.withLock { $0 } }
+
+    package func set(_ url: URL) {
+        value.withLock { $0 = url }
     }
 }
 

@@ -25,6 +25,11 @@ enum AccountPage {
                     .class("status"),
                     .dt("E-mail address"), .dd(.text(user.email)),
                     .dt("Role"), .dd(.text(user.role == .operator ? "Operator" : "Member"))),
+                .p(
+                    .a(.href(SiteRoute.notifications.path), "Notifications"),
+                    .text(": your address, the digest, alerts and what is mailed. "),
+                    .a(.href(SiteRoute.webhooks.path), "Webhooks"),
+                    .text(": events sent to your own systems.")),
                 .if(
                     !model.currencies.isEmpty,
                     .group(

@@ -62,7 +62,7 @@ enum NotificationsPage {
         HTMLPage(
             title: "Notifications", frame: frame, status: (error ?? emailError)?.status ?? .ok,
             content: .div(
-                .class("narrow"),
+                .class("medium"),
                 .h1("Notifications"),
                 .p(
                     .text("What Orchard tells you, and how. Everything also appears on your "),
@@ -150,21 +150,33 @@ enum NotificationsPage {
     static func accountSwitches(_ page: Notifications.Page) -> Node<HTML.FormContext> {
         guard !page.accounts.isEmpty else { return .empty }
         let settings = page.settings
-        let accounts: [Node<HTML.FormContext>] = page.accounts.map { account in
-            let selects: [Node<HTML.FormContext>] = NotificationTopic.allCases.filter(\.isPerAccount).map { topic in
+        let topics = NotificationTopic.allCases.filter(\.isPerAccount)
+        let rows: [Node<HTML.TableContext>] = page.accounts.map { account in
+            let cells: [Node<HTML.TableRowContext>] = topics.map { topic in
                 let id = "account.\(account.number).\(topic.rawValue)"
                 let own = settings.switches.first { $0.topic == topic && $0.accountNumber == account.number }
-                return select(
-                    id, short(topic),
-                    [
-                        option("default", "Default", selected: own == nil),
-                        option("on", "On", selected: own?.enabled == true),
-                        option("off", "Off", selected: own?.enabled == false),
-                    ])
+                return .td(
+                    .label(.for(id), .class("visually-hidden"), .text("\(short(topic)), \(account.name)")),
+                    .select(
+                        .id(id), .attribute(named: "name", value: id),
+                        .group([
+                            option("default", "Default", selected: own == nil),
+                            option("on", "On", selected: own?.enabled == true),
+                            option("off", "Off", selected: own?.enabled == false),
+                        ])))
             }
-            return .group(.element(named: "h3", text: "\(account.name) (\(account.number))"), .group(selects))
+            return .tr(
+                .th(.attribute(named: "scope", value: "row"), .text("\(account.name) (\(account.number))")),
+                .group(cells))
         }
-        return .fieldset(legend("Per account (Default follows the choice above)"), .group(accounts))
+        return .fieldset(
+            legend("Per account (Default follows the choice above)"),
+            .div(
+                .class("scroll"),
+                .table(
+                    .class("switches"),
+                    .thead(.tr(.th("Account"), .group(topics.map { .th(.text(short($0))) }))),
+                    .tbody(.group(rows)))))
     }
 
     static func digestFields(_ settings: NotificationSettings) -> Node<HTML.FormContext> {
@@ -183,7 +195,9 @@ enum NotificationsPage {
             option(String($0), String(format: "%02d:00", $0), selected: settings.digestHour == $0)
         }
         let days = (1...7).map { option(String($0), weekdays[$0 - 1], selected: settings.digestWeekday == $0) }
-        let zones = TimeZone.knownTimeZoneIdentifiers.sorted().map { option($0, $0, selected: settings.timeZone == $0) }
+        // UTC first (Linux lists it only as Etc/UTC), then every zone the system knows.
+        let names = ["UTC"] + TimeZone.knownTimeZoneIdentifiers.filter { $0 != "UTC" }.sorted()
+        let zones = names.map { option($0, $0, selected: settings.timeZone == $0) }
         return .fieldset(
             legend("Digest"),
             .group(frequencies),
@@ -264,7 +278,7 @@ enum NotificationsPage {
         HTMLPage(
             title: "Activity", frame: frame,
             content: .div(
-                .class("narrow"),
+                .class("medium"),
                 .h1("Activity"),
                 .p(
                     .text(
@@ -364,7 +378,7 @@ enum NotificationsPage {
         HTMLPage(
             title: "Webhooks", frame: frame, status: model.error?.status ?? (model.created == nil ? .ok : .created),
             content: .div(
-                .class("narrow"),
+                .class("medium"),
                 .h1("Webhooks"),
                 .p(
                     .text(
@@ -437,7 +451,7 @@ enum NotificationsPage {
         HTMLPage(
             title: "Webhook", frame: frame,
             content: .div(
-                .class("narrow"),
+                .class("medium"),
                 .h1("Webhook"),
                 .dl(
                     .class("status"),
@@ -534,7 +548,7 @@ enum NotificationsPage {
         HTMLPage(
             title: message.subject, frame: frame,
             content: .div(
-                .class("narrow"),
+                .class("medium"),
                 .p(.a(.href(SiteRoute.sentMail.path), "← Mail sent")),
                 .h1(.text(message.subject)),
                 .dl(

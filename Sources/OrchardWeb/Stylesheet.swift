@@ -33,10 +33,18 @@ enum Stylesheet {
           border-top: 1px solid var(--line); }
         h1 { font-size: 1.6rem; margin: 0 0 1rem; }
         .narrow { max-width: 26rem; }
+        .medium { max-width: 44rem; }
+        select { max-width: 100%; }
+        ol.activity { list-style: none; padding: 0; margin: 0 0 1rem; }
+        ol.activity li { padding: .6rem 0; border-bottom: 1px solid var(--line); }
+        ol.activity time { display: block; color: var(--muted); font-size: .875rem; }
+        pre.mail-text { overflow-x: auto; background: var(--panel); padding: var(--gap); border-radius: var(--radius);
+          font-size: .85rem; }
+        table.switches td, table.switches th { padding: .3rem .5rem .3rem 0; }
         .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: var(--gap);
           margin-bottom: var(--gap); }
         label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
-        input[type=email], input[type=password], input[type=text] { width: 100%; padding: .55rem .65rem;
+        input[type=email], input[type=password], input[type=text], input[type=url] { width: 100%; padding: .55rem .65rem;
           font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; }
         select { font: inherit; padding: .45rem .55rem; color: inherit; background: var(--bg);
           border: 1px solid var(--line); border-radius: 6px; }
@@ -61,6 +69,7 @@ enum Stylesheet {
           background: var(--bg); border: 1px dashed var(--line); padding: .5rem; border-radius: 6px; }
         dl.status { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         dl.status dt { font-weight: 600; }
+        dl.status dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
         .ok { color: var(--good); } .problem { color: var(--bad); }
         .platforms { list-style: none; padding: 0; display: flex; gap: var(--gap); flex-wrap: wrap; }
         .platform { border: 1px solid var(--line); border-radius: var(--radius); padding: var(--gap); display: flex;
@@ -79,7 +88,8 @@ enum Stylesheet {
           border: 1px solid currentColor; font-size: .875rem; }
         ol.steps li.current .number { background: var(--accent); color: var(--accent-text); border-color: var(--accent); }
         ol.steps li.done { color: var(--good); }
-        fieldset { border: 1px solid var(--line); border-radius: var(--radius); padding: .5rem var(--gap); }
+        fieldset { border: 1px solid var(--line); border-radius: var(--radius); padding: .5rem var(--gap); min-width: 0;
+          margin: 0 0 var(--gap); }
         .choice { display: flex; gap: .6rem; align-items: baseline; margin: .5rem 0; }
         .choice label { display: inline; font-weight: 400; margin: 0; }
         .copyable { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; }

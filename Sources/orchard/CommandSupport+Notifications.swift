@@ -11,6 +11,18 @@ extension CommandSupport {
     /// Webhook deliveries' HTTP client (no redirects, short timeouts), one per process, for its life.
     static let webhookHTTP = WebhookSender.makeHTTPClient()
 
+    /// Where links in mail point, for the web and the workers of this process alike: see ``publicURL(_:)``;
+    /// ``listening(on:settings:)`` corrects the port of a server started on port 0.
+    static let publicAddress = PublicAddress(URL(string: "http://localhost:8080")!)
+
+    /// The port the server listens on, once it does: links use it unless `ORCHARD_PUBLIC_URL` is set.
+    static func listening(on port: Int, settings: Settings) {
+        guard settings.publicURL == nil else { return }
+        var listening = settings
+        listening.port = port
+        publicAddress.set(publicURL(listening))
+    }
+
     /// Where links in mail point: `ORCHARD_PUBLIC_URL`, else the address the server listens on.
     static func publicURL(_ settings: Settings) -> URL {
         if let url = settings.publicURL { return url }
@@ -22,6 +34,7 @@ extension CommandSupport {
     /// How mail leaves: `ORCHARD_SMTP_URL`, else `ORCHARD_MAIL_DIR`, else not at all.
     static func mailSetup(_ settings: Settings) -> MailSetup {
         let url = publicURL(settings)
+        if settings.port != 0 || settings.publicURL != nil { publicAddress.set(url) }
         let fallbackDomain = (url.host ?? "").contains(".") ? url.host! : "localhost.localdomain"
         let from =
             settings.mailFrom.flatMap { MailAddress($0, name: "Orchard") }
@@ -31,7 +44,7 @@ extension CommandSupport {
         {
             do {
                 return MailSetup(
-                    publicURL: url, from: from, transport: try SMTPClient(configuration: configuration),
+                    address: publicAddress, from: from, transport: try SMTPClient(configuration: configuration),
                     description: configuration.masked)
             } catch {
                 printError("orchard: the mail server's TLS settings cannot be used: \(error)")
@@ -40,10 +53,10 @@ extension CommandSupport {
         if let directory = settings.mailDirectory {
             let folder = URL(fileURLWithPath: directory)
             return MailSetup(
-                publicURL: url, from: from, transport: FileMailTransport(directory: folder),
+                address: publicAddress, from: from, transport: FileMailTransport(directory: folder),
                 description: "written to \(folder.path)")
         }
-        return MailSetup(publicURL: url, from: from, transport: nil, description: "not configured")
+        return MailSetup(address: publicAddress, from: from, transport: nil, description: "not configured")
     }
 
     /// The notifications use case of the web role.
@@ -54,7 +67,7 @@ extension CommandSupport {
     }
 
     /// The notification jobs' handlers and recurring checks, for the worker role: checked every
-    /// 5 minutes, or as often as invitations when that is more often (the demo's 2 seconds: 30).
+    /// 5 minutes, or as often as invitations when that is more often (at least 10 s apart).
     static func notificationJobs(_ settings: Settings, database: OrchardDatabase, keys: KeyRing) -> NotificationJobs {
         let mail = mailSetup(settings)
         let now: @Sendable () -> Date = { Date() }
@@ -73,6 +86,6 @@ extension CommandSupport {
                 service: ServiceIdentity(database: database, keys: keys, configuredToken: settings.serviceAccessToken),
                 metrics: MetricsStore(database: database, cache: cache), now: now, logger: logger),
             digests: Digests(database: database, cache: cache, mail: mail, now: now, logger: logger),
-            interval: TimeInterval(min(300, max(30, settings.invitationCheckSeconds))))
+            interval: TimeInterval(min(300, max(10, settings.invitationCheckSeconds))))
     }
 }

@@ -49,7 +49,7 @@ from selenium.common.exceptions import StaleElementReferenceException, TimeoutEx
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import subscription_reference  # noqa: E402  (beside this file)
@@ -150,6 +150,12 @@ class Demo:
         self.colleague_token = field("A colleague's token", r"(\S+)")
         self.colleague = field("A colleague's token", email)
         self.service_apple_id = field("Service Apple ID to invite", email)
+        # The demo's own operator: "sign in    demo@orchard.example / orchard-demo" (not "sign in as").
+        operator = next((re.search(r"([\w.+-]+@[\w.-]+) / (\S+)", line) for line in self.stdout_lines
+                         if line.strip().startswith("sign in ") and not line.strip().startswith("sign in as")), None)
+        if not operator:
+            raise Failure(f"no operator sign-in line in the demo's banner:\n{text}")
+        self.operator = (operator.group(1), operator.group(2))
 
     def stop(self):
         if self.process.poll() is None:
@@ -569,6 +575,9 @@ class Journey:
         with self.step("2d the Subscriptions page and API equal the figures computed from the sandbox's reports"):
             self.compare_subscriptions(a, juniper)
 
+        with self.step("2e confirm the address, choose a digest, read it in the demo's Mail sent: the API's figures"):
+            self.notifications_and_digest(a, juniper)
+
         with self.step("3a a second user connects Juniper with the colleague's token: Active at once"):
             b = self.browser("second user")
             self.sign_up(b, self.user_b, "the second user")
@@ -907,6 +916,99 @@ class Journey:
         self.shot("subscriptions-week")
         check(not differences, "Orchard's subscription figures differ from the reference for "
               f"{start}..{end}: " + "; ".join(differences))
+
+    def mail_rows(self, driver, recipient, kind):
+        """The Mail sent page's rows for `recipient` of `kind`, newest first: (subject, link, state)."""
+        rows = []
+        for row in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr"):
+            cells = row.find_elements(By.TAG_NAME, "td")
+            if len(cells) >= 5 and cells[1].text.strip() == recipient and cells[3].text.strip() == kind:
+                link = cells[2].find_element(By.TAG_NAME, "a")
+                rows.append((link.text.strip(), link.get_attribute("href"), cells[4].text.strip()))
+        return rows
+
+    def notifications_and_digest(self, a, juniper):
+        dashboard = self.demo.dashboard
+        o = self.browser("operator")
+        o.get(dashboard + "/signin")
+        o.find_element(By.ID, "email").send_keys(self.demo.operator[0])
+        o.find_element(By.ID, "password").send_keys(self.demo.operator[1])
+        o.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        self.wait(o, lambda d: "/signin" not in d.current_url, 10, "the demo operator signed in")
+
+        # The sign-up mailed a confirmation link; the operator reads it in Mail sent.
+        self.use("first user")
+        a.get(dashboard + "/account/notifications")
+        check("Not confirmed" in self.text(a), "a new user's address is not shown as not confirmed")
+        self.use("operator")
+        sent = self.poll(o, dashboard + "/operator/mail", lambda d: self.mail_rows(d, self.user_a, "verification"),
+                         30, "the confirmation mail in Mail sent")
+        subject, href, state = sent[0]
+        check(subject == "Confirm your address for Orchard", f"the confirmation mail's subject is {subject!r}")
+        check(state == "Sent", f"the confirmation mail is {state!r}, not Sent")
+        o.get(href)
+        body = o.find_element(By.CSS_SELECTOR, "pre.mail-text").text
+        link = re.search(r"(https?://\S+/verify-email/\S+)", body)
+        check(link, f"no confirmation link in the mail:\n{body}")
+        self.use("first user")
+        a.get(link.group(1))
+        check(self.h1(a) == "Address confirmed", f"the confirmation link shows {self.h1(a)!r}")
+
+        # Notifications: a daily digest at this hour in UTC, and no mail when Apple is late.
+        a.get(dashboard + "/account/notifications")
+        check("Confirmed" in self.text(a), "the address is not shown as confirmed")
+        hour = datetime.datetime.now(datetime.timezone.utc).hour
+        a.find_element(By.ID, "digest-daily").click()
+        Select(a.find_element(By.ID, "digestHour")).select_by_value(str(hour))
+        Select(a.find_element(By.ID, "timeZone")).select_by_value("UTC")
+        late = a.find_element(By.ID, "topic-sync_problems")
+        if late.is_selected():
+            late.click()
+        a.find_element(By.XPATH, "//main//button[normalize-space()='Save']").click()
+        self.wait(a, lambda d: "Your notification settings are saved." in self.text(d), 10, "the settings saved")
+        check(not a.find_element(By.ID, "topic-sync_problems").is_selected(), "'Apple is late' is still ticked")
+        chosen = Select(a.find_element(By.ID, "digestHour")).first_selected_option.get_attribute("value")
+        check(chosen == str(hour), f"the digest hour is {chosen}, not {hour}")
+        self.shot("notifications")
+
+        # The digest arrives (the demo checks every 10 s), with the API's figures for its day.
+        self.use("operator")
+        digests = self.poll(o, dashboard + "/operator/mail", lambda d: self.mail_rows(d, self.user_a, "digest"),
+                            90, "the digest in Mail sent")
+        subject, href, state = digests[0]
+        self.log(f"   digest: {subject!r} ({state})")
+        o.get(href)
+        text = o.find_element(By.CSS_SELECTOR, "pre.mail-text").text
+        day = re.search(r"/dashboard\?from=(\d{4}-\d{2}-\d{2})&to=(\d{4}-\d{2}-\d{2})", text)
+        check(day and day.group(1) == day.group(2), f"the digest names no day:\n{text}")
+        api = dashboard + "/api/v1"
+        bearer = http_json(api + "/auth/login", "POST", {"email": self.user_a, "password": PASSWORD})["token"]
+        figures = http_json(api + "/metrics/summary?" + urllib.parse.urlencode(
+            {"from": day.group(1), "to": day.group(1)}), token=bearer)
+        check(not figures["complete"]["partial"], f"the digest's day {day.group(1)} is not complete for the API")
+        downloads = re.search(r"Downloads\s+([\d,]+)", text)
+        check(downloads and downloads.group(1) == f"{figures['units']['downloads']:,}",
+              f"the digest says {downloads and downloads.group(1)} downloads, the API {figures['units']['downloads']}")
+        proceeds = re.search(r"Proceeds\s+\$([\d,]+\.\d\d)", text)
+        expected = f"{Decimal(figures['proceeds']):,.2f}"
+        check(proceeds and proceeds.group(1) == expected,
+              f"the digest says ${proceeds and proceeds.group(1)} proceeds, the API ${expected}")
+        check(f"{figures['units']['downloads']:,} downloads" in subject, f"the subject {subject!r} lacks the downloads")
+        self.log(f"   {day.group(1)}: {downloads.group(1)} downloads, ${proceeds.group(1)} proceeds, as the API says")
+        o.get(href + "/html")
+        self.wait(o, lambda d: "Your day" in self.text(d), 10, "the digest's HTML part")
+        height = o.execute_script("return document.documentElement.scrollHeight")
+        o.set_window_size(1280, min(height + 40, 2400))
+        self.shot("digest")
+
+        # The Activity page tells it too.
+        self.use("first user")
+        a.get(dashboard + "/activity")
+        page = self.text(a)
+        check(subject.split(" (")[0] in page, f"the Activity page does not show the digest {subject!r}")
+        check("is connected; history is loading." in page, "the Activity page does not show Juniper turning active")
+        self.close_browser("operator")
+        self.use("first user")
 
     def funnel_without_javascript(self, birch):
         c = self.browser("third user (no JavaScript)", javascript=False)

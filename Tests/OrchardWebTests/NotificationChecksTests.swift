@@ -230,12 +230,82 @@ import Testing
             let text = try #require(mail.text)
             // against 86 + 10 + 20 the Monday before
             #expect(text.contains("Downloads         435  (▲ +275% against Mon 23 Nov (116))"))
-            #expect(text.contains("Proceeds          $2.80  (= 0% against Mon 23 Nov ($2.80))"))
+            #expect(text.contains("Proceeds          $2.80  (= against Mon 23 Nov ($2.80))"))
             #expect(text.contains("Top movers: apps"))
             #expect(!text.contains("Not complete"))
             #expect(mail.headers["List-Unsubscribe"] != nil)
             let feed = try await rig.events(.digest)
             #expect(feed.count == 1)
         }
+    }
+}
+
+/// The figures mail shows, and the rule that says a day is unusual.
+@Suite struct NotificationFiguresTests {
+    @Test("money with its symbol or code, no minor units where a currency has none; counts grouped")
+    func money() {
+        #expect(Money.text(1_203.4, currency: "USD") == "$1,203.40")
+        #expect(Money.text(-0.004, currency: "EUR") == "€0.00")
+        #expect(Money.text(-12.5, currency: "GBP") == "−£12.50")
+        #expect(Money.text(2_675_000, currency: "VND") == "2,675,000 VND")
+        #expect(Money.text(1_234.5, currency: "CHF") == "1,234.50 CHF")
+        #expect(Money.count(1_234_567) == "1,234,567")
+        #expect(Money.count(-1_000) == "−1,000")
+        #expect(Money.count(999) == "999")
+    }
+
+    @Test(
+        "unusual: outside median ± deviations × max(1.4826 MAD, floor, 10% of the median); too little history says nothing"
+    )
+    func unusualDay() throws {
+        let history: [Double] = [100, 102, 98, 101, 99, 103, 97, 100]
+        let usual = try #require(UnusualDay(history: history, deviations: 3.5, floor: 5))
+        #expect(usual.median == 100)
+        // MAD 1.5 → 2.22; the floor 5; 10% of 100 = 10: the spread is 3.5 × 10
+        #expect(usual.spread == 35)
+        #expect(!usual.isUnusual(135))
+        #expect(usual.isUnusual(135.5))
+        #expect(usual.isUnusual(64.9))
+        #expect(!usual.isUnusual(65))
+        #expect(UnusualDay(history: Array(history.prefix(7)), deviations: 3.5, floor: 5) == nil)
+        // a small app: its floor, not its noise, sets the range
+        let small = try #require(UnusualDay(history: [0, 1, 0, 2, 1, 0, 1, 1], deviations: 3.5, floor: 10))
+        #expect(small.low == 0)
+        #expect(small.high == 36)
+        #expect(!small.isUnusual(30))
+        // a wide MAD widens the range
+        let noisy = try #require(UnusualDay(history: [50, 150, 60, 140, 70, 130, 80, 120], deviations: 2.5, floor: 1))
+        #expect(noisy.median == 100)
+        #expect(abs(noisy.spread - 2.5 * 1.4826 * 35) < 1e-9)
+    }
+
+    @Test("the digest's period: the newest day published at the user's hour, or the last whole week on their weekday")
+    func digestPeriod() throws {
+        var settings = NotificationSettings(email: "a@example.com")
+        settings.timeZone = "Asia/Tokyo"
+        settings.digestHour = 9
+        let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))
+        // Tuesday 1 December 2026, 8:59 in Tokyo: not yet
+        let before = ReportDate(year: 2026, month: 12, day: 1)!.start(in: tokyo, hour: 9).addingTimeInterval(-60)
+        #expect(DigestPeriod.due(settings, at: before) == nil)
+        // 9:00 in Tokyo is 16:00 Pacific on Monday 30 November: Sunday 29 November was published
+        let at = ReportDate(year: 2026, month: 12, day: 1)!.start(in: tokyo, hour: 9).addingTimeInterval(60)
+        let due = try #require(DigestPeriod.due(settings, at: at))
+        #expect(
+            due.period
+                == DigestPeriod(
+                    weekly: false, from: ReportDate(year: 2026, month: 11, day: 29)!,
+                    to: ReportDate(year: 2026, month: 11, day: 29)!))
+        #expect(due.period.key == "daily:2026-11-29")
+        #expect(due.period.previousFrom == ReportDate(year: 2026, month: 11, day: 22)!)
+        settings.digestFrequency = .weekly
+        settings.digestWeekday = 2
+        let weekly = try #require(DigestPeriod.due(settings, at: at))
+        #expect(weekly.period.from == ReportDate(year: 2026, month: 11, day: 23)!)
+        #expect(weekly.period.to == ReportDate(year: 2026, month: 11, day: 29)!)
+        settings.digestWeekday = 3
+        #expect(DigestPeriod.due(settings, at: at) == nil)
+        settings.digestFrequency = .off
+        #expect(DigestPeriod.due(settings, at: at) == nil)
     }
 }

@@ -155,12 +155,14 @@ struct Demo: AsyncParsableCommand {
         let banner = DemoSandbox.banner(
             world: world, folder: folder, sandboxURL: sandboxURL, autoAcceptAfter: autoAcceptAfter,
             windowMinutes: invitationWindowMinutes)
+        let configured = settings
         let app = buildApplication(
             settings: settings, database: database, logger: logger, services: workers,
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
             notifications: CommandSupport.notifications(settings, database: database, keys: keys),
             operations: { try await engine.snapshot() }, health: { try await engine.health() },
             onServerRunning: { port in
+                CommandSupport.listening(on: port, settings: configured)
                 FileHandle.standardOutput.write(Data(banner("http://127.0.0.1:\(port)").utf8))
             })
         try await CommandSupport.runUntilStopped(app, port: port, http: http, database: database)

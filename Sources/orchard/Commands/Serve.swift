@@ -59,6 +59,7 @@ struct Serve: AsyncParsableCommand {
             notifications: CommandSupport.notifications(settings, database: database, keys: keys),
             operations: { try await engine.snapshot() }, health: { try await engine.health() },
             onServerRunning: { port in
+                CommandSupport.listening(on: port, settings: settings)
                 logger.notice(
                     "Orchard is listening",
                     metadata: ["url": "http://\(settings.host):\(port)", "database": "\(database.displayName)"])
