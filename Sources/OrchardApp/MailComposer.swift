@@ -207,7 +207,18 @@ package struct MailComposer: Sendable {
                         "This is what Orchard sends when something happens. Nothing happened: someone pressed \"send test event\"."
                     )
                 ])
-        case .dayComplete, .digest:
+        case .dayComplete:
+            let day = text("day") ?? "?"
+            let link = url(MailLinks.dashboard(account: event.accountNumber, from: day, to: day))
+            return document(
+                "\(account): \(day) is complete", "\(day) is complete for \(account)",
+                [
+                    .paragraph(
+                        "Apple's reports of \(day) are all in for \(account): the dashboard's figures for that day are complete (Apple may still restate them within a week, and Orchard fetches them again)."
+                    ),
+                    .button(title: "See the day", url: link),
+                ])
+        case .digest:
             return nil
         }
     }

@@ -42,6 +42,7 @@ import Testing
 
     struct Rig: Sendable {
         var database: OrchardDatabase
+        var keys: KeyRing
         var clock: ManualClock
         var user: User
         var jobs: NotificationJobs
@@ -110,7 +111,9 @@ import Testing
                 digests: Digests(database: database, cache: cache, mail: mail, now: now, logger: logger),
                 interval: 60)
             try await body(
-                Rig(database: database, clock: clock, user: user, jobs: jobs, queue: JobQueue(database: database)))
+                Rig(
+                    database: database, keys: keys, clock: clock, user: user, jobs: jobs,
+                    queue: JobQueue(database: database)))
         }
     }
 
@@ -165,6 +168,62 @@ import Testing
                     "Acme Games (123456): no new day since 2026-11-29", "Acme Games (123456) is up to date again",
                     "Downloads rose on 2026-11-30: 435",
                 ])
+        }
+    }
+
+    @Test(
+        "an invitation window ending is told once, 24 hours before; operators hear of the token, the listing, dead jobs",
+        arguments: TestBackend.available)
+    func invitationsAndOperations(backend: TestBackend) async throws {
+        let sink = try SMTPSink()
+        try await Self.withRig(backend, sink: sink) { rig in
+            let accounts = StoreAccountStore(database: rig.database)
+            _ = try await accounts.register(number: "777", name: "Late Co", vendors: ["1"], now: rig.clock.now)
+            let pending = try await IntegrationStore(database: rig.database).create(
+                userID: rig.user.id, accountNumber: "777", now: rig.clock.now)
+            // 71 hours into a 96-hour window: nothing yet; at 73 hours, once
+            rig.clock.advance(by: 71 * 3_600)
+            try await rig.jobs.checks.run()
+            #expect(try await rig.events(.invitationEnding).isEmpty)
+            rig.clock.advance(by: 2 * 3_600)
+            try await rig.jobs.checks.run()
+            try await rig.jobs.checks.run()
+            let ending = try await rig.events(.invitationEnding)
+            #expect(ending.count == 1)
+            #expect(ending.first?.data["integrationId"] == .integer(pending.id))
+            #expect(ending.first?.data["serviceAppleId"] == .string("orchard@example.com"))
+
+            // the operators' events: a token with 10 days left, a degraded listing, a dead job
+            try await rig.drain()
+            _ = try await ServiceTokenStore(database: rig.database, keys: rig.keys).set(
+                "service-token", expires: rig.clock.now.addingTimeInterval(10 * 86_400 + 3_600), now: rig.clock.now)
+            try await ServiceListingStore(database: rig.database).markDegraded(
+                vanished: 4, accessible: 6, now: rig.clock.now)
+            let queue = JobQueue(database: rig.database)
+            try await queue.enqueue(
+                kind: "sync_account", payload: #"{"account": "777"}"#, dedupeKey: "sync:777", storeAccountID: nil,
+                runAfter: rig.clock.now, now: rig.clock.now)
+            let job = try #require(try await queue.claim(owner: "test", lease: 60, now: rig.clock.now))
+            try await queue.fail(job, error: "boom", permanent: true, now: rig.clock.now)
+            try await rig.jobs.checks.run()
+            try await rig.jobs.checks.run()
+            let expiring = try await rig.events(.tokenExpiring)
+            #expect(expiring.map { $0.data["days"] } == [.integer(10)])
+            #expect(expiring.first?.userID == nil)
+            #expect(try await rig.events(.listingDegraded).map { $0.data["vanished"] } == [.integer(4)])
+            #expect(try await rig.events(.jobDead).map { $0.data["error"] } == [.string("boom")])
+            try await rig.drain()
+            let subjects = try sink.received().map(\.subject)
+            #expect(subjects.contains("Late Co (777): 24 hours left to invite Orchard"))
+            #expect(subjects.contains("Orchard's service token expires in 10 days"))
+            #expect(subjects.contains("Apple's account listing lost 4 accounts at once"))
+            #expect(subjects.contains("A job failed for good: sync_account"))
+            // a member hears nothing of operations
+            #expect(
+                try await EventLog(database: rig.database).feed(
+                    userID: rig.user.id, operator: false, after: nil, limit: 50
+                )
+                .allSatisfy { !$0.type.isOperational })
         }
     }
 

@@ -274,3 +274,93 @@ import Testing
         }
     }
 }
+
+/// Every kind of mail and every kind of webhook, delivered: the done-when of docs/NOTIFICATIONS.md.
+@Suite struct EveryNotificationTests {
+    @Test(
+        "every event type reaches the real SMTP server as its mail and the receiver as a signed delivery",
+        arguments: TestBackend.available)
+    func everyKind(backend: TestBackend) async throws {
+        let sink = try SMTPSink(tls: "implicit", auth: "orchard:secret")
+        let transport = try SMTPClient(
+            configuration: SMTPConfiguration(
+                url: "smtps://orchard:secret@localhost:\(sink.port)", caFile: sink.certificate)!)
+        try await WebhookReceiver.withRunning { receiver, url in
+            try await NotificationDeliveryTests.withRig(backend, transport: transport) { rig in
+                _ = try await UserStore(database: rig.database).promote(email: "ana@example.com", now: rig.clock.now)
+                let user = try #require(try await UserStore(database: rig.database).user(id: rig.user.id))
+                // every kind mailed, the complete days too
+                try await rig.notifications.update(.init(switches: [.init(topic: .dataReady, enabled: true)]), of: user)
+                let (_, secret) = try await rig.notifications.addEndpoint(
+                    of: user, url: url, format: "json", events: [])
+                let account: [String: EventValue] = [
+                    "integrationId": .integer(rig.integration.id), "accountNumber": "123456",
+                    "accountName": "Acme Games",
+                ]
+                let data: [EventType: [String: EventValue]] = [
+                    .integrationActive: ["status": "active", "previousStatus": "pending"],
+                    .integrationExpired: ["status": "expired", "reason": "Not seen within 96 hours."],
+                    .integrationRemoved: [
+                        "status": "removed", "reason": "The service user was removed.", "purgeOn": "2027-01-06",
+                    ],
+                    .integrationRestored: ["status": "active", "previousStatus": "removed"],
+                    .invitationEnding: ["endsAt": "8 Dec 2026 10:00 UTC", "serviceAppleId": "orchard@example.com"],
+                    .syncDelayed: ["lastDay": "2026-12-01", "expectedDay": "2026-12-03", "lastError": .null],
+                    .syncRecovered: ["lastDay": "2026-12-03", "delayedDay": "2026-12-03"],
+                    .dayComplete: ["day": "2026-12-03"],
+                    .metricAlert: [
+                        "day": "2026-12-03", "metricName": "Downloads", "value": "435", "expected": "78 to 161",
+                        "direction": "rose", "weekday": "Thursday", "link": "/dashboard?from=2026-12-03&to=2026-12-03",
+                    ],
+                    .tokenExpiring: ["days": 14, "expiresOn": "2026-12-20"],
+                    .tokenRefused: ["reason": "Apple says the service access token is invalid."],
+                    .listingDegraded: ["vanished": 5, "accessible": 6],
+                    .jobDead: ["jobId": 9, "kind": "sync_account", "error": "boom"],
+                ]
+                let log = EventLog(database: rig.database)
+                for type in EventType.allCases where type != .test && type != .digest {
+                    let operational = type.isOperational
+                    try await log.record(
+                        ActivityEvent(
+                            userID: operational ? nil : user.id, type: type,
+                            accountNumber: operational ? nil : "123456",
+                            createdAt: rig.clock.now,
+                            data: (operational ? [:] : account).merging(data[type] ?? [:]) { $1 }))
+                }
+                // and the two kinds that are not events: a confirmation link and a digest
+                try await rig.notifications.sendVerification(to: user, email: "ana.new@example.com")
+                try await rig.drain()
+
+                let subjects = Set(try sink.received().map(\.subject))
+                let expected: Set<String> = [
+                    "Acme Games (123456) is connected: history is loading",
+                    "Acme Games (123456): the invitation was not seen in time",
+                    "Acme Games (123456) was removed: no new data",
+                    "Acme Games (123456) is back: access restored",
+                    "Acme Games (123456): 24 hours left to invite Orchard",
+                    "Acme Games (123456): no new day since 2026-12-01",
+                    "Acme Games (123456) is up to date again",
+                    "Acme Games (123456): 2026-12-03 is complete",
+                    "Downloads rose on 2026-12-03: 435",
+                    "Orchard's service token expires in 14 days",
+                    "Apple refuses Orchard's service token",
+                    "Apple's account listing lost 5 accounts at once",
+                    "A job failed for good: sync_account",
+                    "Confirm your new address for Orchard",
+                ]
+                #expect(subjects == expected)
+                let mails = try sink.received()
+                #expect(mails.allSatisfy { $0.encrypted && $0.defects.isEmpty })
+                #expect(mails.filter { $0.headers["List-Unsubscribe"] != nil }.count == expected.count - 1)
+                // every event type a webhook receives, signed
+                let types = Set(
+                    receiver.received.compactMap {
+                        (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any])?["type"]
+                            as? String
+                    })
+                #expect(types == Set(EventType.allCases.filter { $0 != .test && $0 != .digest }.map(\.rawValue)))
+                #expect(receiver.received.allSatisfy { NotificationDeliveryTests.verify($0, secret: secret, now: nil) })
+            }
+        }
+    }
+}
