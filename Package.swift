@@ -125,6 +125,7 @@ let package = Package(
             name: "orchard-bench",
             dependencies: [
                 "OrchardCore", "OrchardStorage", "OrchardSync", "OrchardTestSupport", "OrchardApp", "OrchardWeb",
+                "OrchardMail",
                 "ConnectSandbox",
                 "AppStoreConnect", "SalesReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
