@@ -63,6 +63,8 @@ package struct Digests: Sendable {
     let logger: Logger
     /// How long after the digest hour a period still incomplete is sent anyway.
     package var latestAfter: TimeInterval = 6 * 3_600
+    /// Users whose digests are composed at once.
+    package var concurrency = 4
 
     package init(
         database: OrchardDatabase, cache: MetricsCache, mail: MailSetup, now: @escaping @Sendable () -> Date,
@@ -99,22 +101,38 @@ package struct Digests: Sendable {
                 )
             }
         }
-        var sent = 0
         let time = now()
-        for (userID, last) in candidates {
-            guard let wishes = try await settings.settings(userID: userID), wishes.mails(.digest, accountNumber: nil),
-                let (period, since) = DigestPeriod.due(wishes, at: time), last != period.key,
-                let user = try await users.user(id: userID)
-            else { continue }
-            let readable = try await metrics.visibleAccounts(userID: userID)
-            guard !readable.isEmpty else { continue }
-            let digest = try await compose(for: user, settings: wishes, period: period, readable: readable)
-            // Waits for the whole period, up to its latest hour.
-            guard digest.missing.isEmpty || time >= since.addingTimeInterval(latestAfter) else { continue }
-            try await send(digest, to: user, settings: wishes, period: period)
-            sent += 1
+        // Several users at once: each digest is a few dozen small reads, mostly waiting on the database.
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            var sent = 0
+            var pending = candidates[...]
+            for _ in 0..<max(1, concurrency) {
+                guard let (userID, last) = pending.popFirst() else { break }
+                group.addTask { try await digest(userID: userID, last: last, at: time) }
+            }
+            while let done = try await group.next() {
+                if done { sent += 1 }
+                if let (userID, last) = pending.popFirst() {
+                    group.addTask { try await digest(userID: userID, last: last, at: time) }
+                }
+            }
+            return sent
         }
-        return sent
+    }
+
+    /// Sends `userID`'s digest when it is due and ready; `true` when it was queued.
+    private func digest(userID: Int64, last: String?, at time: Date) async throws -> Bool {
+        guard let wishes = try await settings.settings(userID: userID), wishes.mails(.digest, accountNumber: nil),
+            let (period, since) = DigestPeriod.due(wishes, at: time), last != period.key,
+            let user = try await users.user(id: userID)
+        else { return false }
+        let readable = try await metrics.visibleAccounts(userID: userID)
+        guard !readable.isEmpty else { return false }
+        let digest = try await compose(for: user, settings: wishes, period: period, readable: readable)
+        // Waits for the whole period, up to its latest hour.
+        guard digest.missing.isEmpty || time >= since.addingTimeInterval(latestAfter) else { return false }
+        try await send(digest, to: user, settings: wishes, period: period)
+        return true
     }
 
     /// A composed digest and the accounts whose days it lacks.

@@ -57,7 +57,8 @@ struct AccountController: Sendable {
                     email: form.email, password: form.password,
                     pass: .init(setupCode: form.setupCode, invitation: form.invitation),
                     from: client.of(request, peer: context.remoteAddress), granting: .session)
-                try await notifications?.welcome(user)
+                // The account exists: a confirmation that could not be queued is sent again from Notifications.
+                try? await notifications?.welcome(user)
                 return signedIn(session, flash: .welcome, next: nil, request: request)
             } catch let error as MembershipError {
                 let kind = try await membership.signUpForm(invitation: form.invitation)

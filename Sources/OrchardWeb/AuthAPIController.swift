@@ -72,7 +72,8 @@ struct AuthAPIController: Sendable {
                 email: body.email, password: body.password,
                 pass: .init(setupCode: body.setupCode, invitation: body.invitation),
                 from: client.of(request, peer: context.remoteAddress), granting: .loginToken(name: "sign-up"))
-            try await notifications?.welcome(user)
+            // The account exists: a confirmation that could not be queued is sent again from Notifications.
+            try? await notifications?.welcome(user)
             return EditedResponse(status: .created, response: SignedIn(user: UserBody(user), token: token))
         }
         router.post(SiteRoute.api(.logIn).pattern) { request, context in

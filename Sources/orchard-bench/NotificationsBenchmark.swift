@@ -78,36 +78,60 @@ struct DigestsBenchmark: AsyncParsableCommand {
             let mail = MailSetup(
                 publicURL: URL(string: "https://orchard.example")!, from: MailAddress("orchard@orchard.example")!,
                 transport: FileMailTransport(directory: FileManager.default.temporaryDirectory), description: "bench")
-            var times: [Double] = []
+            // One user at a time (the baseline), then Orchard's concurrency, alternating in one run.
+            var times: [Int: [Double]] = [:]
             var queries: [Int] = []
             var sent = 0
             for run in 1...runs {
-                try await database.withConnection { connection in
-                    try await connection.raw("UPDATE users SET digest_last_period = NULL").run()
-                    try await connection.raw("DELETE FROM mail_messages WHERE kind = 'digest'").run()
-                    try await connection.raw("DELETE FROM events WHERE type = 'digest.sent'").run()
-                    try await connection.raw("DELETE FROM jobs WHERE kind IN ('send_mail', 'dispatch_event')").run()
-                    try await connection.raw("DELETE FROM unsubscribe_tokens").run()
+                for concurrency in [
+                    1,
+                    Digests(database: database, cache: MetricsCache(), mail: mail, now: { Self.moment }, logger: quiet)
+                        .concurrency,
+                ] {
+                    try await database.withConnection { connection in
+                        try await connection.raw("UPDATE users SET digest_last_period = NULL").run()
+                        try await connection.raw("DELETE FROM mail_messages WHERE kind = 'digest'").run()
+                        try await connection.raw("DELETE FROM events WHERE type = 'digest.sent'").run()
+                        try await connection.raw("DELETE FROM jobs WHERE kind IN ('send_mail', 'dispatch_event')").run()
+                        try await connection.raw("DELETE FROM unsubscribe_tokens").run()
+                    }
+                    // A fresh cache each run: every digest is composed from the database, as after new data.
+                    var digests = Digests(
+                        database: database, cache: MetricsCache(), mail: mail, now: { Self.moment }, logger: quiet)
+                    digests.concurrency = concurrency
+                    let before = counter.value
+                    let started = ContinuousClock.now
+                    sent = try await digests.run()
+                    let seconds = (ContinuousClock.now - started).seconds
+                    times[concurrency, default: []].append(seconds)
+                    queries.append(counter.value - before)
+                    say(
+                        "run \(run), \(concurrency) at once: \(sent) digests in \(String(format: "%.2f", seconds)) s, \(counter.value - before) SQL statements"
+                    )
+                    // the database between runs is as the next run expects it
+                    try await database.withConnection { connection in
+                        try await connection.raw("UPDATE users SET digest_last_period = NULL").run()
+                        try await connection.raw("DELETE FROM mail_messages WHERE kind = 'digest'").run()
+                        try await connection.raw("DELETE FROM events WHERE type = 'digest.sent'").run()
+                        try await connection.raw("DELETE FROM jobs WHERE kind IN ('send_mail', 'dispatch_event')").run()
+                        try await connection.raw("DELETE FROM unsubscribe_tokens").run()
+                    }
                 }
-                // A fresh cache each run: every digest is composed from the database, as after new data.
-                let digests = Digests(
-                    database: database, cache: MetricsCache(), mail: mail, now: { Self.moment }, logger: quiet)
-                let before = counter.value
-                let started = ContinuousClock.now
-                sent = try await digests.run()
-                let seconds = (ContinuousClock.now - started).seconds
-                times.append(seconds)
-                queries.append(counter.value - before)
+            }
+            let statements = queries.sorted()[queries.count / 2]
+            for (concurrency, runs) in times.sorted(by: { $0.key < $1.key }) {
+                let time = runs.sorted()[runs.count / 2]
                 say(
-                    "run \(run): \(sent) digests in \(LoadProbe.format(seconds)) s, \(counter.value - before) SQL statements"
+                    "digests: \(sent) users × \(accountsPerUser) accounts on \(database.backend), \(concurrency) at once: median "
+                        + "\(String(format: "%.2f", time)) s (\(String(format: "%.2f", time * 1_000 / Double(max(sent, 1)))) ms a digest)"
                 )
             }
-            let time = times.sorted()[times.count / 2]
-            let statements = queries.sorted()[queries.count / 2]
+            let ratio =
+                (times[1]?.sorted()[runs / 2] ?? 0)
+                / (times.filter { $0.key != 1 }.first?.value.sorted()[runs / 2] ?? 1)
             say(
-                "digests: \(sent) users × \(accountsPerUser) accounts on \(database.backend): median \(LoadProbe.format(time)) s "
-                    + "(\(LoadProbe.format(time * 1_000 / Double(max(sent, 1)))) ms a digest), \(statements) statements "
-                    + "(\(LoadProbe.format(Double(statements) / Double(max(sent, 1)))) a digest)")
+                "\(statements) statements a run (\(String(format: "%.1f", Double(statements) / Double(max(sent, 1)))) a digest); "
+                    + "one at a time takes \(String(format: "%.2f", ratio))× as long")
             try await database.close()
         } catch {
             try? await database.close()

@@ -299,6 +299,48 @@ import Testing
     }
 }
 
+extension NotificationChecksTests {
+    @Test(
+        "a digest waits for an account that lacks the day, then goes 6 hours later naming it and leaving it out",
+        arguments: TestBackend.available)
+    func incompleteDigest(backend: TestBackend) async throws {
+        let sink = try SMTPSink()
+        try await Self.withRig(backend, sink: sink) { rig in
+            let accounts = StoreAccountStore(database: rig.database)
+            _ = try await accounts.register(number: "555", name: "Other Co", vendors: ["2"], now: rig.clock.now)
+            _ = try await accounts.markAccessible(number: "555", now: rig.clock.now)
+            let integrations = IntegrationStore(database: rig.database)
+            _ = try await integrations.create(userID: rig.user.id, accountNumber: "555", now: rig.clock.now)
+            try await integrations.apply(.serviceSeesAccount, accountNumber: "555", reason: nil, now: rig.clock.now)
+            try await NotificationSettingsStore(database: rig.database).update(
+                userID: rig.user.id,
+                {
+                    var settings = NotificationSettings(email: "ana@example.com")
+                    settings.digestHour = 14
+                    settings.timeZone = "Europe/Berlin"
+                    return settings
+                }())
+            let berlin = TimeZone(identifier: "Europe/Berlin")!
+            let hour = ReportDate(year: 2026, month: 12, day: 1)!.start(in: berlin, hour: 14)
+            rig.clock.set(hour.addingTimeInterval(60))
+            #expect(try await rig.jobs.digests.run() == 0)
+            rig.clock.set(hour.addingTimeInterval(6 * 3_600 - 60))
+            #expect(try await rig.jobs.digests.run() == 0)
+            rig.clock.set(hour.addingTimeInterval(6 * 3_600 + 60))
+            #expect(try await rig.jobs.digests.run() == 1)
+            try await rig.drain()
+            let mail = try #require(try sink.received().first)
+            #expect(mail.subject == "Mon 30 Nov: 435 downloads, $2.80 proceeds (incomplete)")
+            let text = try #require(mail.text)
+            #expect(text.contains("Not complete: Other Co (555) has no report for Mon 30 Nov yet"))
+            // the figures are Acme's alone
+            #expect(text.contains("Downloads         435"))
+            let feed = try await rig.events(.digest)
+            #expect(feed.first?.data["complete"] == .bool(false))
+        }
+    }
+}
+
 /// The figures mail shows, and the rule that says a day is unusual.
 @Suite struct NotificationFiguresTests {
     @Test("money with its symbol or code, no minor units where a currency has none; counts grouped")
