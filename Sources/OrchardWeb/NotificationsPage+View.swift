@@ -47,8 +47,8 @@ enum NotificationsPage {
 
     static func select(_ id: String, _ label: String, _ options: [Node<HTML.SelectContext>]) -> Node<HTML.FormContext> {
         .group(
-            .label(.for(id), .text(label)),
-            .select(.id(id), .attribute(named: "name", value: id), .group(options)))
+            .label(.attr("for", id), .text(label)),
+            .select(.attr("id", id), .attr("name", id), .group(options)))
     }
 
     static func legend(_ text: String) -> Node<HTML.FormContext> {
@@ -139,10 +139,10 @@ enum NotificationsPage {
             .div(
                 .class("choice"),
                 .input(
-                    .type(.checkbox), .id("topic-\(topic.rawValue)"), .name("topic.\(topic.rawValue)"),
+                    .type(.checkbox), .attr("id", "topic-\(topic.rawValue)"), .name("topic.\(topic.rawValue)"),
                     .attr("value", "on"),
                     settings.mails(topic, accountNumber: nil) ? .attribute(named: "checked", value: "checked") : .empty),
-                .label(.for("topic-\(topic.rawValue)"), .text(name(topic))))
+                .label(.attr("for", "topic-\(topic.rawValue)"), .text(name(topic))))
         }
         return .fieldset(legend("For every account"), .group(boxes))
     }
@@ -156,9 +156,9 @@ enum NotificationsPage {
                 let id = "account.\(account.number).\(topic.rawValue)"
                 let own = settings.switches.first { $0.topic == topic && $0.accountNumber == account.number }
                 return .td(
-                    .label(.for(id), .class("visually-hidden"), .text("\(short(topic)), \(account.name)")),
+                    .label(.attr("for", id), .class("visually-hidden"), .text("\(short(topic)), \(account.name)")),
                     .select(
-                        .id(id), .attribute(named: "name", value: id),
+                        .attr("id", id), .attr("name", id),
                         .group([
                             option("default", "Default", selected: own == nil),
                             option("on", "On", selected: own?.enabled == true),
@@ -186,10 +186,10 @@ enum NotificationsPage {
             return .div(
                 .class("choice"),
                 .input(
-                    .type(.radio), .id("digest-\(frequency.rawValue)"), .name("digestFrequency"),
+                    .type(.radio), .attr("id", "digest-\(frequency.rawValue)"), .name("digestFrequency"),
                     .attr("value", frequency.rawValue),
                     settings.digestFrequency == frequency ? .attribute(named: "checked", value: "checked") : .empty),
-                .label(.for("digest-\(frequency.rawValue)"), .text(label)))
+                .label(.attr("for", "digest-\(frequency.rawValue)"), .text(label)))
         }
         let hours = (0..<24).map {
             option(String($0), String(format: "%02d:00", $0), selected: settings.digestHour == $0)
@@ -223,10 +223,10 @@ enum NotificationsPage {
             return .div(
                 .class("choice"),
                 .input(
-                    .type(.radio), .id("sensitivity-\(level.rawValue)"), .name("alertSensitivity"),
+                    .type(.radio), .attr("id", "sensitivity-\(level.rawValue)"), .name("alertSensitivity"),
                     .attr("value", level.rawValue),
                     settings.sensitivity == level ? .attribute(named: "checked", value: "checked") : .empty),
-                .label(.for("sensitivity-\(level.rawValue)"), .text(label)))
+                .label(.attr("for", "sensitivity-\(level.rawValue)"), .text(label)))
         }
         return .fieldset(
             legend("Unusual days"),
@@ -308,7 +308,7 @@ enum NotificationsPage {
                                 .span(.class("badge \(tone(event.type))"), .text(label(event.type))),
                                 .text(" "),
                                 .text(MailComposer.summary(of: event)),
-                                .unwrap(link(event)) { .group(.text(" "), .a(.href($0), "Open")) })
+                                .unwrap(link(event)) { .group(.text(" "), .a(.attr("href", $0), "Open")) })
                         }),
                 .unwrap(next) { .p(.a(.href(SiteRoute.activity.path + "?after=" + $0), "Older")) }))
     }
@@ -438,9 +438,9 @@ enum NotificationsPage {
                                 .div(
                                     .class("choice"),
                                     .input(
-                                        .type(.checkbox), .id("event-\(type.rawValue)"), .name("event"),
+                                        .type(.checkbox), .attr("id", "event-\(type.rawValue)"), .name("event"),
                                         .attr("value", type.rawValue)),
-                                    .label(.for("event-\(type.rawValue)"), .code(.text(type.rawValue))))
+                                    .label(.attr("for", "event-\(type.rawValue)"), .code(.text(type.rawValue))))
                             })),
                     .div(.class("actions"), .span(), .button(.type(.submit), .text("Add endpoint"))))))
     }

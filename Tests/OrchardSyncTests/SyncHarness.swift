@@ -8,6 +8,7 @@ import OrchardSync
 import OrchardTestSupport
 import SQLKit
 import SalesReports
+import Synchronization
 
 /// Orchard's sync engine on a migrated database, against a Connect Sandbox on loopback, with one
 /// clock for both and the service Apple ID's token set.
@@ -23,6 +24,7 @@ struct SyncHarness {
     let engine: SyncEngine
     let settings: SyncSettings
     let worker: JobWorker
+    let runs: SyncRuns
     let rawDirectory: URL
 
     var queue: JobQueue { JobQueue(database: database) }
@@ -58,15 +60,24 @@ struct SyncHarness {
                         logger: TestLogging.logger),
                     service: ServiceIdentity(database: database, keys: keys, configuredToken: nil), settings: settings,
                     archive: .directory(RawReportStore(directory: rawDirectory)), now: now, logger: TestLogging.logger)
+                // The sync's jobs, counted; the notification jobs the sync's changes queue (their
+                // dispatch) are done without running: notifications have tests of their own.
+                let runs = SyncRuns()
+                var handlers = syncHandlers(
+                    database: database, keys: keys, engine: engine, now: now, logger: TestLogging.logger
+                ).mapValues { handler -> JobWorker.Handler in
+                    { job in
+                        runs.count()
+                        try await handler(job)
+                    }
+                }
+                for kind in NotificationJob.Kind.allCases { handlers[kind.rawValue] = { _ in } }
                 let worker = JobWorker(
-                    queue: JobQueue(database: database),
-                    handlers: syncHandlers(
-                        database: database, keys: keys, engine: engine, now: now, logger: TestLogging.logger),
-                    now: now, logger: TestLogging.logger)
+                    queue: JobQueue(database: database), handlers: handlers, now: now, logger: TestLogging.logger)
                 try await body(
                     SyncHarness(
                         database: database, sandbox: sandbox, clock: clock, keys: keys, engine: engine,
-                        settings: settings, worker: worker, rawDirectory: rawDirectory))
+                        settings: settings, worker: worker, runs: runs, rawDirectory: rawDirectory))
             }
         }
     }
@@ -92,9 +103,9 @@ struct SyncHarness {
     /// Runs every job that is due, one after the other; returns how many ran.
     @discardableResult
     func drain() async throws -> Int {
-        var runs = 0
-        while try await worker.runNext() { runs += 1 }
-        return runs
+        let before = runs.value
+        while try await worker.runNext() {}
+        return runs.value - before
     }
 
     /// A dashboard user.
@@ -178,4 +189,11 @@ struct SyncHarness {
             .first()!.decode(column: "n", as: Int.self)
         }
     }
+}
+
+/// How many sync jobs a harness's worker ran.
+final class SyncRuns: Sendable {
+    private let runs = Mutex(0)
+    var value: Int { runs.withLock { $0 } }
+    func count() { runs.withLock { $0 += 1 } }
 }

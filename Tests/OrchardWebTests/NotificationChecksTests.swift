@@ -55,6 +55,17 @@ import Testing
             while try await worker.runNext() {}
         }
 
+        /// The user's digest hour and time zone, and the alerts' sensitivity.
+        func set(hour: Int = 8, zone: String = "UTC", sensitivity: NotificationSettings.Sensitivity = .normal)
+            async throws
+        {
+            var settings = NotificationSettings(email: "ana@example.com")
+            settings.digestHour = hour
+            settings.timeZone = zone
+            settings.sensitivity = sensitivity
+            try await NotificationSettingsStore(database: database).update(userID: user.id, settings)
+        }
+
         func events(_ type: EventType) async throws -> [ActivityEvent] {
             try await EventLog(database: database).feed(userID: user.id, operator: true, after: nil, limit: 100)
                 .filter { $0.type == type }
@@ -241,13 +252,7 @@ import Testing
             #expect(try await rig.events(.metricAlert).isEmpty)
             #expect(try await rig.events(.syncDelayed).isEmpty)
             // at high sensitivity (2.5 × 11.95) the range is 90…149
-            try await NotificationSettingsStore(database: rig.database).update(
-                userID: rig.user.id,
-                {
-                    var settings = NotificationSettings(email: "ana@example.com")
-                    settings.sensitivity = .high
-                    return settings
-                }())
+            try await rig.set(sensitivity: .high)
             try await rig.jobs.checks.alerts(
                 account: try #require(try await accounts.find(number: "123456")), day: Self.day,
                 readers: try await IntegrationStore(database: rig.database).list(accountNumber: "123456"))
@@ -262,14 +267,7 @@ import Testing
         let sink = try SMTPSink()
         try await Self.withRig(backend, sink: sink) { rig in
             // given a digest at 14:00 in Berlin on Tuesday 1 December (Monday was published at 14:00)
-            try await NotificationSettingsStore(database: rig.database).update(
-                userID: rig.user.id,
-                {
-                    var settings = NotificationSettings(email: "ana@example.com")
-                    settings.digestHour = 14
-                    settings.timeZone = "Europe/Berlin"
-                    return settings
-                }())
+            try await rig.set(hour: 14, zone: "Europe/Berlin")
             let berlin = TimeZone(identifier: "Europe/Berlin")!
             rig.clock.set(ReportDate(year: 2026, month: 12, day: 1)!.start(in: berlin, hour: 13))
             #expect(try await rig.jobs.digests.run() == 0)
@@ -312,14 +310,7 @@ extension NotificationChecksTests {
             let integrations = IntegrationStore(database: rig.database)
             _ = try await integrations.create(userID: rig.user.id, accountNumber: "555", now: rig.clock.now)
             try await integrations.apply(.serviceSeesAccount, accountNumber: "555", reason: nil, now: rig.clock.now)
-            try await NotificationSettingsStore(database: rig.database).update(
-                userID: rig.user.id,
-                {
-                    var settings = NotificationSettings(email: "ana@example.com")
-                    settings.digestHour = 14
-                    settings.timeZone = "Europe/Berlin"
-                    return settings
-                }())
+            try await rig.set(hour: 14, zone: "Europe/Berlin")
             let berlin = TimeZone(identifier: "Europe/Berlin")!
             let hour = ReportDate(year: 2026, month: 12, day: 1)!.start(in: berlin, hour: 14)
             rig.clock.set(hour.addingTimeInterval(60))

@@ -32,6 +32,19 @@ import Testing
         while try await worker.runNext() {}
     }
 
+    /// Ada signs up in a browser; her user, and a bearer token for the API.
+    static func ada(_ harness: WebHarness, _ client: any TestClientProtocol) async throws -> (
+        browser: Browser, user: User, bearer: HTTPFields
+    ) {
+        let browser = Browser(client)
+        _ = try await AccountPageTests.submit(
+            browser, "/signup", [("email", "ada@example.com"), ("password", Self.password)])
+        let user = try #require(
+            try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user)
+        let token = try await LoginTokenTests.logIn(Browser(client), "ada@example.com", Self.password)
+        return (browser, user, [.authorization: "Bearer \(token)"])
+    }
+
     /// The path of the link in a mail's text that starts with `prefix`.
     static func link(_ prefix: String, in text: String?) throws -> String {
         let text = try #require(text)
@@ -101,11 +114,7 @@ import Testing
         arguments: TestBackend.available)
     func oneClickUnsubscribe(backend: TestBackend) async throws {
         try await WebHarness.run(backend) { harness, client in
-            let browser = Browser(client)
-            _ = try await AccountPageTests.submit(
-                browser, "/signup", [("email", "ada@example.com"), ("password", Self.password)])
-            let user = try #require(
-                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user)
+            let (_, user, _) = try await Self.ada(harness, client)
             let token = try await NotificationSettingsStore(database: harness.database).unsubscribeToken(
                 userID: user.id, topic: .digest, accountNumber: nil, now: harness.clock.now)
             // a mail provider's POST: no cookies, RFC 8058's body
@@ -130,19 +139,11 @@ import Testing
     @Test("settings: the API checks every value, the page saves per-account switches", arguments: TestBackend.available)
     func settings(backend: TestBackend) async throws {
         try await WebHarness.run(backend) { harness, client in
-            let browser = Browser(client)
-            _ = try await AccountPageTests.submit(
-                browser, "/signup", [("email", "ada@example.com"), ("password", Self.password)])
-            let user = try #require(
-                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user)
+            let (browser, user, bearer) = try await Self.ada(harness, client)
             _ = try await StoreAccountStore(database: harness.database).register(
                 number: "123456", name: "Acme Games", vendors: ["1"], now: harness.clock.now)
             _ = try await IntegrationStore(database: harness.database).create(
                 userID: user.id, accountNumber: "123456", now: harness.clock.now)
-            let bearer: HTTPFields = [
-                .authorization:
-                    "Bearer \(try await LoginTokenTests.logIn(Browser(client), "ada@example.com", Self.password))"
-            ]
             for (body, message) in [
                 (#"{"digestHour": 24}"#, "digestHour must be 0 to 23"),
                 (#"{"timeZone": "Mars/Olympus"}"#, "timeZone must be an IANA time zone"),
@@ -199,11 +200,7 @@ import Testing
     @Test("the activity feed: newest first, paged, only the caller's", arguments: TestBackend.available)
     func feed(backend: TestBackend) async throws {
         try await WebHarness.run(backend) { harness, client in
-            let browser = Browser(client)
-            _ = try await AccountPageTests.submit(
-                browser, "/signup", [("email", "ada@example.com"), ("password", Self.password)])
-            let ada = try #require(
-                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user)
+            let (browser, ada, bearer) = try await Self.ada(harness, client)
             let log = EventLog(database: harness.database)
             for index in 0..<5 {
                 try await log.record(
@@ -215,10 +212,6 @@ import Testing
             // the operator's own event: not Ada's
             try await log.record(
                 ActivityEvent(userID: nil, type: .jobDead, accountNumber: nil, createdAt: harness.clock.now, data: [:]))
-            let bearer: HTTPFields = [
-                .authorization:
-                    "Bearer \(try await LoginTokenTests.logIn(Browser(client), "ada@example.com", Self.password))"
-            ]
             let first = try await browser.request("/api/v1/events?limit=3", headers: bearer)
             let events = try #require(first.json?["events"] as? [[String: Any]])
             #expect(
