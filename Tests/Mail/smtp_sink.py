@@ -16,6 +16,7 @@ import asyncio
 import email
 import email.policy
 import json
+import logging
 import os
 import ssl
 import subprocess
@@ -72,6 +73,9 @@ class Sink:
 
 
 def main():
+    # aiosmtpd warns that credentials are allowed without its STARTTLS: with implicit TLS they are
+    # inside TLS from the first byte, which it does not know.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
