@@ -31,6 +31,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
     case mailFrom
     case mailDirectory
     case webhookAllowPrivate
+    case fxURL
 
     /// The environment variable, e.g. `ORCHARD_PORT`.
     package var environmentName: String {
@@ -63,6 +64,7 @@ package enum SettingKey: String, Sendable, CaseIterable {
         case .mailFrom: "ORCHARD_MAIL_FROM"
         case .mailDirectory: "ORCHARD_MAIL_DIR"
         case .webhookAllowPrivate: "ORCHARD_WEBHOOK_ALLOW_PRIVATE"
+        case .fxURL: "ORCHARD_FX_URL"
         }
     }
 

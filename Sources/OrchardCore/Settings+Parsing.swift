@@ -183,6 +183,13 @@ extension Settings {
             default: problems.append(.init(key: .webhookAllowPrivate, message: "'\(raw)' is not true or false"))
             }
         }
+        if let raw = value(.fxURL) {
+            if raw.lowercased() == "none" {
+                fxURL = nil
+            } else if let url = httpURL(.fxURL) {
+                fxURL = url
+            }
+        }
         if !problems.isEmpty { throw SettingsError(problems: problems) }
     }
 

@@ -54,6 +54,8 @@ package struct Settings: Sendable, Equatable {
     package var mailDirectory: String?
     /// Webhook endpoints on loopback or private addresses are allowed (a lab, a test).
     package var webhookAllowPrivate = false
+    /// Where the ECB's reference rates are fetched every hour; `nil` (`none`) fetches nothing.
+    package var fxURL: URL? = URL(string: "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
 
     package init() {}
 

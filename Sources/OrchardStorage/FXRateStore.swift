@@ -119,6 +119,25 @@ package struct FXRateStore: Sendable {
         }
     }
 
+    /// The ECB rates stored for the days `from...to`: per day, per currency, units per euro as stored.
+    package func stored(from: String, to: String) async throws -> [String: [String: String]] {
+        let rows = try await database.withConnection { connection in
+            try await connection.raw(
+                """
+                SELECT day, currency, per_eur FROM fx_rates
+                WHERE source = 'ECB' AND day >= \(bind: from) AND day <= \(bind: to)
+                """
+            ).all()
+        }
+        var days: [String: [String: String]] = [:]
+        for row in rows {
+            days[try row.decode(column: "day", as: String.self), default: [:]][
+                try row.decode(column: "currency", as: String.self)] = try row.decode(
+                    column: "per_eur", as: String.self)
+        }
+        return days
+    }
+
     /// Why an amount cannot be converted on a day.
     package enum Unconvertible: Error, Equatable, Sendable, CustomStringConvertible {
         /// No rate of `currency` on or before `day`.

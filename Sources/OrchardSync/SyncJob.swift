@@ -18,6 +18,8 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
     case eraseFunnelTokens
     /// A revoked account's data, after its retention period.
     case purgeAccount(String)
+    /// The ECB's newest reference rates (`ORCHARD_FX_URL`).
+    case refreshRates
 
     /// The kinds, as stored in `jobs.kind`.
     package enum Kind: String, Sendable, CaseIterable {
@@ -27,6 +29,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         case syncReport = "sync_report"
         case eraseFunnelTokens = "erase_funnel_tokens"
         case purgeAccount = "purge_account"
+        case refreshRates = "refresh_fx_rates"
     }
 
     /// A stored job that does not read back as a ``SyncJob``.
@@ -44,6 +47,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         case .syncReport: .syncReport
         case .eraseFunnelTokens: .eraseFunnelTokens
         case .purgeAccount: .purgeAccount
+        case .refreshRates: .refreshRates
         }
     }
 
@@ -52,7 +56,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         switch self {
         case .backfillAccount(let number), .syncAccount(let number), .purgeAccount(let number): number
         case .syncReport(let identity): identity.accountNumber
-        case .checkInvitations, .eraseFunnelTokens: nil
+        case .checkInvitations, .eraseFunnelTokens, .refreshRates: nil
         }
     }
 
@@ -64,7 +68,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
     /// per account, one fetch per report.
     package var dedupeKey: String? {
         switch self {
-        case .checkInvitations, .eraseFunnelTokens: kind
+        case .checkInvitations, .eraseFunnelTokens, .refreshRates: kind
         case .backfillAccount(let number): "backfill:\(number)"
         case .syncAccount(let number): "sync:\(number)"
         case .purgeAccount(let number): "purge:\(number)"
@@ -77,7 +81,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         encoder.outputFormatting = .sortedKeys
         let data: Data? =
             switch self {
-            case .checkInvitations, .eraseFunnelTokens: Data("{}".utf8)
+            case .checkInvitations, .eraseFunnelTokens, .refreshRates: Data("{}".utf8)
             case .backfillAccount(let number), .syncAccount(let number), .purgeAccount(let number):
                 try? encoder.encode(AccountPayload(account: number))
             case .syncReport(let identity): try? encoder.encode(ReportPayload(identity))
@@ -97,6 +101,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         switch known {
         case .checkInvitations: self = .checkInvitations
         case .eraseFunnelTokens: self = .eraseFunnelTokens
+        case .refreshRates: self = .refreshRates
         case .backfillAccount: self = .backfillAccount(try decode(AccountPayload.self).account)
         case .syncAccount: self = .syncAccount(try decode(AccountPayload.self).account)
         case .purgeAccount: self = .purgeAccount(try decode(AccountPayload.self).account)

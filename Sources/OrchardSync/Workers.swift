@@ -8,17 +8,17 @@ package import ServiceLifecycle
 /// recurring jobs. `orchard worker` runs these alone; `orchard serve` beside the HTTP server.
 ///
 /// `extraHandlers` and `extraRecurring` add other targets' jobs (OrchardApp's notifications) to the
-/// same worker and queue.
+/// same worker and queue; `rates`, when given, is fetched every hour (`refresh_fx_rates`).
 package func buildWorkers(
     database: OrchardDatabase, keys: KeyRing, engine: SyncEngine, now: @escaping @Sendable () -> Date = { Date() },
     extraHandlers: [String: JobWorker.Handler] = [:],
-    extraRecurring: [(job: any QueueableJob, interval: TimeInterval)] = [],
+    extraRecurring: [(job: any QueueableJob, interval: TimeInterval)] = [], rates: ExchangeRateFeed? = nil,
     logger: Logger
 ) -> [any Service] {
     let queue = JobQueue(database: database, backoff: .init(base: engine.settings.jobRetryBase))
     let worker = JobWorker(
         queue: queue,
-        handlers: syncHandlers(database: database, keys: keys, engine: engine, now: now, logger: logger)
+        handlers: syncHandlers(database: database, keys: keys, engine: engine, rates: rates, now: now, logger: logger)
             .merging(extraHandlers) { sync, _ in sync },
         lease: engine.settings.jobLease, concurrency: engine.settings.concurrency, now: now, logger: logger)
     // The schedules wake this process's worker when they queue a job: asleep until its idle cap, it
@@ -30,6 +30,9 @@ package func buildWorkers(
             queue: queue, job: .checkInvitations, interval: engine.settings.invitationCheckInterval,
             wake: worker.wake, now: now),
     ]
+        // The ECB publishes once a business day: an hourly look finds it within the hour.
+        + (rates == nil
+            ? [] : [RecurringJob(queue: queue, job: .refreshRates, interval: 3_600, wake: worker.wake, now: now)])
         + extraRecurring.map {
             RecurringJob(queue: queue, queueing: $0.job, interval: $0.interval, wake: worker.wake, now: now)
         }
@@ -37,7 +40,8 @@ package func buildWorkers(
 
 /// The handler of each job kind: the stored job is read back as a ``SyncJob`` (strictly) and run.
 package func syncHandlers(
-    database: OrchardDatabase, keys: KeyRing, engine: SyncEngine, now: @escaping @Sendable () -> Date, logger: Logger
+    database: OrchardDatabase, keys: KeyRing, engine: SyncEngine, rates: ExchangeRateFeed? = nil,
+    now: @escaping @Sendable () -> Date, logger: Logger
 ) -> [String: JobWorker.Handler] {
     let funnelTokens = FunnelTokenStore(database: database, keys: keys)
     let sessions = SessionStore(database: database)
@@ -59,6 +63,14 @@ package func syncHandlers(
         case .syncAccount(let number): try await engine.syncAccount(accountNumber: number)
         case .purgeAccount(let number): try await engine.purge(accountNumber: number)
         case .syncReport(let identity): try await engine.syncReport(identity)
+        case .refreshRates:
+            guard let rates else { return }
+            do {
+                try await rates.refresh()
+            } catch let failure as ExchangeRateFeed.Failure {
+                // The ECB unreachable or answering oddly is outside Orchard: the next hour asks again.
+                throw JobPostponed(until: now().addingTimeInterval(3_600), reason: failure.description)
+            }
         }
     }
     return Dictionary(

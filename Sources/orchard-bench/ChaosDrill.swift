@@ -185,7 +185,7 @@ struct ChaosDrill: AsyncParsableCommand {
                 "ORCHARD_REPORTER_URL": sandbox.baseURL,
                 "ORCHARD_INVITATION_CHECK_SECONDS": "2", "ORCHARD_BACKFILL_DAYS": String(days),
                 "ORCHARD_JOB_LEASE_SECONDS": "6", "ORCHARD_JOB_RETRY_SECONDS": "1", "ORCHARD_SYNC_CONCURRENCY": "8",
-                "ORCHARD_LOG_LEVEL": "critical",
+                "ORCHARD_LOG_LEVEL": "critical", "ORCHARD_FX_URL": "none",
             ]
             func environment(_ host: Int) -> [String: String] {
                 base.merging(["ORCHARD_DATA_DIR": directories[host].path]) { $1 }

@@ -28,9 +28,13 @@ extension CommandSupport {
             archive: ReportArchive(backend: database.backend, dataDirectory: settings.dataDirectory),
             logger: Logger(label: "orchard.sync"))
         let notifications = notificationJobs(settings, database: database, keys: keys)
+        let rates = settings.fxURL.map {
+            ExchangeRateFeed(
+                url: $0, transport: .asyncHTTPClient(http), database: database, logger: Logger(label: "orchard.fx"))
+        }
         let services = buildWorkers(
             database: database, keys: keys, engine: engine, extraHandlers: notifications.handlers(),
-            extraRecurring: notifications.recurring, logger: logger)
+            extraRecurring: notifications.recurring, rates: rates, logger: logger)
         return (services, http, engine)
     }
 }

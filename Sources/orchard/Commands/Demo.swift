@@ -130,6 +130,8 @@ struct Demo: AsyncParsableCommand {
             .serviceAppleID: Self.serviceAppleID,
             // Every mail the product would send, as files a newcomer can open (and the operator's "Mail sent").
             .mailDirectory: folder.appendingPathComponent("mail").path,
+            // The demo runs offline: the rates it ships, no fetch from the ECB.
+            .fxURL: "none",
             .invitationCheckSeconds: String(invitationCheckSeconds), .backfillDays: String(backfillDays),
         ]
         // Quiet unless asked: the demo's own lines are what a newcomer reads.
