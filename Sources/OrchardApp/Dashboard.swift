@@ -45,6 +45,8 @@ package struct Dashboard: Sendable {
         package var problem: DashboardError?
         /// Whether a readable account sells subscriptions: the Subscriptions page is offered.
         package var sellsSubscriptions = false
+        /// The newest ECB rate, when it is more than ``Dashboard/staleAfterBusinessDays`` business days old.
+        package var staleRates: (day: String, businessDays: Int)?
 
         package var appTitle: String? {
             question.app.map { sku in apps.first { $0.sku == sku }?.title ?? sku }
@@ -77,6 +79,12 @@ package struct Dashboard: Sendable {
     private let integrations: Integrations
     private let settings: Settings
     private let calendar: ReportCalendar
+    private let rates: FXRateStore
+    private let now: @Sendable () -> Date
+
+    /// The ECB publishes every TARGET business day: a newest rate older than this says the rates
+    /// stopped arriving.
+    package static let staleAfterBusinessDays = 4
 
     package init(
         database: OrchardDatabase, settings: Settings, cache: MetricsCache = MetricsCache(),
@@ -88,6 +96,20 @@ package struct Dashboard: Sendable {
         integrations = Integrations(database: database, settings: settings, now: now)
         self.settings = settings
         calendar = ReportCalendar(now: now)
+        rates = FXRateStore(database: database)
+        self.now = now
+    }
+
+    /// Weekdays after `day` up to and including `today` (TARGET holidays are not counted out).
+    package static func businessDays(after day: ReportDate, through today: ReportDate) -> Int {
+        guard today > day else { return 0 }
+        var count = 0
+        var current = day.adding(days: 1)
+        while current <= today {
+            if current.weekday != 0 && current.weekday != 6 { count += 1 }
+            current = current.adding(days: 1)
+        }
+        return count
     }
 
     /// The cache the answers of these questions share, keyed by each account's data version.
@@ -126,6 +148,10 @@ package struct Dashboard: Sendable {
         let readable = try await metrics.visibleAccounts(userID: user.id)
         page.readable = readable
         page.apps = try await integrations.apps(of: user)
+        if let newest = try await rates.newestDay(), let day = ReportDate(newest) {
+            let age = Self.businessDays(after: day, through: ReportDate(containing: now()))
+            if age > Self.staleAfterBusinessDays { page.staleRates = (newest, age) }
+        }
         // Asked for an account while reading none: another user's, as if it did not exist.
         guard !readable.isEmpty else {
             if question.account != nil { throw DashboardError.unknownAccount }

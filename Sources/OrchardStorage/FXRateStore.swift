@@ -119,6 +119,14 @@ package struct FXRateStore: Sendable {
         }
     }
 
+    /// The newest day with an ECB rate, `nil` when none is stored.
+    package func newestDay() async throws -> String? {
+        try await database.withConnection { connection in
+            try await connection.raw("SELECT MAX(day) AS last FROM fx_rates WHERE source = 'ECB'").first()?
+                .decode(column: "last", as: String?.self)
+        }
+    }
+
     /// The ECB rates stored for the days `from...to`: per day, per currency, units per euro as stored.
     package func stored(from: String, to: String) async throws -> [String: [String: String]] {
         let rows = try await database.withConnection { connection in

@@ -120,6 +120,14 @@ extension DashboardPage {
         let integrationsModel = model.integrations
         // Accounts not in the figures yet, or no longer coming: each says why and what to do.
         return .group(
+            .unwrap(model.staleRates) { stale in
+                .div(
+                    .class("notice"), .attribute(named: "role", value: "note"),
+                    .text(
+                        "Exchange rates: the newest ECB reference rate is of \(stale.day), \(stale.businessDays) business days "
+                            + "ago. Money of later days is converted at it (for up to 45 days), then shown in its own "
+                            + "currency. The operator fetches newer rates with ORCHARD_FX_URL or orchard fx import."))
+            },
             .forEach(model.removed) { account, until in
                 .div(
                     .class("notice removed"), .attribute(named: "role", value: "note"),

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OrchardApp
 import OrchardCore
 import OrchardStorage
 import OrchardTestSupport
@@ -128,6 +129,37 @@ struct DashboardTests {
                 #expect(probing.status == .notFound)
             }
         }
+    }
+
+    @Test(
+        "the dashboard says when the newest ECB rate is more than 4 business days old", arguments: TestBackend.available
+    )
+    func staleRates(backend: TestBackend) async throws {
+        try await WebHarness.run(backend) { harness, client in
+            try await withTemporaryDirectory { directory in
+                let browser = Browser(client)
+                let (ada, _, _) = try await Self.prepare(harness, browser, in: directory)
+                // Monday 30 November: the newest rate, Friday the 27th, is 1 business day old
+                let fresh = try await browser.request("/dashboard?\(Self.range)", headers: ada)
+                #expect(fresh.status == .ok)
+                #expect(!fresh.text.contains("Exchange rates: the newest ECB reference rate"))
+                // Thursday 3 December: 4 business days, still fine; Friday the 4th: 5
+                harness.clock.advance(by: 3 * 86_400)
+                let four = try await browser.request("/dashboard?\(Self.range)", headers: ada)
+                #expect(!four.text.contains("Exchange rates: the newest ECB reference rate"))
+                harness.clock.advance(by: 86_400)
+                let stale = try await browser.request("/dashboard?\(Self.range)", headers: ada)
+                #expect(
+                    stale.text.contains(
+                        "Exchange rates: the newest ECB reference rate is of 2026-11-27, 5 business days ago."))
+            }
+        }
+        // weekends do not count; TARGET holidays are not known
+        let friday = ReportDate(year: 2026, month: 11, day: 27)!
+        #expect(Dashboard.businessDays(after: friday, through: friday) == 0)
+        #expect(Dashboard.businessDays(after: friday, through: ReportDate(year: 2026, month: 11, day: 30)!) == 1)
+        #expect(Dashboard.businessDays(after: friday, through: ReportDate(year: 2026, month: 12, day: 6)!) == 5)
+        #expect(Dashboard.businessDays(after: friday, through: ReportDate(year: 2026, month: 12, day: 7)!) == 6)
     }
 
     @Test("the CSV: a header, a row per known day, the currency and the rate date", arguments: TestBackend.available)
