@@ -1,5 +1,5 @@
 package import Foundation
-import Hummingbird
+package import Hummingbird
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -43,8 +43,20 @@ package final class WebhookReceiver: Sendable {
             if (300..<400).contains(status) { response.headers[.location] = "http://127.0.0.1:1/elsewhere" }
             return response
         }
+        return try await LoopbackServer.withRunning(router) { port in
+            try await body(receiver, "http://127.0.0.1:\(port)/hooks/orchard")
+        }
+    }
+}
+
+/// A Hummingbird router served on a free loopback port for the length of `body`, then stopped (also
+/// when `body` throws).
+package enum LoopbackServer {
+    package static func withRunning<Result: Sendable>(
+        _ router: Router<BasicRequestContext>, _ body: @Sendable (_ port: Int) async throws -> Result
+    ) async throws -> Result {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "webhook-receiver.test")
+        var logger = Logger(label: "loopback-server.test")
         logger.logLevel = .warning
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -61,7 +73,7 @@ package final class WebhookReceiver: Sendable {
                 throw CancellationError()
             }
             do {
-                let result = try await body(receiver, "http://127.0.0.1:\(port)/hooks/orchard")
+                let result = try await body(port)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 return result

@@ -2,13 +2,11 @@ import AppStoreConnect
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
-import Logging
 import OrchardCore
 import OrchardStorage
 import OrchardSync
 import OrchardTestSupport
 import SalesReports
-import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -37,28 +35,8 @@ import Testing
                 status: .init(code: status), headers: [.contentType: "text/xml"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "ecb.test")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            do {
-                try await test(URL(string: "http://127.0.0.1:\(port)/eurofxref-daily.xml")!)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await LoopbackServer.withRunning(router) { port in
+            try await test(URL(string: "http://127.0.0.1:\(port)/eurofxref-daily.xml")!)
         }
     }
 
