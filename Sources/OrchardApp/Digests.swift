@@ -64,7 +64,8 @@ package struct Digests: Sendable {
     /// How long after the digest hour a period still incomplete is sent anyway.
     package var latestAfter: TimeInterval = 6 * 3_600
     /// Users whose digests are composed at once.
-    package var concurrency = 4
+    package var concurrency = Digests.defaultConcurrency
+    package static let defaultConcurrency = 4
 
     package init(
         database: OrchardDatabase, cache: MetricsCache, mail: MailSetup, now: @escaping @Sendable () -> Date,

@@ -83,9 +83,6 @@ package enum NotificationTopic: String, Sendable, Codable, CaseIterable {
 
     /// Switched per store account as well as for all of them.
     package var isPerAccount: Bool { self == .integrations || self == .syncProblems || self == .alerts }
-
-    /// Mail that is not essential carries a one-click unsubscribe.
-    package var isEssential: Bool { false }
 }
 
 /// A value in an event's data: JSON's scalars.

@@ -109,12 +109,10 @@ public struct SMTPClient: Sendable {
     private func converse(_ connection: SMTPConnection, _ message: MailMessage) async throws(SMTPError) -> SMTPReceipt {
         let me = "EHLO \(message.from.domain)"
         var hello = try await connection.expect(me, 250, stage: "EHLO")
-        var encrypted = configuration.security == .implicitTLS
-        if !encrypted {
+        if configuration.security != .implicitTLS {
             if hello.extensions.contains("STARTTLS") {
                 _ = try await connection.expect("STARTTLS", 220, stage: "STARTTLS")
                 try await connection.startTLS(context: tls, serverHostname: Self.serverName(configuration.host))
-                encrypted = true
                 hello = try await connection.expect(me, 250, stage: "EHLO")
             } else if configuration.username != nil && !configuration.isLoopback {
                 throw .encryptionUnavailable
@@ -146,7 +144,6 @@ public struct SMTPClient: Sendable {
         let data = message.encoded().replacingOccurrences(of: "\r\n.", with: "\r\n..")
         let body = (data.hasPrefix(".") ? "." : "") + data + (data.hasSuffix("\r\n") ? "" : "\r\n") + "."
         let accepted = try await connection.expect(body, 250, stage: "the message")
-        _ = encrypted
         return SMTPReceipt(code: accepted.code, text: accepted.text)
     }
 

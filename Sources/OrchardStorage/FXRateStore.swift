@@ -47,10 +47,7 @@ package struct FXRateStore: Sendable {
         let lines = text.hasSuffix("\n") ? text.dropLast() : Substring(text)
         let lastLine = lines.lastIndex(of: "\n").map { lines[lines.index(after: $0)...] } ?? lines
         let shippedLast = String(lastLine.prefix(10))
-        let storedLast = try await database.withConnection { connection in
-            try await connection.raw("SELECT MAX(day) AS last FROM fx_rates WHERE source = 'ECB'").first()?
-                .decode(column: "last", as: String?.self)
-        }
+        let storedLast = try await newestDay()
         guard storedLast.map({ $0 < shippedLast }) ?? true else { return 0 }
         return try await importECB(text: text, name: "ecb-reference-rates.csv.gz", source: "ECB")
     }

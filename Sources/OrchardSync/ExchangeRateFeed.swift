@@ -2,6 +2,7 @@ package import AppStoreConnect
 package import Foundation
 package import Logging
 package import OrchardStorage
+import SalesReports
 
 /// Keeps the ECB's reference rates current (docs/JOBS.md, `refresh_fx_rates`): fetches the ECB's
 /// published XML (`ORCHARD_FX_URL`; the daily file by default, the 90-day or full-history XML work
@@ -72,7 +73,7 @@ package struct ExchangeRateFeed: Sendable {
         for element in text.components(separatedBy: "<Cube").dropFirst() {
             let tag = element.prefix { $0 != ">" }
             if let day = attribute("time", in: tag) {
-                guard day.count == 10, ReportDayText.isDay(day) else {
+                guard ReportDate(day)?.isoText == day else {
                     throw Failure(description: "\(source): '\(day)' is not a YYYY-MM-DD date")
                 }
                 days.append(Day(day: day, rates: [:]))
@@ -122,15 +123,5 @@ package struct ExchangeRateFeed: Sendable {
             lines.append(([day.day] + currencies.map { day.rates[$0] ?? "N/A" }).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// `YYYY-MM-DD` with digits where digits go.
-enum ReportDayText {
-    static func isDay(_ text: String) -> Bool {
-        text.count == 10
-            && text.enumerated().allSatisfy { index, character in
-                index == 4 || index == 7 ? character == "-" : character.isASCII && character.isNumber
-            }
     }
 }

@@ -79,7 +79,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if api, context.session == nil { return }
         // A mail's one-click unsubscribe (RFC 8058) comes from the mail provider without cookies: the
         // token in its path is the whole credential, and all it can do is switch one kind of mail off.
-        if request.uri.path.hasPrefix("/unsubscribe/") { return }
+        if request.uri.path.hasPrefix(SiteRoute.unsubscribe(token: "").path) { return }
         var sent = request.headers[csrfHeader]
         if sent == nil,
             request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true

@@ -4,6 +4,7 @@ import OrchardApp
 import OrchardCore
 import OrchardStorage
 import Plot
+import SalesReports
 
 /// The pages of notifications: settings, the address's verification, unsubscribe, the activity
 /// feed, webhooks, and the operator's "Mail sent".
@@ -353,7 +354,7 @@ enum NotificationsPage {
         if let link = event.data["link"]?.string, LocalPath.validated(link) == link { return link }
         if case .integer(let id) = event.data["integrationId"] { return SiteRoute.integration(id: id).path }
         if event.type == .digest, let from = event.data["from"]?.string, let to = event.data["to"]?.string,
-            ReportDateText.valid(from), ReportDateText.valid(to)
+            ReportDate(from)?.isoText == from, ReportDate(to)?.isoText == to
         {
             return SiteRoute.dashboard.path + "?from=\(from)&to=\(to)"
         }
@@ -564,15 +565,5 @@ enum NotificationsPage {
                 .p(.a(.href(SiteRoute.sentMailHTML(id: message.id).path), "The HTML part, as a mail client shows it")),
                 .h2("Plain text part"),
                 .pre(.class("mail-text"), .text(message.text))))
-    }
-}
-
-/// `YYYY-MM-DD`, the only dates a link is built from.
-enum ReportDateText {
-    static func valid(_ text: String) -> Bool {
-        text.count == 10
-            && text.enumerated().allSatisfy { index, character in
-                index == 4 || index == 7 ? character == "-" : character.isASCII && character.isNumber
-            }
     }
 }

@@ -85,8 +85,7 @@ struct DigestsBenchmark: AsyncParsableCommand {
             for run in 1...runs {
                 for concurrency in [
                     1,
-                    Digests(database: database, cache: MetricsCache(), mail: mail, now: { Self.moment }, logger: quiet)
-                        .concurrency,
+                    Digests.defaultConcurrency,
                 ] {
                     try await database.withConnection { connection in
                         try await connection.raw("UPDATE users SET digest_last_period = NULL").run()
@@ -108,14 +107,6 @@ struct DigestsBenchmark: AsyncParsableCommand {
                     say(
                         "run \(run), \(concurrency) at once: \(sent) digests in \(String(format: "%.2f", seconds)) s, \(counter.value - before) SQL statements"
                     )
-                    // the database between runs is as the next run expects it
-                    try await database.withConnection { connection in
-                        try await connection.raw("UPDATE users SET digest_last_period = NULL").run()
-                        try await connection.raw("DELETE FROM mail_messages WHERE kind = 'digest'").run()
-                        try await connection.raw("DELETE FROM events WHERE type = 'digest.sent'").run()
-                        try await connection.raw("DELETE FROM jobs WHERE kind IN ('send_mail', 'dispatch_event')").run()
-                        try await connection.raw("DELETE FROM unsubscribe_tokens").run()
-                    }
                 }
             }
             let statements = queries.sorted()[queries.count / 2]

@@ -132,6 +132,8 @@ struct Demo: AsyncParsableCommand {
             .mailDirectory: folder.appendingPathComponent("mail").path,
             // The demo runs offline: the rates it ships, no fetch from the ECB.
             .fxURL: "none",
+            // A newcomer's webhook receiver is on this machine, and the demo answers only on loopback.
+            .webhookAllowPrivate: "true",
             .invitationCheckSeconds: String(invitationCheckSeconds), .backfillDays: String(backfillDays),
         ]
         // Quiet unless asked: the demo's own lines are what a newcomer reads.
