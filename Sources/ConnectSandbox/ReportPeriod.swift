@@ -117,3 +117,8 @@ package struct ReportPeriod: Sendable, Hashable {
         (start.dayNumber...end.dayNumber).map(ReportDate.init(dayNumber:))
     }
 }
+
+extension FiscalPeriod {
+    /// The days as a report period, published like a calendar month's reports.
+    package var reportPeriod: ReportPeriod { ReportPeriod(monthlyFrom: start, to: end) }
+}

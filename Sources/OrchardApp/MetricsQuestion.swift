@@ -8,7 +8,10 @@ package import SalesReports
 package struct MetricsQuestion: Sendable, Equatable {
     /// The quick ranges of the date picker; `custom` takes `from` and `to`.
     package enum Preset: String, CaseIterable, Sendable {
-        case last7 = "7d", last30 = "30d", last90 = "90d", monthToDate = "mtd", last12Months = "12m", custom
+        case last7 = "7d", last30 = "30d", last90 = "90d", monthToDate = "mtd", last12Months = "12m"
+        /// Apple's fiscal month (docs/REPORTS.md, Apple's fiscal calendar) to date, and the one before.
+        case fiscalMonth, lastFiscalMonth
+        case custom
 
         package var label: String {
             switch self {
@@ -17,6 +20,8 @@ package struct MetricsQuestion: Sendable, Equatable {
             case .last90: "Last 90 days"
             case .monthToDate: "Month to date"
             case .last12Months: "Last 12 months"
+            case .fiscalMonth: "This fiscal month"
+            case .lastFiscalMonth: "Last fiscal month"
             case .custom: "Custom"
             }
         }
@@ -29,20 +34,38 @@ package struct MetricsQuestion: Sendable, Equatable {
             case .last90: (latest.adding(days: -89), latest)
             case .monthToDate: (latest.firstOfMonth, latest)
             case .last12Months: (latest.adding(days: -364), latest)
+            case .fiscalMonth: (FiscalPeriod(containing: latest).start, latest)
+            case .lastFiscalMonth:
+                (FiscalPeriod(containing: latest).previous.start, FiscalPeriod(containing: latest).previous.end)
             case .custom: nil
             }
         }
     }
 
     package enum Interval: String, CaseIterable, Sendable {
-        case day, week, month
+        case day, week, month, fiscalMonth
 
-        /// The first day of the interval `day` falls in (weeks start on Monday).
+        /// The picker's label.
+        package var label: String { self == .fiscalMonth ? "Fiscal month" : rawValue.capitalized }
+
+        /// The first day of the interval `day` falls in (weeks start on Monday; a fiscal month is
+        /// Apple's, Sunday to Saturday).
         package func start(of day: ReportDate) -> ReportDate {
             switch self {
             case .day: day
             case .week: day.mondayOfWeek
             case .month: day.firstOfMonth
+            case .fiscalMonth: FiscalPeriod(containing: day).start
+            }
+        }
+
+        /// The last day of the interval that starts on `start`.
+        package func end(from start: ReportDate) -> ReportDate {
+            switch self {
+            case .day: start
+            case .week: start.adding(days: 6)
+            case .month: Self.month.start(of: start.adding(days: 31)).adding(days: -1)
+            case .fiscalMonth: FiscalPeriod(containing: start).end
             }
         }
     }

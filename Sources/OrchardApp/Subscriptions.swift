@@ -207,7 +207,9 @@ package struct Subscriptions: Sendable {
         var interval = MetricsQuestion.Interval.day
         if let name = text("interval") {
             guard let known = MetricsQuestion.Interval(rawValue: name) else {
-                throw .invalidParameter("interval must be one of: day, week, month.")
+                throw .invalidParameter(
+                    "interval must be one of: \(MetricsQuestion.Interval.allCases.map(\.rawValue).joined(separator: ", "))."
+                )
             }
             interval = known
         }

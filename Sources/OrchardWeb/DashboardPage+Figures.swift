@@ -84,19 +84,13 @@ extension DashboardPage {
         let metric = question.metric
         let currency = question.currency
         let slots = series.points.map { point -> Chart.Slot in
-            let end: ReportDate =
-                switch question.interval {
-                case .day: point.start
-                case .week: min(point.start.adding(days: 6), question.to)
-                case .month:
-                    min(
-                        MetricsQuestion.Interval.month.start(of: point.start.adding(days: 31)).adding(days: -1),
-                        question.to)
-                }
+            let end = min(question.interval.end(from: point.start), question.to)
             let label =
-                question.interval == .month
-                ? FigureText.day(point.start).split(separator: " ").dropFirst().joined(separator: " ")
-                : FigureText.day(point.start, year: false)
+                switch question.interval {
+                case .month: FigureText.day(point.start).split(separator: " ").dropFirst().joined(separator: " ")
+                case .fiscalMonth: FiscalPeriod(containing: point.start).name
+                case .day, .week: FigureText.day(point.start, year: false)
+                }
             let detail =
                 question.interval == .day
                 ? FigureText.day(point.start) : FigureText.range(max(point.start, question.from), end)
@@ -129,7 +123,7 @@ extension DashboardPage {
                         .a(
                             .href(SiteRoute.dashboard.path + question.queryString(["interval": interval.rawValue])),
                             .if(question.interval == interval, .attribute(named: "aria-current", value: "true")),
-                            .text(interval.rawValue.capitalized))
+                            .text(interval.label))
                     })),
             .div(.class("chart"), .raw(chart.svg())),
             rateNote(model),

@@ -240,9 +240,11 @@ enum SubscriptionsPage {
 
     static func label(_ start: ReportDate, interval: MetricsQuestion.Interval) -> Chart.Slot {
         let label =
-            interval == .month
-            ? FigureText.day(start).split(separator: " ").dropFirst().joined(separator: " ")
-            : FigureText.day(start, year: false)
+            switch interval {
+            case .month: FigureText.day(start).split(separator: " ").dropFirst().joined(separator: " ")
+            case .fiscalMonth: FiscalPeriod(containing: start).name
+            case .day, .week: FigureText.day(start, year: false)
+            }
         return Chart.Slot(
             label: label, detail: interval == .day ? FigureText.day(start) : "from \(FigureText.day(start))")
     }
@@ -254,7 +256,7 @@ enum SubscriptionsPage {
                 .a(
                     .href(SiteRoute.subscriptions.path + question.queryString(["interval": interval.rawValue])),
                     .if(question.interval == interval, .attribute(named: "aria-current", value: "true")),
-                    .text(interval.rawValue.capitalized))
+                    .text(interval.label))
             })
     }
 
