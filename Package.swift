@@ -207,7 +207,7 @@ let package = Package(
             name: "OrchardSyncTests",
             dependencies: [
                 "OrchardSync", "OrchardStorage", "OrchardTestSupport", "OrchardCore", "AppStoreConnect",
-                "ConnectSandbox",
+                "ConnectSandbox", "OrchardApp",
                 "SalesReports",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -56,6 +56,7 @@ package struct AccountPurge: Sendable {
                 """
             ).all().count
             try await connection.raw("DELETE FROM subscription_states WHERE store_account_id = \(bind: id)").run()
+            try await connection.raw("DELETE FROM financial_lines WHERE store_account_id = \(bind: id)").run()
             try await connection.raw("DELETE FROM subscription_events WHERE store_account_id = \(bind: id)").run()
             try await connection.raw("DELETE FROM subscription_days WHERE store_account_id = \(bind: id)").run()
             try await connection.raw("DELETE FROM subscription_event_days WHERE store_account_id = \(bind: id)").run()

@@ -449,7 +449,8 @@ package struct MetricsStore: Sendable {
         return (codes + ["EUR"]).sorted()
     }
 
-    private static func list(_ ids: [Int64]) -> SQLQueryString {
+    /// `(?, ?, ...)` of `ids`, for `IN`.
+    static func list(_ ids: [Int64]) -> SQLQueryString {
         SQLQueryString("(") + ids.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ") + SQLQueryString(")")
     }
 }

@@ -3,9 +3,12 @@ package import SalesReports
 
 extension ReportIdentity {
     /// What a report file's name says, in Apple's naming: `S_D_<vendor>_<yyyymmdd>`, `S_W_…`,
-    /// `S_M_<vendor>_<yyyymm>`, `S_Y_<vendor>_<yyyy>`, with an optional `_V1_3` version.
+    /// `S_M_<vendor>_<yyyymm>`, `S_Y_<vendor>_<yyyy>`, with an optional `_V1_3` version; a
+    /// Financial report's `<vendor>_<MMYY>_<region>`.
     package struct FileName: Equatable {
         package var vendor: String?
+        /// A Financial report's region code.
+        package var region: String?
         package var frequency: ReportFrequency?
         package var date: ReportDate?
         package var version: String?
@@ -22,6 +25,13 @@ extension ReportIdentity {
             v + 1 < parts.count, parts[v + 1].allSatisfy(\.isNumber)
         {
             result.version = "\(parts[v].dropFirst())_\(parts[v + 1])"
+        }
+        if parts.count == 3, parts[0].allSatisfy(\.isNumber), parts[1].count == 4, parts[1].allSatisfy(\.isNumber),
+            parts[2].count == 2, parts[2].allSatisfy({ $0.isASCII && $0.isUppercase || $0.isNumber })
+        {
+            result.vendor = parts[0]
+            result.region = parts[2]
+            return result
         }
         guard parts.count >= 4, parts[0] == "S" else { return result }
         result.frequency = ["D": .daily, "W": .weekly, "M": .monthly, "Y": .yearly][parts[1]]

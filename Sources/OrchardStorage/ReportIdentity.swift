@@ -17,6 +17,18 @@ package struct ReportIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// The vendor of a report imported from a file whose name does not carry it.
     package static let unknownVendor = "unknown"
+    /// The region code of the Financial report of every region (a Financial report's subtype is
+    /// its region: docs/PAYOUTS.md).
+    package static let allRegions = "ZZ"
+
+    /// The Financial report of `region` for the fiscal month `period`.
+    package static func financial(accountNumber: String, vendor: String, region: String, period: FiscalPeriod)
+        -> ReportIdentity
+    {
+        ReportIdentity(
+            accountNumber: accountNumber, vendor: vendor, type: .financial, subtype: region, frequency: .fiscal,
+            date: period.start)
+    }
 
     package init(
         accountNumber: String, vendor: String, type: ReportType, subtype: String? = nil, frequency: ReportFrequency,

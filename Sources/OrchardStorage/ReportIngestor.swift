@@ -261,7 +261,8 @@ package struct ReportIngestor: Sendable {
         case .sales: table = "sales_facts"
         case .subscription: table = "subscription_states"
         case .subscriptionEvent: table = "subscription_events"
-        case .subscriber, .financial: return
+        case .financial: table = "financial_lines"
+        case .subscriber: return
         }
         try await connection.raw("DELETE FROM " + SQLQueryString(table) + " WHERE report_id = \(bind: reportID)").run()
     }
@@ -331,7 +332,8 @@ package struct ReportIngestor: Sendable {
         }
         return ReportIdentity(
             accountNumber: accountNumber, vendor: vendor ?? fileName.vendor ?? ReportIdentity.unknownVendor,
-            type: type, frequency: frequency, date: date, version: fileName.version)
+            type: type, subtype: type == .financial ? fileName.region ?? ReportIdentity.allRegions : nil,
+            frequency: frequency, date: date, version: fileName.version)
     }
 
     /// Refuses a file that is not the report the caller asked Apple for.
@@ -340,6 +342,11 @@ package struct ReportIngestor: Sendable {
         guard type == identity.type else {
             throw Failure.wrongReport(
                 file: file, expected: "a \(identity.type.rawValue) report", found: "\(type.rawValue)")
+        }
+        if type == .financial, let start = head.firstRecordDate, start != identity.date {
+            throw Failure.wrongReport(
+                file: file, expected: "the fiscal month from \(identity.date.isoText)",
+                found: "rows from \(start.isoText)")
         }
         if let dates = head.firstSalesDates {
             let frequency = ReportFrequency(begin: dates.begin, end: dates.end)

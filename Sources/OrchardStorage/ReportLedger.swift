@@ -72,8 +72,8 @@ package struct ReportLedger: Sendable {
     /// The state of each report of one kind of an account's vendor whose date lies in
     /// `from...to`, by its date (`YYYY-MM-DD`): what a backfill or sync still has to fetch.
     package func states(
-        accountNumber: String, vendor: String, type: ReportType, frequency: ReportFrequency, from: ReportDate,
-        to: ReportDate
+        accountNumber: String, vendor: String, type: ReportType, subtype: String? = nil, frequency: ReportFrequency,
+        from: ReportDate, to: ReportDate
     ) async throws -> [String: LedgerState] {
         try await database.withConnection { connection in
             try await connection.raw(
@@ -83,6 +83,7 @@ package struct ReportLedger: Sendable {
                 WHERE a.number = \(bind: accountNumber) AND l.vendor = \(bind: vendor)
                   AND l.report_type = \(bind: type.rawValue) AND l.frequency = \(bind: frequency.rawValue)
                   AND l.report_date BETWEEN \(bind: from.isoText) AND \(bind: to.isoText)
+                  AND (\(bind: subtype) IS NULL OR l.report_subtype = \(bind: subtype))
                 """
             ).all().reduce(into: [String: LedgerState]()) { states, row in
                 let state = try LedgerState(

@@ -70,14 +70,15 @@ final class ReportParseThread: Sendable {
     ]
 
     /// The table a report kind's rows go to, and its columns in the order the batches carry them;
-    /// `nil` for a kind whose rows are only counted (the Subscriber and Financial reports: their
-    /// files stay in the archive).
+    /// `nil` for a kind whose rows are only counted (the Subscriber report: its files stay in the
+    /// archive).
     static func table(for kind: ReportKind) -> (name: String, columns: [String])? {
         switch kind {
         case .summarySales: ("sales_facts", factColumns)
         case .subscription: ("subscription_states", SubscriptionEncoder.stateColumns)
         case .subscriptionEvent: ("subscription_events", SubscriptionEncoder.eventColumns)
-        case .subscriber, .financial: nil
+        case .financial: ("financial_lines", FinancialEncoder.columns)
+        case .subscriber: nil
         }
     }
 
@@ -181,6 +182,19 @@ final class ReportParseThread: Sendable {
                 guard channel.send(.batch(batch)) else { return }
             }
             tally.rollups = facts.rollups.finish()
+        } else if reader.kind == .financial {
+            var rows = FinancialEncoder(backend: backend, start: start, file: source.name)
+            var record = firstRecord
+            while let current = record {
+                if try rows.add(current), let batch = rows.encoder.take() {
+                    guard channel.send(.batch(batch)) else { return }
+                }
+                tally.rows += 1
+                record = try reader.nextRecord()
+            }
+            if let batch = rows.encoder.take() {
+                guard channel.send(.batch(batch)) else { return }
+            }
         } else if ReportParseThread.table(for: reader.kind) != nil {
             var rows = SubscriptionEncoder(backend: backend, start: start, header: reader.header, file: source.name)
             var record = firstRecord

@@ -78,6 +78,9 @@ extension SyncEngine {
             number: accountNumber, through: try await completeThrough(accountNumber, vendors: vendors),
             now: now())
         logger.info("backfill done", metadata: ["account": "\(accountNumber)"])
+        // The fiscal months' Financial reports, once the daily history is in.
+        try await queue.enqueue(
+            SyncJob.syncFinance(accountNumber), storeAccountID: account.id, runAfter: now(), now: now())
     }
 
     /// The daily reports of every account: Summary Sales, and the three subscription reports

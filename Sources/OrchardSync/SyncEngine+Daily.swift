@@ -76,6 +76,9 @@ extension SyncEngine {
                 now: now())
         }
         try await accounts.recordSync(number: accountNumber, through: latest, now: now())
+        // A fiscal month that closed, or one Apple had not published yet.
+        try await queue.enqueue(
+            SyncJob.syncFinance(accountNumber), storeAccountID: account.id, runAfter: now(), now: now())
     }
 
     /// Weekly (ending on a Sunday), monthly and yearly periods whose last day lies in `(after, through]`.

@@ -122,17 +122,11 @@ package struct SyncEngine: Sendable {
     package func fetch(_ identity: ReportIdentity, credential: ServiceIdentity.Credential, negotiated: Bool = false)
         async throws -> FetchOutcome
     {
-        let request = SalesReportRequest(
-            vendor: identity.vendor, type: identity.type, subtype: identity.subtype, frequency: identity.frequency,
-            date: identity.date, version: identity.type.isSubscription ? identity.version : nil)
-        let reporter = reporter
         var lastProblem = ""
         for attempt in 1...max(1, settings.parseAttempts) {
             let file: ReportFile
             do {
-                file = try await askApple("Sales.getReport", account: identity.accountNumber, credential: credential) {
-                    try await reporter.salesReport(token: $0, account: identity.accountNumber, request: request)
-                }
+                file = try await download(identity, credential: credential)
             } catch let error as ReporterError {
                 if identity.type.isSubscription, !negotiated, let latest = error.latestVersion,
                     latest != identity.version
@@ -190,6 +184,30 @@ package struct SyncEngine: Sendable {
         }
         try await ledger.record(identity, state: .failed(.malformed), message: lastProblem, now: now())
         return .failed(lastProblem)
+    }
+
+    /// Downloads one report: `Finance.getReport` for a Financial report (its subtype is the
+    /// region, its date the fiscal month's first day), `Sales.getReport` for the others.
+    private func download(_ identity: ReportIdentity, credential: ServiceIdentity.Credential) async throws
+        -> ReportFile
+    {
+        let reporter = reporter
+        let account = identity.accountNumber
+        if identity.type == .financial {
+            let period = FiscalPeriod(containing: identity.date)
+            let request = FinanceReportRequest(
+                vendor: identity.vendor, regionCode: identity.subtype, fiscalYear: period.year,
+                fiscalPeriod: period.period)
+            return try await askApple("Finance.getReport", account: account, credential: credential) {
+                try await reporter.financeReport(token: $0, account: account, request: request)
+            }
+        }
+        let request = SalesReportRequest(
+            vendor: identity.vendor, type: identity.type, subtype: identity.subtype, frequency: identity.frequency,
+            date: identity.date, version: identity.type.isSubscription ? identity.version : nil)
+        return try await askApple("Sales.getReport", account: account, credential: credential) {
+            try await reporter.salesReport(token: $0, account: account, request: request)
+        }
     }
 
     static func isMalformed(_ error: any Error) -> Bool {

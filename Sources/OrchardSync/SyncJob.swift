@@ -20,6 +20,9 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
     case purgeAccount(String)
     /// The ECB's newest reference rates (`ORCHARD_FX_URL`).
     case refreshRates
+    /// An account's Financial reports (docs/PAYOUTS.md): the fiscal months Apple offers that the
+    /// ledger does not hold yet.
+    case syncFinance(String)
 
     /// The kinds, as stored in `jobs.kind`.
     package enum Kind: String, Sendable, CaseIterable {
@@ -30,6 +33,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         case eraseFunnelTokens = "erase_funnel_tokens"
         case purgeAccount = "purge_account"
         case refreshRates = "refresh_fx_rates"
+        case syncFinance = "sync_finance"
     }
 
     /// A stored job that does not read back as a ``SyncJob``.
@@ -48,13 +52,16 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         case .eraseFunnelTokens: .eraseFunnelTokens
         case .purgeAccount: .purgeAccount
         case .refreshRates: .refreshRates
+        case .syncFinance: .syncFinance
         }
     }
 
     /// The store account the job is about, when it is about one.
     package var accountNumber: String? {
         switch self {
-        case .backfillAccount(let number), .syncAccount(let number), .purgeAccount(let number): number
+        case .backfillAccount(let number), .syncAccount(let number), .purgeAccount(let number),
+            .syncFinance(let number):
+            number
         case .syncReport(let identity): identity.accountNumber
         case .checkInvitations, .eraseFunnelTokens, .refreshRates: nil
         }
@@ -72,6 +79,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         case .backfillAccount(let number): "backfill:\(number)"
         case .syncAccount(let number): "sync:\(number)"
         case .purgeAccount(let number): "purge:\(number)"
+        case .syncFinance(let number): "finance:\(number)"
         case .syncReport(let identity): "report:\(identity)"
         }
     }
@@ -82,7 +90,8 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         let data: Data? =
             switch self {
             case .checkInvitations, .eraseFunnelTokens, .refreshRates: Data("{}".utf8)
-            case .backfillAccount(let number), .syncAccount(let number), .purgeAccount(let number):
+            case .backfillAccount(let number), .syncAccount(let number), .purgeAccount(let number),
+                .syncFinance(let number):
                 try? encoder.encode(AccountPayload(account: number))
             case .syncReport(let identity): try? encoder.encode(ReportPayload(identity))
             }
@@ -105,6 +114,7 @@ package enum SyncJob: Sendable, Equatable, QueueableJob {
         case .backfillAccount: self = .backfillAccount(try decode(AccountPayload.self).account)
         case .syncAccount: self = .syncAccount(try decode(AccountPayload.self).account)
         case .purgeAccount: self = .purgeAccount(try decode(AccountPayload.self).account)
+        case .syncFinance: self = .syncFinance(try decode(AccountPayload.self).account)
         case .syncReport:
             guard let identity = try decode(ReportPayload.self).identity else {
                 throw Unreadable(kind: kind, reason: "not a report's identity")

@@ -71,6 +71,9 @@ package struct SyncSettings: Sendable {
     package var missesBeforeRevocation = 2
     /// Yearly reports looked for before the backfill's first day, stopping at the first year without sales.
     package var yearlyReportsBack = 10
+    /// Fiscal months of Financial reports looked for back from the newest closed one, stopping at
+    /// the first Apple no longer keeps (docs/PAYOUTS.md).
+    package var financeMonths = 24
     /// Downloads of a report that does not parse before it is recorded as failed.
     package var parseAttempts = 5
     /// How long the daily sync waits when Apple has not published yesterday's report.

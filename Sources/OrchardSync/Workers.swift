@@ -63,6 +63,7 @@ package func syncHandlers(
         case .syncAccount(let number): try await engine.syncAccount(accountNumber: number)
         case .purgeAccount(let number): try await engine.purge(accountNumber: number)
         case .syncReport(let identity): try await engine.syncReport(identity)
+        case .syncFinance(let number): try await engine.syncFinance(accountNumber: number)
         case .refreshRates:
             guard let rates else { return }
             do {

@@ -143,8 +143,8 @@ struct SyncHarness {
     }
 
     /// The account's owner invites the service Apple ID and it accepts.
-    func inviteService(into account: SandboxAccount) throws {
-        try sandbox.world.invite(email: Self.serviceAppleID, to: account.number, roles: [.sales])
+    func inviteService(into account: SandboxAccount, roles: Set<SandboxRole> = [.sales]) throws {
+        try sandbox.world.invite(email: Self.serviceAppleID, to: account.number, roles: roles)
         try sandbox.world.acceptInvitation(email: Self.serviceAppleID, account: account.number)
     }
 

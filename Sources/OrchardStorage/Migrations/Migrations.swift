@@ -14,5 +14,6 @@ package enum Migrations {
         ReportArchiveTable(),
         SubscriptionReports(),
         Notifications(),
+        FinancialReports(),
     ]
 }
