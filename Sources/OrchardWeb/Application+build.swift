@@ -91,6 +91,9 @@ func buildRouter(
     let subscriptions = Subscriptions(database: database, cache: dashboard.cache, now: now)
     SubscriptionsAPIController(subscriptions: subscriptions, cache: dashboard.cache).addRoutes(to: router)
     DashboardController(dashboard: dashboard, subscriptions: subscriptions).addRoutes(to: router)
+    PayoutsController(
+        payouts: Payouts(database: database, cache: dashboard.cache, now: now), subscriptions: subscriptions
+    ).addRoutes(to: router)
     OperatorController(
         overview: OperatorOverview(database: database, settings: settings, operations: operations, now: now),
         membership: membership

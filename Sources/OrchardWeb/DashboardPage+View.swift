@@ -76,12 +76,13 @@ enum DashboardPage {
                         exports(question))))
     }
 
-    /// Overview and Subscriptions, when an account sells subscriptions.
+    /// Overview, Subscriptions (when an account sells subscriptions) and Payouts.
     static func tabs(current: SiteRoute, sells: Bool) -> Node<HTML.BodyContext> {
-        guard sells else { return .empty }
+        let tabs: [(SiteRoute, String)] =
+            [(.dashboard, "Overview")] + (sells ? [(.subscriptions, "Subscriptions")] : []) + [(.payouts, "Payouts")]
         return .nav(
             .class("tabs"), .attribute(named: "aria-label", value: "Figures"),
-            .forEach([(SiteRoute.dashboard, "Overview"), (.subscriptions, "Subscriptions")]) { route, label in
+            .forEach(tabs) { route, label in
                 .a(
                     .href(route.path), .if(route == current, .attribute(named: "aria-current", value: "page")),
                     .text(label))

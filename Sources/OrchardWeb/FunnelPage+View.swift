@@ -220,7 +220,9 @@ enum FunnelPage {
                     named: "ol", nodes: model.invitation.steps.map { .li(.text($0)) }),
                 .if(
                     !names.isEmpty,
-                    .p(.strong(.text("Do this in each account separately: \(names).")), .text(" Role: Sales."))),
+                    .p(
+                        .strong(.text("Do this in each account separately: \(names).")),
+                        .text(" Role: Sales; add Finance for payouts by fiscal month."))),
                 .if(
                     !seen.isEmpty,
                     .p(

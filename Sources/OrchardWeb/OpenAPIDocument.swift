@@ -74,7 +74,11 @@ enum OpenAPIDocument {
         query("from", day, "First day (YYYY-MM-DD, inclusive); with `to`, a custom range"),
         query("to", day, "Last day (YYYY-MM-DD, inclusive)"),
         query(
-            "preset", ["type": "string", "enum": ["7d", "30d", "90d", "mtd", "12m", "custom"]],
+            "preset",
+            [
+                "type": "string",
+                "enum": ["7d", "30d", "90d", "mtd", "12m", "fiscalMonth", "lastFiscalMonth", "custom"],
+            ],
             "A range ending on the newest report day (default 30d)"),
         query("account", string, "One account number (default: every readable account)"),
     ]
@@ -109,7 +113,15 @@ enum OpenAPIDocument {
         ],
     ]
     static let groupNames: JSONValue = ["type": "string", "enum": ["app", "country", "device"]]
-    static let intervalNames: JSONValue = ["type": "string", "enum": ["day", "week", "month"]]
+    static let intervalNames: JSONValue = ["type": "string", "enum": ["day", "week", "month", "fiscalMonth"]]
+    /// The parameters of the payouts question.
+    static let payoutParameters: [JSONValue] = [
+        query(
+            "fiscalYear", integer,
+            "An Apple fiscal year, e.g. 2027 (October 2026 to September 2027; default: the running one)"),
+        query("account", string, "One account number (default: every readable account)"),
+        query("currency", string, "ISO 4217 code of the total (default: the user's currency)"),
+    ]
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
     static func object(_ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
@@ -248,7 +260,9 @@ enum OpenAPIDocument {
             summary: "One metric per day, week or month; days not known yet are absent, never 0",
             parameters: metricsParameters + [
                 query("metric", metricNames, "The metric (default downloads)"),
-                query("interval", intervalNames, "day (default), week (from Monday) or month"),
+                query(
+                    "interval", intervalNames,
+                    "day (default), week (from Monday), month or fiscalMonth (Apple's, Sunday to Saturday)"),
                 query("groupBy", groupNames, "One series per app, country or device"),
             ], success: (200, "The series", ref("MetricsTimeseries")), errors: [400, 401, 404, 422]),
         Operation(
@@ -268,7 +282,9 @@ enum OpenAPIDocument {
             summary: "One subscription figure per day, week or month; intervals with no day held are absent, never 0",
             parameters: subscriptionParameters + [
                 query("metric", subscriptionMetricNames, "The figure (default paid)"),
-                query("interval", intervalNames, "day (default), week (from Monday) or month"),
+                query(
+                    "interval", intervalNames,
+                    "day (default), week (from Monday), month or fiscalMonth (Apple's, Sunday to Saturday)"),
             ], success: (200, "The series", ref("SubscriptionTimeseries")), errors: [400, 401, 404, 422]),
         Operation(
             method: "get", path: "/subscriptions/cohorts",
@@ -279,6 +295,17 @@ enum OpenAPIDocument {
             method: "get", path: "/subscriptions/export.csv",
             summary: "CSV: one row per day held, with counts, MRR in one currency with its rate date, and events",
             parameters: subscriptionParameters, success: (200, "CSV with a header row", ["type": "string"]),
+            errors: [400, 401, 404, 422], mediaType: "text/csv"),
+        Operation(
+            method: "get", path: "/payouts",
+            summary:
+                "Per Apple fiscal month and currency: final proceeds from the Financial reports, the daily reports' estimate, the difference in parts, status, expected payment; a forecast of the running month",
+            parameters: payoutParameters, success: (200, "The fiscal year's months", ref("Payouts")),
+            errors: [400, 401, 404, 422]),
+        Operation(
+            method: "get", path: "/payouts/export.csv",
+            summary: "CSV: one row per fiscal month and currency, final and estimate side by side",
+            parameters: payoutParameters, success: (200, "CSV with a header row", ["type": "string"]),
             errors: [400, 401, 404, 422], mediaType: "text/csv"),
         Operation(
             method: "get", path: "/admin/invitations", summary: "Operator: pending integrations by account and age",
@@ -776,6 +803,45 @@ enum OpenAPIDocument {
                         ]
                     ),
                 ], required: ["metric", "interval", "currency", "from", "to", "points"])
+        ),
+        (
+            "Payouts",
+            object(
+                [
+                    ("fiscalYear", integer), ("currency", string), ("latest", string),
+                    (
+                        "accounts",
+                        [
+                            "type": "array",
+                            "items": object(
+                                [
+                                    ("number", string), ("name", string),
+                                    (
+                                        "financialReports",
+                                        ["type": "string", "enum": ["available", "needs_finance_role", "not_checked"]]
+                                    ),
+                                ], required: ["number", "name", "financialReports"]),
+                        ]
+                    ),
+                    ("months", ["type": "array", "items": ref("PayoutMonth")]),
+                    ("forecast", ["type": ["object", "null"]]),
+                ], required: ["fiscalYear", "currency", "latest", "accounts", "months", "forecast"])
+        ),
+        (
+            "PayoutMonth",
+            object(
+                [
+                    ("fiscalYear", integer), ("fiscalMonth", integer), ("name", string), ("start", string),
+                    ("end", string), ("through", string),
+                    ("status", ["type": "string", "enum": ["final", "estimated", "in_progress"]]),
+                    ("paymentDueBy", string), ("waitingFor", ["type": "array", "items": string]),
+                    ("currencies", ["type": "array", "items": ["type": "object"]]),
+                    ("total", ["type": "object"]),
+                ],
+                required: [
+                    "fiscalYear", "fiscalMonth", "name", "start", "end", "through", "status", "paymentDueBy",
+                    "waitingFor", "currencies", "total",
+                ])
         ),
         (
             "SubscriptionCohorts",

@@ -22,6 +22,8 @@ package enum SiteRoute: Sendable, Equatable {
     case dashboard
     /// The subscription figures (docs/SUBSCRIPTIONS.md).
     case subscriptions
+    /// Payouts per Apple fiscal month.
+    case payouts
     case apiTokens
     case revokeAPIToken(id: Int64)
     case integrations
@@ -115,6 +117,7 @@ package enum SiteRoute: Sendable, Equatable {
         case .changeCurrency: "/account/currency"
         case .dashboard: "/dashboard"
         case .subscriptions: "/subscriptions"
+        case .payouts: "/payouts"
         case .apiTokens: "/account/api-tokens"
         case .revokeAPIToken(let id): "/account/api-tokens/\(parameter(id))/revoke"
         case .integrations: "/integrations"
@@ -185,6 +188,8 @@ package enum APIRoute: Sendable, Equatable {
     case subscriptionsTimeseries
     case subscriptionsCohorts
     case subscriptionsExport
+    case payouts
+    case payoutsExport
     /// The activity feed, paged.
     case events
     /// `GET` and `PUT`: the notification settings.
@@ -228,6 +233,8 @@ package enum APIRoute: Sendable, Equatable {
         case .subscriptionsTimeseries: "subscriptions/timeseries"
         case .subscriptionsCohorts: "subscriptions/cohorts"
         case .subscriptionsExport: "subscriptions/export.csv"
+        case .payouts: "payouts"
+        case .payoutsExport: "payouts/export.csv"
         case .events: "events"
         case .notificationSettings: "notifications"
         case .email: "me/email"

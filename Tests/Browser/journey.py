@@ -535,7 +535,7 @@ class Journey:
             self.wait(a, lambda d: d.current_url.endswith("/console"), 10, "the sandbox console after sign-in")
             self.invite_service(a, "Juniper Apps Ltd.")
             self.invited = time.monotonic()
-            self.log(f"   invited {self.demo.service_apple_id} into Juniper Apps Ltd. with the Sales role")
+            self.log(f"   invited {self.demo.service_apple_id} into Juniper Apps Ltd. with the Sales and Finance roles")
             self.shot("sandbox-invited")
 
         with self.step("2b Juniper turns Active and its history loads"):
@@ -577,6 +577,9 @@ class Journey:
 
         with self.step("2e confirm the address, choose a digest, read it in the demo's Mail sent: the API's figures"):
             self.notifications_and_digest(a, juniper)
+
+        with self.step("2f the Payouts page: Juniper's fiscal months, final from its Financial reports"):
+            self.payouts(a, juniper)
 
         with self.step("3a a second user connects Juniper with the colleague's token: Active at once"):
             b = self.browser("second user")
@@ -717,13 +720,13 @@ class Journey:
                 a.set_window_size(1280, 900)
 
     def invite_service(self, driver, account_name):
-        """Invites the service Apple ID with the Sales role in the sandbox's Users and Access page."""
+        """Invites the service Apple ID with the Sales and Finance roles in the sandbox's Users and Access page."""
         self.sandbox_users_page(driver, account_name)
         driver.find_element(By.NAME, "email").send_keys(self.demo.service_apple_id)
         driver.find_element(By.NAME, "firstName").send_keys("Orchard")
         driver.find_element(By.NAME, "lastName").send_keys("Service")
         for box in driver.find_elements(By.CSS_SELECTOR, "input[name=roles]"):
-            if (box.get_attribute("value") == "SALES") != box.is_selected():
+            if (box.get_attribute("value") in ("SALES", "FINANCE")) != box.is_selected():
                 box.click()
         driver.find_element(By.XPATH, "//button[normalize-space()='Invite']").click()
         self.wait(driver, lambda d: self.demo.service_apple_id in self.sandbox_pending(d), 10,
@@ -916,6 +919,52 @@ class Journey:
         self.shot("subscriptions-week")
         check(not differences, "Orchard's subscription figures differ from the reference for "
               f"{start}..{end}: " + "; ".join(differences))
+
+    def payouts(self, a, juniper):
+        """The Payouts tab: the running fiscal year's months, a closed one final once the sync has read
+        the Financial reports (the service user has the Finance role), its figures those of
+        GET /api/v1/payouts, the running month's forecast, and the page usable on a phone."""
+        a.get(self.demo.dashboard + "/dashboard")
+        a.find_element(By.XPATH, "//nav[@class='tabs']//a[normalize-space()='Payouts']").click()
+        self.wait(a, lambda d: d.current_url.split("?")[0].endswith("/payouts"), 10, "the Payouts page")
+
+        def final_month(driver):
+            rows = driver.find_elements(By.CSS_SELECTOR, "table.payouts tbody tr")
+            finals = [r for r in rows if "Final" in r.text]
+            return finals[0] if finals else None
+
+        row = self.poll(a, self.demo.dashboard + f"/payouts?account={juniper}", final_month, 60,
+                        "a fiscal month of Juniper's final on the Payouts page")
+        cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+        month_name = cells[0].split("\n")[0]
+        answer = json.loads(self.json_in(a, self.demo.dashboard + f"/api/v1/payouts?account={juniper}"))
+        month = next((m for m in answer["months"] if m["name"] == month_name), None)
+        check(month is not None and month["status"] == "final", f"the API's {month_name} is {month!r}")
+        currency = cells[2]
+        figures = next(c for c in month["currencies"] if c["currency"] == currency)
+        check(cells[3] == figures["final"]["proceeds"] and cells[4] == figures["estimate"]["proceeds"]
+              and cells[5] == figures["difference"],
+              f"the page shows {cells[3:6]} for {month_name} {currency}, the API {figures!r}")
+        check(any(a_["financialReports"] == "available" for a_ in answer["accounts"]),
+              f"the API's accounts are {answer['accounts']!r}")
+        self.log(f"   {month_name} {currency}: final {cells[3]}, estimate {cells[4]}, difference {cells[5]}, "
+                 f"paid by {month['paymentDueBy']}; {len(answer['months'])} months of FY{answer['fiscalYear']}")
+        a.get(self.demo.dashboard + f"/payouts?account={juniper}")
+        forecast = a.find_elements(By.ID, "forecast")
+        check(bool(forecast) == (answer["forecast"] is not None), "the forecast panel and the API's forecast disagree")
+        self.shot("payouts")
+        a.set_window_size(390, 844)
+        try:
+            width = a.execute_script("return document.documentElement.scrollWidth")
+            self.expect(width <= 390, f"the Payouts page scrolls sideways at 390 px ({width} px wide)")
+        finally:
+            a.set_window_size(1280, 900)
+        self.check_console("first user", a)
+
+    def json_in(self, driver, url):
+        """The body of a JSON answer the browser opens with its session."""
+        driver.get(url)
+        return driver.find_element(By.TAG_NAME, "body").text
 
     def mail_rows(self, driver, recipient, kind):
         """The Mail sent page's rows for `recipient` of `kind`, newest first: (subject, link, state)."""

@@ -182,6 +182,9 @@ struct AuthorizationMatrixTests {
             Row(route: "GET /api/v1/subscriptions/timeseries", query: account, expected: ["401", "404", "200", "404"]),
             Row(route: "GET /api/v1/subscriptions/cohorts", query: account, expected: ["401", "404", "200", "404"]),
             Row(route: "GET /api/v1/subscriptions/export.csv", query: account, expected: ["401", "404", "200", "404"]),
+            Row(route: "GET /payouts", query: account, expected: ["signin", "404", "200", "404"]),
+            Row(route: "GET /api/v1/payouts", query: account, expected: ["401", "404", "200", "404"]),
+            Row(route: "GET /api/v1/payouts/export.csv", query: account, expected: ["401", "404", "200", "404"]),
             // notifications: settings, the address, unsubscribe links, the feed, webhooks (mail is not
             // configured here, so nothing can be mailed: 409)
             Row(route: "GET /account/notifications", expected: ["signin", "200", "200", "200"]),
