@@ -44,7 +44,8 @@ package struct PayoutStore: Sendable {
             try await connection.raw(
                 """
                 SELECT f.store_account_id AS account, COALESCE(p.app_sku, f.sku) AS app, f.country, f.currency,
-                    f.is_return, SUM(f.quantity) AS units, SUM(f.amount_micros) AS micros
+                    f.is_return, CAST(SUM(f.quantity) AS BIGINT) AS units,
+                    CAST(SUM(f.amount_micros) AS BIGINT) AS micros
                 FROM financial_lines f
                 LEFT JOIN products p ON p.store_account_id = f.store_account_id AND p.sku = f.sku
                 WHERE f.period_start = \(bind: periodStart.isoText) AND f.store_account_id IN
@@ -63,8 +64,8 @@ package struct PayoutStore: Sendable {
             try await connection.raw(
                 """
                 SELECT l.store_account_id AS account, s.app_sku AS app, s.country, s.proceeds_currency AS currency,
-                    CASE WHEN s.units < 0 THEN 1 ELSE 0 END AS is_return, SUM(s.units) AS units,
-                    SUM(s.proceeds_micros) AS micros
+                    CAST(CASE WHEN s.units < 0 THEN 1 ELSE 0 END AS BIGINT) AS is_return,
+                    CAST(SUM(s.units) AS BIGINT) AS units, CAST(SUM(s.proceeds_micros) AS BIGINT) AS micros
                 FROM report_ledger l JOIN sales_facts s ON s.report_id = l.id
                 WHERE l.report_type = 'Sales' AND l.frequency = 'Daily'
                   AND l.report_date BETWEEN \(bind: from.isoText) AND \(bind: to.isoText)
@@ -85,7 +86,8 @@ package struct PayoutStore: Sendable {
         return try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT store_account_id AS account, report_date, MAX(CASE WHEN state = 'empty' THEN 0 ELSE 1 END) AS rows
+                SELECT store_account_id AS account, report_date,
+                    CAST(MAX(CASE WHEN state = 'empty' THEN 0 ELSE 1 END) AS BIGINT) AS has_rows
                 FROM report_ledger
                 WHERE report_type = 'Financial' AND state IN ('fetched', 'restated', 'empty')
                   AND report_date BETWEEN \(bind: from.isoText) AND \(bind: to.isoText) AND store_account_id IN
@@ -96,7 +98,7 @@ package struct PayoutStore: Sendable {
             ).all().reduce(into: [Int64: [String: Bool]]()) { held, row in
                 let account = try row.decode(column: "account", as: Int64.self)
                 held[account, default: [:]][try row.decode(column: "report_date", as: String.self)] =
-                    try row.decode(column: "rows", as: Int64.self) == 1
+                    try row.decode(column: "has_rows", as: Int64.self) == 1
             }
         }
     }
