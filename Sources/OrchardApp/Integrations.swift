@@ -76,6 +76,9 @@ package struct Integrations: Sendable {
         package let serviceAppleID: String?
         package let checkSeconds: Int
         package let now: Date
+        /// Whether the service user reads the account's Financial reports (the Finance role), as
+        /// the last `sync_finance` found it; `nil` before the first check (docs/PAYOUTS.md).
+        package var financeAccess: FinanceAccess? = nil
     }
 
     private let integrations: IntegrationStore
@@ -294,6 +297,9 @@ package struct Integrations: Sendable {
         package let serviceAppleID: String?
         package let checkSeconds: Int
         package let now: Date
+        /// Whether the service user reads the account's Financial reports (the Finance role), as
+        /// the last `sync_finance` found it; `nil` before the first check (docs/PAYOUTS.md).
+        package var financeAccess: FinanceAccess? = nil
     }
 
     /// The account page of integration `id`; another user's integration is not found.
@@ -316,7 +322,7 @@ package struct Integrations: Sendable {
             nextSync =
                 completeThrough < latest ? now() : ReportCalendar.publication(of: latest.adding(days: 1))
         }
-        return Detail(
+        var detail = Detail(
             row: row, vendors: account?.vendors ?? [], droppedVendors: dropped,
             apps: try await storeAccounts.appTitles(number: number),
             held: try await ledger.heldDays(accountNumber: number), completeThrough: completeThrough,
@@ -330,6 +336,8 @@ package struct Integrations: Sendable {
             checkAllowedAt: integration.status == .pending ? try await checkAllowedAt(number) : nil,
             canReconnect: integration.status == .expired && account?.access == .accessible,
             serviceAppleID: settings.serviceAppleID, checkSeconds: settings.invitationCheckSeconds, now: now())
+        detail.financeAccess = try await FinanceAccess.read(accountNumber: number, in: instance)
+        return detail
     }
 
     /// "Check now" on a pending integration: queues an invitation check at once, at most one a

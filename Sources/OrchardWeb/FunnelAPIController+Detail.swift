@@ -54,10 +54,12 @@ extension FunnelAPIController {
         let pending: Pending?
         let canReconnect: Bool
         let history: [Event]
+        /// `available`, `needs_finance_role` or `not_checked` (docs/PAYOUTS.md).
+        let financialReports: String
 
         enum CodingKeys: String, CodingKey {
             case integration, vendors, droppedVendors, apps, days, completeThrough, lateDay, nextSyncAt, failures
-            case pending, canReconnect, history
+            case pending, canReconnect, history, financialReports
         }
 
         init(_ detail: Integrations.Detail) {
@@ -82,6 +84,8 @@ extension FunnelAPIController {
                 : nil
             canReconnect = detail.canReconnect
             history = detail.history.map { Event(at: $0.at, action: $0.action, detail: $0.detail) }
+            financialReports =
+                (detail.financeAccess.map { $0.granted ? "available" : "needs_finance_role" }) ?? "not_checked"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -98,6 +102,7 @@ extension FunnelAPIController {
             try container.encode(pending, forKey: .pending)
             try container.encode(canReconnect, forKey: .canReconnect)
             try container.encode(history, forKey: .history)
+            try container.encode(financialReports, forKey: .financialReports)
         }
     }
 

@@ -39,10 +39,43 @@ enum IntegrationPage {
                 model.apps.isEmpty
                     ? .p(.class("hint"), "None yet: apps appear with the first reports.")
                     : .ul(.class("apps"), .forEach(model.apps) { .li(.text($0)) }),
+                .h2("Financial reports"),
+                financialReports(model),
                 .h2("Reports that failed"),
                 failures(model),
                 .h2("History"),
                 history(model)))
+    }
+
+    /// Whether Orchard reads the account's Financial reports, and how to let it (docs/PAYOUTS.md).
+    private static func financialReports(_ model: Model) -> Node<HTML.BodyContext> {
+        guard let access = model.financeAccess else {
+            return .p(
+                .class("hint"),
+                "Not checked yet: Orchard looks for the Financial reports after the history's backfill.")
+        }
+        guard access.granted else {
+            let user = model.serviceAppleID.map { "Orchard's service user (\($0))" } ?? "Orchard's service user"
+            return .div(
+                .attr("data-finance", "missing"),
+                .p(
+                    .class("notice"),
+                    .text(
+                        "Financial reports need the Finance role: without it Orchard cannot read what Apple pays, "
+                            + "and the Payouts page shows this account's fiscal months as estimates.")),
+                .p(
+                    .text(
+                        "To add it, open App Store Connect > Users and Access, select \(user), tick Finance "
+                            + "(Admin works too) and save. Orchard reads the Financial reports at the next daily sync.")
+                ))
+        }
+        let regions = Set(access.regions.compactMap { $0.split(separator: ":").last.map(String.init) }).sorted()
+        return .p(
+            .attr("data-finance", "available"),
+            .text(
+                "Read for the Payouts page, per fiscal month, from \(regions.count) regions: \(regions.joined(separator: ", ")). "
+            ),
+            .a(.href(SiteRoute.payouts.path + "?account=\(model.row.integration.accountNumber)"), "Open Payouts"))
     }
 
     private static func actions(_ model: Model, frame: PageFrame) -> Node<HTML.BodyContext> {

@@ -731,6 +731,10 @@ enum OpenAPIDocument {
                     ),
                     ("canReconnect", ["type": "boolean"]),
                     (
+                        "financialReports",
+                        ["type": "string", "enum": ["available", "needs_finance_role", "not_checked"]]
+                    ),
+                    (
                         "history",
                         [
                             "type": "array",
@@ -742,7 +746,7 @@ enum OpenAPIDocument {
                 ],
                 required: [
                     "integration", "vendors", "droppedVendors", "apps", "days", "completeThrough", "lateDay",
-                    "nextSyncAt", "failures", "pending", "canReconnect", "history",
+                    "nextSyncAt", "failures", "pending", "canReconnect", "history", "financialReports",
                 ])
         ),
         (

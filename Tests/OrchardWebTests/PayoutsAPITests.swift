@@ -72,7 +72,8 @@ struct PayoutsAPITests {
         "final and estimate per fiscal month, the difference in parts, the CSV and the page",
         arguments: TestBackend.available)
     func payouts(backend: TestBackend) async throws {
-        try await WebHarness.run(backend) { harness, client in
+        // With the sandbox: the integrations' pages and API are served only with a Reporter to ask.
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
             try await withTemporaryDirectory { directory in
                 let browser = Browser(client)
                 let (ada, eve) = try await Self.prepare(harness, browser, in: directory)
@@ -124,6 +125,23 @@ struct PayoutsAPITests {
                 #expect(page.status == .ok)
                 #expect(page.text.contains("October 2026") && page.text.contains("5.60") && page.text.contains("Final"))
                 #expect(page.text.contains("Why October 2026 differs from its estimate"))
+
+                // the account page says whether Orchard reads the Financial reports, and how to let it
+                let integration = try await harness.database.withConnection { connection in
+                    try await connection.raw("SELECT id FROM integrations").first()!.decode(
+                        column: "id", as: Int64.self)
+                }
+                let before = try await browser.request("/api/v1/integrations/\(integration)", headers: ada).json
+                #expect(before?["financialReports"] as? String == "not_checked")
+                try await FinanceAccess(granted: false, regions: [], checkedAt: WebHarness.start).record(
+                    accountNumber: "1234", in: InstanceSettings(database: harness.database))
+                let after = try await browser.request("/api/v1/integrations/\(integration)", headers: ada).json
+                #expect(after?["financialReports"] as? String == "needs_finance_role")
+                let accountPage = try await browser.request("/integrations/\(integration)", headers: ada)
+                #expect(accountPage.text.contains("Financial reports need the Finance role"))
+                #expect(accountPage.text.contains("tick Finance"))
+                let payoutsPage = try await browser.request("/payouts", headers: ada)
+                #expect(payoutsPage.text.contains("Financial reports need the Finance role"))
 
                 // another user's account is not found; a wrong year is said
                 #expect(try await browser.request("/api/v1/payouts?account=1234", headers: eve).status == .notFound)
