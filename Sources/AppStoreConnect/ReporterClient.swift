@@ -240,8 +240,18 @@ public struct ReporterVendorRegions: Sendable, Hashable {
     public struct Region: Sendable, Hashable {
         public var code: String
         public var reports: [String]
+
+        public init(code: String, reports: [String]) {
+            self.code = code
+            self.reports = reports
+        }
     }
 
     public var vendor: String
     public var regions: [Region]
+
+    public init(vendor: String, regions: [Region]) {
+        self.vendor = vendor
+        self.regions = regions
+    }
 }

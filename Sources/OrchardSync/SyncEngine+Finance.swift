@@ -1,4 +1,4 @@
-import AppStoreConnect
+package import AppStoreConnect
 import Foundation
 import Logging
 import OrchardCore
@@ -35,15 +35,7 @@ extension SyncEngine {
                 metadata: ["account": "\(accountNumber)"])
             return
         }
-        // `ZZ` is every region in one file: read only when Apple lists no other region, or
-        // every sale would count twice.
-        let regions = listed.flatMap { vendor in
-            let financial = vendor.regions.filter { $0.reports.contains { $0.lowercased() == "financial" } }.map(\.code)
-            let own = financial.contains { $0 != ReportIdentity.allRegions }
-            return financial.filter { !own || $0 != ReportIdentity.allRegions }.map {
-                (vendor: vendor.vendor, region: $0)
-            }
-        }
+        let regions = Self.financialRegions(listed)
         try await FinanceAccess(
             granted: true, regions: regions.map { "\($0.vendor):\($0.region)" }, checkedAt: now()
         ).record(accountNumber: accountNumber, in: instance)
@@ -70,6 +62,21 @@ extension SyncEngine {
             // Apple keeps financial reports for a while; a month it no longer offers ends the walk.
             if !missing.isEmpty, await tooOld.count == missing.count { break }
             period = period.previous
+        }
+    }
+}
+
+extension SyncEngine {
+    /// The vendors' regions whose Financial report is read: each region Apple lists with a
+    /// `Financial` report, `ZZ` (every region in one file) only when a vendor lists no other, so
+    /// no sale counts twice.
+    package static func financialRegions(_ listed: [ReporterVendorRegions]) -> [(vendor: String, region: String)] {
+        listed.flatMap { vendor in
+            let financial = vendor.regions.filter { $0.reports.contains { $0.lowercased() == "financial" } }.map(\.code)
+            let own = financial.contains { $0 != ReportIdentity.allRegions }
+            return financial.filter { !own || $0 != ReportIdentity.allRegions }.map {
+                (vendor: vendor.vendor, region: $0)
+            }
         }
     }
 }

@@ -119,6 +119,59 @@ struct FinanceSyncTests {
         }
     }
 
+    @Test(
+        "a fiscal month Apple has not published yet reads as no sales and is asked for again until it is",
+        arguments: TestBackend.available)
+    func notPublishedYet(backend: TestBackend) async throws {
+        // 2026-06-02 noon Pacific: FY2026 period 8 ended on 05/30; Apple (and the sandbox) publish it on 06/04.
+        let start = Date(timeIntervalSince1970: 1_780_426_800)
+        try await SyncHarness.with(backend, settings: Self.settings(), start: start) { harness in
+            // given
+            let (account, _) = try harness.sandbox.makeAccountWithUser(name: "Early", apps: 2, historyDays: 90)
+            let userID = try await harness.user("early@example.com")
+            _ = try await harness.integrate(userID: userID, account: account)
+            try harness.inviteService(into: account, roles: [.sales, .finance])
+            try await harness.engine.checkInvitations()
+            try await harness.drain()
+            let may = try #require(FiscalPeriod(year: 2026, period: 8))
+            let user = User(id: userID, email: "early@example.com", role: .member, createdAt: start)
+            let payouts = Payouts(database: harness.database, cache: MetricsCache(), now: { harness.clock.now })
+            let before = try await payouts.report(query: ["fiscalYear": "2026"], user: user)
+            #expect(before.months.first { $0.period == may }?.status == .estimated)
+            #expect(before.months.first { $0.period == may.previous }?.status == .final)
+
+            // when: Apple publishes it, and the next sync asks again
+            harness.advance(days: 3)
+            try await harness.queue.enqueue(
+                SyncJob.syncFinance(String(account.number)), runAfter: harness.clock.now, now: harness.clock.now)
+            try await harness.drain()
+
+            // then
+            let after = try await payouts.report(query: ["fiscalYear": "2026"], user: user)
+            let month = try #require(after.months.first { $0.period == may })
+            #expect(month.status == .final)
+            #expect(month.currencies.contains { ($0.final?.micros ?? 0) > 0 })
+        }
+    }
+
+    @Test("ZZ is read only when a vendor lists no other region: no sale counts twice")
+    func consolidatedRegion() {
+        // given
+        func vendor(_ number: String, _ codes: [String]) -> ReporterVendorRegions {
+            ReporterVendorRegions(vendor: number, regions: codes.map { .init(code: $0, reports: ["Financial"]) })
+        }
+        let listed = [
+            vendor("1", ["US", "EU", "ZZ"]), vendor("2", ["ZZ"]),
+            ReporterVendorRegions(vendor: "3", regions: [.init(code: "JP", reports: ["Other"])]),
+        ]
+
+        // when
+        let read = SyncEngine.financialRegions(listed).map { "\($0.vendor):\($0.region)" }
+
+        // then
+        #expect(read == ["1:US", "1:EU", "2:ZZ"])
+    }
+
     struct Sums: Equatable {
         var micros: Int64 = 0
         var units: Int64 = 0
