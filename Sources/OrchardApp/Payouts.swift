@@ -211,13 +211,17 @@ package struct Payouts: Sendable {
             }
             let estimates = try await store.estimates(accountIDs: ids, from: period.start, to: through)
             let finals = status == .final ? try await store.finals(accountIDs: ids, periodStart: period.start) : []
-            let rows = Self.rows(
+            var rows = Self.rows(
                 estimates: estimates, finals: finals, final: status == .final,
                 title: { id, app in titles["\(numbers[id] ?? "") \(app)"] })
+            let (total, converted) = try await total(rows, final: status == .final, in: currency, on: through)
+            // The currencies that weigh most in the user's currency first; unconvertible ones last.
+            rows.sort {
+                (converted[$0.currency] ?? Int64.min, $1.currency) > (converted[$1.currency] ?? Int64.min, $0.currency)
+            }
             months.append(
                 Month(
-                    period: period, status: status, through: through, currencies: rows,
-                    total: try await total(rows, final: status == .final, in: currency, on: through),
+                    period: period, status: status, through: through, currencies: rows, total: total,
                     waitingFor: waiting))
         }
         let forecast =
@@ -297,21 +301,23 @@ package struct Payouts: Sendable {
 
     /// The month's total in `currency` at the ECB rates of `day`.
     private func total(_ rows: [CurrencyRow], final: Bool, in currency: String, on day: ReportDate) async throws
-        -> Total
+        -> (Total, [String: Int64])
     {
         var total = Total(currency: currency, micros: 0, rateDay: nil, unconverted: [:])
+        var converted: [String: Int64] = [:]
         for row in rows {
             let micros = final ? row.final?.micros ?? 0 : row.estimate.micros
             guard micros != 0 else { continue }
             do {
-                let converted = try await rates.convert(micros: micros, from: row.currency, to: currency, on: day)
-                total.micros += converted.micros
-                if let date = converted.rateDate { total.rateDay = min(total.rateDay ?? date, date) }
+                let conversion = try await rates.convert(micros: micros, from: row.currency, to: currency, on: day)
+                total.micros += conversion.micros
+                converted[row.currency] = conversion.micros
+                if let date = conversion.rateDate { total.rateDay = min(total.rateDay ?? date, date) }
             } catch is FXRateStore.Unconvertible {
                 total.unconverted[row.currency, default: 0] += micros
             }
         }
-        return total
+        return (total, converted)
     }
 
     /// Proceeds of the running month to date plus its remaining days at the last 28 days' average

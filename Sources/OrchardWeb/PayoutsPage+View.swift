@@ -118,17 +118,12 @@ enum PayoutsPage {
             .h2(.text("\(forecast.period.name) so far (fiscal month \(forecast.period.period))")),
             .ul(
                 .class("cards"),
-                .li(
-                    .class("card"), .span(.class("label"), "Proceeds to date"),
-                    .strong(.text(money(forecast.toDateMicros)))),
-                .li(
-                    .class("card"), .span(.class("label"), "Forecast for the month"),
-                    .strong(.text(money(forecast.expectedMicros))),
-                    .span(.class("hint"), .text("range \(money(forecast.lowMicros)) to \(money(forecast.highMicros))"))),
-                .li(
-                    .class("card"), .span(.class("label"), "Days left"),
-                    .strong(.text(String(forecast.remainingDays))),
-                    .span(.class("hint"), .text("at \(money(forecast.dailyAverageMicros)) a day")))),
+                card("Proceeds to date", money(forecast.toDateMicros), nil),
+                card(
+                    "Forecast for the month", money(forecast.expectedMicros),
+                    "\(money(forecast.lowMicros)) to \(money(forecast.highMicros))"),
+                card(
+                    "Days left", String(forecast.remainingDays), "at \(money(forecast.dailyAverageMicros)) a day")),
             .p(
                 .class("hint"),
                 .text(
@@ -137,11 +132,24 @@ enum PayoutsPage {
                 )))
     }
 
+    static func card(_ name: String, _ value: String, _ detail: String?) -> Node<HTML.ListContext> {
+        .li(
+            .class("card"),
+            .div(
+                .class("card-body"), .span(.class("card-name"), .text(name)),
+                .span(.class("figure num"), .text(value)),
+                .unwrap(detail) { .span(.class("hint"), .text($0)) }))
+    }
+
+    /// An amount of `currency` for people: grouped, with its symbol or code.
+    static func amount(_ micros: Int64, _ currency: String) -> String {
+        FigureText.money(Double(micros) / 1_000_000, currency)
+    }
+
     static func months(_ report: Payouts.Report) -> Node<HTML.BodyContext> {
         guard !report.months.isEmpty else {
             return .p(.class("hint"), .text("No fiscal month of FY\(report.fiscalYear) has begun yet."))
         }
-        let decimal = { (micros: Int64) in FigureText.decimal(micros: micros) }
         return .section(
             .class("panel"),
             .h2("By fiscal month"),
@@ -171,9 +179,18 @@ enum PayoutsPage {
                                                     .text(FigureText.range(month.period.start, month.period.end)))))),
                                     .td(.if(index == 0, status(month))),
                                     .td(.text(row?.currency ?? "—")),
-                                    .td(.class("num"), .text(row?.final.map { decimal($0.micros) } ?? "—")),
-                                    .td(.class("num"), .text(row.map { decimal($0.estimate.micros) } ?? "—")),
-                                    .td(.class("num"), .text(row?.differenceMicros.map(decimal) ?? "—")),
+                                    .td(
+                                        .class("num"),
+                                        .text(row.flatMap { r in r.final.map { amount($0.micros, r.currency) } } ?? "—")
+                                    ),
+                                    .td(
+                                        .class("num"), .text(row.map { amount($0.estimate.micros, $0.currency) } ?? "—")
+                                    ),
+                                    .td(
+                                        .class("num"),
+                                        .text(
+                                            row.flatMap { r in r.differenceMicros.map { amount($0, r.currency) } }
+                                                ?? "—")),
                                     .td(
                                         .class("num"),
                                         .text(
@@ -211,11 +228,11 @@ enum PayoutsPage {
 
     static func status(_ month: Payouts.Month) -> Node<HTML.BodyContext> {
         switch month.status {
-        case .final: return .span(.class("badge ok"), "Final")
-        case .inProgress: return .span(.class("badge"), "In progress")
+        case .final: return .span(.class("badge active"), "Final")
+        case .inProgress: return .span(.class("badge muted"), "Running")
         case .estimated:
             return .group(
-                .span(.class("badge warn"), "Estimated"),
+                .span(.class("badge pending"), "Estimated"),
                 .if(
                     !month.waitingFor.isEmpty,
                     .span(.class("hint"), .text(" waiting for " + month.waitingFor.joined(separator: ", ")))))
@@ -233,9 +250,9 @@ enum PayoutsPage {
                     .table(
                         .caption(
                             .text(
-                                "\(row.currency): final \(FigureText.decimal(micros: row.final?.micros ?? 0)) − estimate "
-                                    + "\(FigureText.decimal(micros: row.estimate.micros)) = "
-                                    + "\(FigureText.decimal(micros: row.differenceMicros ?? 0))")),
+                                "\(row.currency): final \(amount(row.final?.micros ?? 0, row.currency)) − estimate "
+                                    + "\(amount(row.estimate.micros, row.currency)) = "
+                                    + "\(amount(row.differenceMicros ?? 0, row.currency))")),
                         .thead(
                             .tr(
                                 .th("Part"), .th("App"), .th("Country"), .th(.class("num"), "Estimate"),
@@ -245,9 +262,9 @@ enum PayoutsPage {
                                 .tr(
                                     .td(.text(label(part.kind))), .td(.text(part.appTitle ?? part.app ?? "All apps")),
                                     .td(.text(part.country.map { CountryNames.name(of: $0) } ?? "All countries")),
-                                    .td(.class("num"), .text(FigureText.decimal(micros: part.estimateMicros))),
-                                    .td(.class("num"), .text(FigureText.decimal(micros: part.finalMicros))),
-                                    .td(.class("num"), .text(FigureText.decimal(micros: part.differenceMicros))))
+                                    .td(.class("num"), .text(amount(part.estimateMicros, row.currency))),
+                                    .td(.class("num"), .text(amount(part.finalMicros, row.currency))),
+                                    .td(.class("num"), .text(amount(part.differenceMicros, row.currency))))
                             }),
                         .if(
                             row.parts.count > 12,

@@ -75,7 +75,7 @@ enum Stylesheet {
         .platform { border: 1px solid var(--line); border-radius: var(--radius); padding: var(--gap); display: flex;
           flex-direction: column; align-items: flex-start; gap: .5rem; min-width: 16rem; flex: 1; }
         .badge { display: inline-block; border-radius: 999px; padding: 0 .6rem; font-size: .875rem; font-weight: 600;
-          border: 1px solid currentColor; }
+          border: 1px solid currentColor; white-space: nowrap; }
         .badge.active { color: var(--good); } .badge.pending { color: var(--warn); }
         .badge.expired, .badge.removed { color: var(--bad); } .badge.muted { color: var(--muted); }
         .badge.active::before { content: "● "; } .badge.pending::before { content: "○ "; }

@@ -942,8 +942,11 @@ class Journey:
         check(month is not None and month["status"] == "final", f"the API's {month_name} is {month!r}")
         currency = cells[2]
         figures = next(c for c in month["currencies"] if c["currency"] == currency)
-        check(cells[3] == figures["final"]["proceeds"] and cells[4] == figures["estimate"]["proceeds"]
-              and cells[5] == figures["difference"],
+        def plain(text):  # "−6,616,739.00 KRW" or "−$5.60" as the API writes it: "-6616739.00", "-5.60"
+            return re.sub(r"[^0-9.\-]", "", text.replace("\u2212", "-"))
+
+        check(plain(cells[3]) == figures["final"]["proceeds"] and plain(cells[4]) == figures["estimate"]["proceeds"]
+              and plain(cells[5]) == figures["difference"],
               f"the page shows {cells[3:6]} for {month_name} {currency}, the API {figures!r}")
         check(any(a_["financialReports"] == "available" for a_ in answer["accounts"]),
               f"the API's accounts are {answer['accounts']!r}")
