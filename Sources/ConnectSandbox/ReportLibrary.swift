@@ -7,6 +7,9 @@ import Synchronization
 package struct ReportFile: Sendable {
     package let filename: String
     package let body: ByteBuffer
+
+    /// The gzip'd bytes, as a client receives them.
+    package var data: Data { Data(body.readableBytesView) }
 }
 
 /// What a report request comes to, before either interface words it.
@@ -151,6 +154,9 @@ package final class ReportLibrary: Sendable {
             .map { ReportFile(filename: name, body: ByteBuffer(bytes: $0)) }
         }
     }
+
+    /// The regions `Finance.getVendorsAndRegions` lists, in a stable order (`ZZ` is served, not listed).
+    package static var financeRegions: [String] { Storefront.regions }
 
     /// Whether Finance reports are cut for `region`: a storefront region, or `ZZ` for all.
     package static func isFinanceRegion(_ region: String) -> Bool {

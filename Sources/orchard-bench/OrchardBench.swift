@@ -10,6 +10,7 @@ struct OrchardBench: AsyncParsableCommand {
             "Benchmarks and fault drills of Orchard: the sync engine against Connect Sandbox, the metrics read path.",
         subcommands: [
             DailySyncBenchmark.self, ChaosDrill.self, MetricsBenchmark.self, MetricsServer.self,
-            SubscriptionsBenchmark.self, DigestsBenchmark.self, WebhooksBenchmark.self, WebhookReceiverCommand.self,
+            SubscriptionsBenchmark.self, PayoutsBenchmark.self, DigestsBenchmark.self, WebhooksBenchmark.self,
+            WebhookReceiverCommand.self,
         ])
 }
