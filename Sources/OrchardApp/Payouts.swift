@@ -173,7 +173,6 @@ package struct Payouts: Sendable {
         let account = text("account")
         if let account, account.count > 20 { throw DashboardError.parameterTooLong("account") }
         let scope = try Dashboard.Scope(account: account, readable: try await metrics.visibleAccounts(userID: user.id))
-        let ids = scope.ids
         var accounts: [AccountAccess] = []
         for visible in scope.accounts {
             let access = try await FinanceAccess.read(accountNumber: visible.number, in: instance)
@@ -182,6 +181,32 @@ package struct Payouts: Sendable {
                     number: visible.number, name: visible.name,
                     state: access.map { $0.granted ? .available : .needsFinanceRole } ?? .notChecked))
         }
+        // Cached per the accounts' data versions (raised by every ingested report) and the newest day.
+        let key =
+            (["payouts", String(year), currency, latest.isoText] + scope.accounts.map { "\($0.id):\($0.version)" })
+            .joined(separator: "\u{1F}")
+        let (fiscalYear, target) = (year, currency)
+        let computed = try await metrics.cache.value(key, weight: { $0.months.count * 8 + 1 }) {
+            try await self.months(year: fiscalYear, scope: scope, user: user, currency: target, latest: latest)
+        }
+        let months = computed.months
+        let forecast = computed.forecast
+        return Report(
+            fiscalYear: year, account: account, currency: currency, latest: latest, months: months,
+            forecast: forecast, accounts: accounts, years: Array(((running.year - 2)...running.year).reversed()))
+    }
+
+    /// The months and forecast of a report: what is cached.
+    struct Computed: Sendable {
+        var months: [Month]
+        var forecast: Forecast?
+    }
+
+    private func months(year: Int, scope: Dashboard.Scope, user: User, currency: String, latest: ReportDate)
+        async throws -> Computed
+    {
+        let ids = scope.ids
+        let running = FiscalPeriod(containing: latest)
         let titles = Dictionary(
             try await apps.apps(userID: user.id).map { ("\($0.accountNumber) \($0.sku)", $0.title ?? $0.sku) },
             uniquingKeysWith: { first, _ in first })
@@ -226,9 +251,7 @@ package struct Payouts: Sendable {
         }
         let forecast =
             year == running.year ? try await forecast(running, ids: ids, latest: latest, currency: currency) : nil
-        return Report(
-            fiscalYear: year, account: account, currency: currency, latest: latest, months: months,
-            forecast: forecast, accounts: accounts, years: Array(((running.year - 2)...running.year).reversed()))
+        return Computed(months: months, forecast: forecast)
     }
 
     /// Per currency: the estimate, the final amounts and the parts of their difference.

@@ -169,7 +169,9 @@ package struct ReportIngestor: Sendable {
                 if identity.type.isSubscription {
                     try await Self.refreshSubscriptionDays(
                         identity, reportID: reportID, accountID: accountID, touched: touched, on: connection)
-                    // Cached subscription answers of this account are now stale.
+                }
+                // Cached subscription and payouts answers of this account are now stale.
+                if identity.type.isSubscription || identity.type == .financial {
                     try await Self.raiseVersion(of: accountID, on: connection)
                 }
                 let days = identity.isDailySales ? tally.days.union(previousDays).sorted() : []
@@ -197,7 +199,11 @@ package struct ReportIngestor: Sendable {
         // Most days without sales never had any: recorded without the account's lock.
         // A subscription report may have had rows under another version of the day: the locked path
         // replaces them.
-        let hadFile = identity.type.isSubscription ? true : try await ledgerRow(identity)?.sha256 != nil
+        // A Financial report's "no sales" changes a month's status (docs/PAYOUTS.md): the locked path
+        // makes cached payouts stale.
+        let hadFile =
+            identity.type.isSubscription || identity.type == .financial
+            ? true : try await ledgerRow(identity)?.sha256 != nil
         guard hadFile else {
             try await ReportLedger(database: database).record(identity, state: .empty, now: now)
             return []
@@ -216,6 +222,7 @@ package struct ReportIngestor: Sendable {
                 try await Self.raiseVersion(of: accountID, on: connection)
             } else {
                 try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
+                if identity.type == .financial { try await Self.raiseVersion(of: accountID, on: connection) }
             }
             try await connection.raw(
                 """
