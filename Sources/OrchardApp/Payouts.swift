@@ -47,6 +47,8 @@ package struct Payouts: Sendable {
             case onlyFinancial = "only_financial"
             /// Only in the daily sales reports (not booked in this month's Financial report).
             case onlySales = "only_sales"
+            /// The smaller parts beyond the first ``Payouts/partsShown``, summed.
+            case smaller
         }
 
         package var kind: Kind
@@ -285,7 +287,7 @@ package struct Payouts: Sendable {
 
     /// The difference of one currency in parts: returns as a whole, then each app's sales in a
     /// country where the two sides differ; the parts add up to the difference.
-    static func parts(
+    package static func parts(
         estimates: [PayoutStore.Line], finals: [PayoutStore.Line], title: (Int64, String) -> String?
     ) -> [Part] {
         struct Key: Hashable {
@@ -316,11 +318,22 @@ package struct Payouts: Sendable {
                     kind: kind, app: key.app, appTitle: title(key.account, key.app), country: key.country,
                     estimateMicros: side.estimate ?? 0, finalMicros: side.final ?? 0))
         }
-        return parts.sorted {
+        parts.sort {
             (abs($0.differenceMicros), $0.app ?? "", $0.country ?? "")
                 > (abs($1.differenceMicros), $1.app ?? "", $1.country ?? "")
         }
+        guard parts.count > partsShown else { return parts }
+        // The rest in one part, so the parts still add up to the difference.
+        let rest = parts[partsShown...]
+        return Array(parts.prefix(partsShown)) + [
+            Part(
+                kind: .smaller, estimateMicros: rest.reduce(0) { $0 + $1.estimateMicros },
+                finalMicros: rest.reduce(0) { $0 + $1.finalMicros })
+        ]
     }
+
+    /// Parts of a difference listed one by one; the others are summed in one `smaller` part.
+    package static let partsShown = 25
 
     /// The month's total in `currency` at the ECB rates of `day`.
     private func total(_ rows: [CurrencyRow], final: Bool, in currency: String, on day: ReportDate) async throws

@@ -258,21 +258,14 @@ enum PayoutsPage {
                                 .th("Part"), .th("App"), .th("Country"), .th(.class("num"), "Estimate"),
                                 .th(.class("num"), "Final"), .th(.class("num"), "Difference"))),
                         .tbody(
-                            .forEach(Array(row.parts.prefix(12))) { part in
+                            .forEach(row.parts) { part in
                                 .tr(
                                     .td(.text(label(part.kind))), .td(.text(part.appTitle ?? part.app ?? "All apps")),
                                     .td(.text(part.country.map { CountryNames.name(of: $0) } ?? "All countries")),
                                     .td(.class("num"), .text(amount(part.estimateMicros, row.currency))),
                                     .td(.class("num"), .text(amount(part.finalMicros, row.currency))),
                                     .td(.class("num"), .text(amount(part.differenceMicros, row.currency))))
-                            }),
-                        .if(
-                            row.parts.count > 12,
-                            .tfoot(
-                                .tr(
-                                    .td(
-                                        .attr("colspan", "6"),
-                                        .text("\(row.parts.count - 12) smaller parts: see the JSON answer.")))))))
+                            })))
             })
     }
 
@@ -282,6 +275,7 @@ enum PayoutsPage {
         case .changed: "Different proceeds"
         case .onlyFinancial: "Only in the Financial report"
         case .onlySales: "Only in the daily reports"
+        case .smaller: "Smaller differences together"
         }
     }
 

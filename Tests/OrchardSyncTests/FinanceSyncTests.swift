@@ -172,6 +172,39 @@ struct FinanceSyncTests {
         #expect(read == ["1:US", "1:EU", "2:ZZ"])
     }
 
+    @Test("the difference's parts add up to it: returns, each app and country, the smaller ones together")
+    func parts() {
+        // given: 30 apps sold in the US, each booked 1 cent short, and returns booked differently
+        var estimates: [PayoutStore.Line] = []
+        var finals: [PayoutStore.Line] = []
+        for app in 0..<30 {
+            estimates.append(
+                .init(
+                    accountID: 1, app: "APP\(app)", country: "US", currency: "USD", isReturn: false, units: 10,
+                    micros: 7_000_000 + Int64(app) * 10_000))
+            finals.append(
+                .init(
+                    accountID: 1, app: "APP\(app)", country: "US", currency: "USD", isReturn: false, units: 10,
+                    micros: 6_990_000 + Int64(app) * 10_000))
+        }
+        estimates.append(
+            .init(
+                accountID: 1, app: "APP0", country: "US", currency: "USD", isReturn: true, units: -1, micros: -700_000))
+        finals.append(
+            .init(accountID: 1, app: "NEW", country: "FR", currency: "USD", isReturn: false, units: 1, micros: 500_000))
+
+        // when
+        let parts = Payouts.parts(estimates: estimates, finals: finals, title: { _, app in app })
+
+        // then: 25 listed, the rest in one, all adding up to final − estimate
+        let difference = finals.reduce(0) { $0 + $1.micros } - estimates.reduce(0) { $0 + $1.micros }
+        #expect(parts.count == Payouts.partsShown + 1)
+        #expect(parts.reduce(0) { $0 + $1.differenceMicros } == difference)
+        #expect(parts.first?.kind == .returns && parts.first?.differenceMicros == 700_000)
+        #expect(parts.contains { $0.kind == .onlyFinancial && $0.app == "NEW" && $0.country == "FR" })
+        #expect(parts.last?.kind == .smaller && parts.last?.differenceMicros == -70_000)
+    }
+
     struct Sums: Equatable {
         var micros: Int64 = 0
         var units: Int64 = 0
