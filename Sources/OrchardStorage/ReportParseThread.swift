@@ -182,21 +182,11 @@ final class ReportParseThread: Sendable {
                 guard channel.send(.batch(batch)) else { return }
             }
             tally.rollups = facts.rollups.finish()
-        } else if reader.kind == .financial {
-            var rows = FinancialEncoder(backend: backend, start: start, file: source.name)
-            var record = firstRecord
-            while let current = record {
-                if try rows.add(current), let batch = rows.encoder.take() {
-                    guard channel.send(.batch(batch)) else { return }
-                }
-                tally.rows += 1
-                record = try reader.nextRecord()
-            }
-            if let batch = rows.encoder.take() {
-                guard channel.send(.batch(batch)) else { return }
-            }
         } else if ReportParseThread.table(for: reader.kind) != nil {
-            var rows = SubscriptionEncoder(backend: backend, start: start, header: reader.header, file: source.name)
+            var rows: any RecordEncoder =
+                reader.kind == .financial
+                ? FinancialEncoder(backend: backend, start: start, file: source.name)
+                : SubscriptionEncoder(backend: backend, start: start, header: reader.header, file: source.name)
             var record = firstRecord
             while let current = record {
                 if try rows.add(current), let batch = rows.encoder.take() {
@@ -216,6 +206,16 @@ final class ReportParseThread: Sendable {
         channel.finish()
     }
 }
+
+/// Encodes a report's records as rows of its table (``ReportParseThread/table(for:)``), batch by batch.
+protocol RecordEncoder {
+    var encoder: BulkEncoder { get set }
+    /// Adds one record; `true` when a batch is full.
+    mutating func add(_ record: ReportRecord) throws(ReportError) -> Bool
+}
+
+extension SubscriptionEncoder: RecordEncoder {}
+extension FinancialEncoder: RecordEncoder {}
 
 /// Encodes Sales rows as `sales_facts` rows straight from their bytes, and keeps the tally of days
 /// and apps.
