@@ -343,7 +343,9 @@ struct JobWorkerTests {
             // then: the stalled worker's handler is cancelled at its next renewal, long before its 60 s
             let waiting = ContinuousClock.now
             #expect(try await ran)
-            #expect(ContinuousClock.now - waiting < .seconds(5))
+            // (well before the handler's 60 s: a loaded machine, both databases' suites at once, has
+            // taken 7.7 s to get there, so the bound only tells cancelled from finished)
+            #expect(ContinuousClock.now - waiting < .seconds(30))
             #expect(ending.withLock { $0 } == "cancelled")
             // and the job is as the other worker or the cancellation left it: no failure, release or retry
             let job = try await database.withConnection { connection in
