@@ -120,7 +120,7 @@ package struct Payouts: Sendable {
         package var state: State
     }
 
-    package struct Report: Sendable, Equatable {
+    package struct Report: Sendable {
         package var fiscalYear: Int
         package var account: String?
         package var currency: String
@@ -128,8 +128,10 @@ package struct Payouts: Sendable {
         package var months: [Month]
         package var forecast: Forecast?
         package var accounts: [AccountAccess]
-        /// Fiscal years with data, newest first, for the year picker.
+        /// The running fiscal year and the two before it, newest first: the year picker.
         package var years: [Int]
+        /// The accounts the report reads.
+        package var scope: Dashboard.Scope
     }
 
     private let store: PayoutStore
@@ -195,7 +197,8 @@ package struct Payouts: Sendable {
         let forecast = computed.forecast
         return Report(
             fiscalYear: year, account: account, currency: currency, latest: latest, months: months,
-            forecast: forecast, accounts: accounts, years: Array(((running.year - 2)...running.year).reversed()))
+            forecast: forecast, accounts: accounts, years: Array(((running.year - 2)...running.year).reversed()),
+            scope: scope)
     }
 
     /// The months and forecast of a report: what is cached.
@@ -256,7 +259,8 @@ package struct Payouts: Sendable {
         return Computed(months: months, forecast: forecast)
     }
 
-    /// Per currency: the estimate, the final amounts and the parts of their difference.
+    /// Per currency: the estimate, the final amounts and the parts of their difference (in no
+    /// order: the caller sorts by weight).
     static func rows(
         estimates: [PayoutStore.Line], finals: [PayoutStore.Line], final: Bool,
         title: (Int64, String) -> String?
@@ -265,24 +269,20 @@ package struct Payouts: Sendable {
         for line in estimates {
             byCurrency[line.currency, default: CurrencyRow(currency: line.currency)].estimate.add(line)
         }
-        if final {
-            for line in finals {
-                var row = byCurrency[line.currency, default: CurrencyRow(currency: line.currency)]
-                row.final = row.final ?? Amount()
-                row.final?.add(line)
-                byCurrency[line.currency] = row
-            }
+        guard final else { return Array(byCurrency.values) }
+        for line in finals where byCurrency[line.currency] == nil {
+            byCurrency[line.currency] = CurrencyRow(currency: line.currency)
         }
-        for (currency, var row) in byCurrency {
-            guard final else { continue }
-            if row.final == nil { row.final = Amount() }
+        return byCurrency.values.map { row in
+            var row = row
+            let own = finals.filter { $0.currency == row.currency }
+            var amount = Amount()
+            for line in own { amount.add(line) }
+            row.final = amount
             row.parts = parts(
-                estimates: estimates.filter { $0.currency == currency },
-                finals: finals.filter { $0.currency == currency },
-                title: title)
-            byCurrency[currency] = row
+                estimates: estimates.filter { $0.currency == row.currency }, finals: own, title: title)
+            return row
         }
-        return byCurrency.values.sorted { ($0.estimate.micros, $0.currency) > ($1.estimate.micros, $1.currency) }
     }
 
     /// The difference of one currency in parts: returns as a whole, then each app's sales in a

@@ -24,8 +24,8 @@ struct PayoutsController: Sendable {
                 problem = error
                 report = try? await payouts.report(query: [:], user: user)
             }
-            let sells = try await subscriptions.sellsSubscriptions(
-                try await subscriptions.ask(query: [:], user: user).1)
+            var sells = false
+            if let report { sells = try await subscriptions.sellsSubscriptions(report.scope) }
             return PayoutsPage.view(
                 PayoutsPage.Model(report: report, problem: problem, sellsSubscriptions: sells),
                 frame: PageFrame(context, request: request)

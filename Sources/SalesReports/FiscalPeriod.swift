@@ -50,9 +50,6 @@ public struct FiscalPeriod: Sendable, Hashable, Comparable, CustomStringConverti
     /// Apple pays a fiscal month's proceeds within 45 days of its end: the latest expected day.
     public var paymentDueBy: ReportDate { end.adding(days: 45) }
 
-    /// `true` when `day` lies in the period.
-    public func contains(_ day: ReportDate) -> Bool { start <= day && day <= end }
-
     /// The name Apple's payments pages use: the calendar month, e.g. `October 2026`.
     public var name: String { "\(Self.monthNames[calendarMonth - 1]) \(calendarYear)" }
 
