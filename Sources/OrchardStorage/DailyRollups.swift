@@ -81,12 +81,15 @@ package enum DailyRollups {
 
     /// Recomputes the rollups of `days` for one account from the facts of its Daily Sales reports.
     /// Runs inside the ingestion's transaction, which holds the account's lock. A day whose only
-    /// chosen report is `own`'s takes `own`'s rows as they are; other days are grouped in SQL.
+    /// chosen report is `own`'s takes `own`'s rows as they are, and its slices are added up from them
+    /// (``OwnSlices``); other days are grouped in SQL. Returns how many days' slices came from `own`.
+    @discardableResult
     static func recompute(
         accountID: Int64, days: [ReportDate], backend: OrchardDatabase.Backend, on connection: any SQLDatabase,
         own: OwnRollups? = nil, freshStatistics: Bool = false, slices: Bool = true
-    ) async throws {
-        guard !days.isEmpty else { return }
+    ) async throws -> Int {
+        guard !days.isEmpty else { return 0 }
+        var ownSlices = 0
         if slices {
             // Cached dashboard answers of this account are now stale (the row is locked already).
             try await connection.raw(
@@ -109,6 +112,8 @@ package enum DailyRollups {
                 "DELETE FROM daily_rollups WHERE store_account_id = \(bind: accountID) AND day IN " + dayList
             ).run()
             var grouped = chunk
+            // The days whose slices are still to be made in SQL (not the report's own days).
+            var sliced = chunk
             if let own {
                 // The days whose rollups are the report's own rows.
                 let alone = Set(
@@ -116,25 +121,35 @@ package enum DailyRollups {
                         chooseReports(reports) == [own.reportID] ? day : nil
                     })
                 if !alone.isEmpty {
+                    let aloneDays = Set(alone.compactMap { ReportDate($0) })
                     var writer = BulkWriter(connection: own.driver, table: "daily_rollups", columns: RollupRows.columns)
                     do {
-                        try await own.rows.write(
-                            days: Set(alone.compactMap { ReportDate($0) }), accountID: accountID, into: &writer)
+                        try await own.rows.write(days: aloneDays, accountID: accountID, into: &writer)
                         try await writer.flush()
                     } catch {
                         await writer.abandon()
                         throw error
                     }
                     grouped.removeAll { alone.contains($0) }
+                    if slices,
+                        try await OwnSlices(rows: own.rows, accountID: accountID, backend: backend).write(
+                            days: aloneDays, on: connection, driver: own.driver)
+                    {
+                        sliced.removeAll { alone.contains($0) }
+                        ownSlices += alone.count
+                    }
                 }
             }
             let reports = chooseReports(candidates.filter { grouped.contains($0.day) })
-            if slices {
+            if slices, !sliced.isEmpty {
                 try await MetricSlices.rebuildProducts(
-                    accountID: accountID, days: chunk, reports: chooseReports(candidates), on: connection)
+                    accountID: accountID, days: sliced,
+                    reports: chooseReports(candidates.filter { sliced.contains($0.day) }), on: connection)
             }
             guard !reports.isEmpty, !grouped.isEmpty else {
-                if slices { try await MetricSlices.rebuild(accountID: accountID, days: chunk, on: connection) }
+                if slices, !sliced.isEmpty {
+                    try await MetricSlices.rebuild(accountID: accountID, days: sliced, on: connection)
+                }
                 continue
             }
             if backend == .postgres, freshStatistics {
@@ -166,8 +181,11 @@ package enum DailyRollups {
                     GROUP BY f.app_sku, f.day, f.country, f.device, f.proceeds_currency, f.customer_currency
                     """
             ).run()
-            if slices { try await MetricSlices.rebuild(accountID: accountID, days: chunk, on: connection) }
+            if slices, !sliced.isEmpty {
+                try await MetricSlices.rebuild(accountID: accountID, days: sliced, on: connection)
+            }
         }
+        return ownSlices
     }
 
     /// The Daily Sales reports of `days` that may feed their rollups.

@@ -175,13 +175,16 @@ package struct ReportIngestor: Sendable {
                     try await Self.raiseVersion(of: accountID, on: connection)
                 }
                 let days = identity.isDailySales ? tally.days.union(previousDays).sorted() : []
-                try await DailyRollups.recompute(
+                let ownSlices = try await DailyRollups.recompute(
                     accountID: accountID, days: days, backend: backend, on: connection,
                     own: tally.rollups.map { .init(reportID: reportID, rows: $0, driver: driver) },
                     freshStatistics: tally.rows > 10_000)
                 logger.debug(
                     "rollups recomputed",
-                    metadata: ["days": "\(days.count)", "seconds": "\(ContinuousClock.now - factsWritten)"])
+                    metadata: [
+                        "days": "\(days.count)", "slicedFromRows": "\(ownSlices)",
+                        "seconds": "\(ContinuousClock.now - factsWritten)",
+                    ])
                 return Result(
                     identity: identity,
                     outcome: restated ? .restated(rows: tally.rows) : .ingested(rows: tally.rows), days: days)

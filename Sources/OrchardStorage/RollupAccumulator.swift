@@ -26,7 +26,28 @@ struct RollupAccumulator {
     private var groups = IntSlotTable()
     private var counts: [Int32] = []
     private var money: [Int64] = []
+    /// In-app purchases and restores per app, product, day and currency pair (`product_slices`).
+    private var skus = ByteKeyTable(capacity: 256)
+    private var productGroups: [ProductKey: Int] = [:]
+    private var productSums: [ProductSums] = []
     private(set) var isUsable = true
+
+    /// The grain of `product_slices`, as ids of this accumulator's tables.
+    struct ProductKey: Hashable {
+        var app: Int32
+        var sku: Int32
+        var day: Int32
+        var proceedsCurrency: Int32
+        var customerCurrency: Int32
+    }
+
+    /// One product group's units, returns and money, exact integer sums.
+    struct ProductSums {
+        var units: Int64 = 0
+        var returns: Int64 = 0
+        var proceeds: Int64 = 0
+        var sales: Int64 = 0
+    }
 
     /// Adds a row with its own money (already checked to fit 64 bits).
     mutating func add(_ row: SalesRowBytes, proceeds: Int64, sales: Int64) {
@@ -73,6 +94,26 @@ struct RollupAccumulator {
             units >= 0 || count(-units, at: base + 6),
             add(proceeds, at: slot * Self.moneyCount), add(sales, at: slot * Self.moneyCount + 1)
         else { return giveUp() }
+        guard row.bucket == .inAppPurchases || row.bucket == .restores else { return }
+        let product = ProductKey(
+            app: Int32(app), sku: Int32(skus.id(row.sku)), day: Int32(day), proceedsCurrency: Int32(proceedsCurrency),
+            customerCurrency: Int32(customerCurrency))
+        let index: Int
+        if let known = productGroups[product] {
+            index = known
+        } else {
+            index = productSums.count
+            productGroups[product] = index
+            productSums.append(ProductSums())
+        }
+        var sums = productSums[index]
+        let (unitSum, unitOverflow) = sums.units.addingReportingOverflow(Int64(units))
+        let (returnSum, returnOverflow) = sums.returns.addingReportingOverflow(units < 0 ? -Int64(units) : 0)
+        let (proceedsSum, proceedsOverflow) = sums.proceeds.addingReportingOverflow(proceeds)
+        let (salesSum, salesOverflow) = sums.sales.addingReportingOverflow(sales)
+        guard !unitOverflow, !returnOverflow, !proceedsOverflow, !salesOverflow else { return giveUp() }
+        sums = ProductSums(units: unitSum, returns: returnSum, proceeds: proceedsSum, sales: salesSum)
+        productSums[index] = sums
     }
 
     private mutating func count(_ value: Int32, at index: Int) -> Bool {
@@ -92,6 +133,8 @@ struct RollupAccumulator {
         groups = IntSlotTable()
         counts = []
         money = []
+        productGroups = [:]
+        productSums = []
     }
 
     /// The rollup rows, sorted by the grain of `daily_rollups`' unique key (day, app, country,
@@ -142,7 +185,8 @@ struct RollupAccumulator {
         return RollupRows(
             apps: strings(apps), countries: strings(countries), devices: strings(devices),
             currencies: strings(currencies), days: days, widths: widths, entries: groups.entries, order: order,
-            counts: counts, money: money)
+            counts: counts, money: money, skus: strings(skus),
+            products: productGroups.map { (key: $0.key, sums: productSums[$0.value]) })
     }
 }
 
@@ -164,6 +208,10 @@ struct RollupRows: Sendable {
     var counts: [Int32]
     /// Per slot, proceeds and sales.
     var money: [Int64]
+    /// The in-app purchases' and restores' product SKUs.
+    var skus: [String]
+    /// Per app, product, day and currency pair, its sums (no order).
+    var products: [(key: RollupAccumulator.ProductKey, sums: RollupAccumulator.ProductSums)]
 
     /// Encodes the rows of `wanted` days as `daily_rollups` rows of `accountID`, a batch at a time.
     func write(days wanted: Set<ReportDate>, accountID: Int64, into writer: inout BulkWriter) async throws {

@@ -214,7 +214,7 @@ struct ConcurrentIngestionTests {
                 let own = try await Self.rollups(database)
 
                 // when: the same days grouped from the facts in SQL
-                try await database.withTransaction { connection in
+                _ = try await database.withTransaction { connection in
                     try await DailyRollups.recompute(
                         accountID: 1, days: Self.days, backend: database.backend, on: connection)
                 }
