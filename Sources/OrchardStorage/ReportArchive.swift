@@ -32,24 +32,67 @@ package enum ReportArchive: Sendable {
             try await connection.raw("SELECT 1 AS one FROM report_archive WHERE sha256 = \(bind: sha256)").first()
                 == nil
         else { return }
-        let content: Data
-        switch source {
-        case .bytes(let data, _): content = data
-        case .file(let path): content = try Data(contentsOf: URL(fileURLWithPath: path))
-        }
         // Exactly the bytes received (Apple's gzip; a file `orchard import` was given as it is), so
         // that parsing them again finds the hash the ledger holds.
-        try await Self.insert(content, sha256: sha256, now: now, on: connection)
+        switch source {
+        case .bytes(let data, _):
+            try await Self.insert(data, sha256: sha256, now: now, on: connection)
+        case .file(let path):
+            guard let file = FileHandle(forReadingAtPath: path) else {
+                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+            }
+            defer { try? file.close() }
+            let size = try file.seekToEnd()
+            try file.seek(toOffset: 0)
+            try await Self.insert(size: Int(size), sha256: sha256, now: now, on: connection) {
+                try file.read(upToCount: Self.partSize) ?? Data()
+            }
+        }
     }
 
+    /// Bytes per row of `report_archive_parts`: a file is never in memory whole on its way in.
+    static let partSize = 4 << 20
+
     static func insert(_ content: Data, sha256: String, now: Date, on connection: any SQLDatabase) async throws {
-        try await connection.raw(
+        var offset = content.startIndex
+        try await insert(size: content.count, sha256: sha256, now: now, on: connection) {
+            let end = content.index(offset, offsetBy: partSize, limitedBy: content.endIndex) ?? content.endIndex
+            defer { offset = end }
+            return content[offset..<end]
+        }
+    }
+
+    /// Inserts a file of `size` bytes, `next` giving its parts in order (empty at the end), unless
+    /// the archive has it (another transaction may have stored the same bytes a moment before).
+    static func insert(
+        size: Int, sha256: String, now: Date, on connection: any SQLDatabase, next: () throws -> Data
+    ) async throws {
+        let inserted = try await connection.raw(
             """
             INSERT INTO report_archive (sha256, content, size, stored_at)
-            VALUES (\(bind: sha256), \(bind: content), \(bind: content.count), \(bind: now))
-            ON CONFLICT (sha256) DO NOTHING
+            VALUES (\(bind: sha256), \(bind: Data()), \(bind: size), \(bind: now))
+            ON CONFLICT (sha256) DO NOTHING RETURNING sha256
             """
-        ).run()
+        ).first()
+        guard inserted != nil else { return }
+        var part: Int64 = 0
+        var stored = 0
+        while true {
+            let content = try next()
+            guard !content.isEmpty else { break }
+            try await connection.raw(
+                """
+                INSERT INTO report_archive_parts (sha256, part, content)
+                VALUES (\(bind: sha256), \(bind: part), \(bind: Data(content)))
+                """
+            ).run()
+            part += 1
+            stored += content.count
+        }
+        guard stored == size else {
+            throw CocoaError(
+                .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(sha256): read \(stored) of \(size) bytes"])
+        }
     }
 
     /// The report file with this hash, to parse again; nil when the archive does not hold it.
@@ -59,9 +102,19 @@ package enum ReportArchive: Sendable {
             let path = store.path(sha256: sha256)
             return FileManager.default.fileExists(atPath: path) ? .file(path: path) : nil
         case .database:
-            let content = try await database.withConnection { connection in
-                try await connection.raw("SELECT content FROM report_archive WHERE sha256 = \(bind: sha256)").first()?
-                    .decode(column: "content", as: Data.self)
+            let content = try await database.withConnection { connection -> Data? in
+                guard
+                    var content = try await connection.raw(
+                        "SELECT content FROM report_archive WHERE sha256 = \(bind: sha256)"
+                    ).first()?.decode(column: "content", as: Data.self)
+                else { return nil }
+                // Since migration 15 the bytes are in parts (read in order), the row's content empty.
+                for row in try await connection.raw(
+                    "SELECT content FROM report_archive_parts WHERE sha256 = \(bind: sha256) ORDER BY part"
+                ).all() {
+                    content.append(try row.decode(column: "content", as: Data.self))
+                }
+                return content
             }
             return content.map { .bytes($0, name: "report_archive/\(sha256)") }
         }

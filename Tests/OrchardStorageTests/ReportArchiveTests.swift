@@ -12,12 +12,53 @@ import Testing
 /// directory in.
 @Suite("Raw report archive in the database")
 struct ReportArchiveTests {
+    /// Every archived file by its hash, read back as `orchard reparse` reads it.
     static func archived(_ database: OrchardDatabase) async throws -> [String: Data] {
-        try await database.withConnection { connection in
-            Dictionary(
-                uniqueKeysWithValues: try await connection.raw("SELECT sha256, content FROM report_archive").all().map {
-                    (try $0.decode(column: "sha256", as: String.self), try $0.decode(column: "content", as: Data.self))
-                })
+        let hashes = try await database.withConnection { connection in
+            try await connection.raw("SELECT sha256 FROM report_archive").all().map {
+                try $0.decode(column: "sha256", as: String.self)
+            }
+        }
+        var files: [String: Data] = [:]
+        for sha256 in hashes {
+            guard
+                case .bytes(let data, _)? = try await ReportArchive.database.source(sha256: sha256, database: database)
+            else { continue }
+            files[sha256] = data
+        }
+        return files
+    }
+
+    @Test(
+        "a file larger than a part is stored in parts, read back whole, stored once, and its parts go with it",
+        .needsPostgres)
+    func parts() async throws {
+        try await withMigrated(.postgres) { database in
+            var generator = SystemRandomNumberGenerator()
+            let content = Data(
+                (0..<(2 * ReportArchive.partSize + 12_345)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let sha = RawReportStore.hash(data: content)
+            for _ in 0..<2 {
+                try await database.withTransaction { connection in
+                    try await ReportArchive.insert(content, sha256: sha, now: MetricsStoreTests.now, on: connection)
+                }
+            }
+            let parts = try await database.withConnection { connection in
+                try await connection.raw(
+                    "SELECT part, size FROM report_archive_parts p JOIN report_archive a USING (sha256) ORDER BY part"
+                ).all().map { try $0.decode(column: "part", as: Int.self) }
+            }
+            #expect(parts == [0, 1, 2])
+            #expect(try await Self.archived(database) == [sha: content])
+            let forgotten = try await database.withTransaction { connection in
+                try await ReportArchive.database.forget([sha], on: connection)
+            }
+            #expect(forgotten == 1)
+            let left = try await database.withConnection { connection in
+                try await connection.raw("SELECT COUNT(*) AS n FROM report_archive_parts").first()!.decode(
+                    column: "n", as: Int.self)
+            }
+            #expect(left == 0)
         }
     }
 

@@ -15,5 +15,6 @@ package enum Migrations {
         SubscriptionReports(),
         Notifications(),
         FinancialReports(),
+        ArchiveParts(),
     ]
 }
