@@ -123,29 +123,37 @@ package struct Dashboard: Sendable {
         try MetricsQuestion(query: query, currency: user.currency, latest: latestReportDay)
     }
 
-    /// The question and the accounts it reads: what every API answer starts from.
-    package func ask(query: [String: String], user: User) async throws -> (MetricsQuestion, Scope) {
+    /// The question and the accounts it reads: what every API answer starts from. `readable` is the
+    /// user's readable accounts when the request read them with its user (one round trip).
+    package func ask(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+        async throws -> (MetricsQuestion, Scope)
+    {
         let question = try question(query: query, user: user)
-        return (question, try scope(question, readable: try await metrics.visibleAccounts(userID: user.id)))
+        let readable = try await metrics.visibleAccounts(userID: user.id, known: readable)
+        return (question, try scope(question, readable: readable))
     }
 
     /// The dashboard page for a URL's query; a mistyped link shows the default view with the reason.
-    package func page(query: [String: String], user: User) async throws -> Page {
+    package func page(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+        async throws -> Page
+    {
         do {
-            return try await page(try question(query: query, user: user), user: user)
+            return try await page(try question(query: query, user: user), user: user, readable: readable)
         } catch let problem as DashboardError {
             guard case .invalidParameter = problem else { throw problem }
-            var page = try await page(try question(query: [:], user: user), user: user)
+            var page = try await page(try question(query: [:], user: user), user: user, readable: readable)
             page.problem = problem
             return page
         }
     }
 
-    private func page(_ question: MetricsQuestion, user: User) async throws -> Page {
+    private func page(_ question: MetricsQuestion, user: User, readable known: [MetricsStore.VisibleAccount]?)
+        async throws -> Page
+    {
         var page = Page(
             question: question, integrations: try await integrations.overview(of: user),
             retentionDays: settings.retentionDays, latest: latestReportDay)
-        let readable = try await metrics.visibleAccounts(userID: user.id)
+        let readable = try await metrics.visibleAccounts(userID: user.id, known: known)
         page.readable = readable
         page.apps = try await integrations.apps(of: user)
         if let newest = try await rates.newestDay(), let day = ReportDate(newest) {

@@ -229,6 +229,16 @@ package struct Membership: Sendable {
         try await sessions.user(session: session, now: now())
     }
 
+    /// The session's user with their readable accounts, read together (one round trip).
+    package func viewer(session: String) async throws -> SessionStore.Viewer? {
+        try await sessions.viewer(session: session, now: now())
+    }
+
+    /// The API token's user with their readable accounts, read together (one round trip).
+    package func viewer(apiToken: String) async throws -> SessionStore.Viewer? {
+        try await sessions.viewer(apiToken: apiToken, sliding: Self.loginTokenLifetime, now: now())
+    }
+
     /// The user an API token belongs to, unless it was revoked.
     package func user(apiToken: String) async throws -> User? {
         try await sessions.user(apiToken: apiToken, sliding: Self.loginTokenLifetime, now: now())

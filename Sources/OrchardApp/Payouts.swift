@@ -152,7 +152,9 @@ package struct Payouts: Sendable {
 
     /// The fiscal year `query["fiscalYear"]` (default: the running one) for the accounts of
     /// `query["account"]` (default: every readable one), in `query["currency"]` (default: the user's).
-    package func report(query: [String: String], user: User) async throws -> Report {
+    package func report(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+        async throws -> Report
+    {
         let latest = calendar.latestDay
         let running = FiscalPeriod(containing: latest)
         func text(_ name: String) -> String? {
@@ -176,7 +178,8 @@ package struct Payouts: Sendable {
         }
         let account = text("account")
         if let account, account.count > 20 { throw DashboardError.parameterTooLong("account") }
-        let scope = try Dashboard.Scope(account: account, readable: try await metrics.visibleAccounts(userID: user.id))
+        let scope = try Dashboard.Scope(
+            account: account, readable: try await metrics.visibleAccounts(userID: user.id, known: readable))
         var accounts: [AccountAccess] = []
         for visible in scope.accounts {
             let access = try await FinanceAccess.read(accountNumber: visible.number, in: instance)

@@ -68,20 +68,24 @@ package struct Subscriptions: Sendable {
     }
 
     /// The Subscriptions page for a URL's query; a mistyped link shows the default view with the reason.
-    package func page(query: [String: String], user: User) async throws -> Page {
+    package func page(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+        async throws -> Page
+    {
         do {
-            return try await page(try question(query: query, user: user), user: user)
+            return try await page(try question(query: query, user: user), user: user, readable: readable)
         } catch let problem as DashboardError {
             guard case .invalidParameter = problem else { throw problem }
-            var page = try await page(try question(query: [:], user: user), user: user)
+            var page = try await page(try question(query: [:], user: user), user: user, readable: readable)
             page.problem = problem
             return page
         }
     }
 
-    private func page(_ question: Question, user: User) async throws -> Page {
+    private func page(_ question: Question, user: User, readable known: [MetricsStore.VisibleAccount]?)
+        async throws -> Page
+    {
         var page = Page(question: question)
-        let readable = try await metrics.visibleAccounts(userID: user.id)
+        let readable = try await metrics.visibleAccounts(userID: user.id, known: known)
         page.readable = readable
         guard !readable.isEmpty else {
             if question.range.account != nil { throw DashboardError.unknownAccount }
@@ -217,9 +221,11 @@ package struct Subscriptions: Sendable {
     }
 
     /// The accounts a question reads, and the query it makes of the store.
-    package func ask(query: [String: String], user: User) async throws -> (Question, Dashboard.Scope) {
+    package func ask(query: [String: String], user: User, readable known: [MetricsStore.VisibleAccount]? = nil)
+        async throws -> (Question, Dashboard.Scope)
+    {
         let question = try question(query: query, user: user)
-        let readable = try await metrics.visibleAccounts(userID: user.id)
+        let readable = try await metrics.visibleAccounts(userID: user.id, known: known)
         return (question, try Dashboard.Scope(account: question.range.account, readable: readable))
     }
 

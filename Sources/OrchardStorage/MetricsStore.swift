@@ -34,28 +34,45 @@ package struct MetricsStore: Sendable {
     package func visibleAccounts(userID: Int64) async throws -> [VisibleAccount] {
         try await database.withConnection { connection in
             try await connection.raw(
-                """
-                SELECT a.id, a.number, a.name, i.status, i.status_reason, a.revoked_at, a.metrics_version
-                FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
-                WHERE i.user_id = \(bind: userID) AND (i.status = 'active'
-                    OR (i.status = 'removed' AND a.access_state = 'revoked' AND a.purged_at IS NULL))
-                ORDER BY a.number
-                """
-            ).all().map { row in
-                let status = try row.decode(column: "status", as: String.self)
-                guard let known = IntegrationStatus(rawValue: status) else {
-                    throw StoredValueError(column: "integrations.status", value: status)
-                }
-                return VisibleAccount(
-                    id: try row.decode(column: "id", as: Int64.self),
-                    number: try row.decode(column: "number", as: String.self),
-                    name: try row.decode(column: "name", as: String.self),
-                    status: known,
-                    statusReason: try row.decode(column: "status_reason", as: String?.self),
-                    revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
-                    version: try row.decode(column: "metrics_version", as: Int64.self))
-            }
+                "SELECT v.* FROM " + Self.readable + " WHERE v.user_id = \(bind: userID) ORDER BY v.number"
+            ).all().compactMap(Self.visibleAccount)
         }
+    }
+
+    /// `known` when the request read them already with its user (``SessionStore/Viewer``), else
+    /// ``visibleAccounts(userID:)``.
+    package func visibleAccounts(userID: Int64, known: [VisibleAccount]?) async throws -> [VisibleAccount] {
+        if let known { return known }
+        return try await visibleAccounts(userID: userID)
+    }
+
+    /// Every user's readable accounts as the subquery `v` (`user_id`, `account_id`, `number`, `name`,
+    /// `status`, `status_reason`, `revoked_at`, `metrics_version`): the one definition of the tenant
+    /// boundary, also joined to the session or token lookup so that a request reads its user and
+    /// their accounts in one round trip (``SessionStore``).
+    static let readable: SQLQueryString = """
+        (SELECT i.user_id, a.id AS account_id, a.number, a.name, i.status, i.status_reason, a.revoked_at,
+            a.metrics_version
+        FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
+        WHERE i.status = 'active' OR (i.status = 'removed' AND a.access_state = 'revoked' AND a.purged_at IS NULL)) v
+        """
+
+    /// The readable account of a row with ``readable``'s columns; `nil` when the row has none (a
+    /// user without readable accounts, outer-joined).
+    static func visibleAccount(_ row: any SQLRow) throws -> VisibleAccount? {
+        guard let id = try row.decode(column: "account_id", as: Int64?.self) else { return nil }
+        let status = try row.decode(column: "status", as: String.self)
+        guard let known = IntegrationStatus(rawValue: status) else {
+            throw StoredValueError(column: "integrations.status", value: status)
+        }
+        return VisibleAccount(
+            id: id,
+            number: try row.decode(column: "number", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            status: known,
+            statusReason: try row.decode(column: "status_reason", as: String?.self),
+            revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
+            version: try row.decode(column: "metrics_version", as: Int64.self))
     }
 
     /// What to add up: days `from...to` (inclusive, Apple's report days) of some accounts, optionally

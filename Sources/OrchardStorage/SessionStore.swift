@@ -39,16 +39,39 @@ package struct SessionStore: Sendable {
 
     /// The user of a live session.
     package func user(session secret: String, now: Date) async throws -> User? {
-        let row = try await database.withConnection { connection in
+        try await viewer(session: secret, now: now)?.user
+    }
+
+    /// A signed-in user and the accounts they may read, from one query.
+    package struct Viewer: Sendable {
+        package var user: User
+        /// ``MetricsStore/visibleAccounts(userID:)`` as of this request, by account number.
+        package var readable: [MetricsStore.VisibleAccount]
+    }
+
+    /// The session's user and their readable accounts, in one round trip.
+    package func viewer(session secret: String, now: Date) async throws -> Viewer? {
+        let rows = try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT users.id, users.email, users.role, users.created_at, users.currency FROM sessions
-                JOIN users ON users.id = sessions.user_id
-                WHERE sessions.id_hash = \(bind: SecretBox.fingerprint(secret)) AND sessions.expires_at > \(bind: now)
-                """
-            ).first()
+                SELECT users.id, users.email, users.role, users.created_at, users.currency, v.account_id, v.number,
+                    v.name, v.status, v.status_reason, v.revoked_at, v.metrics_version
+                FROM sessions JOIN users ON users.id = sessions.user_id
+                LEFT JOIN
+                """ + " " + MetricsStore.readable + " "
+                    + """
+                    ON v.user_id = users.id
+                    WHERE sessions.id_hash = \(bind: SecretBox.fingerprint(secret)) AND sessions.expires_at > \(bind: now)
+                    ORDER BY v.number
+                    """
+            ).all()
         }
-        return try row.map(UserStore.user)
+        return try Self.viewer(rows)
+    }
+
+    private static func viewer(_ rows: [any SQLRow]) throws -> Viewer? {
+        guard let first = rows.first else { return nil }
+        return Viewer(user: try UserStore.user(first), readable: try rows.compactMap(MetricsStore.visibleAccount))
     }
 
     /// Ends a session (sign-out).
@@ -115,19 +138,30 @@ package struct SessionStore: Sendable {
     /// The user of a bearer token, noting when it was last used (at most once a minute); a login
     /// token's expiry moves to `sliding` after now at the same time.
     package func user(apiToken secret: String, sliding: TimeInterval, now: Date) async throws -> User? {
+        try await viewer(apiToken: secret, sliding: sliding, now: now)?.user
+    }
+
+    /// The token's user and their readable accounts, in one round trip (and a write at most once a
+    /// minute, for the token's last use and sliding expiry).
+    package func viewer(apiToken secret: String, sliding: TimeInterval, now: Date) async throws -> Viewer? {
         let hash = SecretBox.fingerprint(secret)
-        let row = try await database.withConnection { connection in
+        let rows = try await database.withConnection { connection in
             try await connection.raw(
                 """
-                SELECT users.id, users.email, users.role, users.created_at, users.currency, api_tokens.last_used_at
-                FROM api_tokens
-                JOIN users ON users.id = api_tokens.user_id
-                WHERE api_tokens.token_hash = \(bind: hash)
-                    AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > \(bind: now))
-                """
-            ).first()
+                SELECT users.id, users.email, users.role, users.created_at, users.currency, api_tokens.last_used_at,
+                    v.account_id, v.number, v.name, v.status, v.status_reason, v.revoked_at, v.metrics_version
+                FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+                LEFT JOIN
+                """ + " " + MetricsStore.readable + " "
+                    + """
+                    ON v.user_id = users.id
+                    WHERE api_tokens.token_hash = \(bind: hash)
+                        AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > \(bind: now))
+                    ORDER BY v.number
+                    """
+            ).all()
         }
-        guard let row else { return nil }
+        guard let row = rows.first else { return nil }
         let lastUsed = try row.decode(column: "last_used_at", as: Date?.self)
         if lastUsed.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
             try await database.withWriter { connection in
@@ -140,7 +174,7 @@ package struct SessionStore: Sendable {
                 ).run()
             }
         }
-        return try UserStore.user(row)
+        return try Self.viewer(rows)
     }
 
     package func tokens(userID: Int64) async throws -> [APIToken] {

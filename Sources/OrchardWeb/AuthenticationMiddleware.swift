@@ -40,15 +40,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         var newCSRFCookie: String?
         if let token = Self.bearer(request) {
-            guard let user = try await membership.user(apiToken: token) else {
+            guard let viewer = try await membership.viewer(apiToken: token) else {
                 throw WebError.authenticationRequired
             }
-            context.user = user
+            context.user = viewer.user
+            context.readable = viewer.readable
             context.bearer = true
         } else if let session = request.cookies[Self.sessionCookie]?.value,
-            let user = try await membership.user(session: session)
+            let viewer = try await membership.viewer(session: session)
         {
-            context.user = user
+            context.user = viewer.user
+            context.readable = viewer.readable
             context.session = session
             context.csrfToken = Self.csrfToken(session: session)
         } else if let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count >= 32 {

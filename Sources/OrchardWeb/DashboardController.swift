@@ -13,14 +13,14 @@ struct DashboardController: Sendable {
             // Signed out: the error middleware sends the visitor to sign-in and back.
             let user = try context.requireUser()
             return DashboardPage.view(
-                try await dashboard.page(query: request.queryDictionary, user: user),
+                try await dashboard.page(query: request.queryDictionary, user: user, readable: context.readable),
                 frame: PageFrame(context, request: request)
             ).response(from: request, context: context)
         }
         router.get(SiteRoute.subscriptions.pattern) { request, context in
             let user = try context.requireUser()
             return SubscriptionsPage.view(
-                try await subscriptions.page(query: request.queryDictionary, user: user),
+                try await subscriptions.page(query: request.queryDictionary, user: user, readable: context.readable),
                 frame: PageFrame(context, request: request)
             ).response(from: request, context: context)
         }

@@ -114,14 +114,16 @@ struct MetricsAPIController: Sendable {
         }
         router.get(SiteRoute.api(.metricsTimeseries).pattern) { request, context in
             let user = try context.requireUser()
-            let (question, scope) = try await dashboard.ask(query: request.queryDictionary, user: user)
+            let (question, scope) = try await dashboard.ask(
+                query: request.queryDictionary, user: user, readable: context.readable)
             return try await cachedJSON("timeseries", question, scope) {
                 try await timeseries(question, scope: scope, user: user)
             }
         }
         router.get(SiteRoute.api(.metricsExport).pattern) { request, context in
             let user = try context.requireUser()
-            let (question, scope) = try await dashboard.ask(query: request.queryDictionary, user: user)
+            let (question, scope) = try await dashboard.ask(
+                query: request.queryDictionary, user: user, readable: context.readable)
             return try await export(question, scope: scope, user: user)
         }
     }

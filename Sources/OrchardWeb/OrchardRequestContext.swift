@@ -1,6 +1,7 @@
 import Foundation
 package import Hummingbird
 package import OrchardCore
+package import OrchardStorage
 
 /// The request context of every Orchard route: who is signed in and how, and the CSRF token the
 /// page's forms carry. Filled by ``AuthenticationMiddleware``.
@@ -8,6 +9,8 @@ package struct OrchardRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// The signed-in user, by session cookie or bearer token.
     package var user: User?
+    /// The user's readable accounts, read with the user (one round trip): the figures' scope.
+    package var readable: [MetricsStore.VisibleAccount]?
     /// The session's secret when the user came with the session cookie (never logged or shown).
     var session: String?
     /// True when the request carried `Authorization: Bearer`: no cookie rides along, so no CSRF check.

@@ -18,11 +18,12 @@ struct PayoutsController: Sendable {
             var problem: DashboardError?
             var report: Payouts.Report?
             do {
-                report = try await payouts.report(query: request.queryDictionary, user: user)
+                report = try await payouts.report(
+                    query: request.queryDictionary, user: user, readable: context.readable)
             } catch let error as DashboardError where error != .unknownAccount {
                 // Another user's account stays a 404; a wrong parameter is said on the page.
                 problem = error
-                report = try? await payouts.report(query: [:], user: user)
+                report = try? await payouts.report(query: [:], user: user, readable: context.readable)
             }
             var sells = false
             if let report { sells = try await subscriptions.sellsSubscriptions(report.scope) }
@@ -33,11 +34,13 @@ struct PayoutsController: Sendable {
         }
         router.get(SiteRoute.api(.payouts).pattern) { request, context in
             let user = try context.requireUser()
-            return Self.json(try await payouts.report(query: request.queryDictionary, user: user))
+            return Self.json(
+                try await payouts.report(query: request.queryDictionary, user: user, readable: context.readable))
         }
         router.get(SiteRoute.api(.payoutsExport).pattern) { request, context in
             let user = try context.requireUser()
-            let report = try await payouts.report(query: request.queryDictionary, user: user)
+            let report = try await payouts.report(
+                query: request.queryDictionary, user: user, readable: context.readable)
             let name = "orchard-payouts-FY\(report.fiscalYear).csv"
             return Response(
                 status: .ok,

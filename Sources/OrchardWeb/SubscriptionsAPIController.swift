@@ -123,14 +123,16 @@ struct SubscriptionsAPIController: Sendable {
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.get(SiteRoute.api(.subscriptionsSummary).pattern) { request, context in
             let user = try context.requireUser()
-            let (question, scope) = try await subscriptions.ask(query: request.queryDictionary, user: user)
+            let (question, scope) = try await subscriptions.ask(
+                query: request.queryDictionary, user: user, readable: context.readable)
             return try await cachedJSON("summary", question, scope) {
                 Self.summary(try await subscriptions.summary(question, scope, user: user))
             }
         }
         router.get(SiteRoute.api(.subscriptionsTimeseries).pattern) { request, context in
             let user = try context.requireUser()
-            let (question, scope) = try await subscriptions.ask(query: request.queryDictionary, user: user)
+            let (question, scope) = try await subscriptions.ask(
+                query: request.queryDictionary, user: user, readable: context.readable)
             return try await cachedJSON("timeseries", question, scope) {
                 let points = try await subscriptions.series(question, scope, user: user)
                 return Timeseries(
@@ -143,7 +145,8 @@ struct SubscriptionsAPIController: Sendable {
         }
         router.get(SiteRoute.api(.subscriptionsCohorts).pattern) { request, context in
             let user = try context.requireUser()
-            let (question, scope) = try await subscriptions.ask(query: request.queryDictionary, user: user)
+            let (question, scope) = try await subscriptions.ask(
+                query: request.queryDictionary, user: user, readable: context.readable)
             return try await cachedJSON("cohorts", question, scope) {
                 Cohorts(
                     from: question.from.isoText, to: question.to.isoText,
@@ -154,7 +157,8 @@ struct SubscriptionsAPIController: Sendable {
         }
         router.get(SiteRoute.api(.subscriptionsExport).pattern) { request, context in
             let user = try context.requireUser()
-            let (question, scope) = try await subscriptions.ask(query: request.queryDictionary, user: user)
+            let (question, scope) = try await subscriptions.ask(
+                query: request.queryDictionary, user: user, readable: context.readable)
             let days = try await subscriptions.days(question, scope, user: user)
             let name = "orchard-subscriptions-\(question.from.isoText)-\(question.to.isoText).csv"
             return Response(

@@ -352,4 +352,54 @@ struct MetricsStoreTests {
             }
         }
     }
+
+    @Test(
+        "a session or token reads its user and exactly the accounts visibleAccounts gives, in one query",
+        arguments: TestBackend.available)
+    func viewerReadsTheTenantBoundary(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            let users = UserStore(database: database)
+            let integrations = IntegrationStore(database: database)
+            let accounts = StoreAccountStore(database: database)
+            let sessions = SessionStore(database: database)
+            let store = MetricsStore(database: database)
+            let owner = try await users.insert(
+                email: "owner@example.com", passwordHash: "x", role: .member, now: Self.now)
+            let lonely = try await users.insert(
+                email: "none@example.com", passwordHash: "x", role: .member, now: Self.now)
+            for number in ["3", "1", "2", "4"] {
+                _ = try await accounts.register(number: number, name: "Account \(number)", vendors: [], now: Self.now)
+                _ = try await integrations.create(userID: owner.id, accountNumber: number, now: Self.now)
+            }
+            for number in ["1", "2", "3"] {
+                _ = try await accounts.markAccessible(number: number, now: Self.now)
+                try await integrations.apply(.serviceSeesAccount, accountNumber: number, reason: nil, now: Self.now)
+            }
+            // 2 removed inside its retention (readable), 3 purged (not), 4 still pending (not)
+            _ = try await accounts.revoke(number: "2", now: Self.now)
+            try await integrations.apply(.serviceLostAccess, accountNumber: "2", reason: "gone", now: Self.now)
+            _ = try await accounts.revoke(number: "3", now: Self.now)
+            try await integrations.apply(.serviceLostAccess, accountNumber: "3", reason: "gone", now: Self.now)
+            _ = try await AccountPurge(database: database, archive: nil).purge(number: "3", now: Self.now)
+
+            let expected = try await store.visibleAccounts(userID: owner.id)
+            #expect(expected.map(\.number) == ["1", "2"])
+            #expect(expected.map(\.status) == [.active, .removed])
+            let session = try await sessions.start(userID: owner.id, now: Self.now, lifetime: 3_600)
+            let bySession = try #require(try await sessions.viewer(session: session, now: Self.now))
+            #expect(bySession.user.id == owner.id)
+            #expect(bySession.readable == expected)
+            let (_, token) = try await sessions.issueToken(userID: owner.id, name: "script", now: Self.now)
+            let byToken = try #require(try await sessions.viewer(apiToken: token, sliding: 3_600, now: Self.now))
+            #expect(byToken.user.email == "owner@example.com")
+            #expect(byToken.readable == expected)
+
+            let none = try await sessions.start(userID: lonely.id, now: Self.now, lifetime: 3_600)
+            let empty = try #require(try await sessions.viewer(session: none, now: Self.now))
+            #expect(empty.user.id == lonely.id)
+            #expect(empty.readable.isEmpty)
+            #expect(try await sessions.viewer(session: "not a session", now: Self.now) == nil)
+            #expect(try await sessions.viewer(session: session, now: Self.now.addingTimeInterval(7_200)) == nil)
+        }
+    }
 }
