@@ -48,6 +48,8 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres-url", default=os.environ.get("ORCHARD_TEST_POSTGRES_URL"))
+    parser.add_argument("--max-ratio", type=float, default=None,
+                        help="exit 1 when Orchard's median is more than this many times its baseline's")
     args = parser.parse_args()
 
     os.makedirs(args.dir, exist_ok=True)
@@ -109,10 +111,15 @@ def main():
         times = [t for t, _ in samples]
         print(f"| {name} | {statistics.median(times):.2f} | {', '.join(f'{t:.2f}' for t in times)} "
               f"| {max(p for _, p in samples):.0f} |")
+    over = []
     for ours, theirs in (("orchard import (SQLite)", "sqlite3 .import"), ("orchard import (PostgreSQL)", "psql \\copy")):
         if ours in results and theirs in results:
             ratio = statistics.median(t for t, _ in results[ours]) / statistics.median(t for t, _ in results[theirs])
             print(f"{ours} / {theirs}: {ratio:.2f}x")
+            if args.max_ratio is not None and ratio > args.max_ratio:
+                over.append(f"{ours} is {ratio:.2f}x {theirs} (at most {args.max_ratio}x)")
+    if over:
+        sys.exit("ingestion regressed: " + "; ".join(over))
 
 
 if __name__ == "__main__":

@@ -84,11 +84,15 @@ enum ListingGlitch: Sendable { case empty, html }
 
 /// Holds the fault settings and draws decisions from them.
 package final class FaultInjector: Sendable {
-    private let state: Mutex<(settings: FaultSettings, random: SeededGenerator)>
+    private let state: Mutex<(settings: FaultSettings, random: SeededGenerator, decided: Int)>
 
     package init(_ settings: FaultSettings = FaultSettings(), seed: UInt64 = 1) {
-        state = Mutex((settings, SeededGenerator(seed, 0xFA17)))
+        state = Mutex((settings, SeededGenerator(seed, 0xFA17), 0))
     }
+
+    /// Requests to Apple's interfaces answered so far (each one asked for a decision): what a
+    /// benchmark counts when the clients are other processes.
+    package var requests: Int { state.withLock { $0.decided } }
 
     package var settings: FaultSettings {
         get { state.withLock { $0.settings } }
@@ -97,6 +101,7 @@ package final class FaultInjector: Sendable {
 
     func decide() -> FaultDecision {
         state.withLock { state in
+            state.decided += 1
             let settings = state.settings
             var decision = FaultDecision(latencyMs: settings.latencyMs)
             if state.random.chance(settings.timeoutRate) {

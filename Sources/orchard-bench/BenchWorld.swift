@@ -54,9 +54,10 @@ enum BenchWorld {
         }
     }
 
-    /// Resident memory of this process, in MiB.
-    static func residentMiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    /// Resident memory of this process (or of process `pid`), in MiB.
+    static func residentMiB(of pid: Int32? = nil) -> Double {
+        let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
+        guard let status = try? String(contentsOfFile: path, encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
             let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return 0 }

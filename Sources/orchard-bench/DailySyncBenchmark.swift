@@ -22,7 +22,10 @@ struct DailySyncBenchmark: AsyncParsableCommand {
             Sets up the accounts synced through the day before yesterday (a first sync, untimed, fetches \
             the restatement window), moves the clock a day, then times the daily sync of every account: \
             yesterday's new report and the restatement window again, for each account. PostgreSQL needs \
-            ORCHARD_TEST_POSTGRES_URL (an admin URL; a fresh database is made and dropped).
+            ORCHARD_TEST_POSTGRES_URL (an admin URL; a fresh database is made and dropped). With --workers N \
+            the timed run is N `orchard worker` processes sharing the PostgreSQL queue (the sandbox stays \
+            in this process, its clock at today's date, since the workers keep the real time), each with \
+            --concurrency requests in flight: the ideal is requests × latency / (N × concurrency).
             """)
 
     @Option(help: "Store accounts to sync.") var accounts = 2_000
@@ -36,13 +39,30 @@ struct DailySyncBenchmark: AsyncParsableCommand {
     /// regenerating them when its cache (20,000 in `orchard sandbox`) fills.
     @Option(help: "Reports the sandbox keeps generated (20,000 in `orchard sandbox`).")
     var cacheCapacity = 100_000
+    @Option(help: "`orchard worker` processes for the timed run (0: one JobWorker in this process).")
+    var workers = 0
+    @Option(help: "The orchard binary the workers run (default: next to this one).") var orchard: String?
 
     func run() async throws {
         guard let backend = TestBackend(rawValue: backend) else {
             throw ValidationError("--backend is sqlite or postgres")
         }
-        let start = Date(timeIntervalSince1970: 1_781_524_800)  // 2026-06-15 12:00 UTC
+        guard workers == 0 || backend == .postgres else {
+            throw ValidationError("--workers needs --backend postgres: processes share a PostgreSQL queue")
+        }
+        let orchardBinary =
+            orchard
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "orchard"
+            ).path
+        // Worker processes keep the real time: the timed day is today, set up from yesterday.
+        let timedDay =
+            workers > 0
+            ? Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
+            : Date(timeIntervalSince1970: 1_781_524_800 + 86_400)  // 2026-06-16 12:00 UTC
+        let start = timedDay.addingTimeInterval(-86_400)
         let clock = ManualClock(start)
+        let workerCount = workers
         let concurrency = concurrency
         let latencyMs = latencyMs
         let settings = {
@@ -64,7 +84,8 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                 try await SandboxServer.withRunning(
                     seed: 11, now: start, rateLimit: 100_000_000, reportCacheCapacity: cacheCapacity
                 ) { sandbox in
-                    let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
+                    let key = SecretBox.generateKey()
+                    let keys = try KeyRing(base64Keys: [key])
                     let (accounts, token) = try BenchWorld.sandboxAccounts(
                         sandbox, count: accountCount, apps: apps, historyDays: 40)
                     try BenchWorld.inviteService(sandbox, into: accounts)
@@ -103,20 +124,55 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                     try await engine.scheduleSyncs()
                     // For profilers: attach now to see only the timed run.
                     FileHandle.standardError.write(Data("timed run starts\n".utf8))
-                    let before = await limiter.started
-                    let (seconds, memory) = try await runQueue(
-                        queue, engine: engine, database: database, keys: keys, clock: clock, logger: quiet)
-                    let requests = await limiter.started - before
-                    let ideal = Double(requests) * Double(latencyMs) / 1_000 / Double(concurrency)
-                    let counts = try await queue.counts()["sync_account"] ?? [:]
+                    let requests: Int
+                    let seconds: Double
+                    let memory: [Double]
+                    let totalConcurrency = concurrency * max(1, workerCount)
+                    if workerCount == 0 {
+                        let before = await limiter.started
+                        (seconds, memory) = try await runQueue(
+                            queue, engine: engine, database: database, keys: keys, clock: clock, logger: quiet)
+                        requests = await limiter.started - before
+                    } else {
+                        let before = sandbox.faults.requests
+                        (seconds, memory) = try await runWorkers(
+                            workerCount, binary: orchardBinary, queue: queue,
+                            environment: [
+                                "DATABASE_URL": fresh.url.settingValue, "ORCHARD_MASTER_KEY": key,
+                                "ORCHARD_REPORTER_URL": sandbox.baseURL,
+                                "ORCHARD_SYNC_CONCURRENCY": String(concurrency),
+                                "ORCHARD_RESTATEMENT_DAYS": String(restatementDays),
+                                "ORCHARD_BACKFILL_DAYS": String(settings.backfillDays),
+                                "ORCHARD_INVITATION_CHECK_SECONDS": "86400", "ORCHARD_FX_URL": "none",
+                                "ORCHARD_JOB_LEASE_SECONDS": "3600", "ORCHARD_LOG_LEVEL": "error",
+                            ])
+                        requests = sandbox.faults.requests - before
+                        if ReportCalendar.latestDay(at: Date()) != ReportCalendar.latestDay(at: timedDay) {
+                            print(
+                                "warning: Apple's newest day changed during the run; the workers asked for another day")
+                        }
+                    }
+                    let ideal = Double(requests) * Double(latencyMs) / 1_000 / Double(totalConcurrency)
+                    let twice = try await database.withConnection { connection in
+                        try await connection.raw(
+                            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'sync_account' AND attempts > 1"
+                        ).first()!.decode(column: "n", as: Int.self)
+                    }
+                    let all = try await queue.counts()
+                    let counts = all["sync_account"] ?? [:]
+                    let others = all.filter { $0.key != "sync_account" }.map { kind, states in
+                        "\(kind): " + states.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")
+                    }.sorted().joined(separator: "; ")
                     print(
                         """
                         daily sync on \(backend): \(accountCount) accounts, \(requests) Apple requests, \
-                        latency \(latencyMs) ms, concurrency \(concurrency) (peak in flight \(await limiter.peak))
+                        latency \(latencyMs) ms, \(workerCount == 0 ? "one worker in this process, concurrency \(concurrency) (peak in flight \(await limiter.peak))" : "\(workerCount) orchard worker processes × concurrency \(concurrency)")
+                        sync_account jobs run more than once: \(twice)
                         measured \(String(format: "%.1f", seconds)) s, ideal \(String(format: "%.1f", ideal)) s, \
                         ratio \(String(format: "%.3f", seconds / ideal))
-                        jobs: \(counts.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", "))
-                        resident memory (MiB) at 0/25/50/75/100% of the run: \
+                        jobs: \(counts.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")) (other kinds, \
+                        setup included: \(others))
+                        resident memory (MiB\(workerCount > 0 ? ", each worker's largest" : "")) at 0/25/50/75/100% of the run: \
                         \(memory.map { String(format: "%.0f", $0) }.joined(separator: " / "))
                         """)
                 }
@@ -124,14 +180,28 @@ struct DailySyncBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// Backfills are not part of the measure: the accounts are set up as synced already.
+    /// Backfills are not part of the measure: the accounts are set up as synced already. Nor are the
+    /// activations' notifications (this process's worker has no notification handlers).
     private func cancelBackfills(_ database: OrchardDatabase) async throws {
         try await database.withTransaction { connection in
-            try await connection.raw("UPDATE jobs SET state = 'cancelled' WHERE kind = 'backfill_account'").run()
+            try await connection.raw(
+                "UPDATE jobs SET state = 'cancelled' WHERE kind IN ('backfill_account', 'dispatch_event')"
+            ).run()
         }
     }
 
-    /// Runs the queue with one worker until no sync job is queued or running; returns the seconds
+    /// The jobs of a daily sync: each account's sync, and the Financial reports it queues.
+    static let syncKinds = ["sync_account", "sync_finance"]
+
+    /// Sync jobs still queued or running.
+    static func left(_ queue: JobQueue) async throws -> Int {
+        let counts = try await queue.counts()
+        return syncKinds.reduce(0) { sum, kind in
+            sum + (counts[kind]?[.queued] ?? 0) + (counts[kind]?[.running] ?? 0)
+        }
+    }
+
+    /// Runs the queue with one worker until no sync job (``syncKinds``) is queued or running; returns the seconds
     /// taken and the resident memory at each quarter.
     private func runQueue(
         _ queue: JobQueue, engine: SyncEngine, database: OrchardDatabase, keys: KeyRing, clock: ManualClock,
@@ -153,15 +223,57 @@ struct DailySyncBenchmark: AsyncParsableCommand {
             }
             while true {
                 try await Task.sleep(for: .milliseconds(100))
-                let counts = try await queue.counts()["sync_account"] ?? [:]
-                let left = (counts[.queued] ?? 0) + (counts[.running] ?? 0)
-                let quarter = total == 0 ? 4 : (total - left) * 4 / total
+                let left = try await Self.left(queue)
+                let quarter = total == 0 ? 4 : max(0, total - left) * 4 / total
                 while memory.count <= quarter, memory.count < 5 { memory.append(BenchWorld.residentMiB()) }
                 if left == 0 { break }
             }
             group.cancelAll()
         }
         return ((ContinuousClock.now - started).seconds, memory)
+    }
+}
+
+extension DailySyncBenchmark {
+    /// Runs the queued sync jobs (``syncKinds``) with `count` `orchard worker` processes until none is queued or
+    /// running; returns the seconds taken and, at each quarter, the largest worker's resident memory.
+    func runWorkers(_ count: Int, binary: String, queue: JobQueue, environment: [String: String]) async throws
+        -> (Double, [Double])
+    {
+        let total = (try await queue.counts()["sync_account"]?[.queued]) ?? 0
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "orchard-daily-sync-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let started = ContinuousClock.now
+        let processes = try (0..<count).map { index in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["worker"]
+            process.environment = ProcessInfo.processInfo.environment.merging(
+                environment.merging(["ORCHARD_DATA_DIR": root.appendingPathComponent("host\(index)").path]) { $1 }
+            ) { $1 }
+            try process.run()
+            return process
+        }
+        defer { for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        func largestResident() -> Double {
+            processes.map { BenchWorld.residentMiB(of: $0.processIdentifier) }.max() ?? 0
+        }
+        var memory = [largestResident()]
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            if let exited = processes.first(where: { !$0.isRunning }) {
+                throw ValidationError("an orchard worker exited with status \(exited.terminationStatus)")
+            }
+            let left = try await Self.left(queue)
+            let quarter = total == 0 ? 4 : max(0, total - left) * 4 / total
+            while memory.count <= quarter, memory.count < 5 { memory.append(largestResident()) }
+            if left == 0 { break }
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        for process in processes { process.terminate() }
+        for process in processes { await process.exited() }
+        return (seconds, memory)
     }
 }
 
