@@ -20,6 +20,14 @@ enum CachedAnswer {
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
+    /// A page's fragment rendered once per `normalised` key (which must name everything the fragment
+    /// shows: the question, the scope's accounts with their data versions, any names it prints).
+    static func html(_ normalised: String, cache: MetricsCache, render: @escaping @Sendable () -> String)
+        async throws -> String
+    {
+        try await cache.value(SecretBox.fingerprint(normalised), weight: { $0.utf8.count / 64 }) { render() }
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

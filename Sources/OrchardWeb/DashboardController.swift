@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OrchardApp
 import OrchardCore
+import Plot
 
 /// The metrics dashboard (`/dashboard`, one app's page with `?app=SKU`) and the base-currency setting.
 struct DashboardController: Sendable {
@@ -12,10 +13,16 @@ struct DashboardController: Sendable {
         router.get(SiteRoute.dashboard.pattern) { request, context in
             // Signed out: the error middleware sends the visitor to sign-in and back.
             let user = try context.requireUser()
-            return DashboardPage.view(
-                try await dashboard.page(query: request.queryDictionary, user: user, readable: context.readable),
-                frame: PageFrame(context, request: request)
-            ).response(from: request, context: context)
+            let page = try await dashboard.page(
+                query: request.queryDictionary, user: user, readable: context.readable)
+            let figures =
+                page.readable.isEmpty
+                ? nil
+                : try await CachedAnswer.html(DashboardPage.figuresKey(page), cache: dashboard.cache) {
+                    DashboardPage.figures(page).render()
+                }
+            return DashboardPage.view(page, figures: figures, frame: PageFrame(context, request: request))
+                .response(from: request, context: context)
         }
         router.get(SiteRoute.subscriptions.pattern) { request, context in
             let user = try context.requireUser()

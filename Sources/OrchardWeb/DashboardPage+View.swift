@@ -51,7 +51,7 @@ enum DashboardPage {
         return text + estimate
     }
 
-    static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
+    static func view(_ model: Model, figures: String? = nil, frame: PageFrame) -> HTMLPage {
         let question = model.question
         let title = model.appTitle ?? "Overview"
         return HTMLPage(
@@ -69,11 +69,29 @@ enum DashboardPage {
                         rangeLine(model),
                         picker(model),
                         notices(model),
-                        cardList(model),
-                        chart(model),
-                        breakdowns(model),
-                        products(model),
+                        figures.map { .raw($0) } ?? self.figures(model),
                         exports(question))))
+    }
+
+    /// The cards, the chart, the breakdowns and an app's in-app purchases: most of the page's bytes,
+    /// and a function of the question, the scope's data versions and the apps' titles alone
+    /// (``figuresKey(_:)``), so rendered once per data version (``CachedAnswer/html(_:cache:render:)``).
+    static func figures(_ model: Model) -> Node<HTML.BodyContext> {
+        .group(cardList(model), chart(model), breakdowns(model), products(model))
+    }
+
+    /// Everything ``figures(_:)`` depends on: the question as asked, the accounts in scope with their
+    /// data versions, the apps' names (the breakdown's labels) and the last day Apple may have reported.
+    static func figuresKey(_ model: Model) -> String {
+        let question = model.question
+        let accounts = model.scope.map { "\($0.id):\($0.version):\($0.status.rawValue)" }.joined(separator: ",")
+        let apps = model.apps.map { "\($0.sku)=\($0.title ?? "")" }.joined(separator: "\u{1E}")
+        return [
+            "dashboard-figures", accounts, question.from.isoText, question.to.isoText, question.app ?? "",
+            question.country ?? "", question.device ?? "", question.currency, question.metric.rawValue,
+            question.interval.rawValue, question.parameters().map { "\($0)=\($1)" }.joined(separator: "&"),
+            model.latest.isoText, apps,
+        ].joined(separator: "\u{1F}")
     }
 
     /// Overview, Subscriptions (when an account sells subscriptions) and Payouts.

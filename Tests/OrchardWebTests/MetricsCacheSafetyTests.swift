@@ -60,6 +60,66 @@ struct MetricsCacheSafetyTests {
         }
     }
 
+    @Test(
+        "the dashboard's figures, rendered once per data version, never show another user's names and change with the data",
+        arguments: TestBackend.available)
+    func pageFigures(backend: TestBackend) async throws {
+        try await WebHarness.run(backend) { harness, client in
+            let browser = Browser(client)
+            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
+            let bob = try await FunnelAPITests.signUp(browser, "bob@example.com")
+            let users = UserStore(database: harness.database)
+            let adaID = try #require(try await users.credentials(email: "ada@example.com")?.user.id)
+            let bobID = try #require(try await users.credentials(email: "bob@example.com")?.user.id)
+            let day = ReportCalendar.latestDay(at: harness.clock.now)
+            let stores = StoreAccountStore(database: harness.database)
+            let integrations = IntegrationStore(database: harness.database)
+            @Sendable func ingest(_ number: String, sku: String, title: String, units: Int64) async throws {
+                try await withTemporaryDirectory { directory in
+                    let rows = [
+                        SalesFileBuilder.row(
+                            sku: sku, type: "1", units: units, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
+                            title: title, day: day)
+                    ]
+                    _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
+                        .ingest(
+                            path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: number,
+                            now: harness.clock.now)
+                }
+            }
+            for (number, sku, title) in [("1111", "MINE", "Secret Project"), ("2222", "SHARED", "Public Name")] {
+                try await stores.register(
+                    number: number, name: "Account \(number)", vendors: ["1"], now: harness.clock.now)
+                _ = try await stores.markAccessible(number: number, now: harness.clock.now)
+                try await ingest(number, sku: sku, title: title, units: 3)
+            }
+            for (user, number) in [(adaID, "1111"), (adaID, "2222"), (bobID, "2222")] {
+                _ = try await integrations.create(userID: user, accountNumber: number, now: harness.clock.now)
+                try await integrations.apply(
+                    .serviceSeesAccount, accountNumber: number, reason: nil, now: harness.clock.now)
+            }
+
+            // when: Ada opens the whole of her accounts, then Bob the same link
+            let path = "/dashboard?from=\(day.isoText)&to=\(day.isoText)"
+            let first = try await browser.request(path, headers: ada)
+            let second = try await browser.request(path, headers: bob)
+
+            // then: each sees their own accounts' figures
+            #expect(first.status == .ok && second.status == .ok)
+            #expect(first.text.contains("Secret Project"))
+            #expect(second.text.contains("Public Name") && !second.text.contains("Secret Project"))
+            let downloads = #"<span class="figure num">3</span>"#
+            #expect(second.text.contains(downloads))
+
+            // when: Apple restates the shared day with more downloads
+            try await ingest("2222", sku: "SHARED", title: "Public Name", units: 5)
+
+            // then: the figures are rendered again from the new data
+            let after = try await browser.request(path, headers: bob)
+            #expect(after.text.contains(#"<span class="figure num">5</span>"#) && !after.text.contains(downloads))
+        }
+    }
+
     @Test("filter values longer than any real one are refused with 400 before anything is cached")
     func boundedFilters() async throws {
         try await WebHarness.run(.sqlite) { _, client in
