@@ -81,7 +81,8 @@ package struct Subscriptions: Sendable {
         }
     }
 
-    private func page(_ question: Question, user: User, readable known: [MetricsStore.VisibleAccount]?)
+    /// The page of a question already read (``question(query:user:)``).
+    package func page(_ question: Question, user: User, readable known: [MetricsStore.VisibleAccount]?)
         async throws -> Page
     {
         var page = Page(question: question)

@@ -22,10 +22,10 @@ enum CachedAnswer {
 
     /// A page's fragment rendered once per `normalised` key (which must name everything the fragment
     /// shows: the question, the scope's accounts with their data versions, any names it prints).
-    static func html(_ normalised: String, cache: MetricsCache, render: @escaping @Sendable () -> String)
+    static func html(_ normalised: String, cache: MetricsCache, render: @escaping @Sendable () async throws -> String)
         async throws -> String
     {
-        try await cache.value(SecretBox.fingerprint(normalised), weight: { $0.utf8.count / 64 }) { render() }
+        try await cache.value(SecretBox.fingerprint(normalised), weight: { $0.utf8.count / 64 }) { try await render() }
     }
 
     static let encoder: JSONEncoder = {

@@ -26,9 +26,21 @@ struct DashboardController: Sendable {
         }
         router.get(SiteRoute.subscriptions.pattern) { request, context in
             let user = try context.requireUser()
+            let frame = PageFrame(context, request: request)
+            // A question that reads: the page's content is rendered once per question and data version.
+            if let readable = context.readable,
+                let question = try? subscriptions.question(query: request.queryDictionary, user: user)
+            {
+                let key = SubscriptionsPage.contentKey(question, readable: readable)
+                let content = try await CachedAnswer.html(key, cache: dashboard.cache) {
+                    SubscriptionsPage.renderedContent(
+                        try await subscriptions.page(question, user: user, readable: readable))
+                }
+                return SubscriptionsPage.view(content: content, frame: frame).response(from: request, context: context)
+            }
             return SubscriptionsPage.view(
                 try await subscriptions.page(query: request.queryDictionary, user: user, readable: context.readable),
-                frame: PageFrame(context, request: request)
+                frame: frame
             ).response(from: request, context: context)
         }
         router.post(SiteRoute.changeCurrency.pattern) { request, context in

@@ -38,16 +38,39 @@ enum SubscriptionsPage {
     ]
 
     static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
+        view(problem: model.problem, content: content(model), frame: frame)
+    }
+
+    /// The page around content rendered already (a question that read without a problem).
+    static func view(content: String, frame: PageFrame) -> HTMLPage {
+        view(problem: nil, content: .raw(content), frame: frame)
+    }
+
+    private static func view(problem: DashboardError?, content: Node<HTML.BodyContext>, frame: PageFrame) -> HTMLPage {
         HTMLPage(
             title: "Subscriptions", frame: frame,
             content: .div(
                 .class("dashboard subscriptions"),
                 DashboardPage.tabs(current: .subscriptions, sells: true),
                 .h1("Subscriptions"),
-                .unwrap(model.problem.map { WebError($0).message }) {
+                .unwrap(problem.map { WebError($0).message }) {
                     .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text($0))
                 },
-                content(model)))
+                content))
+    }
+
+    /// Everything ``content(_:)`` shows depends on: the question as asked (the user's currency in it)
+    /// and the readable accounts with their names, statuses and data versions (the picker lists
+    /// them; the figures are theirs). Rendered once per key (``CachedAnswer/html(_:cache:render:)``).
+    static func contentKey(_ question: Subscriptions.Question, readable: [MetricsStore.VisibleAccount]) -> String {
+        let accounts = readable.map { "\($0.id):\($0.version):\($0.status.rawValue):\($0.number):\($0.name)" }
+        return ["subscriptions-page", accounts.joined(separator: "\u{1E}"), question.queryString()].joined(
+            separator: "\u{1F}")
+    }
+
+    /// ``content(_:)`` as HTML.
+    static func renderedContent(_ model: Model) -> String {
+        content(model).render()
     }
 
     static func content(_ model: Model) -> Node<HTML.BodyContext> {

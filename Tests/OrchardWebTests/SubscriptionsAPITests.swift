@@ -72,6 +72,42 @@ struct SubscriptionsAPITests {
     }
 
     @Test(
+        "the page's content, rendered once per data version, shows a restated day at once and nothing to another user",
+        arguments: TestBackend.available)
+    func pageAfterNewData(backend: TestBackend) async throws {
+        try await WebHarness.run(backend) { harness, client in
+            try await withTemporaryDirectory { directory in
+                let browser = Browser(client)
+                let (ada, eve) = try await Self.prepare(harness, browser, in: directory)
+                let path = "/subscriptions?from=2026-11-28&to=2026-11-28&currency=USD"
+
+                // when: the page twice (the second from the cache), then Eve's
+                let first = try await browser.request(path, headers: ada)
+                let again = try await browser.request(path, headers: ada)
+                let eves = try await browser.request(path, headers: eve)
+
+                // then: 12 × 3.49 + 13.20 = 55.08 USD
+                #expect(first.status == .ok && first.text.contains("55.08"))
+                #expect(again.text == first.text)
+                #expect(eves.status == .ok && !eves.text.contains("55.08") && !eves.text.contains("Acme Games"))
+
+                // when: Apple restates the 28th with 20 paid monthly subscribers
+                _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
+                    .ingest(
+                        .bytes(Data(Self.states(paid: 20).utf8), name: "Subscription_85442109_20261128_V1_3.txt"),
+                        identity: ReportIdentity(
+                            accountNumber: "1234", vendor: "85442109", type: .subscription, frequency: .daily,
+                            date: Self.second),
+                        now: WebHarness.start)
+
+                // then: 20 × 3.49 + 13.20 = 83.00 USD
+                let after = try await browser.request(path, headers: ada)
+                #expect(after.text.contains("83.00") && !after.text.contains("55.08"))
+            }
+        }
+    }
+
+    @Test(
         "the summary, series, cohorts and CSV by the definitions; nothing of it for another user",
         arguments: TestBackend.available)
     func figures(backend: TestBackend) async throws {
