@@ -167,24 +167,62 @@ package struct Dashboard: Sendable {
         }
         page.sellsSubscriptions = try await subscriptions.hasSubscriptions(accountIDs: readable.map(\.id))
         let scope = try scope(question, readable: readable)
-        let query = query(question, scope)
-        page.totals = try await metrics.totals(query)
-        let (previousFrom, previousTo) = question.previous
-        page.previous = try await metrics.totals(query.over(previousFrom, previousTo))
-        let (series, coverage) = try await series(question, scope, groupBy: nil)
-        page.series = series.first
-        page.coverage = coverage
         page.scope = scope.accounts
-        if question.app != nil { page.products = try await metrics.products(query) }
-        for dimension in [MetricSlices.Dimension.app, .country, .device] {
-            let rows = try await metrics.rows(query, groupBy: dimension, byDay: false)
-            page.breakdowns[dimension] = rows.sorted {
-                let left = $0.totals.value(of: question.metric)
-                let right = $1.totals.value(of: question.metric)
-                return left != right ? left > right : ($0.key ?? "") < ($1.key ?? "")
-            }
-        }
+        let figures = try await figures(question, scope)
+        page.totals = figures.totals
+        page.previous = figures.previous
+        page.series = figures.series
+        page.coverage = figures.coverage
+        page.products = figures.products
+        page.breakdowns = figures.breakdowns
         return page
+    }
+
+    /// What the page shows of one question's figures.
+    private struct Figures: Sendable {
+        var totals: MetricsStore.Totals
+        var previous: MetricsStore.Totals
+        var series: Series?
+        var coverage: MetricsStore.Coverage
+        var products: [MetricsStore.ProductRow]
+        var breakdowns: [MetricSlices.Dimension: [MetricsStore.Row]]
+    }
+
+    /// The question's figures, computed (and the breakdowns sorted) once per question and data
+    /// versions of the accounts in scope, like every cached answer.
+    private func figures(_ question: MetricsQuestion, _ scope: Scope) async throws -> Figures {
+        let key = [
+            "dashboard-page",
+            scope.accounts.map { "\($0.id):\($0.version):\($0.status.rawValue)" }.joined(separator: ","),
+            question.from.isoText, question.to.isoText, question.app ?? "", question.country ?? "",
+            question.device ?? "", question.currency, question.metric.rawValue, question.interval.rawValue,
+        ].joined(separator: "\u{1F}")
+        return try await cache.value(
+            SecretBox.fingerprint(key),
+            weight: { figures in
+                figures.breakdowns.values.reduce(0) { $0 + $1.count } + (figures.series?.points.count ?? 0)
+                    + figures.products.count
+            }
+        ) {
+            let query = query(question, scope)
+            let totals = try await metrics.totals(query)
+            let (previousFrom, previousTo) = question.previous
+            let previous = try await metrics.totals(query.over(previousFrom, previousTo))
+            let (series, coverage) = try await series(question, scope, groupBy: nil)
+            let products = question.app != nil ? try await metrics.products(query) : []
+            var breakdowns: [MetricSlices.Dimension: [MetricsStore.Row]] = [:]
+            for dimension in [MetricSlices.Dimension.app, .country, .device] {
+                let rows = try await metrics.rows(query, groupBy: dimension, byDay: false)
+                breakdowns[dimension] = rows.sorted {
+                    let left = $0.totals.value(of: question.metric)
+                    let right = $1.totals.value(of: question.metric)
+                    return left != right ? left > right : ($0.key ?? "") < ($1.key ?? "")
+                }
+            }
+            return Figures(
+                totals: totals, previous: previous, series: series.first, coverage: coverage, products: products,
+                breakdowns: breakdowns)
+        }
     }
 
     /// The scope among accounts already read.

@@ -28,6 +28,14 @@ enum CachedAnswer {
         try await cache.value(SecretBox.fingerprint(normalised), weight: { $0.utf8.count / 64 }) { try await render() }
     }
 
+    /// A value of a page's fragments rendered once per `normalised` key, as ``html(_:cache:render:)``.
+    static func fragments<Value: Sendable>(
+        _ normalised: String, cache: MetricsCache, bytes: @escaping @Sendable (Value) -> Int,
+        render: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        try await cache.value(SecretBox.fingerprint(normalised), weight: { bytes($0) / 64 }) { try await render() }
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import OrchardApp
 import OrchardCore
-import Plot
 
 /// The metrics dashboard (`/dashboard`, one app's page with `?app=SKU`) and the base-currency setting.
 struct DashboardController: Sendable {
@@ -15,13 +14,14 @@ struct DashboardController: Sendable {
             let user = try context.requireUser()
             let page = try await dashboard.page(
                 query: request.queryDictionary, user: user, readable: context.readable)
-            let figures =
+            let rendered =
                 page.readable.isEmpty
                 ? nil
-                : try await CachedAnswer.html(DashboardPage.figuresKey(page), cache: dashboard.cache) {
-                    DashboardPage.figures(page).render()
-                }
-            return DashboardPage.view(page, figures: figures, frame: PageFrame(context, request: request))
+                : try await CachedAnswer.fragments(
+                    DashboardPage.renderedKey(page), cache: dashboard.cache,
+                    bytes: { $0.filters.utf8.count + $0.figures.utf8.count }
+                ) { DashboardPage.Rendered(page) }
+            return DashboardPage.view(page, rendered: rendered, frame: PageFrame(context, request: request))
                 .response(from: request, context: context)
         }
         router.get(SiteRoute.subscriptions.pattern) { request, context in

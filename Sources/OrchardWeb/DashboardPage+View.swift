@@ -51,7 +51,7 @@ enum DashboardPage {
         return text + estimate
     }
 
-    static func view(_ model: Model, figures: String? = nil, frame: PageFrame) -> HTMLPage {
+    static func view(_ model: Model, rendered: Rendered? = nil, frame: PageFrame) -> HTMLPage {
         let question = model.question
         let title = model.appTitle ?? "Overview"
         return HTMLPage(
@@ -66,28 +66,48 @@ enum DashboardPage {
                 model.readable.isEmpty
                     ? emptyState(model, frame: frame)
                     : .group(
-                        rangeLine(model),
-                        picker(model),
+                        rendered.map { .raw($0.filters) } ?? rangeAndPicker(model),
                         notices(model),
-                        figures.map { .raw($0) } ?? self.figures(model),
+                        rendered.map { .raw($0.figures) } ?? figures(model),
                         exports(question))))
+    }
+
+    /// The parts of the page rendered once per ``renderedKey(_:)``: the range line and the filters,
+    /// then the figures.
+    struct Rendered: Sendable {
+        var filters: String
+        var figures: String
+
+        init(_ model: Model) {
+            filters = DashboardPage.rangeAndPicker(model).render()
+            figures = DashboardPage.figures(model).render()
+        }
+    }
+
+    /// The range line (its coverage) and the filters (the readable accounts, the apps, the
+    /// breakdowns' keys).
+    static func rangeAndPicker(_ model: Model) -> Node<HTML.BodyContext> {
+        .group(rangeLine(model), picker(model))
     }
 
     /// The cards, the chart, the breakdowns and an app's in-app purchases: most of the page's bytes,
     /// and a function of the question, the scope's data versions and the apps' titles alone
-    /// (``figuresKey(_:)``), so rendered once per data version (``CachedAnswer/html(_:cache:render:)``).
+    /// (``renderedKey(_:)``), so rendered once per data version.
     static func figures(_ model: Model) -> Node<HTML.BodyContext> {
         .group(cardList(model), chart(model), breakdowns(model), products(model))
     }
 
-    /// Everything ``figures(_:)`` depends on: the question as asked, the accounts in scope with their
-    /// data versions, the apps' names (the breakdown's labels) and the last day Apple may have reported.
-    static func figuresKey(_ model: Model) -> String {
+    /// Everything ``Rendered`` depends on: the question as asked, the accounts in scope with their
+    /// data versions, the readable accounts' names (the filters list them), the apps' names (the
+    /// breakdown's labels) and the last day Apple may have reported.
+    static func renderedKey(_ model: Model) -> String {
         let question = model.question
         let accounts = model.scope.map { "\($0.id):\($0.version):\($0.status.rawValue)" }.joined(separator: ",")
+        let readable = model.readable.map { "\($0.id):\($0.version):\($0.status.rawValue):\($0.number):\($0.name)" }
         let apps = model.apps.map { "\($0.sku)=\($0.title ?? "")" }.joined(separator: "\u{1E}")
         return [
-            "dashboard-figures", accounts, question.from.isoText, question.to.isoText, question.app ?? "",
+            "dashboard-rendered", accounts, readable.joined(separator: "\u{1E}"), question.from.isoText,
+            question.to.isoText, question.app ?? "",
             question.country ?? "", question.device ?? "", question.currency, question.metric.rawValue,
             question.interval.rawValue, question.parameters().map { "\($0)=\($1)" }.joined(separator: "&"),
             model.latest.isoText, apps,

@@ -34,6 +34,8 @@ struct MetricsBenchmark: AsyncParsableCommand {
     @Option(help: "wrk runs per endpoint (the median is reported).") var runs = 3
     @Option(help: "Days of raw facts for the naive baseline (0: skip it).") var factDays = 365
     @Flag(help: "Fill the database and stop (measure in a later run, on a quiet machine).") var fillOnly = false
+    @Option(help: "Measure only the endpoints whose name contains this (and skip the SQL comparison).")
+    var only: String?
 
     static let deviceNames = ["iPhone", "iPad", "Desktop", "Apple TV", "iPod touch", "Apple Watch", "Vision"]
     /// ECB currencies, and a few Apple pays in that the ECB does not publish (shown unconverted).
@@ -98,7 +100,7 @@ struct MetricsBenchmark: AsyncParsableCommand {
         }
 
         // The same question of the raw facts, naively: the slices' query against a GROUP BY of a year of facts.
-        guard factDays > 0 else { return }
+        guard factDays > 0, only == nil else { return }
         let readable = try await MetricsStore(database: database).visibleAccounts(userID: user.id).map(\.id)
         let query = MetricsStore.Query(accountIDs: readable, from: yearFrom, to: last, currency: "USD")
         var sliced: [Double] = []
@@ -158,8 +160,11 @@ struct MetricsBenchmark: AsyncParsableCommand {
                 "Authorization: Bearer \(token)"
             ),
             ("overview page, 1 year", "/dashboard?\(range)", "Cookie: orchard_session=\(session)"),
+            ("an app's page, 1 year", "/dashboard?\(range)&app=APP0-0", "Cookie: orchard_session=\(session)"),
+            ("Data Integration page", "/integrations", "Cookie: orchard_session=\(session)"),
         ]
-        try await probe.measure(base: base, targets: targets)
+        try await probe.measure(
+            base: base, targets: targets.filter { target in only.map { target.0.contains($0) } ?? true })
     }
 
     private var probe: LoadProbe {

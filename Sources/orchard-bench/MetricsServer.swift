@@ -1,4 +1,6 @@
+import AppStoreConnect
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -40,8 +42,15 @@ struct MetricsServer: AsyncParsableCommand {
         var settings = Settings()
         settings.port = 0
         let now = MetricsBenchmark.serverNow
+        // The Data Integration page is measured too: it needs the funnel's routes, whose Reporter is
+        // never called by a page view (nothing listens on port 9).
+        let funnel = FunnelDependencies(
+            reporter: ReporterClient(
+                baseURL: URL(string: "http://127.0.0.1:9")!, transport: .asyncHTTPClient(HTTPClient.shared),
+                logger: logger),
+            keys: try KeyRing(base64Keys: [SecretBox.generateKey()]))
         let app = buildApplication(
-            settings: settings, database: database, logger: logger, now: { now },
+            settings: settings, database: database, logger: logger, funnel: funnel, now: { now },
             onServerRunning: { port in
                 say("\(Self.portLine)\(port)")
                 Self.stopWhenStandardInputEnds()

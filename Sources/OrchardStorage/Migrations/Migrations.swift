@@ -16,5 +16,6 @@ package enum Migrations {
         Notifications(),
         FinancialReports(),
         ArchiveParts(),
+        NewestRateIndex(),
     ]
 }
