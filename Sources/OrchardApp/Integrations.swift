@@ -117,15 +117,31 @@ package struct Integrations: Sendable {
     /// The user's integrations, each with its store account's sync state and its problem.
     package func rows(of user: User) async throws -> [Row] {
         let snapshot = try? await health?()
+        let list = try await integrations.list(userID: user.id)
+        // Every page shows these rows: the accounts and their failures in one query each, whatever
+        // the number of integrations.
+        let accounts = try await storeAccounts.find(numbers: Array(Set(list.map(\.accountNumber))).sorted())
+        let time = now()
+        let active = Set(list.filter { $0.status == .active }.map(\.accountNumber)).filter { accounts[$0] != nil }
+        let failures = try await ledger.failures(
+            accountNumbers: active.sorted(),
+            since: Self.failuresSince(now: time, restatementDays: settings.restatementDays))
         var result: [Row] = []
-        for integration in try await integrations.list(userID: user.id) {
-            result.append(try await row(integration, snapshot: snapshot))
+        for integration in list {
+            let account = accounts[integration.accountNumber]
+            var standing: LedgerStanding?
+            if integration.status == .active, let account {
+                standing = try await Self.standing(
+                    of: account, failures: failures[account.number] ?? [], ledger: ledger, now: time)
+            }
+            result.append(
+                Row(
+                    integration: integration, account: account,
+                    problem: Self.problem(
+                        integration.status, account: account, snapshot: snapshot, failures: standing?.failing ?? [],
+                        late: standing?.late)))
         }
         return result
-    }
-
-    private func row(_ integration: Integration, snapshot: OperationsSnapshot?) async throws -> Row {
-        try await rowAndStanding(integration, snapshot: snapshot).row
     }
 
     /// The row, with what the ledger says of its account when the integration is active.
@@ -160,11 +176,23 @@ package struct Integrations: Sendable {
     static func standing(of account: StoreAccount, ledger: ReportLedger, restatementDays: Int, now: Date)
         async throws -> LedgerStanding
     {
-        let since = ReportCalendar.latestDay(at: now).adding(days: -max(1, restatementDays))
-        let failures = try await ledger.failures(accountNumber: account.number, since: since)
-        return LedgerStanding(
+        let failures = try await ledger.failures(
+            accountNumber: account.number, since: failuresSince(now: now, restatementDays: restatementDays))
+        return try await standing(of: account, failures: failures, ledger: ledger, now: now)
+    }
+
+    /// The failures of an account read already (``ReportLedger/failures(accountNumbers:since:)``).
+    static func standing(of account: StoreAccount, failures: [ReportLedger.Failure], ledger: ReportLedger, now: Date)
+        async throws -> LedgerStanding
+    {
+        LedgerStanding(
             failures: failures, failing: failures.filter { account.vendors.contains($0.identity.vendor) },
             late: try await late(account, ledger: ledger, now: now))
+    }
+
+    /// The first day whose failed reports count: older ones are the history's, not today's problem.
+    static func failuresSince(now: Date, restatementDays: Int) -> ReportDate {
+        ReportCalendar.latestDay(at: now).adding(days: -max(1, restatementDays))
     }
 
     /// The user's own integration `id`; another user's is not found.
@@ -364,7 +392,7 @@ package struct Integrations: Sendable {
                 .userReconnects, integrationID: id, reason: "Reconnected: the service user is in the account.",
                 now: now())
         else { throw IntegrationError.cannotReconnect }
-        return try await row(active, snapshot: try? await health?())
+        return try await rowAndStanding(active, snapshot: try? await health?()).row
     }
 
     static let checkSpacing: TimeInterval = 60

@@ -122,17 +122,25 @@ package struct ReportLedger: Sendable {
     /// The account's failed reports of days from `since` on (those older than Apple keeps left
     /// out: nothing can be done about them), newest first.
     package func failures(accountNumber: String, since: ReportDate) async throws -> [Failure] {
-        try await database.withConnection { connection in
+        try await failures(accountNumbers: [accountNumber], since: since)[accountNumber] ?? []
+    }
+
+    /// ``failures(accountNumber:since:)`` of several accounts in one query, by account number.
+    package func failures(accountNumbers: [String], since: ReportDate) async throws -> [String: [Failure]] {
+        guard !accountNumbers.isEmpty else { return [:] }
+        let list =
+            SQLQueryString("(") + accountNumbers.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            + SQLQueryString(")")
+        let failures = try await database.withConnection { connection in
             try await connection.raw(
                 """
                 SELECT a.number, l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version,
                        l.error_code, l.error_message, l.fetched_at
                 FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
-                WHERE a.number = \(bind: accountNumber) AND l.state = 'failed'
+                WHERE l.state = 'failed'
                   AND l.error_code <> \(bind: LedgerFailure.reportTooOld.rawValue)
-                  AND l.report_date >= \(bind: since.isoText)
-                ORDER BY l.report_date DESC, l.vendor
-                """
+                  AND l.report_date >= \(bind: since.isoText) AND a.number IN
+                """ + " " + list + " ORDER BY l.report_date DESC, l.vendor"
             ).all().map { row in
                 let code = try row.decode(column: "error_code", as: String?.self)
                 guard let failure = code.flatMap(LedgerFailure.init(rawValue:)) else {
@@ -144,6 +152,7 @@ package struct ReportLedger: Sendable {
                     at: try row.decode(column: "fetched_at", as: Date?.self))
             }
         }
+        return Dictionary(grouping: failures, by: \.identity.accountNumber)
     }
 
     /// Every vendor the account has reports of, sorted.

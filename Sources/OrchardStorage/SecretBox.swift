@@ -71,7 +71,16 @@ package struct SecretBox: Sendable {
 
     /// The SHA-256 of a secret in hex: kept after the secret is erased, to recognise it again.
     package static func fingerprint(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Lowercase hex, written directly: `String(format:)` per byte cost more than the hash on
+        // every request (each cached answer's key is a fingerprint).
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(secret.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }
 

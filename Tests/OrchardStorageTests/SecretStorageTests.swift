@@ -8,6 +8,13 @@ import Testing
 
 @Suite("Secrets at rest")
 struct SecretStorageTests {
+    @Test("a fingerprint is the lowercase hex SHA-256 stored sessions and tokens were looked up by")
+    func fingerprintIsSHA256Hex() {
+        // FIPS 180-2's examples: stored hashes must keep matching after any change to the encoding.
+        #expect(SecretBox.fingerprint("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SecretBox.fingerprint("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     static let token = "4fbd6016-439d-4cef-a72e-5c465f8343d4"
     static let now = Date(timeIntervalSince1970: 1_700_000_000)
 
