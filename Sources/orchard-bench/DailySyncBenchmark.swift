@@ -11,6 +11,7 @@ import OrchardTestSupport
 import SQLKit
 import SalesReports
 import ServiceLifecycle
+import Synchronization
 
 /// The daily sync of many accounts against the sandbox with injected latency,
 /// against the ideal time (requests × latency / concurrency).
@@ -39,15 +40,22 @@ struct DailySyncBenchmark: AsyncParsableCommand {
     /// regenerating them when its cache (20,000 in `orchard sandbox`) fills.
     @Option(help: "Reports the sandbox keeps generated (20,000 in `orchard sandbox`).")
     var cacheCapacity = 100_000
-    @Option(help: "`orchard worker` processes for the timed run (0: one JobWorker in this process).")
-    var workers = 0
+    @Option(
+        help: ArgumentHelp(
+            "`orchard worker` processes for the timed run (0: one JobWorker in this process); several counts (1,2,4) are run in turn, each on a copy of the database as set up."
+        ))
+    var workers = "0"
     @Option(help: "The orchard binary the workers run (default: next to this one).") var orchard: String?
 
     func run() async throws {
         guard let backend = TestBackend(rawValue: backend) else {
             throw ValidationError("--backend is sqlite or postgres")
         }
-        guard workers == 0 || backend == .postgres else {
+        let workerCounts = workers.split(separator: ",").compactMap { Int($0) }
+        guard !workerCounts.isEmpty, workerCounts.allSatisfy({ $0 >= 0 }),
+            workerCounts == [0] || workerCounts.allSatisfy({ $0 > 0 })
+        else { throw ValidationError("--workers is 0, or worker counts such as 1,2,4") }
+        guard workerCounts == [0] || backend == .postgres else {
             throw ValidationError("--workers needs --backend postgres: processes share a PostgreSQL queue")
         }
         let orchardBinary =
@@ -57,12 +65,12 @@ struct DailySyncBenchmark: AsyncParsableCommand {
             ).path
         // Worker processes keep the real time: the timed day is today, set up from yesterday.
         let timedDay =
-            workers > 0
+            workerCounts != [0]
             ? Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
             : Date(timeIntervalSince1970: 1_781_524_800 + 86_400)  // 2026-06-16 12:00 UTC
         let start = timedDay.addingTimeInterval(-86_400)
         let clock = ManualClock(start)
-        let workerCount = workers
+        let inProcess = workerCounts == [0]
         let concurrency = concurrency
         let latencyMs = latencyMs
         let settings = {
@@ -79,7 +87,10 @@ struct DailySyncBenchmark: AsyncParsableCommand {
         logger.logLevel = .warning
         let quiet = logger
         try await TestDatabase.withFresh(backend) { fresh in
-            try await fresh.withOpen { database in
+            // Closed before the worker processes' runs, which copy the database as set up.
+            let database = try await fresh.open(maxConnections: 8)
+            let pool = OpenPool()
+            do {
                 _ = try await MigrationRunner(logger: quiet).run(on: database)
                 try await SandboxServer.withRunning(
                     seed: 11, now: start, rateLimit: 100_000_000, reportCacheCapacity: cacheCapacity
@@ -122,61 +133,129 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                     sandbox.clock.set(clock.now, frozen: true)
                     sandbox.faults.settings = FaultSettings(latencyMs: latencyMs)
                     try await engine.scheduleSyncs()
-                    // For profilers: attach now to see only the timed run.
-                    FileHandle.standardError.write(Data("timed run starts\n".utf8))
-                    let requests: Int
-                    let seconds: Double
-                    let memory: [Double]
-                    let totalConcurrency = concurrency * max(1, workerCount)
-                    if workerCount == 0 {
+                    if inProcess {
+                        // For profilers: attach now to see only the timed run.
+                        FileHandle.standardError.write(Data("timed run starts\n".utf8))
                         let before = await limiter.started
-                        (seconds, memory) = try await runQueue(
+                        let (seconds, memory) = try await runQueue(
                             queue, engine: engine, database: database, keys: keys, clock: clock, logger: quiet)
-                        requests = await limiter.started - before
-                    } else {
-                        let before = sandbox.faults.requests
-                        (seconds, memory) = try await runWorkers(
-                            workerCount, binary: orchardBinary, queue: queue,
-                            environment: [
-                                "DATABASE_URL": fresh.url.settingValue, "ORCHARD_MASTER_KEY": key,
-                                "ORCHARD_REPORTER_URL": sandbox.baseURL,
-                                "ORCHARD_SYNC_CONCURRENCY": String(concurrency),
-                                "ORCHARD_RESTATEMENT_DAYS": String(restatementDays),
-                                "ORCHARD_BACKFILL_DAYS": String(settings.backfillDays),
-                                "ORCHARD_INVITATION_CHECK_SECONDS": "86400", "ORCHARD_FX_URL": "none",
-                                "ORCHARD_JOB_LEASE_SECONDS": "3600", "ORCHARD_LOG_LEVEL": "error",
-                            ])
-                        requests = sandbox.faults.requests - before
-                        if ReportCalendar.latestDay(at: Date()) != ReportCalendar.latestDay(at: timedDay) {
-                            print(
-                                "warning: Apple's newest day changed during the run; the workers asked for another day")
+                        let requests = await limiter.started - before
+                        try await report(
+                            database,
+                            workers:
+                                "one worker in this process, concurrency \(concurrency) (peak in flight \(await limiter.peak))",
+                            requests: requests, totalConcurrency: concurrency, seconds: seconds, memory: memory)
+                        return
+                    }
+                    try await database.close()
+                    pool.closed()
+                    for count in workerCounts {
+                        try await Self.withCopy(of: fresh.url) { url in
+                            let copy = try await OrchardDatabase.open(url, maxConnections: 2, logger: quiet)
+                            do {
+                                let before = sandbox.faults.requests
+                                let (seconds, memory) = try await runWorkers(
+                                    count, binary: orchardBinary, queue: JobQueue(database: copy),
+                                    environment: [
+                                        "DATABASE_URL": url.settingValue, "ORCHARD_MASTER_KEY": key,
+                                        "ORCHARD_REPORTER_URL": sandbox.baseURL,
+                                        "ORCHARD_SYNC_CONCURRENCY": String(concurrency),
+                                        "ORCHARD_RESTATEMENT_DAYS": String(restatementDays),
+                                        "ORCHARD_BACKFILL_DAYS": String(settings.backfillDays),
+                                        "ORCHARD_INVITATION_CHECK_SECONDS": "86400", "ORCHARD_FX_URL": "none",
+                                        "ORCHARD_JOB_LEASE_SECONDS": "3600", "ORCHARD_LOG_LEVEL": "error",
+                                    ])
+                                let requests = sandbox.faults.requests - before
+                                if ReportCalendar.latestDay(at: Date()) != ReportCalendar.latestDay(at: timedDay) {
+                                    print(
+                                        "warning: Apple's newest day changed during the run; the workers asked for another day"
+                                    )
+                                }
+                                try await report(
+                                    copy, workers: "\(count) orchard worker processes × concurrency \(concurrency)",
+                                    requests: requests, totalConcurrency: count * concurrency, seconds: seconds,
+                                    memory: memory)
+                                try await copy.close()
+                            } catch {
+                                try? await copy.close()
+                                throw error
+                            }
                         }
                     }
-                    let ideal = Double(requests) * Double(latencyMs) / 1_000 / Double(totalConcurrency)
-                    let twice = try await database.withConnection { connection in
-                        try await connection.raw(
-                            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'sync_account' AND attempts > 1"
-                        ).first()!.decode(column: "n", as: Int.self)
-                    }
-                    let all = try await queue.counts()
-                    let counts = all["sync_account"] ?? [:]
-                    let others = all.filter { $0.key != "sync_account" }.map { kind, states in
-                        "\(kind): " + states.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")
-                    }.sorted().joined(separator: "; ")
-                    print(
-                        """
-                        daily sync on \(backend): \(accountCount) accounts, \(requests) Apple requests, \
-                        latency \(latencyMs) ms, \(workerCount == 0 ? "one worker in this process, concurrency \(concurrency) (peak in flight \(await limiter.peak))" : "\(workerCount) orchard worker processes × concurrency \(concurrency)")
-                        sync_account jobs run more than once: \(twice)
-                        measured \(String(format: "%.1f", seconds)) s, ideal \(String(format: "%.1f", ideal)) s, \
-                        ratio \(String(format: "%.3f", seconds / ideal))
-                        jobs: \(counts.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")) (other kinds, \
-                        setup included: \(others))
-                        resident memory (MiB\(workerCount > 0 ? ", each worker's largest" : "")) at 0/25/50/75/100% of the run: \
-                        \(memory.map { String(format: "%.0f", $0) }.joined(separator: " / "))
-                        """)
                 }
+                if pool.isOpen { try await database.close() }
+            } catch {
+                if pool.isOpen { try? await database.close() }
+                throw error
             }
+        }
+    }
+
+    /// Whether the set-up's pool is still open (closed before the workers' copies are made).
+    final class OpenPool: Sendable {
+        private let state = Mutex(true)
+        var isOpen: Bool { state.withLock { $0 } }
+        func closed() { state.withLock { $0 = false } }
+    }
+
+    /// Prints one timed run's figures against the ideal.
+    private func report(
+        _ database: OrchardDatabase, workers: String, requests: Int, totalConcurrency: Int, seconds: Double,
+        memory: [Double]
+    ) async throws {
+        let ideal = Double(requests) * Double(latencyMs) / 1_000 / Double(totalConcurrency)
+        let twice = try await database.withConnection { connection in
+            try await connection.raw("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'sync_account' AND attempts > 1")
+                .first()!.decode(column: "n", as: Int.self)
+        }
+        let all = try await JobQueue(database: database).counts()
+        let counts = all["sync_account"] ?? [:]
+        let others = all.filter { $0.key != "sync_account" }.map { kind, states in
+            "\(kind): " + states.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")
+        }.sorted().joined(separator: "; ")
+        print(
+            """
+            daily sync on \(backend): \(accounts) accounts, \(requests) Apple requests, latency \(latencyMs) ms, \(workers)
+            sync_account jobs run more than once: \(twice)
+            measured \(String(format: "%.1f", seconds)) s, ideal \(String(format: "%.1f", ideal)) s, \
+            ratio \(String(format: "%.3f", seconds / ideal))
+            jobs: \(counts.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")) (other kinds, \
+            setup included: \(others))
+            resident memory (MiB, the largest process) at 0/25/50/75/100% of the run: \
+            \(memory.map { String(format: "%.0f", $0) }.joined(separator: " / "))
+            """)
+    }
+
+    /// Runs `body` with a copy of the PostgreSQL database at `url` (no connection may be open to it),
+    /// dropped afterwards.
+    static func withCopy(of url: DatabaseURL, _ body: (DatabaseURL) async throws -> Void) async throws {
+        guard case .postgres(let text) = url, var components = URLComponents(string: text),
+            let adminText = ProcessInfo.processInfo.environment[TestBackend.postgresURLVariable],
+            let admin = DatabaseURL(parsing: adminText)
+        else { throw ValidationError("a copy needs PostgreSQL and \(TestBackend.postgresURLVariable)") }
+        let source = String(components.path.dropFirst())
+        let name = "\(source)_run\(UUID().uuidString.prefix(6).lowercased())"
+        components.path = "/\(name)"
+        let adminDatabase = try await OrchardDatabase.open(admin, maxConnections: 1, logger: Logger(label: "bench"))
+        do {
+            try await adminDatabase.withConnection {
+                try await $0.raw("CREATE DATABASE \(ident: name) TEMPLATE \(ident: source)").run()
+            }
+            do {
+                try await body(.postgres(url: components.string!))
+            } catch {
+                try? await adminDatabase.withConnection {
+                    try await $0.raw("DROP DATABASE IF EXISTS \(ident: name) WITH (FORCE)").run()
+                }
+                throw error
+            }
+            try await adminDatabase.withConnection {
+                try await $0.raw("DROP DATABASE IF EXISTS \(ident: name) WITH (FORCE)").run()
+            }
+            try await adminDatabase.close()
+        } catch {
+            try? await adminDatabase.close()
+            throw error
         }
     }
 
