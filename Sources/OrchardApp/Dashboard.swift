@@ -2,6 +2,16 @@ package import Foundation
 package import OrchardCore
 package import OrchardStorage
 package import SalesReports
+import Synchronization
+
+/// The newest ECB rate's day as last read, shared by a ``Dashboard``'s copies.
+private final class NewestRate: Sendable {
+    private let state = Mutex<(day: String?, read: Date)?>(nil)
+
+    func withLock<Result>(_ body: (inout (day: String?, read: Date)?) -> Result) -> Result {
+        state.withLock { body(&$0) }
+    }
+}
 
 /// The store metrics a user may read: the dashboard's page, and the questions the JSON API and the
 /// CSV export answer (``MetricsQuestion``), over the accounts of the user's integrations only.
@@ -81,6 +91,8 @@ package struct Dashboard: Sendable {
     private let calendar: ReportCalendar
     private let rates: FXRateStore
     private let now: @Sendable () -> Date
+    /// The newest rate's day and when it was read (``newestRateDay()``).
+    private let newestRate = NewestRate()
 
     /// The ECB publishes every TARGET business day: a newest rate older than this says the rates
     /// stopped arriving.
@@ -110,6 +122,20 @@ package struct Dashboard: Sendable {
             current = current.adding(days: 1)
         }
         return count
+    }
+
+    /// The newest ECB rate's day, read at most once a minute (it changes once a business day; the
+    /// page only says when it is days old).
+    private func newestRateDay() async throws -> String? {
+        let time = now()
+        if let known = newestRate.withLock({ $0 }), time.timeIntervalSince(known.read) >= 0,
+            time.timeIntervalSince(known.read) < 60
+        {
+            return known.day
+        }
+        let day = try await rates.newestDay()
+        newestRate.withLock { $0 = (day, time) }
+        return day
     }
 
     /// The cache the answers of these questions share, keyed by each account's data version.
@@ -155,8 +181,14 @@ package struct Dashboard: Sendable {
             retentionDays: settings.retentionDays, latest: latestReportDay)
         let readable = try await metrics.visibleAccounts(userID: user.id, known: known)
         page.readable = readable
-        page.apps = try await integrations.apps(of: user)
-        if let newest = try await rates.newestDay(), let day = ReportDate(newest) {
+        // The apps of the user's active integrations, and whether an account sells subscriptions:
+        // functions of the readable accounts' data versions (every report raises its account's), so
+        // read once per version like every cached answer.
+        let versions = readable.map { "\($0.id):\($0.version):\($0.status.rawValue)" }.joined(separator: ",")
+        page.apps = try await cache.value(
+            SecretBox.fingerprint("visible-apps\u{1F}\(user.id)\u{1F}\(versions)"), weight: { $0.count + 1 }
+        ) { try await integrations.apps(of: user) }
+        if let newest = try await newestRateDay(), let day = ReportDate(newest) {
             let age = Self.businessDays(after: day, through: ReportDate(containing: now()))
             if age > Self.staleAfterBusinessDays { page.staleRates = (newest, age) }
         }
@@ -165,7 +197,9 @@ package struct Dashboard: Sendable {
             if question.account != nil { throw DashboardError.unknownAccount }
             return page
         }
-        page.sellsSubscriptions = try await subscriptions.hasSubscriptions(accountIDs: readable.map(\.id))
+        page.sellsSubscriptions = try await cache.value(
+            SecretBox.fingerprint("sells-subscriptions\u{1F}\(versions)"), weight: { _ in 1 }
+        ) { try await subscriptions.hasSubscriptions(accountIDs: readable.map(\.id)) }
         let scope = try scope(question, readable: readable)
         page.scope = scope.accounts
         let figures = try await figures(question, scope)

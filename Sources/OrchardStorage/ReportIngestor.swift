@@ -170,8 +170,11 @@ package struct ReportIngestor: Sendable {
                     try await Self.refreshSubscriptionDays(
                         identity, reportID: reportID, accountID: accountID, touched: touched, on: connection)
                 }
-                // Cached subscription and payouts answers of this account are now stale.
-                if identity.type.isSubscription || identity.type == .financial {
+                // Cached subscription and payouts answers of this account are now stale, and so are its apps'
+                // names after a weekly or monthly sales report (a daily one's rollups raise the version).
+                if identity.type.isSubscription || identity.type == .financial
+                    || (identity.type == .sales && !identity.isDailySales)
+                {
                     try await Self.raiseVersion(of: accountID, on: connection)
                 }
                 let days = identity.isDailySales ? tally.days.union(previousDays).sorted() : []
