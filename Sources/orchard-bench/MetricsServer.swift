@@ -38,7 +38,9 @@ struct MetricsServer: AsyncParsableCommand {
         guard let url = DatabaseURL(parsing: databaseURL) else {
             throw ValidationError("--database-url is sqlite:///path or postgres://…")
         }
-        let database = try await OrchardDatabase.open(url, maxConnections: 8, logger: logger)
+        // As `orchard serve` opens it (CommandSupport.openDatabase).
+        let connections = if case .postgres = url { 16 } else { 8 }
+        let database = try await OrchardDatabase.open(url, maxConnections: connections, logger: logger)
         var settings = Settings()
         settings.port = 0
         let now = MetricsBenchmark.serverNow
