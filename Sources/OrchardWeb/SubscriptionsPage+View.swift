@@ -59,13 +59,17 @@ enum SubscriptionsPage {
                 content))
     }
 
-    /// Everything ``content(_:)`` shows depends on: the question as asked (the user's currency in it)
+    /// Everything ``content(_:)`` shows depends on: the question as asked, its currency and days,
     /// and the readable accounts with their names, statuses and data versions (the picker lists
     /// them; the figures are theirs). Rendered once per key (``CachedAnswer/html(_:cache:render:)``).
     static func contentKey(_ question: Subscriptions.Question, readable: [MetricsStore.VisibleAccount]) -> String {
         let accounts = readable.map { "\($0.id):\($0.version):\($0.status.rawValue):\($0.number):\($0.name)" }
-        return ["subscriptions-page", accounts.joined(separator: "\u{1E}"), question.queryString()].joined(
-            separator: "\u{1F}")
+        // The link's parameters leave out the currency (the user's own by default) and name a preset,
+        // not its days: both are said here.
+        return [
+            "subscriptions-page", accounts.joined(separator: "\u{1E}"), question.currency, question.from.isoText,
+            question.to.isoText, question.queryString(),
+        ].joined(separator: "\u{1F}")
     }
 
     /// ``content(_:)`` as HTML.

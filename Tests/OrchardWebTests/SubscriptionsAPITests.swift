@@ -103,6 +103,18 @@ struct SubscriptionsAPITests {
                 // then: 20 × 3.49 + 13.20 = 83.00 USD
                 let after = try await browser.request(path, headers: ada)
                 #expect(after.text.contains("83.00") && !after.text.contains("55.08"))
+
+                // when: the same link without a currency, in Ada's own currency, then after she changes it
+                let own = "/subscriptions?from=2026-11-28&to=2026-11-28"
+                #expect(try await browser.request(own, headers: ada).text.contains("83.00"))
+                let adaID = try #require(
+                    (try await browser.request("/api/v1/me", headers: ada).json?["user"] as? [String: Any])?["id"]
+                        as? Int)
+                try await UserStore(database: harness.database).setCurrency(userID: Int64(adaID), "EUR")
+
+                // then: the page is in euros, not the dollars rendered a moment ago
+                let euros = try await browser.request(own, headers: ada)
+                #expect(!euros.text.contains("83.00") && euros.text.contains("EUR"))
             }
         }
     }
