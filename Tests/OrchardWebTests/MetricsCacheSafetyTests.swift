@@ -13,17 +13,25 @@ import Testing
 /// accounts, and nothing a visitor can make large (docs/API.md, Store metrics).
 @Suite("Metrics cache safety, over real HTTP")
 struct MetricsCacheSafetyTests {
+    /// Ada and Bob signed up: their bearer headers and user ids.
+    static func adaAndBob(_ harness: WebHarness, _ browser: Browser) async throws
+        -> (ada: HTTPFields, adaID: Int64, bob: HTTPFields, bobID: Int64)
+    {
+        let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
+        let bob = try await FunnelAPITests.signUp(browser, "bob@example.com")
+        let users = UserStore(database: harness.database)
+        let adaID = try #require(try await users.credentials(email: "ada@example.com")?.user.id)
+        let bobID = try #require(try await users.credentials(email: "bob@example.com")?.user.id)
+        return (ada, adaID, bob, bobID)
+    }
+
     @Test(
         "an app's title comes from the accounts asked about, never from the asker's other accounts, whoever asked first",
         arguments: TestBackend.available)
     func titlesFromScope(backend: TestBackend) async throws {
         try await WebHarness.run(backend) { harness, client in
             let browser = Browser(client)
-            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
-            let bob = try await FunnelAPITests.signUp(browser, "bob@example.com")
-            let users = UserStore(database: harness.database)
-            let adaID = try #require(try await users.credentials(email: "ada@example.com")?.user.id)
-            let bobID = try #require(try await users.credentials(email: "bob@example.com")?.user.id)
+            let (ada, adaID, bob, bobID) = try await Self.adaAndBob(harness, browser)
             let day = ReportCalendar.latestDay(at: harness.clock.now)
             let stores = StoreAccountStore(database: harness.database)
             let integrations = IntegrationStore(database: harness.database)
@@ -66,11 +74,7 @@ struct MetricsCacheSafetyTests {
     func pageFigures(backend: TestBackend) async throws {
         try await WebHarness.run(backend) { harness, client in
             let browser = Browser(client)
-            let ada = try await FunnelAPITests.signUp(browser, "ada@example.com")
-            let bob = try await FunnelAPITests.signUp(browser, "bob@example.com")
-            let users = UserStore(database: harness.database)
-            let adaID = try #require(try await users.credentials(email: "ada@example.com")?.user.id)
-            let bobID = try #require(try await users.credentials(email: "bob@example.com")?.user.id)
+            let (ada, adaID, bob, bobID) = try await Self.adaAndBob(harness, browser)
             let day = ReportCalendar.latestDay(at: harness.clock.now)
             let stores = StoreAccountStore(database: harness.database)
             let integrations = IntegrationStore(database: harness.database)
