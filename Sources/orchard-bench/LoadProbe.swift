@@ -12,6 +12,7 @@ struct LoadProbe {
 
     /// `targets`: (name, path with its query, the request header that authenticates).
     func measure(base: String, targets: [(String, String, String)]) async throws {
+        try await Self.installMissingTools()
         for (name, path, header) in targets {
             // The first request, before anything is cached (and again after every change of the data).
             let cold = try await curl(url: base + path, header: header)
@@ -54,6 +55,20 @@ struct LoadProbe {
         }
         let status = await server.stop()
         guard status == 0 else { throw ValidationError("the metrics server exited with status \(status)") }
+    }
+
+    /// wrk and curl are Debian packages: installed with apt-get when missing, as `scripts/load` does.
+    static func installMissingTools() async throws {
+        for tool in ["wrk", "curl"] {
+            guard try await ChildProcess.run(["sh", "-c", "command -v \(tool)"]).status != 0 else { continue }
+            say("installing \(tool) with apt-get")
+            let (status, output) = try await ChildProcess.run([
+                "sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \(tool) 2>&1",
+            ])
+            guard status == 0 else {
+                throw ValidationError("\(tool) is missing and apt-get could not install it: \(output)")
+            }
+        }
     }
 
     static func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.0f", value) }

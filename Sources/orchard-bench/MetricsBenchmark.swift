@@ -20,7 +20,7 @@ struct MetricsBenchmark: AsyncParsableCommand {
         discussion: """
             The database at --database-url is filled once (rollups, report ledger, metric slices, one year of
             raw facts for the naive baseline) and reused by later runs. The server runs in a child process \
-            (orchard-bench metrics-serve) and is measured from outside. Needs wrk and curl on the PATH.
+            (orchard-bench metrics-serve) and is measured from outside. wrk and curl are installed with apt-get when missing.
             """)
 
     @Option(help: "sqlite:///path or postgres://… (filled on the first run).") var databaseURL: String

@@ -18,7 +18,7 @@ struct PayoutsBenchmark: AsyncParsableCommand {
         discussion: """
             The database at --database-url is filled once (one account's daily sales reports and Financial \
             reports, ingested) and reused by later runs. The server runs in a child process \
-            (orchard-bench metrics-serve) and is measured from outside. Needs wrk and curl on the PATH.
+            (orchard-bench metrics-serve) and is measured from outside. wrk and curl are installed with apt-get when missing.
             """)
 
     @Option(help: "sqlite:///path or postgres://… (filled on the first run).") var databaseURL: String
