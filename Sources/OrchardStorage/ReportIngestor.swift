@@ -115,12 +115,17 @@ package struct ReportIngestor: Sendable {
                 }
                 let reportID = try await ReportLedger.upsert(
                     identity, accountID: accountID, state: .fetched, on: connection)
-                let previousDays = identity.isDailySales ? try await Self.factDays(of: reportID, on: connection) : []
+                // A report new to the ledger has a new id and so no rows yet: nothing to read or delete
+                // (the daily sync's new day, every day for every account; on PostgreSQL both statements
+                // scan the facts' block-range index, whose newest ranges are not summarised yet).
+                let isNew = previous == nil
+                let previousDays =
+                    identity.isDailySales && !isNew ? try await Self.factDays(of: reportID, on: connection) : []
                 // Event Dates whose sums change with this report (its old rows', another version's).
                 var touched: Set<String> = []
                 if identity.type.isSubscription {
                     touched = try await Self.clearSubscription(identity, reportID: reportID, on: connection)
-                } else {
+                } else if !isNew {
                     try await Self.deleteRows(of: reportID, type: identity.type, on: connection)
                 }
 

@@ -124,7 +124,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                     let queue = JobQueue(database: database)
                     try await cancelBackfills(database)
 
-                    print("setup: \(accountCount) accounts; first sync (untimed, no latency)")
+                    say("setup: \(accountCount) accounts; first sync (untimed, no latency)")
                     try await engine.scheduleSyncs()
                     _ = try await runQueue(
                         queue, engine: engine, database: database, keys: keys, clock: clock, logger: quiet)
@@ -167,7 +167,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                                     ])
                                 let requests = sandbox.faults.requests - before
                                 if ReportCalendar.latestDay(at: Date()) != ReportCalendar.latestDay(at: timedDay) {
-                                    print(
+                                    say(
                                         "warning: Apple's newest day changed during the run; the workers asked for another day"
                                     )
                                 }
@@ -213,7 +213,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
         let others = all.filter { $0.key != "sync_account" }.map { kind, states in
             "\(kind): " + states.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")
         }.sorted().joined(separator: "; ")
-        print(
+        say(
             """
             daily sync on \(backend): \(accounts) accounts, \(requests) Apple requests, latency \(latencyMs) ms, \(workers)
             sync_account jobs run more than once: \(twice)
