@@ -163,7 +163,9 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                                         "ORCHARD_RESTATEMENT_DAYS": String(restatementDays),
                                         "ORCHARD_BACKFILL_DAYS": String(settings.backfillDays),
                                         "ORCHARD_INVITATION_CHECK_SECONDS": "86400", "ORCHARD_FX_URL": "none",
-                                        "ORCHARD_JOB_LEASE_SECONDS": "3600", "ORCHARD_LOG_LEVEL": "error",
+                                        "ORCHARD_JOB_LEASE_SECONDS": "3600",
+                                        // Warnings too: a failed job (retried) is logged at that level.
+                                        "ORCHARD_LOG_LEVEL": "warning",
                                     ])
                                 let requests = sandbox.faults.requests - before
                                 if ReportCalendar.latestDay(at: Date()) != ReportCalendar.latestDay(at: timedDay) {
