@@ -1,3 +1,4 @@
+import Foundation
 import SQLKit
 import SalesReports
 
@@ -97,8 +98,12 @@ struct OwnSlices {
     ) async throws -> Bool {
         let texts = days.map(\.isoText).sorted()
         let conversion = Conversion(rows: rows, rates: try await Self.rates(days: texts, on: connection))
-        guard let metric = metricRows(days: days, conversion), let product = productRows(days: days, conversion)
-        else { return false }
+        // Adding up hundreds of thousands of rows is CPU work: on a thread of its own, like the parse,
+        // never on Swift concurrency's few cooperative threads, which serve every request meanwhile.
+        let added = await Self.onThreadOfItsOwn { [self] in
+            (metricRows(days: days, conversion), productRows(days: days, conversion))
+        }
+        guard let metric = added.0, let product = added.1 else { return false }
         let list =
             SQLQueryString("(") + texts.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
             + SQLQueryString(")")
@@ -121,6 +126,16 @@ struct OwnSlices {
             }
         }
         return true
+    }
+
+    /// Runs `body` on a new thread and returns its result.
+    private static func onThreadOfItsOwn<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.name = "orchard.ingest.slices"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
     }
 
     static let metricColumns = [
