@@ -34,9 +34,18 @@ struct ReportArchiveTests {
         .needsPostgres)
     func parts() async throws {
         try await withMigrated(.postgres) { database in
-            var generator = SystemRandomNumberGenerator()
-            let content = Data(
-                (0..<(2 * ReportArchive.partSize + 12_345)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            // Bytes that differ from part to part, written a word at a time (a byte at a time through
+            // the system's generator is millions of calls on a concurrency thread in the debug build).
+            var filled = Data(count: 2 * ReportArchive.partSize + 12_345)
+            filled.withUnsafeMutableBytes { bytes in
+                let words = bytes.bindMemory(to: UInt64.self)
+                var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+                for index in words.indices {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    words[index] = state
+                }
+            }
+            let content = filled
             let sha = RawReportStore.hash(data: content)
             for _ in 0..<2 {
                 try await database.withTransaction { connection in
