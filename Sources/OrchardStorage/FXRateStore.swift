@@ -49,11 +49,17 @@ package struct FXRateStore: Sendable {
         let shippedLast = String(lastLine.prefix(10))
         let storedLast = try await newestDay()
         guard storedLast.map({ $0 < shippedLast }) ?? true else { return 0 }
-        return try await importECB(text: text, name: "ecb-reference-rates.csv.gz", source: "ECB")
+        return try await importECB(
+            text: text, name: "ecb-reference-rates.csv.gz", source: "ECB", unlessStoredThrough: shippedLast)
     }
 
-    /// Loads ECB-style CSV text; `name` names it in errors.
-    package func importECB(text: String, name path: String, source: String = "ECB") async throws -> Int {
+    /// Loads ECB-style CSV text; `name` names it in errors. With `unlessStoredThrough`, nothing is
+    /// loaded (0) when the stored rates already reach that day, as read under the write lock: several
+    /// processes started at once (hosts after an upgrade) load the shipped history once, not once each
+    /// with the dashboard's euro amounts rebuilt every time.
+    package func importECB(
+        text: String, name path: String, source: String = "ECB", unlessStoredThrough: String? = nil
+    ) async throws -> Int {
         var lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).makeIterator()
         guard let headerLine = lines.next() else {
             throw Failure.malformed(file: path, line: 1, message: "the file is empty")
@@ -98,6 +104,13 @@ package struct FXRateStore: Sendable {
             if backend == .postgres {
                 // Two processes starting at once both load the shipped rates: one after the other.
                 try await connection.raw("LOCK TABLE fx_rates IN EXCLUSIVE MODE").run()
+            }
+            if let unlessStoredThrough,
+                let stored = try await connection.raw(
+                    "SELECT MAX(day) AS last FROM fx_rates WHERE source = \(bind: source)"
+                ).first()?.decode(column: "last", as: String?.self), stored >= unlessStoredThrough
+            {
+                return 0
             }
             let wasEmpty =
                 try await connection.raw("SELECT COUNT(*) AS n FROM fx_rates").first()?.decode(

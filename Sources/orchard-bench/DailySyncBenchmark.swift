@@ -46,6 +46,8 @@ struct DailySyncBenchmark: AsyncParsableCommand {
         ))
     var workers = "0"
     @Option(help: "The orchard binary the workers run (default: next to this one).") var orchard: String?
+    @Option(help: "The worker processes' log level (ORCHARD_LOG_LEVEL); warning shows each failed job.")
+    var workerLogLevel = "warning"
 
     func run() async throws {
         guard let backend = TestBackend(rawValue: backend) else {
@@ -73,6 +75,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
         let inProcess = workerCounts == [0]
         let concurrency = concurrency
         let latencyMs = latencyMs
+        let workerLogLevel = workerLogLevel
         let settings = {
             var settings = SyncSettings()
             settings.concurrency = concurrency
@@ -91,7 +94,10 @@ struct DailySyncBenchmark: AsyncParsableCommand {
             let database = try await fresh.open(maxConnections: 8)
             let pool = OpenPool()
             do {
+                // As `orchard migrate` sets a database up: the shipped exchange rates too (else the
+                // timed run's workers would load them, and rebuild every account's euro amounts).
                 _ = try await MigrationRunner(logger: quiet).run(on: database)
+                _ = try await FXRateStore(database: database).loadShippedRates()
                 try await SandboxServer.withRunning(
                     seed: 11, now: start, rateLimit: 100_000_000, reportCacheCapacity: cacheCapacity
                 ) { sandbox in
@@ -164,8 +170,8 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                                         "ORCHARD_BACKFILL_DAYS": String(settings.backfillDays),
                                         "ORCHARD_INVITATION_CHECK_SECONDS": "86400", "ORCHARD_FX_URL": "none",
                                         "ORCHARD_JOB_LEASE_SECONDS": "3600",
-                                        // Warnings too: a failed job (retried) is logged at that level.
-                                        "ORCHARD_LOG_LEVEL": "warning",
+                                        // Warnings at least: a failed job (retried) is logged at that level.
+                                        "ORCHARD_LOG_LEVEL": workerLogLevel,
                                     ])
                                 let requests = sandbox.faults.requests - before
                                 if ReportCalendar.latestDay(at: Date()) != ReportCalendar.latestDay(at: timedDay) {

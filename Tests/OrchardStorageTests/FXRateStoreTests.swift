@@ -122,6 +122,38 @@ struct FXRateStoreTests {
         }
     }
 
+    @Test(
+        "processes starting at once load the shipped history once: the newest day is read again under the lock",
+        arguments: TestBackend.available)
+    func shippedRatesLoadOnce(backend: TestBackend) async throws {
+        try await TestDatabase.withFresh(backend) { fresh in
+            try await fresh.withOpen { database in
+                _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
+                // given: two processes' pools on one database, neither holding rates
+                try await fresh.withOpen { other in
+                    // when: both load the shipped rates at once
+                    async let first = FXRateStore(database: database).loadShippedRates()
+                    async let second = FXRateStore(database: other).loadShippedRates()
+                    let loaded = try await [first, second]
+
+                    // then: one of them loaded them, the other found them there
+                    #expect(loaded.filter { $0 > 0 }.count == 1, "\(loaded)")
+                    #expect(loaded.contains(0), "\(loaded)")
+                }
+                // and a load that finds the stored rates reaching its day stores nothing, even past
+                // the check made before the lock
+                let store = FXRateStore(database: database)
+                let newest = try #require(try await store.newestDay())
+                let covered = try await store.importECB(
+                    text: Self.csv, name: "rates.csv", unlessStoredThrough: newest)
+                #expect(covered == 0)
+                let newer = try await store.importECB(
+                    text: Self.csv, name: "rates.csv", unlessStoredThrough: "9999-12-31")
+                #expect(newer == 10)
+            }
+        }
+    }
+
     static func day(_ text: String) -> ReportDate {
         ReportDate(text)!
     }
