@@ -100,7 +100,9 @@ package struct FXRateStore: Sendable {
         }
         let parsed = rates
         let backend = database.backend
-        return try await database.withTransaction { connection in
+        // Another process's load (135,770 rates and every account's euro amounts) may hold SQLite's
+        // write lock longer than its busy timeout: waited for asleep.
+        return try await database.withTransaction(waitingAsleep: .seconds(300)) { connection in
             if backend == .postgres {
                 // Two processes starting at once both load the shipped rates: one after the other.
                 try await connection.raw("LOCK TABLE fx_rates IN EXCLUSIVE MODE").run()

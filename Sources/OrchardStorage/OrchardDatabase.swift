@@ -143,28 +143,49 @@ package final class OrchardDatabase: Sendable {
     /// Runs `body` in a transaction on one connection: committed when it returns, rolled back when it throws.
     ///
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers
-    /// queue on the busy timeout instead of failing half-way.
+    /// queue on the busy timeout instead of failing half-way. With `waitingAsleep`, a write lock
+    /// another process holds longer than that timeout (a first start's long write) is waited for
+    /// asleep, up to that long.
     package func withTransaction<Result: Sendable>(
-        _ body: @Sendable (any SQLDatabase) async throws -> Result
+        waitingAsleep: Duration? = nil, _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await withDriverTransaction { _, connection in try await body(connection) }
+        try await withDriverTransaction(waitingAsleep: waitingAsleep) { _, connection in try await body(connection) }
     }
 
-    /// ``withTransaction(_:)`` with the driver's own connection too, for bulk writes. On SQLite the
-    /// process's writers queue before they borrow a connection.
+    /// ``withTransaction(waitingAsleep:_:)`` with the driver's own connection too, for bulk writes. On
+    /// SQLite the process's writers queue before they borrow a connection.
     package func withDriverTransaction<Result: Sendable>(
-        _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
+        waitingAsleep: Duration? = nil, _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        guard backend == .sqlite else { return try await transaction(body) }
-        return try await sqliteWriters.withLock { try await transaction(body) }
+        guard backend == .sqlite else { return try await transaction(waitingAsleep: nil, body) }
+        return try await sqliteWriters.withLock { try await transaction(waitingAsleep: waitingAsleep, body) }
     }
 
     private func transaction<Result: Sendable>(
-        _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
+        waitingAsleep: Duration?, _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         let backend = backend
         return try await withDriverConnection { driver, connection in
-            try await backend.transaction(on: connection) { try await body(driver, connection) }
+            guard let waitingAsleep else {
+                return try await backend.transaction(on: connection) { try await body(driver, connection) }
+            }
+            // SQLite's own busy handler would hold one of the threads all SQLite queries share.
+            try await connection.raw("PRAGMA busy_timeout = 0").run()
+            do {
+                let result = try await backend.transaction(on: connection, waitingAsleep: waitingAsleep) {
+                    try await body(driver, connection)
+                }
+                try await connection.raw(
+                    "PRAGMA busy_timeout = \(unsafeRaw: String(SQLiteFileSource.busyTimeoutMilliseconds))"
+                )
+                .run()
+                return result
+            } catch {
+                try? await connection.raw(
+                    "PRAGMA busy_timeout = \(unsafeRaw: String(SQLiteFileSource.busyTimeoutMilliseconds))"
+                ).run()
+                throw error
+            }
         }
     }
 

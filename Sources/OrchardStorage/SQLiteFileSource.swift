@@ -10,6 +10,9 @@ import SQLiteKit
 /// of failing with SQLITE_BUSY) and `secure_delete` (deleted or overwritten content, an erased funnel
 /// token's ciphertext among it, is zeroed in the file instead of left in free space).
 struct SQLiteFileSource: ConnectionPoolSource {
+    /// How long a statement waits for another connection's write lock (`busy_timeout`).
+    static let busyTimeoutMilliseconds = 10_000
+
     let path: String
     private let inner: SQLiteConnectionSource
 
@@ -35,7 +38,8 @@ struct SQLiteFileSource: ConnectionPoolSource {
             // install's files are tightened too.
             Self.ownerOnly(path)
             let settings = [
-                "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA journal_mode = WAL",
+                "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)", "PRAGMA foreign_keys = ON",
+                "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL", "PRAGMA secure_delete = ON",
             ]
             return settings.reduce(eventLoop.makeSucceededVoidFuture()) { previous, statement in
