@@ -233,6 +233,28 @@ package struct StoreAccountStore: Sendable {
         }
     }
 
+    /// Queues `job` (the account's daily sync) when the account is still synced through a day before
+    /// `latest`, as read with the account's row locked: a scheduler working from an older reading
+    /// queues nothing for an account whose sync finished meanwhile. (The sync records its day before
+    /// its job is done, and waits for the lock; so either the day is read as synced, or the job is
+    /// still running and its de-duplication key refuses the copy.) Returns the new job's id.
+    @discardableResult
+    package func queueSyncIfBehind(
+        _ job: some QueueableJob, accountID: Int64, latest: ReportDate, now: Date
+    ) async throws -> Int64? {
+        let backend = database.backend
+        return try await database.withTransaction { connection in
+            let read: SQLQueryString = "SELECT synced_through FROM store_accounts WHERE id = \(bind: accountID)"
+            guard
+                let row = try await connection.raw(backend == .postgres ? read + " FOR UPDATE" : read).first(),
+                let through = try row.decode(column: "synced_through", as: String?.self),
+                through < latest.isoText
+            else { return nil }
+            return try await JobQueue.enqueue(
+                job, storeAccountID: accountID, runAfter: now, now: now, on: connection)
+        }
+    }
+
     /// Records why the account's last sync failed (`nil` clears it), shown beside its integrations.
     package func recordSyncError(number: String, _ error: String?) async throws {
         try await database.withWriter { connection in

@@ -202,14 +202,16 @@ extension SyncEngine {
     /// Queues what each account with an active integration needs: its backfill when none has
     /// completed, else its daily sync when a newer day may be published.
     package func scheduleSyncs() async throws {
-        let latest = latestReportDay().isoText
+        let latest = latestReportDay()
         for account in try await accounts.syncable() {
             if account.syncedThrough == nil {
                 try await queue.enqueue(
                     SyncJob.backfillAccount(account.number), storeAccountID: account.id, runAfter: now(), now: now())
-            } else if let through = account.syncedThrough, through < latest {
-                try await queue.enqueue(
-                    SyncJob.syncAccount(account.number), storeAccountID: account.id, runAfter: now(), now: now())
+            } else if let through = account.syncedThrough, through < latest.isoText {
+                // Read again as it is queued: the list is as old as this loop, and another worker may
+                // have finished the account's sync since.
+                try await accounts.queueSyncIfBehind(
+                    SyncJob.syncAccount(account.number), accountID: account.id, latest: latest, now: now())
             }
         }
     }

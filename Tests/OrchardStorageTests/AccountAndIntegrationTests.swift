@@ -2,6 +2,7 @@ import Foundation
 import OrchardCore
 import OrchardTestSupport
 import SQLKit
+import SalesReports
 import Testing
 
 @testable import OrchardStorage
@@ -126,6 +127,32 @@ struct AccountAndIntegrationTests {
                     .init(number: "3", name: "C", vendors: [], proof: "p"),
                 ], now: Self.now)
             #expect(made.map(\.accountNumber) == ["1", "3"])
+        }
+    }
+
+    @Test(
+        "a daily sync is queued only while the account is behind, read again as it is queued",
+        arguments: TestBackend.available)
+    func syncQueuedWhileBehind(backend: TestBackend) async throws {
+        try await withMigrated(backend) { database in
+            // given: an account synced through the 4th, and a scheduler that read it then
+            let accounts = StoreAccountStore(database: database)
+            let account = try await accounts.register(number: "3", name: "C", vendors: [], now: Self.now)
+            let fourth = try #require(ReportDate("2026-06-04"))
+            let fifth = try #require(ReportDate("2026-06-05"))
+            try await accounts.recordSync(number: "3", through: fourth, now: Self.now)
+            let job = TestJob(kind: "sync_account", dedupeKey: "sync:3")
+
+            // when: another worker's sync finishes the 5th before the scheduler queues
+            try await accounts.recordSync(number: "3", through: fifth, now: Self.now)
+            let stale = try await accounts.queueSyncIfBehind(job, accountID: account.id, latest: fifth, now: Self.now)
+
+            // then: nothing is queued; an account still behind is
+            #expect(stale == nil)
+            let sixth = try #require(ReportDate("2026-06-06"))
+            let behind = try await accounts.queueSyncIfBehind(job, accountID: account.id, latest: sixth, now: Self.now)
+            #expect(behind != nil)
+            #expect(try await JobQueue(database: database).counts()["sync_account"]?[.queued] == 1)
         }
     }
 }
