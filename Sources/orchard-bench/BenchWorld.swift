@@ -63,6 +63,25 @@ enum BenchWorld {
         else { return 0 }
         return kib / 1024
     }
+
+    /// The whole machine's CPU time so far (`/proc/stat`, every process: the workers, PostgreSQL,
+    /// the sandbox): busy and total clock ticks, summed over the cores.
+    static func machineCPU() -> (busy: Double, total: Double) {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return (0, 0) }
+        // user nice system idle iowait irq softirq steal ...
+        let ticks = line.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+        guard ticks.count == 8 else { return (0, 0) }
+        return (ticks.reduce(0, +) - ticks[3] - ticks[4], ticks.reduce(0, +))
+    }
+
+    /// The share of the machine's CPU (0...1, all cores) used between `start` and now.
+    static func busyShare(since start: (busy: Double, total: Double)) -> Double {
+        let now = machineCPU()
+        let total = now.total - start.total
+        return total > 0 ? (now.busy - start.busy) / total : 0
+    }
 }
 
 extension DatabaseURL {

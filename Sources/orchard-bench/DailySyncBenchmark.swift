@@ -143,14 +143,15 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                         // For profilers: attach now to see only the timed run.
                         FileHandle.standardError.write(Data("timed run starts\n".utf8))
                         let before = await limiter.started
-                        let (seconds, memory) = try await runQueue(
+                        let (seconds, memory, busy) = try await runQueue(
                             queue, engine: engine, database: database, keys: keys, clock: clock, logger: quiet)
                         let requests = await limiter.started - before
                         try await report(
                             database,
                             workers:
                                 "one worker in this process, concurrency \(concurrency) (peak in flight \(await limiter.peak))",
-                            requests: requests, totalConcurrency: concurrency, seconds: seconds, memory: memory)
+                            requests: requests, totalConcurrency: concurrency, seconds: seconds, memory: memory,
+                            busy: busy)
                         return
                     }
                     try await database.close()
@@ -160,7 +161,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                             let copy = try await OrchardDatabase.open(url, maxConnections: 2, logger: quiet)
                             do {
                                 let before = sandbox.faults.requests
-                                let (seconds, memory) = try await runWorkers(
+                                let (seconds, memory, busy) = try await runWorkers(
                                     count, binary: orchardBinary, queue: JobQueue(database: copy),
                                     environment: [
                                         "DATABASE_URL": url.settingValue, "ORCHARD_MASTER_KEY": key,
@@ -182,7 +183,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                                 try await report(
                                     copy, workers: "\(count) orchard worker processes × concurrency \(concurrency)",
                                     requests: requests, totalConcurrency: count * concurrency, seconds: seconds,
-                                    memory: memory)
+                                    memory: memory, busy: busy)
                                 try await copy.close()
                             } catch {
                                 try? await copy.close()
@@ -209,7 +210,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
     /// Prints one timed run's figures against the ideal.
     private func report(
         _ database: OrchardDatabase, workers: String, requests: Int, totalConcurrency: Int, seconds: Double,
-        memory: [Double]
+        memory: [Double], busy: Double
     ) async throws {
         let ideal = Double(requests) * Double(latencyMs) / 1_000 / Double(totalConcurrency)
         let twice = try await database.withConnection { connection in
@@ -231,6 +232,8 @@ struct DailySyncBenchmark: AsyncParsableCommand {
             setup included: \(others))
             resident memory (MiB, the largest process) at 0/25/50/75/100% of the run: \
             \(memory.map { String(format: "%.0f", $0) }.joined(separator: " / "))
+            machine CPU busy during the run (workers, PostgreSQL and the sandbox together): \
+            \(String(format: "%.0f", busy * 100))% of \(ProcessInfo.processInfo.activeProcessorCount) cores
             """)
     }
 
@@ -289,11 +292,11 @@ struct DailySyncBenchmark: AsyncParsableCommand {
     }
 
     /// Runs the queue with one worker until no sync job (``syncKinds``) is queued or running; returns the seconds
-    /// taken and the resident memory at each quarter.
+    /// taken, the resident memory at each quarter and the share of the machine's CPU used.
     private func runQueue(
         _ queue: JobQueue, engine: SyncEngine, database: OrchardDatabase, keys: KeyRing, clock: ManualClock,
         logger: Logger
-    ) async throws -> (Double, [Double]) {
+    ) async throws -> (Double, [Double], Double) {
         let total = (try await queue.counts()["sync_account"]?[.queued]) ?? 0
         let worker = JobWorker(
             queue: queue,
@@ -301,6 +304,7 @@ struct DailySyncBenchmark: AsyncParsableCommand {
                 database: database, keys: keys, engine: engine, now: { clock.now }, logger: logger),
             lease: 3_600, idleCap: 0.05, concurrency: concurrency, now: { clock.now }, logger: logger)
         let started = ContinuousClock.now
+        let cpu = BenchWorld.machineCPU()
         var memory = [BenchWorld.residentMiB()]
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -317,21 +321,23 @@ struct DailySyncBenchmark: AsyncParsableCommand {
             }
             group.cancelAll()
         }
-        return ((ContinuousClock.now - started).seconds, memory)
+        return ((ContinuousClock.now - started).seconds, memory, BenchWorld.busyShare(since: cpu))
     }
 }
 
 extension DailySyncBenchmark {
     /// Runs the queued sync jobs (``syncKinds``) with `count` `orchard worker` processes until none is queued or
-    /// running; returns the seconds taken and, at each quarter, the largest worker's resident memory.
+    /// running; returns the seconds taken, at each quarter the largest worker's resident memory, and the
+    /// share of the machine's CPU used.
     func runWorkers(_ count: Int, binary: String, queue: JobQueue, environment: [String: String]) async throws
-        -> (Double, [Double])
+        -> (Double, [Double], Double)
     {
         let total = (try await queue.counts()["sync_account"]?[.queued]) ?? 0
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "orchard-daily-sync-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: root) }
         let started = ContinuousClock.now
+        let cpu = BenchWorld.machineCPU()
         let processes = try (0..<count).map { index in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
@@ -358,9 +364,10 @@ extension DailySyncBenchmark {
             if left == 0 { break }
         }
         let seconds = (ContinuousClock.now - started).seconds
+        let busy = BenchWorld.busyShare(since: cpu)
         for process in processes { process.terminate() }
         for process in processes { await process.exited() }
-        return (seconds, memory)
+        return (seconds, memory, busy)
     }
 }
 

@@ -28,7 +28,7 @@ struct ServiceCommandTests {
                 // when: a token Apple does not know
                 let refused = try await set("0c9ad3b2-1d3e-4e9a-8a41-000000000000")
                 // then
-                #expect(refused.status == 1)
+                #expect(refused.status == 1, "\(refused.stdout) \(refused.stderr)")
                 #expect(refused.stderr.contains("Apple says token ••••0000 is invalid; nothing was stored"))
                 #expect(refused.stdout.isEmpty)
 
