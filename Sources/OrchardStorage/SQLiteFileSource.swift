@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import SQLiteKit
 
 /// Opens SQLite connections to one file with the settings Orchard relies on.
@@ -16,10 +17,12 @@ struct SQLiteFileSource: ConnectionPoolSource {
     let path: String
     private let inner: SQLiteConnectionSource
 
-    init(path: String) {
+    /// `threadPool` runs the connections' SQLite calls, which block their thread.
+    init(path: String, threadPool: NIOThreadPool) {
         self.path = path
         // Foreign keys are turned on below, with the other settings, where a busy database is retried.
-        self.inner = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: false))
+        self.inner = SQLiteConnectionSource(
+            configuration: .init(storage: .file(path: path), enableForeignKeys: false), threadPool: threadPool)
     }
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
