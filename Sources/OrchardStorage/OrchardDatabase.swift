@@ -56,8 +56,7 @@ package final class OrchardDatabase: Sendable {
     }
 
     private enum Pool: Sendable {
-        /// With the threads its connections' SQLite calls run on.
-        case sqlite(EventLoopGroupConnectionPool<SQLiteFileSource>, NIOThreadPool)
+        case sqlite(EventLoopGroupConnectionPool<SQLiteFileSource>)
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
@@ -76,6 +75,17 @@ package final class OrchardDatabase: Sendable {
         self.pool = pool
     }
 
+    /// The threads every SQLite connection of the process runs its calls on, for the process's
+    /// lifetime (a connection released after its pool shut down is closed on them). A SQLite call
+    /// blocks its thread for as long as it runs (a first render's scan, a rollup rebuild, a wait for
+    /// the write lock); on NIO's shared blocking pool (as many threads as cores, bcrypt's too) two
+    /// such calls held every other query of the process, sign-in included, behind them.
+    static let sqliteThreads: NIOThreadPool = {
+        let threads = NIOThreadPool(numberOfThreads: 16)
+        threads.start()
+        return threads
+    }()
+
     /// Opens a pool for `url`; SQLite files are created if missing, in WAL mode with foreign keys on.
     package static func open(
         _ url: DatabaseURL,
@@ -86,16 +96,10 @@ package final class OrchardDatabase: Sendable {
         let database: OrchardDatabase
         switch url {
         case .sqlite(let path):
-            // A thread per connection, of this pool's own: a SQLite call blocks its thread for as
-            // long as it runs (a first render's scan, a rollup rebuild, a wait for the write lock),
-            // and on NIO's shared pool (as many threads as cores, bcrypt's too) two such calls held
-            // every other query of the process, sign-in included, behind them.
-            let threads = NIOThreadPool(numberOfThreads: max(2, maxConnections))
-            threads.start()
             let pool = EventLoopGroupConnectionPool(
-                source: SQLiteFileSource(path: path, threadPool: threads), maxConnectionsPerEventLoop: maxConnections,
-                logger: logger, on: eventLoopGroup.next())
-            database = OrchardDatabase(backend: .sqlite, displayName: url.description, pool: .sqlite(pool, threads))
+                source: SQLiteFileSource(path: path, threadPool: Self.sqliteThreads),
+                maxConnectionsPerEventLoop: maxConnections, logger: logger, on: eventLoopGroup.next())
+            database = OrchardDatabase(backend: .sqlite, displayName: url.description, pool: .sqlite(pool))
         case .postgres(let text):
             let configuration: SQLPostgresConfiguration
             do {
@@ -131,7 +135,7 @@ package final class OrchardDatabase: Sendable {
         _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         switch pool {
-        case .sqlite(let pool, _): try await Self.borrow(pool) { try await body(.sqlite($0), $0.sql()) }
+        case .sqlite(let pool): try await Self.borrow(pool) { try await body(.sqlite($0), $0.sql()) }
         case .postgres(let pool): try await Self.borrow(pool) { try await body(.postgres($0), $0.sql()) }
         }
     }
@@ -212,14 +216,7 @@ package final class OrchardDatabase: Sendable {
     /// Closes every connection; the database cannot be used afterwards.
     package func close() async throws {
         switch pool {
-        case .sqlite(let pool, let threads):
-            do {
-                try await pool.shutdownAsync()
-            } catch {
-                try? await threads.shutdownGracefully()
-                throw error
-            }
-            try await threads.shutdownGracefully()
+        case .sqlite(let pool): try await pool.shutdownAsync()
         case .postgres(let pool): try await pool.shutdownAsync()
         }
     }

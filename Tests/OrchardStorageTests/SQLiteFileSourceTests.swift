@@ -9,7 +9,7 @@ import Testing
 
 @Suite("SQLite connections")
 struct SQLiteFileSourceTests {
-    @Test("queries run on the database's own threads: NIO's shared blocking pool held does not hold them")
+    @Test("SQLite queries run on threads of their own: NIO's shared blocking pool held does not hold them")
     func ownThreads() async throws {
         try await TestDatabase.withFresh(.sqlite) { fresh in
             // given: every thread of NIO's shared pool (bcrypt's, and SQLite's by default) busy
