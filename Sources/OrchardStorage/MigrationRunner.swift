@@ -67,11 +67,7 @@ package struct MigrationRunner: Sendable {
     private func release(_ connection: any SQLDatabase, backend: OrchardDatabase.Backend) async throws {
         switch backend {
         case .postgres: try await connection.raw("SELECT pg_advisory_unlock(\(bind: Self.advisoryLockKey))").run()
-        case .sqlite:
-            try await connection.raw(
-                "PRAGMA busy_timeout = \(unsafeRaw: String(SQLiteFileSource.busyTimeoutMilliseconds))"
-            )
-            .run()
+        case .sqlite: try await connection.raw(SQLiteFileSource.restoreBusyTimeout).run()
         }
     }
 

@@ -180,23 +180,18 @@ package final class OrchardDatabase: Sendable {
             guard let waitingAsleep else {
                 return try await backend.transaction(on: connection) { try await body(driver, connection) }
             }
-            // SQLite's own busy handler would hold one of the threads all SQLite queries share.
             try await connection.raw("PRAGMA busy_timeout = 0").run()
+            let result: Result
             do {
-                let result = try await backend.transaction(on: connection, waitingAsleep: waitingAsleep) {
+                result = try await backend.transaction(on: connection, waitingAsleep: waitingAsleep) {
                     try await body(driver, connection)
                 }
-                try await connection.raw(
-                    "PRAGMA busy_timeout = \(unsafeRaw: String(SQLiteFileSource.busyTimeoutMilliseconds))"
-                )
-                .run()
-                return result
             } catch {
-                try? await connection.raw(
-                    "PRAGMA busy_timeout = \(unsafeRaw: String(SQLiteFileSource.busyTimeoutMilliseconds))"
-                ).run()
+                try? await connection.raw(SQLiteFileSource.restoreBusyTimeout).run()
                 throw error
             }
+            try await connection.raw(SQLiteFileSource.restoreBusyTimeout).run()
+            return result
         }
     }
 

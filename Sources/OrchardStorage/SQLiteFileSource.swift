@@ -14,6 +14,12 @@ struct SQLiteFileSource: ConnectionPoolSource {
     /// How long a statement waits for another connection's write lock (`busy_timeout`).
     static let busyTimeoutMilliseconds = 10_000
 
+    /// Puts `busy_timeout` back after a wait for another process's write lock made asleep instead
+    /// (`PRAGMA busy_timeout = 0`: SQLite's busy handler would hold one of the SQLite threads).
+    static var restoreBusyTimeout: SQLQueryString {
+        "PRAGMA busy_timeout = \(unsafeRaw: String(busyTimeoutMilliseconds))"
+    }
+
     let path: String
     private let inner: SQLiteConnectionSource
 
