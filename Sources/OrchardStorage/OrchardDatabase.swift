@@ -75,17 +75,6 @@ package final class OrchardDatabase: Sendable {
         self.pool = pool
     }
 
-    /// The threads every SQLite connection of the process runs its calls on, for the process's
-    /// lifetime (a connection released after its pool shut down is closed on them). A SQLite call
-    /// blocks its thread for as long as it runs (a first render's scan, a rollup rebuild, a wait for
-    /// the write lock); on NIO's shared blocking pool (as many threads as cores, bcrypt's too) two
-    /// such calls held every other query of the process, sign-in included, behind them.
-    static let sqliteThreads: NIOThreadPool = {
-        let threads = NIOThreadPool(numberOfThreads: 16)
-        threads.start()
-        return threads
-    }()
-
     /// Opens a pool for `url`; SQLite files are created if missing, in WAL mode with foreign keys on.
     package static func open(
         _ url: DatabaseURL,
@@ -97,7 +86,7 @@ package final class OrchardDatabase: Sendable {
         switch url {
         case .sqlite(let path):
             let pool = EventLoopGroupConnectionPool(
-                source: SQLiteFileSource(path: path, threadPool: Self.sqliteThreads),
+                source: SQLiteFileSource(path: path),
                 maxConnectionsPerEventLoop: maxConnections, logger: logger, on: eventLoopGroup.next())
             database = OrchardDatabase(backend: .sqlite, displayName: url.description, pool: .sqlite(pool))
         case .postgres(let text):

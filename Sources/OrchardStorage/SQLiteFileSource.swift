@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import SQLiteKit
 
 /// Opens SQLite connections to one file with the settings Orchard relies on.
@@ -23,12 +22,10 @@ struct SQLiteFileSource: ConnectionPoolSource {
     let path: String
     private let inner: SQLiteConnectionSource
 
-    /// `threadPool` runs the connections' SQLite calls, which block their thread.
-    init(path: String, threadPool: NIOThreadPool) {
+    init(path: String) {
         self.path = path
         // Foreign keys are turned on below, with the other settings, where a busy database is retried.
-        self.inner = SQLiteConnectionSource(
-            configuration: .init(storage: .file(path: path), enableForeignKeys: false), threadPool: threadPool)
+        self.inner = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: false))
     }
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {

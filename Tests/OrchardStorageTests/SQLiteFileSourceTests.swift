@@ -1,6 +1,3 @@
-import Foundation
-import NIOCore
-import NIOPosix
 import OrchardTestSupport
 import SQLKit
 import Testing
@@ -9,37 +6,6 @@ import Testing
 
 @Suite("SQLite connections")
 struct SQLiteFileSourceTests {
-    @Test("SQLite queries run on threads of their own: NIO's shared blocking pool held does not hold them")
-    func ownThreads() async throws {
-        try await TestDatabase.withFresh(.sqlite) { fresh in
-            // given: every thread of NIO's shared pool (bcrypt's, and SQLite's by default) busy
-            let release = DispatchSemaphore(value: 0)
-            let threads = NIOSingletons.blockingPoolThreadCountSuggestion
-            let held = (0..<threads).map { _ in
-                NIOThreadPool.singleton.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.next()) {
-                    release.wait()
-                }
-            }
-            do {
-                // when: a pool is opened and asked something (the deadline only tells a hang)
-                let answer = try await Deadline.within(60, "a query while NIO's shared pool is held") {
-                    try await fresh.withOpen { database in
-                        try await database.withConnection { try await $0.raw("SELECT 41 + 1 AS n").first() }?
-                            .decode(column: "n", as: Int.self)
-                    }
-                }
-
-                // then: it answers before the shared pool is let go
-                #expect(answer == 42)
-            } catch {
-                for _ in 0..<threads { release.signal() }
-                throw error
-            }
-            for _ in 0..<threads { release.signal() }
-            for future in held { try await future.get() }
-        }
-    }
-
     @Test("a lock held by another connection is told apart from other errors by its type")
     func busyIsRecognised() async throws {
         try await TestDatabase.withFresh(.sqlite) { fresh in
