@@ -59,7 +59,7 @@ struct ServiceCommandTests {
     ) async throws {
         try await withTemporaryDirectory { directory in
             let output = directory.appendingPathComponent("sandbox.out")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             let process = Process()
             process.executableURL = SummarizeCommandTests.executable
             process.arguments = ["sandbox", "--port", "0", "--empty", "--service-apple-id", serviceAppleID]
