@@ -64,6 +64,8 @@ package struct AccountPurge: Sendable {
                 "DELETE FROM daily_rollups WHERE store_account_id = \(bind: id) RETURNING 1 AS gone"
             ).all().count
             try await connection.raw("DELETE FROM metric_slices WHERE store_account_id = \(bind: id)").run()
+            // Every day's figures are gone: no answer or month's sum kept in memory is still true.
+            try await MetricChanges.raise(id, days: .all, on: connection)
             try await connection.raw("DELETE FROM product_slices WHERE store_account_id = \(bind: id)").run()
             try await connection.raw("DELETE FROM products WHERE store_account_id = \(bind: id)").run()
             let reports = try await connection.raw(

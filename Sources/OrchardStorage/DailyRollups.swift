@@ -91,10 +91,11 @@ package enum DailyRollups {
         guard !days.isEmpty else { return 0 }
         var ownSlices = 0
         if slices {
-            // Cached dashboard answers of this account are now stale (the row is locked already).
-            try await connection.raw(
-                "UPDATE store_accounts SET metrics_version = metrics_version + 1 WHERE id = \(bind: accountID)"
-            ).run()
+            // Cached dashboard answers of this account are now stale, and whole months' sums of these
+            // days (the row is locked already).
+            try await MetricChanges.raise(
+                accountID, days: MetricChanges.Days(first: days.min()!.isoText, last: days.max()!.isoText),
+                on: connection)
         }
         if backend == .postgres {
             // Enough memory to group a day's facts in a hash table instead of an on-disk sort; this

@@ -104,7 +104,7 @@ package enum MetricSlices {
 
     /// Rewrites the slices of every account on and after `firstDay` (after new exchange rates).
     static func rebuild(from firstDay: String, on connection: any SQLDatabase) async throws {
-        try await connection.raw("UPDATE store_accounts SET metrics_version = metrics_version + 1").run()
+        try await MetricChanges.raiseAll(from: firstDay, on: connection)
         try await connection.raw("DELETE FROM metric_slices WHERE day >= \(bind: firstDay)").run()
         for dimension in Dimension.allCases {
             try await connection.raw(insert(dimension, where: "r.day >= \(bind: firstDay)")).run()

@@ -29,6 +29,38 @@ package final class MetricsCache: Sendable {
         self.capacity = capacity
     }
 
+    /// What is kept under `key`, if it is a `Value`; it counts as used.
+    package func peek<Value: Sendable>(_ key: String) -> Value? {
+        state.withLock { state in
+            guard var entry = state.entries[key], let value = entry.value as? Value else { return nil }
+            state.counter += 1
+            entry.order = state.counter
+            state.entries[key] = entry
+            return value
+        }
+    }
+
+    /// Keeps `value` under `key` (replacing what was there), unless it weighs more than a tenth of the
+    /// capacity.
+    package func store<Value: Sendable>(_ key: String, _ value: Value, weight: Int) {
+        let cost = max(1, weight)
+        guard cost <= capacity / 10 else { return }
+        state.withLock { state in keep(key, value, cost: cost, in: &state) }
+    }
+
+    private func keep(_ key: String, _ value: any Sendable, cost: Int, in state: inout State) {
+        state.counter += 1
+        if let old = state.entries[key] { state.weight -= old.weight }
+        state.entries[key] = Entry(value: value, weight: cost, order: state.counter)
+        state.weight += cost
+        if state.weight > capacity || state.entries.count > 10_000 {
+            // Drop the least recently used half.
+            let keep = state.entries.sorted { $0.value.order > $1.value.order }.prefix(state.entries.count / 2)
+            state.entries = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+            state.weight = state.entries.values.reduce(0) { $0 + $1.weight }
+        }
+    }
+
     /// The cached answer for `key`, or `compute`'s, kept when it weighs at most a tenth of the capacity.
     /// Callers asking for a key being computed share that one computation.
     package func value<Value: Sendable>(
@@ -61,18 +93,7 @@ package final class MetricsCache: Sendable {
         defer { state.withLock { _ = $0.inFlight.removeValue(forKey: key) } }
         let cost = max(1, weight(value))
         guard cost <= capacity / 10 else { return value }
-        state.withLock { state in
-            state.counter += 1
-            if let old = state.entries[key] { state.weight -= old.weight }
-            state.entries[key] = Entry(value: value, weight: cost, order: state.counter)
-            state.weight += cost
-            if state.weight > capacity || state.entries.count > 10_000 {
-                // Drop the least recently used half.
-                let keep = state.entries.sorted { $0.value.order > $1.value.order }.prefix(state.entries.count / 2)
-                state.entries = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
-                state.weight = state.entries.values.reduce(0) { $0 + $1.weight }
-            }
-        }
+        state.withLock { state in keep(key, value, cost: cost, in: &state) }
         return value
     }
 }

@@ -191,12 +191,19 @@ package struct MetricsStore: Sendable {
         try await cache.value(
             query.key("rows\u{1F}\(dimension?.rawValue ?? "")\u{1F}\(byDay)"), weight: { $0.count }
         ) {
-            try await uncachedRows(query, groupBy: dimension, byDay: byDay)
+            if !byDay, let rows = try await monthlyRows(query, groupBy: dimension) { return rows }
+            return try await uncachedRows(query, groupBy: dimension, byDay: byDay)
         }
     }
 
-    private func uncachedRows(_ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool)
-        async throws -> [Row]
+    func uncachedRows(_ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool) async throws -> [Row] {
+        try await sums(query, groupBy: dimension, byDay: byDay, byAccountMonth: false).map(\.row)
+    }
+
+    /// Sums per key of `dimension`, and per day when `byDay`, or per account and calendar month
+    /// ("YYYY-MM" as the row's day) when `byAccountMonth`; sorted by account, key, day.
+    func sums(_ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool, byAccountMonth: Bool)
+        async throws -> [(account: Int64?, row: Row)]
     {
         guard !query.accountIDs.isEmpty, query.from <= query.to else { return [] }
         let grouping = dimension ?? .all
@@ -240,9 +247,12 @@ package struct MetricsStore: Sendable {
             target == "EUR"
             ? "s.rate_day"
             : "CASE WHEN s.rate_day IS NULL OR ft.rate_day < s.rate_day THEN ft.rate_day ELSE s.rate_day END"
+        let month: SQLQueryString = "SUBSTR(s.day, 1, 7)"
         var groups: [SQLQueryString] = []
+        if byAccountMonth { groups.append("s.store_account_id") }
         if dimension != nil { groups.append("s.key") }
         if byDay { groups.append("s.day") }
+        if byAccountMonth { groups.append(month) }
         let proceedsLeft: SQLQueryString =
             "CASE WHEN " + convertible("proceeds_currency") + " THEN '' ELSE s.proceeds_currency END"
         let salesLeft: SQLQueryString =
@@ -251,6 +261,7 @@ package struct MetricsStore: Sendable {
         var sql: SQLQueryString = "SELECT "
         if dimension != nil { sql = sql + "s.key AS key, " }
         if byDay { sql = sql + "s.day AS day, " }
+        if byAccountMonth { sql = sql + "s.store_account_id AS account, " + month + " AS day, " }
         sql = sql + proceedsLeft + " AS proceeds_left, " + salesLeft + " AS sales_left, "
         sql =
             sql
@@ -278,11 +289,12 @@ package struct MetricsStore: Sendable {
         sql = sql + " AND s.day BETWEEN " + dayRange + " GROUP BY " + groupList
         let statement = sql
         let found = try await database.withConnection { connection in try await connection.raw(statement).all() }
-        var merged: [String: Row] = [:]
+        var merged: [String: (account: Int64?, row: Row)] = [:]
         var order: [String] = []
         for row in found {
+            let account = byAccountMonth ? try row.decode(column: "account", as: Int64.self) : nil
             let key = dimension == nil ? nil : try row.decode(column: "key", as: String.self)
-            let day = byDay ? try row.decode(column: "day", as: String.self) : nil
+            let day = byDay || byAccountMonth ? try row.decode(column: "day", as: String.self) : nil
             var totals = Totals()
             let columns: [(String, UnitBucket)] = [
                 ("downloads", .downloads), ("redownloads", .redownloads), ("updates", .updates),
@@ -300,15 +312,19 @@ package struct MetricsStore: Sendable {
             if !salesLeft.isEmpty, salesRaw != 0 { totals.unconvertedSales[salesLeft] = salesRaw }
             totals.firstRateDay = try row.decode(column: "first_rate_day", as: String?.self)
             totals.lastRateDay = try row.decode(column: "last_rate_day", as: String?.self)
-            let id = "\(key ?? "")\u{1F}\(day ?? "")"
+            let id = "\(account ?? 0)\u{1F}\(key ?? "")\u{1F}\(day ?? "")"
             if merged[id] == nil {
-                merged[id] = Row(key: key, day: day, totals: totals)
+                merged[id] = (account, Row(key: key, day: day, totals: totals))
                 order.append(id)
             } else {
-                merged[id]!.totals.add(totals)
+                merged[id]!.row.totals.add(totals)
             }
         }
-        return order.compactMap { merged[$0] }.sorted { ($0.key ?? "", $0.day ?? "") < ($1.key ?? "", $1.day ?? "") }
+        return order.compactMap { merged[$0] }.sorted {
+            ($0.account ?? 0, $0.row.key ?? "", $0.row.day ?? "") < (
+                $1.account ?? 0, $1.row.key ?? "", $1.row.day ?? ""
+            )
+        }
     }
 
     /// An in-app purchase of an app over a range: its units (net of refunds), returns and money.

@@ -265,11 +265,10 @@ package struct ReportIngestor: Sendable {
             .map { try ReportDate(stored: try $0.decode(column: "day", as: String.self), column: "day") }
     }
 
-    /// Makes cached answers about the account stale (``MetricsCache``).
+    /// Makes cached answers about the account stale (``MetricsCache``) without changing a day's store
+    /// metrics (``MetricChanges``).
     static func raiseVersion(of accountID: Int64, on connection: any SQLDatabase) async throws {
-        try await connection.raw(
-            "UPDATE store_accounts SET metrics_version = metrics_version + 1 WHERE id = \(bind: accountID)"
-        ).run()
+        try await MetricChanges.raise(accountID, days: nil, on: connection)
     }
 
     /// Deletes the rows a report's earlier ingestion wrote.

@@ -17,5 +17,6 @@ package enum Migrations {
         FinancialReports(),
         ArchiveParts(),
         NewestRateIndex(),
+        MetricChangesTable(),
     ]
 }

@@ -1,0 +1,23 @@
+import SQLKit
+
+/// Which days each raise of an account's data version changed (`metric_changes`), so a process that
+/// keeps whole months' sums in memory drops only the months a change touched instead of all of them
+/// (``MetricChanges``).
+struct MetricChangesTable: Migration {
+    let version = 17
+    let name = "the days each change of an account's figures touched"
+
+    func prepare(on database: any SQLDatabase, ddl: DDL) async throws {
+        try await database.execute([
+            """
+            CREATE TABLE metric_changes (
+                store_account_id \(ddl.bigint) NOT NULL REFERENCES store_accounts(id) ON DELETE CASCADE,
+                version \(ddl.bigint) NOT NULL,
+                first_day \(ddl.keyText),
+                last_day \(ddl.keyText),
+                PRIMARY KEY (store_account_id, version)
+            )
+            """
+        ])
+    }
+}
