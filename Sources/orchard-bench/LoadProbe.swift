@@ -10,8 +10,12 @@ struct LoadProbe {
     let seconds: Int
     let runs: Int
 
-    /// `targets`: (name, path with its query, the request header that authenticates).
-    func measure(base: String, targets: [(String, String, String)]) async throws {
+    /// `targets`: (name, path with its query, the request header that authenticates). With `newData`,
+    /// each target is then asked once more with curl after each of three calls of it (new data for a
+    /// day: the first render after new data, everything before it cached).
+    func measure(
+        base: String, targets: [(String, String, String)], newData: ((Int) async throws -> Void)? = nil
+    ) async throws {
         try await Self.installMissingTools()
         for (name, path, header) in targets {
             // The first request, before anything is cached (and again after every change of the data).
@@ -26,9 +30,20 @@ struct LoadProbe {
             let throughput = results.map(\.requestsPerSecond).sorted()[results.count / 2]
             let p99 = results.map(\.p99Milliseconds).sorted()[results.count / 2]
             let p50 = results.map(\.p50Milliseconds).sorted()[results.count / 2]
+            var afterNewData = ""
+            if let newData {
+                var times: [Double] = []
+                for round in 0..<3 {
+                    try await newData(round)
+                    times.append(try await curl(url: base + path, header: header))
+                }
+                afterNewData =
+                    "; first after new data \(format(times.sorted()[1])) ms (median of 3: "
+                    + times.map(format).joined(separator: ", ") + " ms)"
+            }
             say(
                 """
-                \(name): first (uncached) \(format(cold)) ms; one client p50 \(format(single.p50Milliseconds)) ms, p99 \(format(single.p99Milliseconds)) ms; \
+                \(name): first (uncached) \(format(cold)) ms\(afterNewData); one client p50 \(format(single.p50Milliseconds)) ms, p99 \(format(single.p99Milliseconds)) ms; \
                 wrk -c\(connections) median of \(runs): \(format(throughput)) req/s, p50 \(format(p50)) ms, \
                 p99 \(format(p99)) ms (runs: \(results.map { format($0.requestsPerSecond) }.joined(separator: ", ")) req/s; \
                 errors \(results.map(\.errors).reduce(0, +)))

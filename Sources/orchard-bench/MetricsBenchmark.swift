@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OrchardCore
 import OrchardStorage
+import OrchardTestSupport
 import SQLKit
 import SalesReports
 
@@ -96,7 +97,8 @@ struct MetricsBenchmark: AsyncParsableCommand {
         let yearFrom = last.adding(days: -364)
         try await withServer { port in
             try await measureRequests(
-                base: "http://127.0.0.1:\(port)", yearFrom: yearFrom, last: last, token: token, session: session)
+                base: "http://127.0.0.1:\(port)", yearFrom: yearFrom, last: last, token: token, session: session,
+                database: database, logger: logger)
         }
 
         // The same question of the raw facts, naively: the slices' query against a GROUP BY of a year of facts.
@@ -149,9 +151,10 @@ struct MetricsBenchmark: AsyncParsableCommand {
     }
 
     /// Each endpoint once uncached with curl, then with wrk: one client, then `connections` clients `runs` times.
-    private func measureRequests(base: String, yearFrom: ReportDate, last: ReportDate, token: String, session: String)
-        async throws
-    {
+    private func measureRequests(
+        base: String, yearFrom: ReportDate, last: ReportDate, token: String, session: String,
+        database: OrchardDatabase, logger: Logger
+    ) async throws {
         let range = "from=\(yearFrom.isoText)&to=\(last.isoText)"
         let targets: [(String, String, String)] = [
             ("summary, 1 year", "/api/v1/metrics/summary?\(range)", "Authorization: Bearer \(token)"),
@@ -163,8 +166,25 @@ struct MetricsBenchmark: AsyncParsableCommand {
             ("an app's page, 1 year", "/dashboard?\(range)&app=APP0-0", "Cookie: orchard_session=\(session)"),
             ("Data Integration page", "/integrations", "Cookie: orchard_session=\(session)"),
         ]
+        // New data as a sync brings it: Apple's Daily Sales report of the last day, for the first
+        // account and its first app (the app page's), ingested again with other figures each time.
+        let ingestor = ReportIngestor(database: database, archive: nil, logger: logger)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var counter: Int64 = 0
         try await probe.measure(
-            base: base, targets: targets.filter { target in only.map { target.0.contains($0) } ?? true })
+            base: base, targets: targets.filter { target in only.map { target.0.contains($0) } ?? true },
+            newData: { _ in
+                counter += 1
+                let rows = ["AA", "AB", "AC"].map { country in
+                    SalesFileBuilder.row(
+                        sku: "APP0-0", type: "1", units: 40 + counter, proceeds: "0.70", price: "0.99",
+                        country: country, day: last)
+                }
+                let path = try SalesFileBuilder.write(rows, day: last, in: directory)
+                _ = try await ingestor.ingest(path: path, accountNumber: "8000000", now: Date())
+            })
     }
 
     private var probe: LoadProbe {
