@@ -68,6 +68,7 @@ extension MetricsStore {
         var lacking: [Int64: [Month]] = [:]
         for (account, version) in zip(query.accountIDs, versions) {
             var sums: MonthSums? = cache.peek(monthKey(query, account: account, dimension: dimension))
+            let peekedVersion = sums?.version
             if let found = sums, found.version != version {
                 // Kept at another version: only the months no change since touched are still true.
                 let changed =
@@ -87,7 +88,12 @@ extension MetricsStore {
             let have = sums ?? MonthSums(version: version, months: [:])
             kept[account] = have
             let missing = months.filter { have.months[$0.name] == nil }
-            if !missing.isEmpty { lacking[account] = missing }
+            if !missing.isEmpty {
+                lacking[account] = missing
+            } else if sums?.version != peekedVersion {
+                // Still true at this version: kept so, and the records are not read again.
+                cache.store(monthKey(query, account: account, dimension: dimension), have, weight: have.weight)
+            }
         }
         let lackingMonths = lacking.values.joined()
         if let first = lackingMonths.map(\.first).min(), let last = lackingMonths.map(\.last).max() {
