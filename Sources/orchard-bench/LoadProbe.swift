@@ -78,7 +78,10 @@ struct LoadProbe {
             guard try await ChildProcess.run(["sh", "-c", "command -v \(tool)"]).status != 0 else { continue }
             say("installing \(tool) with apt-get")
             let (status, output) = try await ChildProcess.run([
-                "sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \(tool) 2>&1",
+                // A fresh machine has no package lists yet: fetched when the first try finds none.
+                "sh", "-c",
+                "export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq \(tool) 2>&1"
+                    + " || { apt-get update -qq 2>&1 && apt-get install -y -qq \(tool) 2>&1; }",
             ])
             guard status == 0 else {
                 throw ValidationError("\(tool) is missing and apt-get could not install it: \(output)")
