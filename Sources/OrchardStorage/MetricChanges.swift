@@ -22,9 +22,9 @@ package enum MetricChanges {
         /// Every day: what a raise without a record means.
         package static let all = Days(first: "0000-01-01", last: "9999-12-31")
 
-        /// Whether the range has a day of `month` ("YYYY-MM").
-        package func touches(month: String) -> Bool {
-            first.prefix(7) <= month && month <= last.prefix(7)
+        /// Whether the range has a day of `unit`: a month ("YYYY-MM") or a day ("YYYY-MM-DD").
+        package func touches(unit: String) -> Bool {
+            unit.count == 7 ? first.prefix(7) <= unit && unit <= last.prefix(7) : first <= unit && unit <= last
         }
     }
 

@@ -191,20 +191,26 @@ package struct MetricsStore: Sendable {
         try await cache.value(
             query.key("rows\u{1F}\(dimension?.rawValue ?? "")\u{1F}\(byDay)"), weight: { $0.count }
         ) {
-            if !byDay, let rows = try await monthlyRows(query, groupBy: dimension) { return rows }
+            if !byDay, let rows = try await unitRows(query, groupBy: dimension) { return rows }
             return try await uncachedRows(query, groupBy: dimension, byDay: byDay)
         }
     }
 
     func uncachedRows(_ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool) async throws -> [Row] {
-        try await sums(query, groupBy: dimension, byDay: byDay, byAccountMonth: false).map(\.row)
+        try await sums(query, groupBy: dimension, byDay: byDay).map(\.row)
     }
 
-    /// Sums per key of `dimension`, and per day when `byDay`, or per account and calendar month
-    /// ("YYYY-MM" as the row's day) when `byAccountMonth`; sorted by account, key, day.
-    func sums(_ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool, byAccountMonth: Bool)
-        async throws -> [(account: Int64?, row: Row)]
-    {
+    /// How ``sums(_:groupBy:byDay:perAccount:)`` splits sums by account: per calendar month ("YYYY-MM"
+    /// as the row's day) or per day.
+    enum PerAccount {
+        case month, day
+    }
+
+    /// Sums per key of `dimension`, and per day when `byDay`, or per account and `perAccount`'s
+    /// period; sorted by account, key, day.
+    func sums(
+        _ query: Query, groupBy dimension: MetricSlices.Dimension?, byDay: Bool, perAccount: PerAccount? = nil
+    ) async throws -> [(account: Int64?, row: Row)] {
         guard !query.accountIDs.isEmpty, query.from <= query.to else { return [] }
         let grouping = dimension ?? .all
         // Slices answer directly when every filter is on the grouping's own dimension (or there is one
@@ -247,12 +253,12 @@ package struct MetricsStore: Sendable {
             target == "EUR"
             ? "s.rate_day"
             : "CASE WHEN s.rate_day IS NULL OR ft.rate_day < s.rate_day THEN ft.rate_day ELSE s.rate_day END"
-        let month: SQLQueryString = "SUBSTR(s.day, 1, 7)"
+        let period: SQLQueryString = perAccount == .month ? "SUBSTR(s.day, 1, 7)" : "s.day"
         var groups: [SQLQueryString] = []
-        if byAccountMonth { groups.append("s.store_account_id") }
+        if perAccount != nil { groups.append("s.store_account_id") }
         if dimension != nil { groups.append("s.key") }
         if byDay { groups.append("s.day") }
-        if byAccountMonth { groups.append(month) }
+        if perAccount != nil { groups.append(period) }
         let proceedsLeft: SQLQueryString =
             "CASE WHEN " + convertible("proceeds_currency") + " THEN '' ELSE s.proceeds_currency END"
         let salesLeft: SQLQueryString =
@@ -261,7 +267,7 @@ package struct MetricsStore: Sendable {
         var sql: SQLQueryString = "SELECT "
         if dimension != nil { sql = sql + "s.key AS key, " }
         if byDay { sql = sql + "s.day AS day, " }
-        if byAccountMonth { sql = sql + "s.store_account_id AS account, " + month + " AS day, " }
+        if perAccount != nil { sql = sql + "s.store_account_id AS account, " + period + " AS day, " }
         sql = sql + proceedsLeft + " AS proceeds_left, " + salesLeft + " AS sales_left, "
         sql =
             sql
@@ -292,9 +298,9 @@ package struct MetricsStore: Sendable {
         var merged: [String: (account: Int64?, row: Row)] = [:]
         var order: [String] = []
         for row in found {
-            let account = byAccountMonth ? try row.decode(column: "account", as: Int64.self) : nil
+            let account = perAccount != nil ? try row.decode(column: "account", as: Int64.self) : nil
             let key = dimension == nil ? nil : try row.decode(column: "key", as: String.self)
-            let day = byDay || byAccountMonth ? try row.decode(column: "day", as: String.self) : nil
+            let day = byDay || perAccount != nil ? try row.decode(column: "day", as: String.self) : nil
             var totals = Totals()
             let columns: [(String, UnitBucket)] = [
                 ("downloads", .downloads), ("redownloads", .redownloads), ("updates", .updates),

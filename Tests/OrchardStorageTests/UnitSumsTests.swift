@@ -7,11 +7,12 @@ import Testing
 
 @testable import OrchardStorage
 
-/// Whole months summed once and kept in memory answer exactly as the slices of every day do: at
+/// Whole months and single days summed once and kept in memory answer exactly as the slices of
+/// every day do: at
 /// first, after a day is restated, after new exchange rates, after a change that left no record of
 /// its days, and after the account is purged and its figures come again.
-@Suite("Whole months kept in memory")
-struct MonthSumsTests {
+@Suite("Whole months and single days kept in memory")
+struct UnitSumsTests {
     static let now = Date(timeIntervalSince1970: 1_790_000_000)
     static let days = ["2026-08-30", "2026-09-01", "2026-09-15", "2026-09-30", "2026-10-02"].map { ReportDate($0)! }
 
@@ -122,8 +123,10 @@ struct MonthSumsTests {
                     currency: "USD")
                 let before = try await store.uncachedRows(september, groupBy: nil, byDay: false)
 
-                // Apple restates a day of a whole month: its month is summed again, the others are kept.
-                try await Self.ingest([ReportDate("2026-09-15")!], scale: 5, database, in: directory)
+                // Apple restates a day of a whole month and a single day at a range's end: those are
+                // summed again, the others are kept.
+                try await Self.ingest(
+                    [ReportDate("2026-09-15")!, ReportDate("2026-10-02")!], scale: 5, database, in: directory)
                 try await Self.expectSameAnswers(store, account: account, database, "restated")
                 #expect(try await store.uncachedRows(september, groupBy: nil, byDay: false) != before)
 
@@ -156,25 +159,25 @@ struct MonthSumsTests {
         }
     }
 
-    @Test("whole months of a range, and the changes that touch a month")
-    func wholeMonths() {
-        let months = { (from: String, to: String) -> String in
-            guard let whole = MetricsStore.wholeMonths(ReportDate(from)!, ReportDate(to)!) else { return "none" }
-            return "\(whole.first.isoText)…\(whole.last.isoText)"
+    @Test("a range as whole months and single days, and the changes that touch each")
+    func units() {
+        let units = { (from: String, to: String) -> [String] in
+            MetricsStore.units(ReportDate(from)!, ReportDate(to)!).map(\.name)
         }
-        #expect(months("2025-10-30", "2026-10-29") == "2025-11-01…2026-09-30")
-        #expect(months("2026-01-01", "2026-12-31") == "2026-01-01…2026-12-31")
-        #expect(months("2024-02-01", "2024-02-29") == "2024-02-01…2024-02-29")
-        #expect(months("2026-02-02", "2026-03-30") == "none")
-        #expect(months("2026-12-01", "2027-01-31") == "2026-12-01…2027-01-31")
         #expect(
-            MetricsStore.months(ReportDate("2025-11-15")!, ReportDate("2026-02-01")!).map(\.name) == [
-                "2025-11", "2025-12", "2026-01", "2026-02",
+            units("2025-10-30", "2026-02-02") == [
+                "2025-10-30", "2025-10-31", "2025-11", "2025-12", "2026-01", "2026-02-01", "2026-02-02",
             ])
+        #expect(units("2026-01-01", "2026-03-31") == ["2026-01", "2026-02", "2026-03"])
+        #expect(units("2024-02-01", "2024-02-29") == ["2024-02"])
+        #expect(units("2026-02-27", "2026-03-02") == ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"])
+        #expect(units("2026-12-31", "2027-01-31") == ["2026-12-31", "2027-01"])
+        let last = MetricsStore.units(ReportDate("2024-02-01")!, ReportDate("2024-02-29")!)[0].last
+        #expect(last.isoText == "2024-02-29")
         let change = MetricChanges.Days(first: "2026-09-10", last: "2026-11-02")
         #expect(
-            ["2026-08", "2026-09", "2026-10", "2026-11", "2026-12"].map { change.touches(month: $0) } == [
-                false, true, true, true, false,
-            ])
+            ["2026-08", "2026-09", "2026-11", "2026-12", "2026-09-09", "2026-09-10", "2026-11-02", "2026-11-03"].map {
+                change.touches(unit: $0)
+            } == [false, true, true, false, false, true, true, false])
     }
 }
