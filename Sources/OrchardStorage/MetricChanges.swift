@@ -38,12 +38,12 @@ package enum MetricChanges {
         try await connection.raw(
             "UPDATE store_accounts SET metrics_version = metrics_version + 1 WHERE id = \(bind: accountID)"
         ).run()
+        // No days are written as SQL's NULL, not a bound nil (PostgreSQL cannot type a bare nil in a
+        // select list).
+        let range: SQLQueryString = days.map { "\(bind: $0.first), \(bind: $0.last)" } ?? "NULL, NULL"
         try await connection.raw(
-            """
-            INSERT INTO metric_changes (store_account_id, version, first_day, last_day)
-            SELECT id, metrics_version, \(bind: days?.first), \(bind: days?.last) FROM store_accounts
-            WHERE id = \(bind: accountID)
-            """
+            "INSERT INTO metric_changes (store_account_id, version, first_day, last_day) SELECT id, metrics_version, "
+                + range + " FROM store_accounts WHERE id = \(bind: accountID)"
         ).run()
         try await connection.raw(
             """

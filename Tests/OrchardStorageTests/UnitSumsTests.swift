@@ -136,6 +136,12 @@ struct UnitSumsTests {
                 try await FXRateStore(database: database).importECB(path: later)
                 try await Self.expectSameAnswers(store, account: account, database, "new rates")
 
+                // A change of no day's store metrics (a subscription or Financial report): every unit stays.
+                try await database.withTransaction { connection in
+                    try await MetricChanges.raise(account, days: nil, on: connection)
+                }
+                try await Self.expectSameAnswers(store, account: account, database, "no day changed")
+
                 // A change that raised the version without saying which days: every month again.
                 try await database.withTransaction { connection in
                     try await connection.raw(
