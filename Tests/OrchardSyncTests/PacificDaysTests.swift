@@ -48,7 +48,10 @@ struct PacificDaysTests {
             // given: an active account synced through the day before `day`
             let (account, _) = try await harness.activeAccount(name: "Acme", historyDays: 30)
             let number = String(account.number)
-            #expect(try await harness.accounts.find(number: number)?.syncedThrough == day.adding(days: -1).isoText)
+            let unfinished = try await harness.unfinishedJobs()
+            #expect(
+                try await harness.accounts.find(number: number)?.syncedThrough == day.adding(days: -1).isoText,
+                "jobs not done: \(unfinished)")
 
             // when: a minute before 5 am Pacific the next morning
             harness.advance(days: (firstTry.timeIntervalSince(start) - 60) / 86_400)

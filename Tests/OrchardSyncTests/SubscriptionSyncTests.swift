@@ -26,7 +26,8 @@ struct SubscriptionSyncTests {
             // then: every day's Subscription report is the 1_4 one, the others stay 1_3
             let entries = try await harness.ledger.entries(accountNumber: String(account.number))
             let states = entries.filter { $0.identity.type == .subscription }
-            #expect(states.count == 5)
+            let unfinished = try await harness.unfinishedJobs()
+            #expect(states.count == 5, "jobs not done: \(unfinished)")
             #expect(states.allSatisfy { $0.identity.version == "1_4" && $0.state.hasContent })
             let events = entries.filter { $0.identity.type == .subscriptionEvent }
             #expect(events.count == 5)

@@ -108,6 +108,21 @@ struct SyncHarness {
         return runs.value - before
     }
 
+    /// The jobs not done, with their last errors: what a test that expected a finished sync prints.
+    func unfinishedJobs() async throws -> String {
+        try await database.withConnection { connection in
+            try await connection.raw(
+                "SELECT kind, state, attempts, last_error FROM jobs WHERE state <> 'done' ORDER BY id"
+            ).all().map { row in
+                let kind = try row.decode(column: "kind", as: String.self)
+                let state = try row.decode(column: "state", as: String.self)
+                let attempts = try row.decode(column: "attempts", as: Int64.self)
+                let error = try row.decode(column: "last_error", as: String?.self) ?? "-"
+                return "\(kind) \(state) after \(attempts): \(error)"
+            }.joined(separator: "; ")
+        }
+    }
+
     /// A dashboard user.
     func user(_ email: String) async throws -> Int64 {
         try await database.withConnection { connection in
