@@ -28,29 +28,36 @@ package enum MetricChanges {
         }
     }
 
-    /// How many records an account keeps (a process summed further back sums everything again).
+    /// How many records an account keeps at least (a process summed further back sums everything again).
     static let kept = 1_000
 
     /// Raises the account's version and records the days changed: `days` `nil` when none of its
     /// daily figures changed (names, subscription or payouts figures). Runs in the caller's
     /// transaction, which holds the account's lock.
     static func raise(_ accountID: Int64, days: Days?, on connection: any SQLDatabase) async throws {
-        try await connection.raw(
-            "UPDATE store_accounts SET metrics_version = metrics_version + 1 WHERE id = \(bind: accountID)"
-        ).run()
-        // No days are written as SQL's NULL, not a bound nil (PostgreSQL cannot type a bare nil in a
-        // select list).
+        guard
+            let version = try await connection.raw(
+                """
+                UPDATE store_accounts SET metrics_version = metrics_version + 1 WHERE id = \(bind: accountID)
+                RETURNING metrics_version
+                """
+            ).first()?.decode(column: "metrics_version", as: Int64.self)
+        else { return }
+        // No days are written as SQL's NULL, not a bound nil (PostgreSQL cannot type a bare nil).
         let range: SQLQueryString = days.map { "\(bind: $0.first), \(bind: $0.last)" } ?? "NULL, NULL"
         try await connection.raw(
-            "INSERT INTO metric_changes (store_account_id, version, first_day, last_day) SELECT id, metrics_version, "
-                + range + " FROM store_accounts WHERE id = \(bind: accountID)"
+            "INSERT INTO metric_changes (store_account_id, version, first_day, last_day) VALUES (\(bind: accountID), "
+                + "\(bind: version), " + range + ")"
         ).run()
-        try await connection.raw(
-            """
-            DELETE FROM metric_changes WHERE store_account_id = \(bind: accountID) AND version <= (
-                SELECT metrics_version FROM store_accounts WHERE id = \(bind: accountID)) - \(unsafeRaw: String(kept))
-            """
-        ).run()
+        // Pruned every hundredth raise, not on each.
+        if version % 100 == 0 {
+            try await connection.raw(
+                """
+                DELETE FROM metric_changes
+                WHERE store_account_id = \(bind: accountID) AND version <= \(bind: version - Int64(kept))
+                """
+            ).run()
+        }
     }
 
     /// Raises every account's version, recording `firstDay` and every later day (new exchange rates).

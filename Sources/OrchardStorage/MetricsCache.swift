@@ -45,19 +45,17 @@ package final class MetricsCache: Sendable {
     package func store<Value: Sendable>(_ key: String, _ value: Value, weight: Int) {
         let cost = max(1, weight)
         guard cost <= capacity / 10 else { return }
-        state.withLock { state in keep(key, value, cost: cost, in: &state) }
-    }
-
-    private func keep(_ key: String, _ value: any Sendable, cost: Int, in state: inout State) {
-        state.counter += 1
-        if let old = state.entries[key] { state.weight -= old.weight }
-        state.entries[key] = Entry(value: value, weight: cost, order: state.counter)
-        state.weight += cost
-        if state.weight > capacity || state.entries.count > 10_000 {
-            // Drop the least recently used half.
-            let keep = state.entries.sorted { $0.value.order > $1.value.order }.prefix(state.entries.count / 2)
-            state.entries = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
-            state.weight = state.entries.values.reduce(0) { $0 + $1.weight }
+        state.withLock { state in
+            state.counter += 1
+            if let old = state.entries[key] { state.weight -= old.weight }
+            state.entries[key] = Entry(value: value, weight: cost, order: state.counter)
+            state.weight += cost
+            if state.weight > capacity || state.entries.count > 10_000 {
+                // Drop the least recently used half.
+                let keep = state.entries.sorted { $0.value.order > $1.value.order }.prefix(state.entries.count / 2)
+                state.entries = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+                state.weight = state.entries.values.reduce(0) { $0 + $1.weight }
+            }
         }
     }
 
@@ -91,9 +89,7 @@ package final class MetricsCache: Sendable {
         guard let value = shared as? Value else { return try await compute() }
         guard owner else { return value }
         defer { state.withLock { _ = $0.inFlight.removeValue(forKey: key) } }
-        let cost = max(1, weight(value))
-        guard cost <= capacity / 10 else { return value }
-        state.withLock { state in keep(key, value, cost: cost, in: &state) }
+        store(key, value, weight: weight(value))
         return value
     }
 }
