@@ -151,7 +151,7 @@ package struct Dashboard: Sendable {
 
     /// The question and the accounts it reads: what every API answer starts from. `readable` is the
     /// user's readable accounts when the request read them with its user (one round trip).
-    package func ask(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+    package func ask(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]?)
         async throws -> (MetricsQuestion, Scope)
     {
         let question = try question(query: query, user: user)
@@ -160,7 +160,7 @@ package struct Dashboard: Sendable {
     }
 
     /// The dashboard page for a URL's query; a mistyped link shows the default view with the reason.
-    package func page(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+    package func page(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]?)
         async throws -> Page
     {
         do {

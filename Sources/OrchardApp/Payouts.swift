@@ -7,7 +7,7 @@ package import SalesReports
 /// Financial reports beside the estimate the daily sales reports made of the same days, the
 /// difference explained, the month's status and expected payment, a total in the user's currency,
 /// and a forecast of the fiscal month in progress. The Payouts page, `GET /api/v1/payouts` and
-/// its CSV all come from ``report(query:user:)``.
+/// its CSV all come from ``report(query:user:readable:)``.
 package struct Payouts: Sendable {
     /// Where a fiscal month stands.
     package enum Status: String, Sendable {
@@ -152,7 +152,7 @@ package struct Payouts: Sendable {
 
     /// The fiscal year `query["fiscalYear"]` (default: the running one) for the accounts of
     /// `query["account"]` (default: every readable one), in `query["currency"]` (default: the user's).
-    package func report(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+    package func report(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]?)
         async throws -> Report
     {
         let latest = calendar.latestDay

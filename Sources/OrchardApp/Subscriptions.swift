@@ -68,7 +68,7 @@ package struct Subscriptions: Sendable {
     }
 
     /// The Subscriptions page for a URL's query; a mistyped link shows the default view with the reason.
-    package func page(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]? = nil)
+    package func page(query: [String: String], user: User, readable: [MetricsStore.VisibleAccount]?)
         async throws -> Page
     {
         do {
@@ -222,7 +222,7 @@ package struct Subscriptions: Sendable {
     }
 
     /// The accounts a question reads, and the query it makes of the store.
-    package func ask(query: [String: String], user: User, readable known: [MetricsStore.VisibleAccount]? = nil)
+    package func ask(query: [String: String], user: User, readable known: [MetricsStore.VisibleAccount]?)
         async throws -> (Question, Dashboard.Scope)
     {
         let question = try question(query: query, user: user)

@@ -5,6 +5,7 @@ package import OrchardCore
 package import PostgresKit
 package import SQLKit
 package import SQLiteKit
+import Synchronization
 
 /// Orchard's database: a pool of SQLite or PostgreSQL connections behind SQLKit.
 ///
@@ -69,6 +70,12 @@ package final class OrchardDatabase: Sendable {
     /// where row locks serialise what must be serialised.
     private let sqliteWriters = AsyncMutex()
 
+    private let borrows = Atomic<Int>(0)
+
+    /// How many times a connection was borrowed from the pool since the database was opened: each
+    /// borrow is at least one round trip, so a test can count what a request costs.
+    package var borrowed: Int { borrows.load(ordering: .relaxed) }
+
     private init(backend: Backend, displayName: String, pool: Pool) {
         self.backend = backend
         self.displayName = displayName
@@ -123,7 +130,8 @@ package final class OrchardDatabase: Sendable {
     package func withDriverConnection<Result: Sendable>(
         _ body: @Sendable (DriverConnection, any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        switch pool {
+        borrows.add(1, ordering: .relaxed)
+        return switch pool {
         case .sqlite(let pool): try await Self.borrow(pool) { try await body(.sqlite($0), $0.sql()) }
         case .postgres(let pool): try await Self.borrow(pool) { try await body(.postgres($0), $0.sql()) }
         }

@@ -109,7 +109,7 @@ struct MetricsAPIController: Sendable {
         }
         router.get(SiteRoute.api(.metricsSummary).pattern) { request, context in
             let (question, scope) = try await dashboard.ask(
-                query: request.queryDictionary, user: try context.requireUser())
+                query: request.queryDictionary, user: try context.requireUser(), readable: context.readable)
             return try await cachedJSON("summary", question, scope) { try await summary(question, scope: scope) }
         }
         router.get(SiteRoute.api(.metricsTimeseries).pattern) { request, context in

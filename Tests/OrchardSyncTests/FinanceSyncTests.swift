@@ -51,7 +51,7 @@ struct FinanceSyncTests {
             #expect(!reference.isEmpty)
             let user = User(id: userID, email: "finance@example.com", role: .member, createdAt: SyncHarness.start)
             let payouts = Payouts(database: harness.database, cache: MetricsCache(), now: { harness.clock.now })
-            let report = try await payouts.report(query: ["fiscalYear": "2026"], user: user)
+            let report = try await payouts.report(query: ["fiscalYear": "2026"], user: user, readable: nil)
             for period in Self.closed {
                 let month = try #require(report.months.first { $0.period == period })
                 #expect(month.status == .final, "\(period)")
@@ -113,7 +113,7 @@ struct FinanceSyncTests {
             let report = try await Payouts(
                 database: harness.database, cache: MetricsCache(), now: { harness.clock.now }
             )
-            .report(query: ["fiscalYear": "2026"], user: user)
+            .report(query: ["fiscalYear": "2026"], user: user, readable: nil)
             #expect(report.accounts.map(\.state) == [.needsFinanceRole])
             #expect(report.months.allSatisfy { $0.status != .final })
         }
@@ -136,7 +136,7 @@ struct FinanceSyncTests {
             let may = try #require(FiscalPeriod(year: 2026, period: 8))
             let user = User(id: userID, email: "early@example.com", role: .member, createdAt: start)
             let payouts = Payouts(database: harness.database, cache: MetricsCache(), now: { harness.clock.now })
-            let before = try await payouts.report(query: ["fiscalYear": "2026"], user: user)
+            let before = try await payouts.report(query: ["fiscalYear": "2026"], user: user, readable: nil)
             #expect(before.months.first { $0.period == may }?.status == .estimated)
             #expect(before.months.first { $0.period == may.previous }?.status == .final)
 
@@ -147,7 +147,7 @@ struct FinanceSyncTests {
             try await harness.drain()
 
             // then
-            let after = try await payouts.report(query: ["fiscalYear": "2026"], user: user)
+            let after = try await payouts.report(query: ["fiscalYear": "2026"], user: user, readable: nil)
             let month = try #require(after.months.first { $0.period == may })
             #expect(month.status == .final)
             #expect(month.currencies.contains { ($0.final?.micros ?? 0) > 0 })
