@@ -117,10 +117,11 @@ package struct Integrations: Sendable {
     /// The user's integrations, each with its store account's sync state and its problem.
     package func rows(of user: User) async throws -> [Row] {
         let snapshot = try? await health?()
-        let list = try await integrations.list(userID: user.id)
-        // Every page shows these rows: the accounts and their failures in one query each, whatever
-        // the number of integrations.
-        let accounts = try await storeAccounts.find(numbers: Array(Set(list.map(\.accountNumber))).sorted())
+        // Every page shows these rows: the integrations with their accounts in one query, their
+        // failures in another, whatever the number of integrations.
+        let listed = try await integrations.listWithAccounts(userID: user.id)
+        let list = listed.map(\.integration)
+        let accounts = Dictionary(listed.map { ($0.account.number, $0.account) }) { first, _ in first }
         let time = now()
         let active = Set(list.filter { $0.status == .active }.map(\.accountNumber)).filter { accounts[$0] != nil }
         let failures = try await ledger.failures(

@@ -51,16 +51,6 @@ package struct StoreAccountStore: Sendable {
         try await database.withConnection { try await Self.find(number: number, on: $0) }
     }
 
-    /// The accounts of `numbers` that exist, by number, in one query.
-    package func find(numbers: [String]) async throws -> [String: StoreAccount] {
-        guard !numbers.isEmpty else { return [:] }
-        let list =
-            SQLQueryString("(") + numbers.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
-            + SQLQueryString(")")
-        let found = try await database.withConnection { try await Self.select("number IN " + list, on: $0) }
-        return Dictionary(found.map { ($0.number, $0) }) { first, _ in first }
-    }
-
     // MARK: - Access, as the invitation check finds it
 
     /// Every account the service identity can read.

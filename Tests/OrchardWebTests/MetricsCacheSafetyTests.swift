@@ -124,6 +124,65 @@ struct MetricsCacheSafetyTests {
         }
     }
 
+    @Test(
+        "a figure asked again costs one round trip (the bearer token with the readable accounts), a page three",
+        arguments: TestBackend.available)
+    func oneRoundTrip(backend: TestBackend) async throws {
+        try await WebHarness.run(backend) { harness, client in
+            let browser = Browser(client)
+            let (_, _, bob, bobID) = try await Self.adaAndBob(harness, browser)
+            let day = ReportCalendar.latestDay(at: harness.clock.now)
+            let stores = StoreAccountStore(database: harness.database)
+            try await stores.register(number: "2222", name: "Account 2222", vendors: ["1"], now: harness.clock.now)
+            _ = try await stores.markAccessible(number: "2222", now: harness.clock.now)
+            try await withTemporaryDirectory { directory in
+                let rows = [
+                    SalesFileBuilder.row(
+                        sku: "SHARED", type: "1", units: 3, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
+                        title: "Public Name", day: day)
+                ]
+                _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
+                    .ingest(
+                        path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: "2222",
+                        now: harness.clock.now)
+            }
+            let integrations = IntegrationStore(database: harness.database)
+            _ = try await integrations.create(userID: bobID, accountNumber: "2222", now: harness.clock.now)
+            try await integrations.apply(
+                .serviceSeesAccount, accountNumber: "2222", reason: nil, now: harness.clock.now)
+
+            let range = "from=\(day.isoText)&to=\(day.isoText)"
+            for path in [
+                "/api/v1/metrics/summary?\(range)", "/api/v1/metrics/timeseries?\(range)",
+                "/api/v1/metrics/timeseries?\(range)&groupBy=country", "/api/v1/subscriptions/summary?\(range)",
+                "/api/v1/subscriptions/timeseries?\(range)", "/api/v1/subscriptions/cohorts?\(range)",
+            ] {
+                // given: the answer is kept (and the token's last use noted, at most once a minute)
+                let first = try await browser.request(path, headers: bob)
+                #expect(first.status == .ok, "\(path) answers \(first.status)")
+
+                // when: Bob asks again
+                let before = harness.database.borrowed
+                let again = try await browser.request(path, headers: bob)
+
+                // then: one connection borrowed, for one query, and the same answer
+                #expect(again.status == .ok && again.text == first.text, "\(path)")
+                #expect(
+                    harness.database.borrowed - before == 1, "\(path) borrowed \(harness.database.borrowed - before)")
+            }
+
+            // and a page asked again: the token with the readable accounts, the integrations with their
+            // accounts, and their failed reports; the figures are kept
+            let page = "/dashboard?\(range)"
+            let first = try await browser.request(page, headers: bob)
+            #expect(first.status == .ok && first.text.contains("Public Name"))
+            let before = harness.database.borrowed
+            let again = try await browser.request(page, headers: bob)
+            #expect(again.status == .ok && again.text.contains("Public Name"))
+            #expect(harness.database.borrowed - before == 3, "the page borrowed \(harness.database.borrowed - before)")
+        }
+    }
+
     @Test("filter values longer than any real one are refused with 400 before anything is cached")
     func boundedFilters() async throws {
         try await WebHarness.run(.sqlite) { _, client in
