@@ -21,8 +21,8 @@ extension SyncEngine {
         return snapshot
     }
 
-    /// The service identity's part of the snapshot alone (its token, a degraded listing): two small
-    /// reads, for pages that show it to every user.
+    /// The service identity's part of the snapshot alone (its token and any refusal of it, a degraded
+    /// listing): a few small reads, for pages that show it to every user.
     package func health() async throws -> OperationsSnapshot {
         let status = try await service.status(now: now())
         let degraded = try await ServiceListingStore(database: database).degraded()
@@ -32,5 +32,13 @@ extension SyncEngine {
             degradedListing: degraded.map {
                 OperationsSnapshot.DegradedListing(since: $0.since, vanished: $0.vanished, accessible: $0.accessible)
             })
+    }
+
+    /// ``health()`` read at most once a second, for the pages: every page that lists integrations
+    /// shows it, and a busy server would otherwise read the token, its refusal and the listing for
+    /// each request. A change shows on the pages within the second.
+    package func recentHealth() -> @Sendable () async throws -> OperationsSnapshot {
+        let recent = RecentValue(maxAge: .seconds(1)) { try await health() }
+        return { try await recent.value() }
     }
 }

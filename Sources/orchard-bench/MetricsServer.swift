@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import OrchardCore
 import OrchardStorage
+import OrchardSync
 import OrchardWeb
 
 #if canImport(Glibc)
@@ -46,13 +47,19 @@ struct MetricsServer: AsyncParsableCommand {
         let now = MetricsBenchmark.serverNow
         // The Data Integration page is measured too: it needs the funnel's routes, whose Reporter is
         // never called by a page view (nothing listens on port 9).
-        let funnel = FunnelDependencies(
-            reporter: ReporterClient(
-                baseURL: URL(string: "http://127.0.0.1:9")!, transport: .asyncHTTPClient(HTTPClient.shared),
-                logger: logger),
-            keys: try KeyRing(base64Keys: [SecretBox.generateKey()]))
+        let reporter = ReporterClient(
+            baseURL: URL(string: "http://127.0.0.1:9")!, transport: .asyncHTTPClient(HTTPClient.shared), logger: logger)
+        let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
+        let funnel = FunnelDependencies(reporter: reporter, keys: keys)
+        // The pages show the service identity's health as `orchard serve`'s do: a configured service
+        // token (never sent anywhere here), its refusal and the listing are read as in production.
+        let engine = SyncEngine(
+            database: database, reporter: reporter,
+            service: ServiceIdentity(database: database, keys: keys, configuredToken: Secret("bench-service-token")),
+            settings: SyncSettings(settings), archive: nil, now: { now }, logger: logger)
         let app = buildApplication(
-            settings: settings, database: database, logger: logger, funnel: funnel, now: { now },
+            settings: settings, database: database, logger: logger, funnel: funnel,
+            operations: { try await engine.snapshot() }, health: engine.recentHealth(), now: { now },
             onServerRunning: { port in
                 say("\(Self.portLine)\(port)")
                 Self.stopWhenStandardInputEnds()

@@ -164,7 +164,7 @@ struct Demo: AsyncParsableCommand {
             settings: settings, database: database, logger: logger, services: workers,
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
             notifications: CommandSupport.notifications(settings, database: database, keys: keys),
-            operations: { try await engine.snapshot() }, health: { try await engine.health() },
+            operations: { try await engine.snapshot() }, health: engine.recentHealth(),
             onServerRunning: { port in
                 CommandSupport.listening(on: port, settings: configured)
                 FileHandle.standardOutput.write(Data(banner("http://127.0.0.1:\(port)").utf8))

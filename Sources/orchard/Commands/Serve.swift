@@ -57,7 +57,7 @@ struct Serve: AsyncParsableCommand {
                 registry: registry, token: settings.metricsToken, snapshot: { try await engine.snapshot() }),
             funnel: CommandSupport.funnel(settings, http: http, keys: keys),
             notifications: CommandSupport.notifications(settings, database: database, keys: keys),
-            operations: { try await engine.snapshot() }, health: { try await engine.health() },
+            operations: { try await engine.snapshot() }, health: engine.recentHealth(),
             onServerRunning: { port in
                 CommandSupport.listening(on: port, settings: settings)
                 logger.notice(
