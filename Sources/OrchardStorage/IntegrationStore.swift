@@ -1,5 +1,6 @@
 package import Foundation
 package import OrchardCore
+import PostgresKit
 import SQLKit
 
 /// Integrations: one per dashboard user and store account, moved only by `IntegrationStatus` rules.
@@ -102,30 +103,32 @@ package struct IntegrationStore: Sendable {
 
     /// The user's integrations, each with its account, in one query: every page lists them.
     package func listWithAccounts(userID: Int64) async throws -> [(integration: Integration, account: StoreAccount)] {
-        try await database.withConnection { connection in
-            try await connection.raw(
-                """
-                SELECT i.id AS integration_id, i.user_id, i.status, i.status_reason, i.created_at, i.activated_at,
-                       i.updated_at, a.id, a.number, a.name, a.vendors, a.access_state, a.first_seen_at, a.last_seen_at,
-                       a.backfill_done, a.backfill_total, a.last_sync_at, a.last_error, a.synced_through,
-                       a.missed_checks, a.revoked_at, a.purged_at, a.unused_since
-                FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
-                WHERE i.user_id = \(bind: userID) ORDER BY i.id
-                """
-            ).all().map { row in
-                let account = try StoreAccountStore.account(row)
-                let integration = Integration(
-                    id: try row.decode(column: "integration_id", as: Int64.self),
-                    userID: try row.decode(column: "user_id", as: Int64.self), accountNumber: account.number,
-                    accountName: account.name,
-                    status: try Self.status(try row.decode(column: "status", as: String.self)),
-                    statusReason: try row.decode(column: "status_reason", as: String?.self),
-                    createdAt: try row.decode(column: "created_at", as: Date.self),
-                    activatedAt: try row.decode(column: "activated_at", as: Date?.self),
-                    updatedAt: try row.decode(column: "updated_at", as: Date.self))
-                return (integration, account)
-            }
+        try await database.rows(WithAccounts(userID: userID)).map { row in
+            let account = try StoreAccountStore.account(row)
+            let integration = Integration(
+                id: try row.decode(column: "integration_id", as: Int64.self),
+                userID: try row.decode(column: "user_id", as: Int64.self), accountNumber: account.number,
+                accountName: account.name, status: try Self.status(try row.decode(column: "status", as: String.self)),
+                statusReason: try row.decode(column: "status_reason", as: String?.self),
+                createdAt: try row.decode(column: "created_at", as: Date.self),
+                activatedAt: try row.decode(column: "activated_at", as: Date?.self),
+                updatedAt: try row.decode(column: "updated_at", as: Date.self))
+            return (integration, account)
         }
+    }
+
+    private struct WithAccounts: PreparedQuery {
+        static let name = "orchard_integrations_with_accounts"
+        static let sql = """
+            SELECT i.id AS integration_id, i.user_id, i.status, i.status_reason, i.created_at, i.activated_at,
+                   i.updated_at, a.id, a.number, a.name, a.vendors, a.access_state, a.first_seen_at, a.last_seen_at,
+                   a.backfill_done, a.backfill_total, a.last_sync_at, a.last_error, a.synced_through,
+                   a.missed_checks, a.revoked_at, a.purged_at, a.unused_since
+            FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
+            WHERE i.user_id = $1 ORDER BY i.id
+            """
+        let userID: Int64
+        var binds: [any PostgresThrowingDynamicTypeEncodable & Encodable & Sendable] { [userID] }
     }
 
     /// Every integration of an account, whoever owns it.

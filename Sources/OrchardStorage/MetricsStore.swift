@@ -50,12 +50,13 @@ package struct MetricsStore: Sendable {
     /// `status`, `status_reason`, `revoked_at`, `metrics_version`): the one definition of the tenant
     /// boundary, also joined to the session or token lookup so that a request reads its user and
     /// their accounts in one round trip (``SessionStore``).
-    static let readable: SQLQueryString = """
+    static let readableSQL = """
         (SELECT i.user_id, a.id AS account_id, a.number, a.name, i.status, i.status_reason, a.revoked_at,
             a.metrics_version
         FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
         WHERE i.status = 'active' OR (i.status = 'removed' AND a.access_state = 'revoked' AND a.purged_at IS NULL)) v
         """
+    static let readable = SQLQueryString(readableSQL)
 
     /// The readable account of a row with ``readable``'s columns; `nil` when the row has none (a
     /// user without readable accounts, outer-joined).

@@ -1,5 +1,6 @@
 package import Foundation
 package import OrchardCore
+import PostgresKit
 import SQLKit
 
 /// Browser sessions and API bearer tokens. The database keeps only SHA-256 hashes of the values
@@ -51,22 +52,41 @@ package struct SessionStore: Sendable {
 
     /// The session's user and their readable accounts, in one round trip.
     package func viewer(session secret: String, now: Date) async throws -> Viewer? {
-        let rows = try await database.withConnection { connection in
-            try await connection.raw(
-                """
-                SELECT users.id, users.email, users.role, users.created_at, users.currency, v.account_id, v.number,
-                    v.name, v.status, v.status_reason, v.revoked_at, v.metrics_version
-                FROM sessions JOIN users ON users.id = sessions.user_id
-                LEFT JOIN
-                """ + " " + MetricsStore.readable + " "
-                    + """
-                    ON v.user_id = users.id
-                    WHERE sessions.id_hash = \(bind: SecretBox.fingerprint(secret)) AND sessions.expires_at > \(bind: now)
-                    ORDER BY v.number
-                    """
-            ).all()
-        }
-        return try Self.viewer(rows)
+        try Self.viewer(try await database.rows(SessionViewer(hash: SecretBox.fingerprint(secret), now: now)))
+    }
+
+    /// The session's user and readable accounts (read on every page, so prepared).
+    private struct SessionViewer: PreparedQuery {
+        static let name = "orchard_session_viewer"
+        static let sql = """
+            SELECT users.id, users.email, users.role, users.created_at, users.currency, v.account_id, v.number,
+                v.name, v.status, v.status_reason, v.revoked_at, v.metrics_version
+            FROM sessions JOIN users ON users.id = sessions.user_id
+            LEFT JOIN \(MetricsStore.readableSQL)
+            ON v.user_id = users.id
+            WHERE sessions.id_hash = $1 AND sessions.expires_at > $2
+            ORDER BY v.number
+            """
+        let hash: String
+        let now: Date
+        var binds: [any PostgresThrowingDynamicTypeEncodable & Encodable & Sendable] { [hash, now] }
+    }
+
+    /// The token's user and readable accounts (read on every API request, so prepared).
+    private struct TokenViewer: PreparedQuery {
+        static let name = "orchard_token_viewer"
+        static let sql = """
+            SELECT users.id, users.email, users.role, users.created_at, users.currency, api_tokens.last_used_at,
+                v.account_id, v.number, v.name, v.status, v.status_reason, v.revoked_at, v.metrics_version
+            FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+            LEFT JOIN \(MetricsStore.readableSQL)
+            ON v.user_id = users.id
+            WHERE api_tokens.token_hash = $1 AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > $2)
+            ORDER BY v.number
+            """
+        let hash: String
+        let now: Date
+        var binds: [any PostgresThrowingDynamicTypeEncodable & Encodable & Sendable] { [hash, now] }
     }
 
     private static func viewer(_ rows: [any SQLRow]) throws -> Viewer? {
@@ -145,22 +165,7 @@ package struct SessionStore: Sendable {
     /// minute, for the token's last use and sliding expiry).
     package func viewer(apiToken secret: String, sliding: TimeInterval, now: Date) async throws -> Viewer? {
         let hash = SecretBox.fingerprint(secret)
-        let rows = try await database.withConnection { connection in
-            try await connection.raw(
-                """
-                SELECT users.id, users.email, users.role, users.created_at, users.currency, api_tokens.last_used_at,
-                    v.account_id, v.number, v.name, v.status, v.status_reason, v.revoked_at, v.metrics_version
-                FROM api_tokens JOIN users ON users.id = api_tokens.user_id
-                LEFT JOIN
-                """ + " " + MetricsStore.readable + " "
-                    + """
-                    ON v.user_id = users.id
-                    WHERE api_tokens.token_hash = \(bind: hash)
-                        AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > \(bind: now))
-                    ORDER BY v.number
-                    """
-            ).all()
-        }
+        let rows = try await database.rows(TokenViewer(hash: hash, now: now))
         guard let row = rows.first else { return nil }
         let lastUsed = try row.decode(column: "last_used_at", as: Date?.self)
         if lastUsed.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
