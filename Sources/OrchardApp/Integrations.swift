@@ -123,10 +123,12 @@ package struct Integrations: Sendable {
         let list = listed.map(\.integration)
         let accounts = Dictionary(listed.map { ($0.account.number, $0.account) }) { first, _ in first }
         let time = now()
-        let active = Set(list.filter { $0.status == .active }.map(\.accountNumber)).filter { accounts[$0] != nil }
-        let failures = try await ledger.failures(
-            accountNumbers: active.sorted(),
-            since: Self.failuresSince(now: time, restatementDays: settings.restatementDays))
+        var failures: [String: [ReportLedger.Failure]] = [:]
+        if list.contains(where: { $0.status == .active }) {
+            failures = try await ledger.failures(
+                activeIntegrationsOf: user.id,
+                since: Self.failuresSince(now: time, restatementDays: settings.restatementDays))
+        }
         var result: [Row] = []
         for integration in list {
             let account = accounts[integration.accountNumber]

@@ -1,4 +1,5 @@
 package import Foundation
+import PostgresKit
 import SQLKit
 package import SalesReports
 
@@ -141,18 +142,45 @@ package struct ReportLedger: Sendable {
                   AND l.error_code <> \(bind: LedgerFailure.reportTooOld.rawValue)
                   AND l.report_date >= \(bind: since.isoText) AND a.number IN
                 """ + " " + list + " ORDER BY l.report_date DESC, l.vendor"
-            ).all().map { row in
-                let code = try row.decode(column: "error_code", as: String?.self)
-                guard let failure = code.flatMap(LedgerFailure.init(rawValue:)) else {
-                    throw StoredValueError(column: "report_ledger.error_code", value: code ?? "NULL")
-                }
-                return Failure(
-                    identity: try Self.identity(row), failure: failure,
-                    message: try row.decode(column: "error_message", as: String?.self),
-                    at: try row.decode(column: "fetched_at", as: Date?.self))
-            }
+            ).all().map(Self.failure)
         }
         return Dictionary(grouping: failures, by: \.identity.accountNumber)
+    }
+
+    /// ``failures(accountNumbers:since:)`` of the accounts `userID` has an active integration with:
+    /// every page lists them, so the query is prepared.
+    package func failures(activeIntegrationsOf userID: Int64, since: ReportDate) async throws -> [String: [Failure]] {
+        let failures = try await database.rows(ActiveFailures(userID: userID, since: since.isoText)).map(Self.failure)
+        return Dictionary(grouping: failures, by: \.identity.accountNumber)
+    }
+
+    private struct ActiveFailures: PreparedQuery {
+        static let name = "orchard_active_failures"
+        static let sql = """
+            SELECT a.number, l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version,
+                   l.error_code, l.error_message, l.fetched_at
+            FROM integrations i JOIN store_accounts a ON a.id = i.store_account_id
+            JOIN report_ledger l ON l.store_account_id = a.id
+            WHERE i.user_id = $1 AND i.status = 'active' AND l.state = 'failed' AND l.error_code <> $2
+              AND l.report_date >= $3
+            ORDER BY l.report_date DESC, l.vendor
+            """
+        let userID: Int64
+        let since: String
+        var binds: [any PostgresThrowingDynamicTypeEncodable & Encodable & Sendable] {
+            [userID, LedgerFailure.reportTooOld.rawValue, since]
+        }
+    }
+
+    private static func failure(_ row: any SQLRow) throws -> Failure {
+        let code = try row.decode(column: "error_code", as: String?.self)
+        guard let failure = code.flatMap(LedgerFailure.init(rawValue:)) else {
+            throw StoredValueError(column: "report_ledger.error_code", value: code ?? "NULL")
+        }
+        return Failure(
+            identity: try Self.identity(row), failure: failure,
+            message: try row.decode(column: "error_message", as: String?.self),
+            at: try row.decode(column: "fetched_at", as: Date?.self))
     }
 
     /// Every vendor the account has reports of, sorted.

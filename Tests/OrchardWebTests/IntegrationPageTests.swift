@@ -100,6 +100,10 @@ struct IntegrationPageTests {
             let problem = (json["integration"] as? [String: Any])?["problem"] as? [String: Any]
             #expect(problem?["code"] as? String == "vendor_failing")
 
+            // and: the Data Integration page's row says so too (its failures read for all rows at once)
+            let list = try await browser.request("/integrations", headers: ada)
+            #expect(list.status == .ok && list.text.contains("Apple refused the report of vendor 80000002"))
+
             // and: Bob sees none of it
             let bob = try await FunnelAPITests.signUp(browser, "bob@example.com")
             #expect(try await browser.request("/api/v1/integrations/\(id)", headers: bob).status == .notFound)
