@@ -25,6 +25,33 @@ struct MetricsCacheSafetyTests {
         return (ada, adaID, bob, bobID)
     }
 
+    /// Account `number` registered, accessible and holding one day's report: `units` of app `sku`.
+    static func accountWithSales(
+        _ harness: WebHarness, number: String, sku: String, title: String, units: Int64 = 3, day: ReportDate
+    ) async throws {
+        let stores = StoreAccountStore(database: harness.database)
+        try await stores.register(number: number, name: "Account \(number)", vendors: ["1"], now: harness.clock.now)
+        _ = try await stores.markAccessible(number: number, now: harness.clock.now)
+        try await ingest(harness, number: number, sku: sku, title: title, units: units, day: day)
+    }
+
+    /// Apple's report of `day` for account `number`: `units` of app `sku` (again: a restatement).
+    static func ingest(
+        _ harness: WebHarness, number: String, sku: String, title: String, units: Int64, day: ReportDate
+    ) async throws {
+        try await withTemporaryDirectory { directory in
+            let rows = [
+                SalesFileBuilder.row(
+                    sku: sku, type: "1", units: units, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
+                    title: title, day: day)
+            ]
+            _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
+                .ingest(
+                    path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: number,
+                    now: harness.clock.now)
+        }
+    }
+
     @Test(
         "an app's title comes from the accounts asked about, never from the asker's other accounts, whoever asked first",
         arguments: TestBackend.available)
@@ -33,24 +60,10 @@ struct MetricsCacheSafetyTests {
             let browser = Browser(client)
             let (ada, adaID, bob, bobID) = try await Self.adaAndBob(harness, browser)
             let day = ReportCalendar.latestDay(at: harness.clock.now)
-            let stores = StoreAccountStore(database: harness.database)
             let integrations = IntegrationStore(database: harness.database)
             // Ada's own account 1111 names SKU SHARED "Secret Project"; account 2222, shared with Bob, "Public Name"
             for (number, title) in [("1111", "Secret Project"), ("2222", "Public Name")] {
-                try await stores.register(
-                    number: number, name: "Account \(number)", vendors: ["1"], now: harness.clock.now)
-                _ = try await stores.markAccessible(number: number, now: harness.clock.now)
-                try await withTemporaryDirectory { directory in
-                    let rows = [
-                        SalesFileBuilder.row(
-                            sku: "SHARED", type: "1", units: 3, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
-                            title: title, day: day)
-                    ]
-                    _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
-                        .ingest(
-                            path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: number,
-                            now: harness.clock.now)
-                }
+                try await Self.accountWithSales(harness, number: number, sku: "SHARED", title: title, day: day)
             }
             for (user, number) in [(adaID, "1111"), (adaID, "2222"), (bobID, "2222")] {
                 _ = try await integrations.create(userID: user, accountNumber: number, now: harness.clock.now)
@@ -76,26 +89,9 @@ struct MetricsCacheSafetyTests {
             let browser = Browser(client)
             let (ada, adaID, bob, bobID) = try await Self.adaAndBob(harness, browser)
             let day = ReportCalendar.latestDay(at: harness.clock.now)
-            let stores = StoreAccountStore(database: harness.database)
             let integrations = IntegrationStore(database: harness.database)
-            @Sendable func ingest(_ number: String, sku: String, title: String, units: Int64) async throws {
-                try await withTemporaryDirectory { directory in
-                    let rows = [
-                        SalesFileBuilder.row(
-                            sku: sku, type: "1", units: units, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
-                            title: title, day: day)
-                    ]
-                    _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
-                        .ingest(
-                            path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: number,
-                            now: harness.clock.now)
-                }
-            }
             for (number, sku, title) in [("1111", "MINE", "Secret Project"), ("2222", "SHARED", "Public Name")] {
-                try await stores.register(
-                    number: number, name: "Account \(number)", vendors: ["1"], now: harness.clock.now)
-                _ = try await stores.markAccessible(number: number, now: harness.clock.now)
-                try await ingest(number, sku: sku, title: title, units: 3)
+                try await Self.accountWithSales(harness, number: number, sku: sku, title: title, day: day)
             }
             for (user, number) in [(adaID, "1111"), (adaID, "2222"), (bobID, "2222")] {
                 _ = try await integrations.create(userID: user, accountNumber: number, now: harness.clock.now)
@@ -116,7 +112,7 @@ struct MetricsCacheSafetyTests {
             #expect(second.text.contains(downloads))
 
             // when: Apple restates the shared day with more downloads
-            try await ingest("2222", sku: "SHARED", title: "Public Name", units: 5)
+            try await Self.ingest(harness, number: "2222", sku: "SHARED", title: "Public Name", units: 5, day: day)
 
             // then: the figures are rendered again from the new data
             let after = try await browser.request(path, headers: bob)
@@ -132,20 +128,7 @@ struct MetricsCacheSafetyTests {
             let browser = Browser(client)
             let (_, _, bob, bobID) = try await Self.adaAndBob(harness, browser)
             let day = ReportCalendar.latestDay(at: harness.clock.now)
-            let stores = StoreAccountStore(database: harness.database)
-            try await stores.register(number: "2222", name: "Account 2222", vendors: ["1"], now: harness.clock.now)
-            _ = try await stores.markAccessible(number: "2222", now: harness.clock.now)
-            try await withTemporaryDirectory { directory in
-                let rows = [
-                    SalesFileBuilder.row(
-                        sku: "SHARED", type: "1", units: 3, proceeds: "0.70", price: "0.99", appleIdentifier: "1",
-                        title: "Public Name", day: day)
-                ]
-                _ = try await ReportIngestor(database: harness.database, archive: nil, logger: TestLogging.logger)
-                    .ingest(
-                        path: try SalesFileBuilder.write(rows, day: day, in: directory), accountNumber: "2222",
-                        now: harness.clock.now)
-            }
+            try await Self.accountWithSales(harness, number: "2222", sku: "SHARED", title: "Public Name", day: day)
             let integrations = IntegrationStore(database: harness.database)
             _ = try await integrations.create(userID: bobID, accountNumber: "2222", now: harness.clock.now)
             try await integrations.apply(
