@@ -76,15 +76,15 @@ struct FaultTests {
 
     @Test("timeoutRate 1: the request hangs past the client's timeout")
     func timeouts() async throws {
-        // The sandbox hangs far longer than the client waits, so a loaded machine cannot blur the two.
-        try await withFaults(#"{"timeoutRate":1,"timeoutSeconds":6}"#) { sandbox, token, query in
-            let start = ContinuousClock.now
-            await #expect(throws: HTTPClientError.self) {
+        // The sandbox hangs far longer than the client waits, then answers 504: the client's own
+        // deadline error, not a wall-clock bound (a loaded machine once took 9 s to deliver it), shows it
+        // gave up first.
+        try await withFaults(#"{"timeoutRate":1,"timeoutSeconds":10}"#) { sandbox, token, query in
+            await #expect(throws: HTTPClientError.deadlineExceeded) {
                 _ = try await SandboxHTTP.send(
                     .POST, "\(sandbox.baseURL)/reportservice/sales/v1", body: "jsonRequest={}",
                     timeout: .milliseconds(300))
             }
-            #expect(ContinuousClock.now - start < .seconds(5))
         }
     }
 
