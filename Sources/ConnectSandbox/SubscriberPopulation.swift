@@ -235,10 +235,14 @@ extension SeededGenerator {
 final class SubscriberPopulations: Sendable {
     static let shared = SubscriberPopulations()
 
+    /// Everything a simulation depends on: two accounts of one seed but different histories (or
+    /// catalogs) start their populations on different days, and must not share one.
     private struct Key: Hashable {
         var seed: UInt64
         var app: Int
         var product: Int
+        var firstDay: Int
+        var periodDays: Int
     }
 
     private final class Entry: @unchecked Sendable {
@@ -269,7 +273,7 @@ final class SubscriberPopulations: Sendable {
         let first = max(profile.launchDay, account.historyStart.dayNumber - 60)
         guard dayNumber >= first else { return nil }
         return entries.withLock { entries in
-            let key = Key(seed: account.seed, app: app, product: product)
+            let key = Key(seed: account.seed, app: app, product: product, firstDay: first, periodDays: periodDays)
             let entry =
                 entries[key]
                 ?? Entry(
