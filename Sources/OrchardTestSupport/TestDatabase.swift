@@ -71,9 +71,11 @@ package struct TestDatabase: Sendable {
         try await OrchardDatabase.open(url, maxConnections: maxConnections, logger: TestLogging.logger)
     }
 
-    /// Opens a pool, runs `body`, closes the pool.
-    package func withOpen<Result: Sendable>(_ body: (OrchardDatabase) async throws -> Result) async throws -> Result {
-        let database = try await open()
+    /// Opens a pool of `maxConnections`, runs `body`, closes the pool.
+    package func withOpen<Result: Sendable>(
+        maxConnections: Int = 2, _ body: (OrchardDatabase) async throws -> Result
+    ) async throws -> Result {
+        let database = try await open(maxConnections: maxConnections)
         do {
             let result = try await body(database)
             try await database.close()
@@ -128,10 +130,11 @@ package struct TestDatabase: Sendable {
 /// A fresh database of `backend` with every migration applied, for one test; `test` names it in the
 /// backend log (see ``TestDatabase/withFresh(_:test:_:)``).
 package func withMigrated(
-    _ backend: TestBackend, test: String = #function, _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void
+    _ backend: TestBackend, maxConnections: Int = 2, test: String = #function,
+    _ body: @escaping @Sendable (OrchardDatabase) async throws -> Void
 ) async throws {
     try await TestDatabase.withFresh(backend, test: test) { fresh in
-        try await fresh.withOpen { database in
+        try await fresh.withOpen(maxConnections: maxConnections) { database in
             _ = try await MigrationRunner(logger: TestLogging.logger).run(on: database)
             try await body(database)
         }

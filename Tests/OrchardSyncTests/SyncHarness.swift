@@ -39,7 +39,10 @@ struct SyncHarness {
         start: Date = Self.start, test: String = #function,
         _ body: @escaping @Sendable (SyncHarness) async throws -> Void
     ) async throws {
-        try await withMigrated(backend, test: test) { database in
+        // A connection for each report in flight and two more for the jobs' claims and completions: with
+        // a pool of two, a job waited for a connection behind the concurrent reports, and on a loaded
+        // machine the pool's 10 s wait ran out (connectionRequestTimeout).
+        try await withMigrated(backend, maxConnections: settings.concurrency + 2, test: test) { database in
             try await SandboxServer.withRunning(seed: seed, availabilityHour: availabilityHour, now: start) { sandbox in
                 let clock = ManualClock(start)
                 let keys = try KeyRing(base64Keys: [SecretBox.generateKey()])
