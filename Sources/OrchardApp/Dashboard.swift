@@ -2,16 +2,6 @@ package import Foundation
 package import OrchardCore
 package import OrchardStorage
 package import SalesReports
-import Synchronization
-
-/// The newest ECB rate's day as last read, shared by a ``Dashboard``'s copies.
-private final class NewestRate: Sendable {
-    private let state = Mutex<(day: String?, read: Date)?>(nil)
-
-    func withLock<Result>(_ body: (inout (day: String?, read: Date)?) -> Result) -> Result {
-        state.withLock { body(&$0) }
-    }
-}
 
 /// The store metrics a user may read: the dashboard's page, and the questions the JSON API and the
 /// CSV export answer (``MetricsQuestion``), over the accounts of the user's integrations only.
@@ -89,10 +79,10 @@ package struct Dashboard: Sendable {
     private let integrations: Integrations
     private let settings: Settings
     private let calendar: ReportCalendar
-    private let rates: FXRateStore
     private let now: @Sendable () -> Date
-    /// The newest rate's day and when it was read (``newestRateDay()``).
-    private let newestRate = NewestRate()
+    /// The newest ECB rate's day, read at most once a minute (it changes once a business day; the
+    /// page only says when it is days old). Shared by a ``Dashboard``'s copies.
+    private let newestRate: RecentValue<String?>
 
     /// The ECB publishes every TARGET business day: a newest rate older than this says the rates
     /// stopped arriving.
@@ -108,7 +98,8 @@ package struct Dashboard: Sendable {
         integrations = Integrations(database: database, settings: settings, now: now)
         self.settings = settings
         calendar = ReportCalendar(now: now)
-        rates = FXRateStore(database: database)
+        let rates = FXRateStore(database: database)
+        newestRate = RecentValue(maxAge: 60, now: now) { try await rates.newestDay() }
         self.now = now
     }
 
@@ -122,20 +113,6 @@ package struct Dashboard: Sendable {
             current = current.adding(days: 1)
         }
         return count
-    }
-
-    /// The newest ECB rate's day, read at most once a minute (it changes once a business day; the
-    /// page only says when it is days old).
-    private func newestRateDay() async throws -> String? {
-        let time = now()
-        if let known = newestRate.withLock({ $0 }), time.timeIntervalSince(known.read) >= 0,
-            time.timeIntervalSince(known.read) < 60
-        {
-            return known.day
-        }
-        let day = try await rates.newestDay()
-        newestRate.withLock { $0 = (day, time) }
-        return day
     }
 
     /// The cache the answers of these questions share, keyed by each account's data version.
@@ -188,7 +165,7 @@ package struct Dashboard: Sendable {
         page.apps = try await cache.value(
             SecretBox.fingerprint("visible-apps\u{1F}\(user.id)\u{1F}\(versions)"), weight: { $0.count + 1 }
         ) { try await integrations.apps(of: user) }
-        if let newest = try await newestRateDay(), let day = ReportDate(newest) {
+        if let newest = try await newestRate.value(), let day = ReportDate(newest) {
             let age = Self.businessDays(after: day, through: ReportDate(containing: now()))
             if age > Self.staleAfterBusinessDays { page.staleRates = (newest, age) }
         }

@@ -38,7 +38,7 @@ extension SyncEngine {
     /// shows it, and a busy server would otherwise read the token, its refusal and the listing for
     /// each request. A change shows on the pages within the second.
     package func recentHealth() -> @Sendable () async throws -> OperationsSnapshot {
-        let recent = RecentValue(maxAge: .seconds(1)) { try await health() }
+        let recent = RecentValue(maxAge: 1) { try await health() }
         return { try await recent.value() }
     }
 }
