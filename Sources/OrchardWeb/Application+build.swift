@@ -105,7 +105,7 @@ func buildRouter(
         let funnel = Funnel(
             database: database, reporter: funnel.reporter, keys: funnel.keys, settings: settings, now: now)
         FunnelAPIController(funnel: funnel, integrations: integrations).addRoutes(to: router)
-        IntegrationsController(funnel: funnel, integrations: integrations).addRoutes(to: router)
+        IntegrationsController(funnel: funnel, integrations: integrations, cache: dashboard.cache).addRoutes(to: router)
     }
     return router
 }

@@ -2,17 +2,25 @@ import Foundation
 import Hummingbird
 import OrchardApp
 import OrchardCore
+import OrchardStorage
 
 /// My Account > Data Integration and the funnel's pages (the same ``Funnel`` as the API).
 struct IntegrationsController: Sendable {
     let funnel: Funnel
     let integrations: Integrations
+    /// Where the Data Integration page's content is kept rendered (``CachedAnswer/html(_:cache:render:)``).
+    let cache: MetricsCache
 
     func addRoutes(to router: Router<OrchardRequestContext>) {
         router.get(SiteRoute.integrations.pattern) { request, context in
-            IntegrationsPage.view(
-                try await integrations.overview(of: try context.requireUser()),
-                frame: PageFrame(context, request: request))
+            // The rows are read each time; their HTML is rendered once per what it prints.
+            let frame = PageFrame(context, request: request)
+            let lines = IntegrationsPage.lines(try await integrations.overview(of: try context.requireUser()))
+            let key = IntegrationsPage.contentKey(lines, csrfToken: frame.csrfToken)
+            let content = try await CachedAnswer.html(key, cache: cache) {
+                IntegrationsPage.renderedContent(lines, frame: frame)
+            }
+            return IntegrationsPage.view(content: content, frame: frame)
         }
         router.get(SiteRoute.integration(id: 0).pattern) { request, context in
             IntegrationPage.view(

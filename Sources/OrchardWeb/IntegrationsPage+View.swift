@@ -10,62 +10,107 @@ enum IntegrationsPage {
     typealias Row = Integrations.Row
     typealias Model = Integrations.Overview
 
-    static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
-        HTMLPage(
-            title: "Data Integration", frame: frame,
-            content: .div(
-                .h1("Data Integration"),
-                .h2("Platforms"),
-                .ul(
-                    .class("platforms"),
-                    .li(
-                        .class("platform"), .strong("App Store Connect"),
-                        .span(.class("hint"), .text(" Sales and Trends reports, read with Orchard's own service user")),
-                        .a(
-                            .class("button"), .href(SiteRoute.funnelToken.path),
-                            .data(named: "dialog", value: "funnel"), .text("Connect"))),
-                    .li(.class("platform"), .strong("Google Play Console"), .span(.class("badge muted"), "coming soon"))
-                ),
-                .h2("Your integrations"),
-                model.rows.isEmpty
-                    ? .div(
-                        .class("empty"),
-                        .p(
-                            .text(
-                                "No integrations yet. Connect an App Store Connect account to see its downloads, sales and proceeds."
-                            )),
-                        .a(
-                            .class("button"), .href(SiteRoute.funnelToken.path),
-                            .data(named: "dialog", value: "funnel"),
-                            .text("Connect App Store Connect")))
-                    : .table(
-                        .class("cards"),
-                        .thead(
-                            .tr(
-                                .th("Account"), .th("Status"), .th("Last sync"), .th("History"),
-                                .th(.span(.class("visually-hidden"), "Actions")))),
-                        .tbody(.forEach(model.rows) { row in self.row(row, model: model, frame: frame) }))))
+    /// What one row of the table prints, read from the model once: the page's content is rendered
+    /// once per list of lines and CSRF token (``contentKey(_:csrfToken:)``).
+    struct Line: Sendable {
+        let id: Int64
+        /// The account's name and number.
+        let account: String
+        let status: IntegrationStatus
+        let sentence: String
+        let lastSync: String
+        let backfill: StoreAccount.Progress
+        /// Expired, and Orchard can see the account again.
+        let reconnectable: Bool
     }
 
-    private static func row(_ row: Row, model: Model, frame: PageFrame) -> Node<HTML.TableContext> {
-        let integration = row.integration
-        return .tr(
+    static func lines(_ model: Model) -> [Line] {
+        model.rows.map { row in
+            let integration = row.integration
+            return Line(
+                id: integration.id, account: "\(integration.accountName) (\(integration.accountNumber))",
+                status: integration.status,
+                sentence: sentence(row, serviceAppleID: model.serviceAppleID, checkSeconds: model.checkSeconds),
+                lastSync: row.account?.lastSyncAt.map { relative($0, now: model.now) } ?? "not yet",
+                backfill: row.account?.backfill ?? .init(done: 0, total: 0),
+                reconnectable: integration.status == .expired && row.account?.access == .accessible)
+        }
+    }
+
+    /// Everything ``renderedContent(_:frame:)`` prints: the lines and the CSRF token of the rows'
+    /// forms, each text with its length, so no two different pages share a key.
+    static func contentKey(_ lines: [Line], csrfToken: String) -> String {
+        var key = "integrations-page"
+        func add(_ text: String) { key += "\u{1F}\(text.utf8.count):\(text)" }
+        add(csrfToken)
+        for line in lines {
+            add(
+                "\(line.id) \(line.status.rawValue) \(line.backfill.done) \(line.backfill.total) \(line.reconnectable)")
+            add(line.account)
+            add(line.sentence)
+            add(line.lastSync)
+        }
+        return key
+    }
+
+    /// The page, its content rendered now (tests and callers without a cache).
+    static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
+        view(content: renderedContent(lines(model), frame: frame), frame: frame)
+    }
+
+    /// The page around content rendered by ``renderedContent(_:frame:)``.
+    static func view(content: String, frame: PageFrame) -> HTMLPage {
+        HTMLPage(title: "Data Integration", frame: frame, content: .raw(content))
+    }
+
+    static func renderedContent(_ lines: [Line], frame: PageFrame) -> String {
+        let content: Node<HTML.BodyContext> = .div(
+            .h1("Data Integration"),
+            .h2("Platforms"),
+            .ul(
+                .class("platforms"),
+                .li(
+                    .class("platform"), .strong("App Store Connect"),
+                    .span(.class("hint"), .text(" Sales and Trends reports, read with Orchard's own service user")),
+                    .a(
+                        .class("button"), .href(SiteRoute.funnelToken.path),
+                        .data(named: "dialog", value: "funnel"), .text("Connect"))),
+                .li(.class("platform"), .strong("Google Play Console"), .span(.class("badge muted"), "coming soon"))
+            ),
+            .h2("Your integrations"),
+            lines.isEmpty
+                ? .div(
+                    .class("empty"),
+                    .p(
+                        .text(
+                            "No integrations yet. Connect an App Store Connect account to see its downloads, sales and proceeds."
+                        )),
+                    .a(
+                        .class("button"), .href(SiteRoute.funnelToken.path),
+                        .data(named: "dialog", value: "funnel"),
+                        .text("Connect App Store Connect")))
+                : .table(
+                    .class("cards"),
+                    .thead(
+                        .tr(
+                            .th("Account"), .th("Status"), .th("Last sync"), .th("History"),
+                            .th(.span(.class("visually-hidden"), "Actions")))),
+                    .tbody(.forEach(lines) { line in row(line, frame: frame) })))
+        return content.render()
+    }
+
+    private static func row(_ line: Line, frame: PageFrame) -> Node<HTML.TableContext> {
+        .tr(
             .td(
                 .data(named: "label", value: "Account"),
-                .a(
-                    .href(SiteRoute.integration(id: integration.id).path),
-                    .text("\(integration.accountName) (\(integration.accountNumber))"))),
+                .a(.href(SiteRoute.integration(id: line.id).path), .text(line.account))),
             .td(
                 .data(named: "label", value: "Status"),
-                .span(.class("badge \(integration.status.rawValue)"), .text(label(integration.status))),
-                .p(
-                    .class("hint"),
-                    .text(sentence(row, serviceAppleID: model.serviceAppleID, checkSeconds: model.checkSeconds)))),
-            .td(
-                .data(named: "label", value: "Last sync"),
-                .text(row.account?.lastSyncAt.map { relative($0, now: model.now) } ?? "not yet")),
-            .td(.data(named: "label", value: "History"), progress(row)),
-            .td(.class("actions"), actions(row, frame: frame)))
+                .span(.class("badge \(line.status.rawValue)"), .text(label(line.status))),
+                .p(.class("hint"), .text(line.sentence))),
+            .td(.data(named: "label", value: "Last sync"), .text(line.lastSync)),
+            .td(.data(named: "label", value: "History"), progress(line.backfill, active: line.status == .active)),
+            .td(.class("actions"), actions(line, frame: frame)))
     }
 
     static func label(_ status: IntegrationStatus) -> String {
@@ -103,8 +148,12 @@ enum IntegrationsPage {
     }
 
     static func progress(_ row: Row) -> Node<HTML.BodyContext> {
-        guard let backfill = row.account?.backfill, backfill.total > 0 else {
-            return .span(.class("hint"), .text(row.integration.status == .active ? "waiting to start" : "–"))
+        progress(row.account?.backfill ?? .init(done: 0, total: 0), active: row.integration.status == .active)
+    }
+
+    private static func progress(_ backfill: StoreAccount.Progress, active: Bool) -> Node<HTML.BodyContext> {
+        guard backfill.total > 0 else {
+            return .span(.class("hint"), .text(active ? "waiting to start" : "–"))
         }
         return .div(
             .element(
@@ -118,22 +167,21 @@ enum IntegrationsPage {
             .span(.class("num"), .text(" \(backfill.done)/\(backfill.total) reports")))
     }
 
-    private static func actions(_ row: Row, frame: PageFrame) -> Node<HTML.BodyContext> {
-        let integration = row.integration
-        switch integration.status {
-        case .expired where row.account?.access == .accessible:
+    private static func actions(_ line: Line, frame: PageFrame) -> Node<HTML.BodyContext> {
+        switch line.status {
+        case .expired where line.reconnectable:
             return .div(
-                frame.form(.reconnectIntegration(id: integration.id), .button(.type(.submit), .text("Reconnect"))),
+                frame.form(.reconnectIntegration(id: line.id), .button(.type(.submit), .text("Reconnect"))),
                 frame.form(
-                    .restartIntegration(id: integration.id),
+                    .restartIntegration(id: line.id),
                     .button(.type(.submit), .class("secondary"), .text("Remove and start again"))))
         case .expired, .removed:
             return frame.form(
-                .restartIntegration(id: integration.id),
+                .restartIntegration(id: line.id),
                 .button(.type(.submit), .text("Remove and start again")))
         case .pending, .active:
             return frame.form(
-                .removeIntegration(id: integration.id),
+                .removeIntegration(id: line.id),
                 .button(.type(.submit), .class("secondary"), .text("Remove")))
         }
     }

@@ -52,6 +52,58 @@ struct IntegrationPageTests {
     }
 
     @Test(
+        "the Data Integration page, its content kept rendered, shows each session its own forms and every change at once",
+        arguments: TestBackend.available)
+    func listKeptRendered(backend: TestBackend) async throws {
+        try await WebHarness.run(backend, sandbox: true) { harness, client in
+            let laptop = Browser(client)
+            let phone = Browser(client)
+            let credentials = [("email", "ada@example.com"), ("password", AccountPageTests.password)]
+            _ = try await AccountPageTests.submit(laptop, "/signup", credentials)
+            _ = try await AccountPageTests.submit(phone, "/signin", credentials)
+            let adaID = try #require(
+                try await UserStore(database: harness.database).credentials(email: "ada@example.com")?.user.id)
+            _ = try await Self.activeAccount(harness, userID: adaID)
+            let accounts = StoreAccountStore(database: harness.database)
+
+            // each session's page carries its own CSRF token in every form (the frame's and the rows'),
+            // asked in turn
+            func tokens(_ page: String) -> Set<String> {
+                Set(
+                    page.components(separatedBy: #"name="_csrf" value=""#).dropFirst().map {
+                        String($0.prefix { $0 != "\"" })
+                    })
+            }
+            let first = try await laptop.request("/integrations").text
+            let onPhone = try await phone.request("/integrations").text
+            let again = try await laptop.request("/integrations").text
+            #expect(tokens(first).count == 1 && tokens(onPhone).count == 1 && tokens(first) != tokens(onPhone))
+            #expect(tokens(again) == tokens(first))
+            #expect(first.contains("Apple refused the report of vendor 80000002") && first.contains("just now"))
+
+            // each change on its own shows on the next page: the refused report fetched after all...
+            let latest = ReportCalendar.latestDay(at: harness.clock.now)
+            try await ReportLedger(database: harness.database).record(
+                ReportIdentity(accountNumber: "111", vendor: "80000002", type: .sales, frequency: .daily, date: latest),
+                state: .fetched, now: harness.clock.now)
+            let fetched = try await laptop.request("/integrations").text
+            #expect(!fetched.contains("Apple refused the report") && fetched.contains("just now"))
+            // ...two minutes later...
+            harness.clock.advance(by: 120)
+            #expect(try await laptop.request("/integrations").text.contains("2 min ago"))
+            // ...history loading
+            try await accounts.setBackfill(number: "111", done: 7, total: 30)
+            #expect(try await laptop.request("/integrations").text.contains("7/30 reports"))
+
+            // and the integration removed elsewhere: the page empties
+            let id = try #require(try await IntegrationStore(database: harness.database).list(userID: adaID).first?.id)
+            _ = try await IntegrationStore(database: harness.database).delete(
+                id: id, userID: adaID, now: harness.clock.now)
+            #expect(try await phone.request("/integrations").text.contains("No integrations yet."))
+        }
+    }
+
+    @Test(
         "the page and GET /api/v1/integrations/{id} show vendors, the dropped one, days held, the refused report and the history; another user gets 404",
         arguments: TestBackend.available)
     func accountPage(backend: TestBackend) async throws {
