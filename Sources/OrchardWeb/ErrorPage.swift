@@ -22,6 +22,6 @@ enum ErrorPage {
                 .p(.a(.href(SiteRoute.home.path), .text("Go to the start page")))))
         return Response(
             status: error.status, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: .init(string: page.html().render())))
+            body: .init(byteBuffer: page.rendered()))
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import OrchardCore
 import Plot
+import Synchronization
 
 /// What every page's frame shows: who is signed in, the token its forms carry, a message left by
 /// the previous request.
@@ -109,12 +110,73 @@ struct HTMLPage: ResponseGenerator {
 
     func response(from request: Request, context: some RequestContext) -> Response {
         var response = Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: html().render())))
+            status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: rendered()))
         if frame?.flash != nil {
             response.setCookie(AuthenticationMiddleware.cookie(Flash.cookie, "", request: request, maxAge: 0))
         }
         return response
+    }
+
+    /// The page as bytes: the frame around the content comes from ``frames`` (the same for every
+    /// page of one title and frame), the content is rendered now. The same bytes as `html().render()`.
+    func rendered() -> ByteBuffer {
+        let (before, after) = Self.frames.parts(of: self)
+        let middle = content.render()
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(before.utf8.count + middle.utf8.count + after.utf8.count)
+        buffer.writeString(before)
+        buffer.writeString(middle)
+        buffer.writeString(after)
+        return buffer
+    }
+
+    /// The frames rendered so far, kept per process.
+    static let frames = FrameCache()
+
+    /// The page's HTML before and after its content, per title and what the frame shows (the
+    /// signed-in user's address and role, the forms' CSRF token, a flash message): rendering it
+    /// was a large part of a page whose content is kept rendered. At most `capacity` frames are
+    /// kept; when full, it starts again empty.
+    final class FrameCache: Sendable {
+        struct Key: Hashable {
+            let title: String
+            let email: String?
+            let role: UserRole?
+            let csrfToken: String?
+            let flash: Flash?
+        }
+
+        private let kept = Mutex<[Key: (before: String, after: String)]>([:])
+        private let capacity: Int
+
+        init(capacity: Int = 4_096) { self.capacity = capacity }
+
+        var count: Int { kept.withLock { $0.count } }
+
+        func parts(of page: HTMLPage) -> (before: String, after: String) {
+            let key = Key(
+                title: page.title, email: page.frame?.user?.email, role: page.frame?.user?.role,
+                csrfToken: page.frame?.csrfToken, flash: page.frame?.flash)
+            if let parts = kept.withLock({ $0[key] }) { return parts }
+            let parts = Self.split(page)
+            kept.withLock { kept in
+                if kept.count >= capacity { kept.removeAll(keepingCapacity: true) }
+                kept[key] = parts
+            }
+            return parts
+        }
+
+        /// The frame rendered around a marker that no escaped text or attribute can contain.
+        private static func split(_ page: HTMLPage) -> (before: String, after: String) {
+            let marker = "<orchard:content/>"
+            let html = page.withContent(.raw(marker)).html().render()
+            guard let range = html.range(of: marker) else { preconditionFailure("the frame holds its content") }
+            return (String(html[..<range.lowerBound]), String(html[range.upperBound...]))
+        }
+    }
+
+    private func withContent(_ content: Node<HTML.BodyContext>) -> HTMLPage {
+        HTMLPage(title: title, frame: frame, status: status, content: content)
     }
 
     func html() -> HTML {
