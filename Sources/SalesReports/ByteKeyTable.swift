@@ -13,6 +13,10 @@ package struct ByteKeyTable {
     private var hashes: [UInt64] = []
     private var slots: [Int32]
     private var mask: Int
+    /// Keys of 1 to 7 bytes (currency codes, product types, storefronts) packed into an integer with
+    /// their length, and their ids: a direct-mapped cache in front of the table (0 is empty).
+    private var shortKeys = [UInt64](repeating: 0, count: 256)
+    private var shortIDs = [Int32](repeating: 0, count: 256)
 
     package init(capacity: Int = 64) {
         var size = 16
@@ -27,6 +31,20 @@ package struct ByteKeyTable {
     /// The id of `key`, inserting it when new.
     @inline(__always)
     package mutating func id(_ key: UnsafeRawBufferPointer) -> Int {
+        let count = key.count
+        guard count > 0, count < 8 else { return tableID(key) }
+        var packed = UInt64(count) << 56
+        for index in 0..<count { packed |= UInt64(key[index]) << (UInt64(index) << 3) }
+        let cached = Int(truncatingIfNeeded: (packed &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        if shortKeys[cached] == packed { return Int(shortIDs[cached]) }
+        let id = tableID(key)
+        shortKeys[cached] = packed
+        shortIDs[cached] = Int32(id)
+        return id
+    }
+
+    @inline(__always)
+    private mutating func tableID(_ key: UnsafeRawBufferPointer) -> Int {
         let hash = ByteKeyTable.hash(key)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {

@@ -3,6 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// Splits a byte stream into lines and tab-separated fields without copying them: the current
 /// line's fields are offsets into one reusable buffer, valid until the next ``nextLine()``.
@@ -130,8 +133,9 @@ struct TSVScanner {
         dataEnd += count
     }
 
-    /// Records where each field starts: eight bytes at a time, finding the tabs of a word with
-    /// a branch-free zero-byte test, then the remaining bytes one by one.
+    /// Records where each field starts: sixteen bytes at a time with SSE2 on x86-64 (one compare
+    /// and one mask per block), else eight at a time with a branch-free zero-byte test, then the
+    /// remaining bytes one by one.
     @inline(__always)
     private mutating func splitFields() {
         let bytes = base
@@ -141,6 +145,32 @@ struct TSVScanner {
         var starts = fieldStarts
         starts[0] = position
         var highBits: UInt64 = 0
+        #if arch(x86_64)
+        // A block may read past the line's end (never past the buffer); those bytes are masked off.
+        let tab = _mm_set1_epi8(0x09)
+        var high: UInt32 = 0
+        let limit = storage.count - 16
+        while position < end && position <= limit {
+            if count + 16 >= fieldCapacity {
+                growFields()
+                starts = fieldStarts
+            }
+            let block = unsafeBitCast(
+                UnsafeRawPointer(bytes + position).loadUnaligned(as: SIMD16<UInt8>.self), to: __m128i.self)
+            let keep: UInt32 = end - position >= 16 ? 0xFFFF : (1 << UInt32(end - position)) - 1
+            var tabs = UInt32(truncatingIfNeeded: _mm_movemask_epi8(_mm_cmpeq_epi8(block, tab))) & keep
+            high |= UInt32(truncatingIfNeeded: _mm_movemask_epi8(block)) & keep
+            // Wrapping arithmetic: offsets and counts stay far below `Int.max`, and the checks
+            // were a fifth of this loop's time.
+            while tabs != 0 {
+                starts[count] = position &+ tabs.trailingZeroBitCount &+ 1
+                count &+= 1
+                tabs &= tabs &- 1
+            }
+            position &+= 16
+        }
+        if high != 0 { highBits = 0x80 }
+        #endif
         let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         while position + 8 <= end {
             if count + 8 >= fieldCapacity {
@@ -152,8 +182,8 @@ struct TSVScanner {
             let tabs = word ^ 0x0909_0909_0909_0909
             var found = ~(((tabs & low7) &+ low7) | tabs | low7)
             while found != 0 {
-                starts[count] = position + (found.trailingZeroBitCount >> 3) + 1
-                count += 1
+                starts[count] = position &+ (found.trailingZeroBitCount &>> 3) &+ 1
+                count &+= 1
                 found &= found &- 1
             }
             position += 8
