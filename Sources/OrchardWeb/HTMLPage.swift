@@ -134,12 +134,15 @@ struct HTMLPage: ResponseGenerator {
     static let frames = FrameCache()
 
     /// The page's HTML before and after its content, per title and what the frame shows (the
-    /// signed-in user's address and role, the forms' CSRF token, a flash message): rendering it
-    /// was a large part of a page whose content is kept rendered. At most `capacity` frames are
+    /// signed-in user's address and role, the CSRF token of their sign-out form, a flash message):
+    /// rendering it was a large part of a page whose content is kept rendered. A visitor's frame
+    /// holds no form, so visitors share one whatever their token. At most `capacity` frames are
     /// kept; when full, it starts again empty.
     final class FrameCache: Sendable {
         struct Key: Hashable {
             let title: String
+            /// A page without a frame has no navigation at all.
+            let framed: Bool
             let email: String?
             let role: UserRole?
             let csrfToken: String?
@@ -155,8 +158,9 @@ struct HTMLPage: ResponseGenerator {
 
         func parts(of page: HTMLPage) -> (before: String, after: String) {
             let key = Key(
-                title: page.title, email: page.frame?.user?.email, role: page.frame?.user?.role,
-                csrfToken: page.frame?.csrfToken, flash: page.frame?.flash)
+                title: page.title, framed: page.frame != nil, email: page.frame?.user?.email,
+                role: page.frame?.user?.role,
+                csrfToken: page.frame?.user == nil ? nil : page.frame?.csrfToken, flash: page.frame?.flash)
             if let parts = kept.withLock({ $0[key] }) { return parts }
             let parts = Self.split(page)
             kept.withLock { kept in

@@ -53,11 +53,6 @@ enum IntegrationsPage {
         return key
     }
 
-    /// The page, its content rendered now (tests and callers without a cache).
-    static func view(_ model: Model, frame: PageFrame) -> HTMLPage {
-        view(content: renderedContent(lines(model), frame: frame), frame: frame)
-    }
-
     /// The page around content rendered by ``renderedContent(_:frame:)``.
     static func view(content: String, frame: PageFrame) -> HTMLPage {
         HTMLPage(title: "Data Integration", frame: frame, content: .raw(content))

@@ -62,6 +62,10 @@ struct PageFrameCacheTests {
         #expect(before(PageFrame(user: Self.member, csrfToken: "first-token"), "Activity").contains("Activity"))
         #expect(!before(PageFrame(user: Self.member, csrfToken: "first-token")).contains(Flash.signedOut.text))
         #expect(cache.count == 5)
+        // visitors' frames hold no token (no form): one frame for all of them
+        let visitor = before(PageFrame(user: nil, csrfToken: "visitor-one"))
+        #expect(before(PageFrame(user: nil, csrfToken: "visitor-two")) == visitor && !visitor.contains("visitor-one"))
+        #expect(cache.count == 6)
     }
 
     @Test("a full cache starts again empty")
