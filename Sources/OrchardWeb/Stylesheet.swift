@@ -113,6 +113,10 @@ enum Stylesheet {
         }
         .actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         .actions form { margin: 0; }
+        /* A table's actions cell stays a cell (a flex cell drew its own rule, out of line with the row's);
+           its buttons are laid out inside it. At phone width the cards' rule above makes it a block. */
+        td.actions { display: table-cell; }
+        td.actions > div { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         /* Charts (Chart.swift): Okabe-Ito series colours through s0…s7; in the dark theme the dark blue and
            the black trade places with lighter ones so every series stands out against the background. */
