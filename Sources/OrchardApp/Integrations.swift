@@ -184,7 +184,7 @@ package struct Integrations: Sendable {
         return try await standing(of: account, failures: failures, ledger: ledger, now: now)
     }
 
-    /// The failures of an account read already (``ReportLedger/failures(accountNumbers:since:)``).
+    /// The failures of an account read already (``ReportLedger/failures(activeIntegrationsOf:since:)``).
     static func standing(of account: StoreAccount, failures: [ReportLedger.Failure], ledger: ReportLedger, now: Date)
         async throws -> LedgerStanding
     {

@@ -123,16 +123,7 @@ package struct ReportLedger: Sendable {
     /// The account's failed reports of days from `since` on (those older than Apple keeps left
     /// out: nothing can be done about them), newest first.
     package func failures(accountNumber: String, since: ReportDate) async throws -> [Failure] {
-        try await failures(accountNumbers: [accountNumber], since: since)[accountNumber] ?? []
-    }
-
-    /// ``failures(accountNumber:since:)`` of several accounts in one query, by account number.
-    package func failures(accountNumbers: [String], since: ReportDate) async throws -> [String: [Failure]] {
-        guard !accountNumbers.isEmpty else { return [:] }
-        let list =
-            SQLQueryString("(") + accountNumbers.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
-            + SQLQueryString(")")
-        let failures = try await database.withConnection { connection in
+        try await database.withConnection { connection in
             try await connection.raw(
                 """
                 SELECT a.number, l.vendor, l.report_type, l.report_subtype, l.frequency, l.report_date, l.version,
@@ -140,14 +131,14 @@ package struct ReportLedger: Sendable {
                 FROM report_ledger l JOIN store_accounts a ON a.id = l.store_account_id
                 WHERE l.state = 'failed'
                   AND l.error_code <> \(bind: LedgerFailure.reportTooOld.rawValue)
-                  AND l.report_date >= \(bind: since.isoText) AND a.number IN
-                """ + " " + list + " ORDER BY l.report_date DESC, l.vendor"
+                  AND l.report_date >= \(bind: since.isoText) AND a.number = \(bind: accountNumber)
+                ORDER BY l.report_date DESC, l.vendor
+                """
             ).all().map(Self.failure)
         }
-        return Dictionary(grouping: failures, by: \.identity.accountNumber)
     }
 
-    /// ``failures(accountNumbers:since:)`` of the accounts `userID` has an active integration with:
+    /// ``failures(accountNumber:since:)`` of the accounts `userID` has an active integration with:
     /// every page lists them, so the query is prepared.
     package func failures(activeIntegrationsOf userID: Int64, since: ReportDate) async throws -> [String: [Failure]] {
         let failures = try await database.rows(ActiveFailures(userID: userID, since: since.isoText)).map(Self.failure)
